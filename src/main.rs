@@ -1,0 +1,3 @@
+fn main() {
+    resilience_playground::run();
+}
