@@ -1,1 +1,46 @@
-//! Placeholder: being written.
+//! The flaky endpoint model (server side) and the backoff contention study.
+//!
+//! **Contract: deterministic and sans-IO.** Nothing in this crate reads a clock,
+//! touches the network or draws OS entropy. Time comes in as `now_ms: u64`
+//! arguments, randomness from a `rand_chacha::ChaCha8Rng` seeded by the caller's
+//! `u64` seed, transcendental math from `libm`. One seed, one config and one
+//! sequence of calls give the same replies, byte for byte, on native and on
+//! `wasm32-unknown-unknown`.
+//!
+//! - [`server`]: a mock HTTP server with latency, a fault mix, outages, an
+//!   overload model and four create semantics. Its interface is request and
+//!   reply shaped, so the simulator and a service worker drive the same code.
+//! - [`endpoint`]: the server's configuration and its `endpoint.*` knobs.
+//! - [`contention`]: the AWS "Exponential Backoff And Jitter" (2015) study of
+//!   clients contending on one row with optimistic concurrency.
+//!
+//! ```
+//! use flaky::{EndpointConfig, Method, Reply, Request, Server};
+//!
+//! let mut config = EndpointConfig::default();
+//! config.set("endpoint.latency.ms", "20").unwrap();
+//! let mut server = Server::new(config, 7);
+//! let request = Request { id: 1, method: Method::Post, path: "/items".into(), headers: vec![], body: "alice-17".into() };
+//! match server.handle(1_000, &request) {
+//!     Reply::Respond { at_ms, status, .. } => assert_eq!((at_ms, status), (1_020, 201)),
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! assert_eq!(server.counters().creates_applied, 1);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod contention;
+pub mod endpoint;
+mod rng;
+pub mod server;
+
+pub use contention::{Algorithm, ContentionConfig, ContentionResult};
+pub use endpoint::{
+    CommitLoseAs, CreateMode, EndpointConfig, FailWith, FaultMix, Latency, LatencyKind, Outage,
+    Overload,
+};
+pub use server::{Counters, Method, Reply, Request, Server};
+
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

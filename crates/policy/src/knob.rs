@@ -35,17 +35,32 @@ pub struct KnobSpec {
 /// what would have been valid.
 #[derive(Clone, Debug, PartialEq)]
 pub enum KnobError {
-    UnknownName { name: String, valid: Vec<&'static str> },
-    BadValue { name: String, value: String, expected: String },
+    UnknownName {
+        name: String,
+        valid: Vec<&'static str>,
+    },
+    BadValue {
+        name: String,
+        value: String,
+        expected: String,
+    },
 }
 
 impl fmt::Display for KnobError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KnobError::UnknownName { name, valid } => {
-                write!(f, "unknown knob `{name}`; valid knobs: {}", valid.join(", "))
+                write!(
+                    f,
+                    "unknown knob `{name}`; valid knobs: {}",
+                    valid.join(", ")
+                )
             }
-            KnobError::BadValue { name, value, expected } => {
+            KnobError::BadValue {
+                name,
+                value,
+                expected,
+            } => {
                 write!(f, "bad value `{value}` for `{name}`: expected {expected}")
             }
         }
@@ -66,7 +81,11 @@ impl KnobSpec {
     }
 
     fn bad(&self, value: &str) -> KnobError {
-        KnobError::BadValue { name: self.name.to_string(), value: value.to_string(), expected: self.expected() }
+        KnobError::BadValue {
+            name: self.name.to_string(),
+            value: value.to_string(),
+            expected: self.expected(),
+        }
     }
 
     /// Parses an integer knob value, checking its range.
@@ -103,7 +122,10 @@ impl KnobSpec {
     /// Parses a choice, returning its index in the list.
     pub fn parse_choice(&self, value: &str) -> Result<usize, KnobError> {
         match self.kind {
-            KnobKind::Choice(names) => names.iter().position(|n| *n == value.trim()).ok_or_else(|| self.bad(value)),
+            KnobKind::Choice(names) => names
+                .iter()
+                .position(|n| *n == value.trim())
+                .ok_or_else(|| self.bad(value)),
             _ => Err(self.bad(value)),
         }
     }
@@ -111,8 +133,11 @@ impl KnobSpec {
 
 /// Finds a knob by name, or an error listing the valid names.
 pub fn find<'a>(specs: &'a [KnobSpec], name: &str) -> Result<&'a KnobSpec, KnobError> {
-    specs.iter().find(|s| s.name == name).ok_or_else(|| KnobError::UnknownName {
-        name: name.to_string(),
-        valid: specs.iter().map(|s| s.name).collect(),
-    })
+    specs
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| KnobError::UnknownName {
+            name: name.to_string(),
+            valid: specs.iter().map(|s| s.name).collect(),
+        })
 }

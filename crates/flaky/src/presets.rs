@@ -1,0 +1,60 @@
+//! The presets: each lesson, anti-pattern and assignment of the course chapter
+//! as one click. They are data (`presets.json`): knob assignments over the
+//! defaults, so a preset is exactly what a share link or a `--set` list would
+//! say.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::sim::RunConfig;
+
+/// A preset as written in `presets.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresetSource {
+    pub id: String,
+    pub title: String,
+    /// Where in the chapter the lesson comes from.
+    pub chapter: String,
+    /// What it shows and what to try next.
+    pub explanation: String,
+    /// Knob assignments over [`RunConfig::default`].
+    pub set: BTreeMap<String, String>,
+}
+
+/// A preset, its config built.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Preset {
+    pub id: String,
+    pub title: String,
+    pub chapter: String,
+    pub explanation: String,
+    pub config: RunConfig,
+}
+
+const PRESETS_JSON: &str = include_str!("../presets.json");
+
+/// Every preset, in the chapter's order. An error names the preset and the
+/// knob that is wrong (a bug in `presets.json`, caught by the tests).
+pub fn all() -> Result<Vec<Preset>, String> {
+    let sources: Vec<PresetSource> = serde_json::from_str(PRESETS_JSON).map_err(|e| format!("presets.json: {e}"))?;
+    sources.into_iter().map(build).collect()
+}
+
+/// Builds one preset's config from its knob assignments.
+pub fn build(source: PresetSource) -> Result<Preset, String> {
+    let mut config = RunConfig::default();
+    for (name, value) in &source.set {
+        config.set(name, value).map_err(|e| format!("preset `{}`: {e}", source.id))?;
+    }
+    config.validate().map_err(|e| format!("preset `{}`: {e}", source.id))?;
+    Ok(Preset { id: source.id, title: source.title, chapter: source.chapter, explanation: source.explanation, config })
+}
+
+/// The preset with this id, or an error listing the valid ids.
+pub fn find(id: &str) -> Result<Preset, String> {
+    let presets = all()?;
+    let ids: Vec<String> = presets.iter().map(|p| p.id.clone()).collect();
+    presets.into_iter().find(|p| p.id == id).ok_or_else(|| format!("unknown preset `{id}`; valid presets: {}", ids.join(", ")))
+}

@@ -1,0 +1,675 @@
+//! The mock server: one request in, one [`Reply`] out, decided at arrival.
+//!
+//! # Paths
+//! Paths are relative (a service worker strips its `/mock` prefix first); a
+//! query string is ignored.
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET /flaky` | 200, a generic flaky read |
+//! | `POST /items`, body = the item's name | 201 created (or, with an `Idempotency-Key` in `idempotency_key` mode: 409 in flight, 200 replay, 422 key reused with another body) |
+//! | `GET /items/{name}` | 200 if the item exists, else 404 |
+//! | `PUT /items/{name}` | 201 created or 200 replaced: idempotent by design |
+//! | any other path | 404 naming the valid paths |
+//! | another method on a known path | 405 with `Allow` |
+//!
+//! # Order of decisions
+//! For every request, in this order; the first that applies decides:
+//! 1. **latency**: drawn for every request (plus overload latency), so every
+//!    reply, failed or not, leaves at `now_ms + latency`;
+//! 2. **outage**: inside an outage window, fail as the outage says;
+//! 3. **fail-first-N**: the first `fail_first_n` requests fail as `fail_first_status`;
+//! 4. **overload**: with `k` requests in flight beyond the limit (this one
+//!    included), a 503 with probability `k · error_per_excess`;
+//! 5. **fault mix**: one draw picks 5xx, 429, 4xx, reset, hang or commit-then-lose;
+//! 6. **normal handling**: route, read or create.
+//!
+//! Steps 2–5 happen before any commit: a failed request changes no item and
+//! stores nothing under its idempotency key, so a retry can proceed.
+//! Commit-then-lose handles the request normally (creates, stores the
+//! response under its key), then loses the reply as a hang or a reset.
+//!
+//! Every request takes four `u64` draws from the server's generator whatever
+//! happens to it (two for latency, one for overload, one for the fault mix),
+//! so changing a fault knob does not reshuffle the latencies.
+//!
+//! # Time
+//! A created item becomes visible to `GET /items/{name}` when its reply leaves
+//! (`at_ms`); counters count it at arrival, when it is decided. An
+//! idempotency key is in flight until its first reply's `at_ms`, then replays.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::endpoint::{CommitLoseAs, CreateMode, EndpointConfig, FailWith, LatencyKind};
+use crate::rng;
+
+/// Largest latency a draw can produce, ms (a long tail beyond an hour is a hang anyway).
+pub const LATENCY_MS_DRAW_MAX: u64 = 3_600_000;
+/// Longest item name `POST /items` accepts, bytes.
+pub const ITEM_NAME_BYTES_MAX: usize = 256;
+
+/// An HTTP method the mock endpoints know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+    /// `PUT`.
+    Put,
+}
+
+impl Method {
+    /// The method's name, `GET`, `POST` or `PUT`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+        }
+    }
+
+    /// Parses a method name, case-insensitively; `None` for any other method
+    /// (a transport answers those with 405 itself).
+    pub fn from_name(name: &str) -> Option<Method> {
+        [Method::Get, Method::Post, Method::Put]
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One request as it arrives at the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// Assigned by the transport, unique per request (not per logical call).
+    pub id: u64,
+    /// The method.
+    pub method: Method,
+    /// The path, relative to the mock prefix, e.g. `/items/alice-17`.
+    pub path: String,
+    /// Headers as sent; names compare case-insensitively.
+    pub headers: Vec<(String, String)>,
+    /// The body (for `POST /items`, the item's name).
+    pub body: String,
+}
+
+impl Request {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the server does with one request, decided at arrival.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The response leaves the server at `at_ms` (latency included).
+    Respond {
+        /// When the response leaves, ms.
+        at_ms: u64,
+        /// HTTP status.
+        status: u16,
+        /// Response headers.
+        headers: Vec<(String, String)>,
+        /// Response body (small JSON).
+        body: String,
+    },
+    /// The connection resets at `at_ms`: the fetch rejects.
+    Reset {
+        /// When the connection resets, ms.
+        at_ms: u64,
+    },
+    /// Never answers: only a client timeout ends it.
+    Hang,
+}
+
+impl Reply {
+    /// The key this reply is counted under in [`Counters::by_status`]:
+    /// the status (`"503"`), `"reset"` or `"hang"`.
+    pub fn status_key(&self) -> String {
+        match self {
+            Reply::Respond { status, .. } => status.to_string(),
+            Reply::Reset { .. } => "reset".to_string(),
+            Reply::Hang => "hang".to_string(),
+        }
+    }
+}
+
+/// What the server has seen since it was created or last [`Server::reset`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// Every request handled.
+    pub requests_received: u64,
+    /// Replies by status key: `"200"`, `"503"`, ..., `"reset"`, `"hang"`.
+    pub by_status: BTreeMap<String, u64>,
+    /// Items created (by POST or by a PUT that found none).
+    pub creates_applied: u64,
+    /// Creates beyond one per distinct item name.
+    pub duplicates: u64,
+    /// Stored responses replayed for a repeated `Idempotency-Key`.
+    pub replays: u64,
+    /// Requests handled normally whose reply was then lost (commit-then-lose).
+    pub replies_lost: u64,
+    /// The most requests in flight at once.
+    pub in_flight_max: u32,
+}
+
+/// An item and its copies (more than one is a duplicate create).
+#[derive(Clone, Debug)]
+struct Item {
+    copies: u64,
+    /// When the first copy became visible to reads, ms.
+    visible_from_ms: u64,
+}
+
+/// What the idempotency store remembers about one key.
+#[derive(Clone, Debug)]
+struct KeyRecord {
+    /// The body of the first request with this key.
+    request_body: String,
+    /// When the first request's response leaves; until then the key is in flight.
+    ready_at_ms: u64,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+/// A response before it is given its time.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn json(status: u16, body: serde_json::Value) -> Response {
+        Response {
+            status,
+            headers: vec![content_type()],
+            body: body.to_string(),
+        }
+    }
+
+    fn error(status: u16, message: &str) -> Response {
+        Response::json(status, json!({ "error": message }))
+    }
+
+    fn with_header(mut self, name: &str, value: &str) -> Response {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
+fn content_type() -> (String, String) {
+    ("Content-Type".to_string(), "application/json".to_string())
+}
+
+/// Why a request failed before handling; sent as `X-Flaky-Fault`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cause {
+    Outage,
+    FailFirst,
+    Overload,
+    Fault,
+}
+
+impl Cause {
+    fn name(self) -> &'static str {
+        match self {
+            Cause::Outage => "outage",
+            Cause::FailFirst => "fail_first",
+            Cause::Overload => "overload",
+            Cause::Fault => "fault",
+        }
+    }
+}
+
+/// What the fault-mix draw picked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Drawn {
+    Fail(FailWith),
+    CommitLose,
+    Nothing,
+}
+
+/// The mock server: items, an idempotency store, in-flight requests, counters
+/// and a seeded generator. See the [module docs](self) for paths and the order
+/// of decisions.
+#[derive(Clone, Debug)]
+pub struct Server {
+    config: EndpointConfig,
+    seed: u64,
+    rng: ChaCha8Rng,
+    items: BTreeMap<String, Item>,
+    keys: BTreeMap<String, KeyRecord>,
+    /// In-flight requests ordered by when they end: `(until_ms, request id)`;
+    /// a hang ends at `u64::MAX`.
+    in_flight: BTreeSet<(u64, u64)>,
+    /// When each in-flight request ends, by id.
+    in_flight_until: BTreeMap<u64, u64>,
+    counters: Counters,
+    items_created: u64,
+}
+
+impl Server {
+    /// A server with no items and no history; its generator is seeded by `seed`.
+    pub fn new(config: EndpointConfig, seed: u64) -> Server {
+        Server {
+            config,
+            seed,
+            rng: rng::seeded(seed),
+            items: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            in_flight: BTreeSet::new(),
+            in_flight_until: BTreeMap::new(),
+            counters: Counters::default(),
+            items_created: 0,
+        }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &EndpointConfig {
+        &self.config
+    }
+
+    /// Changes the configuration for the requests to come; state is kept.
+    pub fn set_config(&mut self, config: EndpointConfig) {
+        self.config = config;
+    }
+
+    /// The seed the generator started from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Counters since creation or the last [`Server::reset`].
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Requests whose reply has not left by `now_ms` (hangs until cancelled).
+    pub fn in_flight(&self, now_ms: u64) -> u32 {
+        let ended = self.in_flight.range(..=(now_ms, u64::MAX)).count();
+        u32::try_from(self.in_flight.len().saturating_sub(ended)).unwrap_or(u32::MAX)
+    }
+
+    /// A new run: forgets items, keys, in-flight requests and counters, and
+    /// reseeds the generator, so the server is as [`Server::new`] made it.
+    pub fn reset(&mut self) {
+        *self = Server::new(self.config.clone(), self.seed);
+    }
+
+    /// The client gave up on a request (timeout, abort): it stops counting as
+    /// in flight. What the server already decided (a create, a stored key) stays.
+    pub fn cancel(&mut self, now_ms: u64, request_id: u64) {
+        self.forget_ended(now_ms);
+        if let Some(until) = self.in_flight_until.remove(&request_id) {
+            self.in_flight.remove(&(until, request_id));
+        }
+    }
+
+    fn forget_ended(&mut self, now_ms: u64) {
+        while let Some(&(until, id)) = self.in_flight.first() {
+            if until > now_ms {
+                break;
+            }
+            self.in_flight.pop_first();
+            self.in_flight_until.remove(&id);
+        }
+    }
+
+    /// Handles one request arriving at `now_ms` and decides its reply.
+    pub fn handle(&mut self, now_ms: u64, request: &Request) -> Reply {
+        self.forget_ended(now_ms);
+        // A reused id replaces its earlier entry rather than counting twice.
+        self.cancel(now_ms, request.id);
+        self.counters.requests_received = self.counters.requests_received.saturating_add(1);
+        let nth = self.counters.requests_received;
+
+        let (u_latency, u_latency_2) = (rng::unit(&mut self.rng), rng::unit(&mut self.rng));
+        let u_overload = rng::unit(&mut self.rng);
+        let u_fault = rng::unit(&mut self.rng);
+
+        let in_flight = u64::try_from(self.in_flight.len())
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let limit = u64::from(self.config.overload.limit);
+        let excess = if limit == 0 {
+            0
+        } else {
+            in_flight.saturating_sub(limit)
+        };
+        let latency_ms = self
+            .draw_latency(u_latency, u_latency_2)
+            .saturating_add(excess.saturating_mul(self.config.overload.latency_ms_per_excess));
+        let at_ms = now_ms.saturating_add(latency_ms);
+
+        let reply = self.decide(now_ms, at_ms, nth, excess, u_overload, u_fault, request);
+
+        let until = match reply {
+            Reply::Respond { at_ms, .. } | Reply::Reset { at_ms } => at_ms,
+            Reply::Hang => u64::MAX,
+        };
+        if until > now_ms {
+            self.in_flight.insert((until, request.id));
+            self.in_flight_until.insert(request.id, until);
+        }
+        let count = u32::try_from(in_flight).unwrap_or(u32::MAX);
+        self.counters.in_flight_max = self.counters.in_flight_max.max(count);
+        *self
+            .counters
+            .by_status
+            .entry(reply.status_key())
+            .or_insert(0) += 1;
+        reply
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decide(
+        &mut self,
+        now_ms: u64,
+        at_ms: u64,
+        nth: u64,
+        excess: u64,
+        u_overload: f64,
+        u_fault: f64,
+        request: &Request,
+    ) -> Reply {
+        if let Some(outage) = self.config.outages.iter().find(|o| o.covers(now_ms)) {
+            return self.fail(at_ms, outage.status, Cause::Outage);
+        }
+        if nth <= self.config.fail_first_n {
+            return self.fail(at_ms, self.config.fail_first_status, Cause::FailFirst);
+        }
+        if excess > 0 && u_overload < excess as f64 * self.config.overload.error_per_excess {
+            return self.fail(at_ms, FailWith::Status(503), Cause::Overload);
+        }
+        match self.draw_fault(u_fault) {
+            Drawn::Fail(how) => self.fail(at_ms, how, Cause::Fault),
+            Drawn::CommitLose => {
+                self.route(now_ms, at_ms, request);
+                self.counters.replies_lost = self.counters.replies_lost.saturating_add(1);
+                match self.config.commit_lose_as {
+                    CommitLoseAs::Hang => Reply::Hang,
+                    CommitLoseAs::Reset => Reply::Reset { at_ms },
+                }
+            }
+            Drawn::Nothing => {
+                let Response {
+                    status,
+                    headers,
+                    body,
+                } = self.route(now_ms, at_ms, request);
+                Reply::Respond {
+                    at_ms,
+                    status,
+                    headers,
+                    body,
+                }
+            }
+        }
+    }
+
+    /// A request failed before handling.
+    fn fail(&self, at_ms: u64, how: FailWith, cause: Cause) -> Reply {
+        match how {
+            FailWith::Reset => Reply::Reset { at_ms },
+            FailWith::Hang => Reply::Hang,
+            FailWith::Status(status) => {
+                // Only a deserialized config can hold another status: answer 500 then.
+                let status = if (400..=599).contains(&status) {
+                    status
+                } else {
+                    500
+                };
+                let message = format!(
+                    "injected {}: {status} {}",
+                    cause.name(),
+                    reason_phrase(status)
+                );
+                let mut response =
+                    Response::json(status, json!({ "error": message, "cause": cause.name() }))
+                        .with_header("X-Flaky-Fault", cause.name());
+                if status == 429 || (status == 503 && self.config.retry_after_on_503) {
+                    response =
+                        response.with_header("Retry-After", &self.config.retry_after_s.to_string());
+                }
+                Reply::Respond {
+                    at_ms,
+                    status: response.status,
+                    headers: response.headers,
+                    body: response.body,
+                }
+            }
+        }
+    }
+
+    fn draw_fault(&self, u: f64) -> Drawn {
+        let f = &self.config.faults;
+        let table = [
+            (f.status_500, Drawn::Fail(FailWith::Status(500))),
+            (f.status_502, Drawn::Fail(FailWith::Status(502))),
+            (f.status_503, Drawn::Fail(FailWith::Status(503))),
+            (f.status_504, Drawn::Fail(FailWith::Status(504))),
+            (f.status_429, Drawn::Fail(FailWith::Status(429))),
+            (f.status_400, Drawn::Fail(FailWith::Status(400))),
+            (f.status_401, Drawn::Fail(FailWith::Status(401))),
+            (f.status_403, Drawn::Fail(FailWith::Status(403))),
+            (f.status_404, Drawn::Fail(FailWith::Status(404))),
+            (f.reset, Drawn::Fail(FailWith::Reset)),
+            (f.hang, Drawn::Fail(FailWith::Hang)),
+            (f.commit_lose, Drawn::CommitLose),
+        ];
+        let mut cumulative = 0.0;
+        for (p, drawn) in table {
+            // NaN or negative probabilities (an unvalidated config) add nothing.
+            if p > 0.0 {
+                cumulative += p;
+            }
+            if u < cumulative {
+                return drawn;
+            }
+        }
+        Drawn::Nothing
+    }
+
+    fn draw_latency(&self, u1: f64, u2: f64) -> u64 {
+        let l = &self.config.latency;
+        let ms = match l.kind {
+            LatencyKind::Fixed => l.fixed_ms,
+            LatencyKind::Uniform => {
+                let (low, high) = (l.min_ms.min(l.max_ms), l.min_ms.max(l.max_ms));
+                let span = high - low;
+                low.saturating_add(((u1 * (span as f64 + 1.0)) as u64).min(span))
+            }
+            LatencyKind::LongTail => {
+                if l.p50_ms == 0 {
+                    0
+                } else {
+                    let mu = libm::log(l.p50_ms as f64);
+                    let sigma = (libm::log(l.p99_ms.max(l.p50_ms) as f64) - mu) / 2.326;
+                    // `as` saturates (and maps NaN to 0): no overflow from a wild draw.
+                    libm::round(libm::exp(mu + sigma * rng::box_muller(u1, u2))) as u64
+                }
+            }
+        };
+        ms.min(LATENCY_MS_DRAW_MAX)
+    }
+
+    /// Normal handling: routes the request and applies its effects.
+    fn route(&mut self, now_ms: u64, at_ms: u64, request: &Request) -> Response {
+        let path = request.path.split(['?', '#']).next().unwrap_or_default();
+        match (path, request.method) {
+            ("/flaky", Method::Get) => {
+                Response::json(200, json!({ "ok": true, "request": self.counters.requests_received }))
+            }
+            ("/flaky", _) => method_not_allowed(request, "GET"),
+            ("/items", Method::Post) => self.post_item(now_ms, at_ms, request),
+            ("/items", _) => method_not_allowed(request, "POST"),
+            _ => match path.strip_prefix("/items/") {
+                Some(name) if !name.is_empty() && !name.contains('/') => match request.method {
+                    Method::Get => self.get_item(now_ms, name),
+                    Method::Put => self.put_item(at_ms, name),
+                    Method::Post => method_not_allowed(request, "GET, PUT"),
+                },
+                _ => Response::error(
+                    404,
+                    &format!(
+                        "no such path `{path}`; try GET /flaky, POST /items, GET /items/{{name}} or PUT /items/{{name}}"
+                    ),
+                ),
+            },
+        }
+    }
+
+    fn post_item(&mut self, now_ms: u64, at_ms: u64, request: &Request) -> Response {
+        let name = request.body.trim();
+        if name.is_empty() || name.len() > ITEM_NAME_BYTES_MAX || name.contains('/') {
+            return Response::error(
+                400,
+                &format!(
+                    "the body must be the item's name: 1 to {ITEM_NAME_BYTES_MAX} bytes, no `/`"
+                ),
+            );
+        }
+        let key = match self.config.create {
+            CreateMode::IdempotencyKey => request
+                .header("Idempotency-Key")
+                .map(str::trim)
+                .filter(|k| !k.is_empty()),
+            _ => None,
+        };
+        let Some(key) = key else {
+            return self.create(at_ms, name);
+        };
+        if let Some(record) = self.keys.get(key) {
+            if record.request_body != request.body {
+                return Response::error(422, "this Idempotency-Key was used with a different body");
+            }
+            if now_ms < record.ready_at_ms {
+                return Response::error(
+                    409,
+                    "a request with this Idempotency-Key is still in flight; retry later",
+                );
+            }
+            let mut headers = record.headers.clone();
+            headers.push(("Idempotent-Replayed".to_string(), "true".to_string()));
+            let replay = Response {
+                status: record.status,
+                headers,
+                body: record.body.clone(),
+            };
+            self.counters.replays = self.counters.replays.saturating_add(1);
+            return replay;
+        }
+        let response = self.create(at_ms, name);
+        self.keys.insert(
+            key.to_string(),
+            KeyRecord {
+                request_body: request.body.clone(),
+                ready_at_ms: at_ms,
+                status: response.status,
+                headers: response.headers.clone(),
+                body: response.body.clone(),
+            },
+        );
+        response
+    }
+
+    /// Applies a create: a new copy of the item, a duplicate if it already had one.
+    fn create(&mut self, at_ms: u64, name: &str) -> Response {
+        let item = self.items.entry(name.to_string()).or_insert(Item {
+            copies: 0,
+            visible_from_ms: at_ms,
+        });
+        if item.copies > 0 {
+            self.counters.duplicates = self.counters.duplicates.saturating_add(1);
+        }
+        item.copies = item.copies.saturating_add(1);
+        item.visible_from_ms = item.visible_from_ms.min(at_ms);
+        let copy = item.copies;
+        self.counters.creates_applied = self.counters.creates_applied.saturating_add(1);
+        self.items_created = self.items_created.saturating_add(1);
+        Response::json(
+            201,
+            json!({ "id": self.items_created, "name": name, "copy": copy }),
+        )
+        .with_header("Location", &format!("/items/{name}"))
+    }
+
+    fn get_item(&self, now_ms: u64, name: &str) -> Response {
+        match self.items.get(name) {
+            Some(item) if item.visible_from_ms <= now_ms => {
+                Response::json(200, json!({ "name": name, "copies": item.copies }))
+            }
+            _ => Response::error(404, &format!("no item named `{name}`")),
+        }
+    }
+
+    fn put_item(&mut self, at_ms: u64, name: &str) -> Response {
+        if self.items.contains_key(name) {
+            return Response::json(200, json!({ "name": name, "replaced": true }));
+        }
+        self.items.insert(
+            name.to_string(),
+            Item {
+                copies: 1,
+                visible_from_ms: at_ms,
+            },
+        );
+        self.counters.creates_applied = self.counters.creates_applied.saturating_add(1);
+        self.items_created = self.items_created.saturating_add(1);
+        Response::json(
+            201,
+            json!({ "id": self.items_created, "name": name, "replaced": false }),
+        )
+        .with_header("Location", &format!("/items/{name}"))
+    }
+}
+
+fn method_not_allowed(request: &Request, allow: &str) -> Response {
+    Response::error(
+        405,
+        &format!(
+            "{} is not allowed on this path; allowed: {allow}",
+            request.method
+        ),
+    )
+    .with_header("Allow", allow)
+}
+
+/// The standard reason phrase of a status, for messages.
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Error",
+    }
+}

@@ -1,0 +1,215 @@
+//! The retry budget, shared by all calls of one client: a limit on retries
+//! across calls, so that when a server is down a client retries a little,
+//! not `attempts.max − 1` times per call (the amplification that turns an
+//! outage into a storm).
+//!
+//! - `token_bucket`, like the AWS SDK standard retry mode: the bucket starts
+//!   with `budget.capacity` tokens (500); a retry takes `budget.retry_cost`
+//!   (5), a retry after a timeout `budget.timeout_cost` (10); every successful
+//!   attempt gives back `budget.success_refill` (1), up to the capacity. A
+//!   retry that would take more tokens than are left is refused. (The AWS SDK
+//!   gives back the retry cost when a retried call succeeds; here every
+//!   success refills the same amount, which is simpler to read on a chart.)
+//! - `ratio`, like Finagle's and tower's budgets: a retry is allowed while
+//!   `retries + 1 ≤ budget.min_retries + budget.ratio × calls`, counting the
+//!   calls started and retries made in the last `budget.window_ms` (ten
+//!   slots of `window_ms / 10`, so the window moves in steps of a tenth), or
+//!   since the start when `budget.window_ms = 0`.
+//!
+//! The budget is charged when a retry is scheduled, before its sleep.
+//!
+//! ```
+//! use policy::budget::Budget;
+//! use policy::{BudgetKind, PolicyConfig};
+//!
+//! let mut config = PolicyConfig::default().budget;
+//! config.kind = BudgetKind::TokenBucket; // 500 tokens, 5 per retry
+//! let mut budget = Budget::new(&config);
+//! let retries = (0..1000).take_while(|_| budget.try_retry(0, false)).count();
+//! assert_eq!(retries, 100);
+//! assert_eq!(budget.tokens(), Some(0));
+//! budget.on_success(0);
+//! assert_eq!(budget.tokens(), Some(1));
+//! ```
+
+use crate::config::{BudgetConfig, BudgetKind};
+
+const SLOTS: usize = 10;
+
+/// One slot of the ratio window: calls and retries counted in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Slot {
+    index: u64,
+    calls: u64,
+    retries: u64,
+}
+
+/// A retry budget. Time is passed in.
+#[derive(Clone, Debug)]
+pub struct Budget {
+    config: BudgetConfig,
+    tokens: u64,
+    slots: [Slot; SLOTS],
+    last_level: Option<f64>,
+    levels: Vec<(u64, f64)>,
+}
+
+impl Budget {
+    /// A full budget.
+    pub fn new(config: &BudgetConfig) -> Budget {
+        let mut budget = Budget {
+            config: config.clone(),
+            tokens: config.capacity,
+            slots: [Slot::default(); SLOTS],
+            last_level: None,
+            levels: Vec::new(),
+        };
+        budget.last_level = budget.level();
+        budget
+    }
+
+    /// Tokens left (`token_bucket` only).
+    pub fn tokens(&self) -> Option<u64> {
+        (self.config.kind == BudgetKind::TokenBucket).then_some(self.tokens)
+    }
+
+    fn slot_ms(&self) -> u64 {
+        (self.config.window_ms / SLOTS as u64).max(1)
+    }
+
+    /// The slot for `now_ms`, emptied if it held an older period.
+    fn slot(&mut self, now_ms: u64) -> &mut Slot {
+        // window 0: one slot forever, so everything since the start counts.
+        let index = if self.config.window_ms == 0 {
+            0
+        } else {
+            now_ms / self.slot_ms()
+        };
+        let slot = &mut self.slots[(index % SLOTS as u64) as usize];
+        if slot.index != index {
+            *slot = Slot {
+                index,
+                calls: 0,
+                retries: 0,
+            };
+        }
+        slot
+    }
+
+    /// (calls, retries) in the window ending at the last slot touched.
+    fn window_counts(&self, now_ms: u64) -> (u64, u64) {
+        let current = if self.config.window_ms == 0 {
+            0
+        } else {
+            now_ms / self.slot_ms()
+        };
+        let oldest = current.saturating_sub(SLOTS as u64 - 1);
+        self.slots
+            .iter()
+            .filter(|s| s.index >= oldest && s.index <= current)
+            .fold((0, 0), |(c, r), s| {
+                (c.saturating_add(s.calls), r.saturating_add(s.retries))
+            })
+    }
+
+    fn ratio_allowance(&self, calls: u64) -> f64 {
+        let ratio = if self.config.ratio.is_finite() {
+            self.config.ratio.max(0.0)
+        } else {
+            0.0
+        };
+        self.config.min_retries as f64 + ratio * calls as f64
+    }
+
+    /// The fraction of the budget left, in `[0, 1]`; `None` without a budget.
+    /// For `ratio` it is the share of the window's allowance not yet used.
+    pub fn level(&self) -> Option<f64> {
+        match self.config.kind {
+            BudgetKind::None => None,
+            BudgetKind::TokenBucket => Some(if self.config.capacity == 0 {
+                0.0
+            } else {
+                (self.tokens as f64 / self.config.capacity as f64).min(1.0)
+            }),
+            BudgetKind::Ratio => {
+                let latest = self.slots.iter().map(|s| s.index).max().unwrap_or(0);
+                let (calls, retries) = self.window_counts(latest.saturating_mul(self.slot_ms()));
+                let allowance = self.ratio_allowance(calls);
+                Some(if allowance <= 0.0 {
+                    0.0
+                } else {
+                    ((allowance - retries as f64) / allowance).clamp(0.0, 1.0)
+                })
+            }
+        }
+    }
+
+    fn note_level(&mut self, now_ms: u64) {
+        let level = self.level();
+        if level != self.last_level {
+            self.last_level = level;
+            if let Some(level) = level {
+                self.levels.push((now_ms, level));
+            }
+        }
+    }
+
+    /// A new call starts (its first attempt is sent).
+    pub fn on_call(&mut self, now_ms: u64) {
+        if self.config.kind == BudgetKind::Ratio {
+            let slot = self.slot(now_ms);
+            slot.calls = slot.calls.saturating_add(1);
+            self.note_level(now_ms);
+        }
+    }
+
+    /// An attempt succeeded.
+    pub fn on_success(&mut self, now_ms: u64) {
+        if self.config.kind == BudgetKind::TokenBucket {
+            self.tokens = self
+                .tokens
+                .saturating_add(self.config.success_refill)
+                .min(self.config.capacity);
+            self.note_level(now_ms);
+        }
+    }
+
+    /// Asks for one retry and pays for it; `after_timeout` picks the timeout
+    /// cost. `false` means refused (nothing is taken).
+    pub fn try_retry(&mut self, now_ms: u64, after_timeout: bool) -> bool {
+        let allowed = match self.config.kind {
+            BudgetKind::None => return true,
+            BudgetKind::TokenBucket => {
+                let cost = if after_timeout {
+                    self.config.timeout_cost
+                } else {
+                    self.config.retry_cost
+                };
+                match self.tokens.checked_sub(cost) {
+                    Some(left) => {
+                        self.tokens = left;
+                        true
+                    }
+                    None => false,
+                }
+            }
+            BudgetKind::Ratio => {
+                self.slot(now_ms);
+                let (calls, retries) = self.window_counts(now_ms);
+                let ok = retries.saturating_add(1) as f64 <= self.ratio_allowance(calls);
+                if ok {
+                    let slot = self.slot(now_ms);
+                    slot.retries = slot.retries.saturating_add(1);
+                }
+                ok
+            }
+        };
+        self.note_level(now_ms);
+        allowed
+    }
+
+    /// Takes the level changes recorded since the last call, oldest first.
+    pub fn take_changes(&mut self) -> Vec<(u64, f64)> {
+        std::mem::take(&mut self.levels)
+    }
+}

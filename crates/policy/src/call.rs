@@ -1,0 +1,466 @@
+//! One logical call as a state machine, and the per-client state it shares
+//! with the other calls of its client.
+//!
+//! The driver loops on [`Call::poll`] and carries out each [`Step`]:
+//!
+//! - [`Step::Send`]: send attempt `attempt` now, with `timeout_ms` (the driver
+//!   enforces it and reports [`Outcome::TimedOut`]) and the idempotency key;
+//!   then report with [`Call::on_outcome`]. Until then `poll` says
+//!   [`Step::AwaitOutcome`].
+//! - [`Step::Sleep`]: poll again at `until_ms` (polling earlier repeats the
+//!   same step). Every retry goes through a sleep, even of 0 ms, so the trace
+//!   always says why it waited.
+//! - [`Step::Done`]: finished; `poll` keeps returning the same step.
+//!
+//! Decisions, in order. Before every attempt: the deadline (an attempt never
+//! starts at or after `start + attempts.deadline_ms`), then the breaker (fail
+//! fast). After an attempt, in `on_outcome`: success, then the
+//! classification (non-retryable → give up), then the idempotency guard
+//! (`retry.require_key_for_unsafe`), then `attempts.max`. In the next `poll`:
+//! the delay (Retry-After if honoured, else a backoff draw), then the
+//! deadline (if the sleep would end at or after it, give up with
+//! [`GaveUp::DeadlineExceeded`] at once instead of sleeping in vain), then
+//! the budget (charged now, before the sleep).
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::breaker::{Breaker, BreakerState, Permit};
+use crate::budget::Budget;
+use crate::classify::{classify, is_breaker_failure, Outcome, RequestKind, Verdict};
+use crate::config::PolicyConfig;
+use crate::{jitter, Rng};
+
+/// What the driver should do next.
+///
+/// JSON (serde's external tagging):
+/// `{"Send":{"attempt":1,"timeout_ms":5000,"idempotency_key":null,"probe":false}}`,
+/// `{"Sleep":{"until_ms":1010,"reason":{"Backoff":{"retry":1,"planned_ms":1000,"envelope_ms":[1000,1000]}}}}`,
+/// `"AwaitOutcome"`,
+/// `{"Done":{"GaveUp":{"attempts":3,"reason":"AttemptsExhausted"}}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    /// Send attempt `attempt` (1-based) now.
+    Send {
+        attempt: u32,
+        /// `min(attempts.timeout_ms, time left to the deadline)`; `None` when
+        /// neither is set (the attempt may hang forever).
+        timeout_ms: Option<u64>,
+        /// The call's key, the same on every attempt (`idempotency.key`).
+        idempotency_key: Option<String>,
+        /// The breaker is half-open and this attempt is one of its probes.
+        probe: bool,
+    },
+    /// Wait until `until_ms`, then poll again.
+    Sleep { until_ms: u64, reason: SleepReason },
+    /// An attempt is in flight: report it with [`Call::on_outcome`].
+    AwaitOutcome,
+    /// Finished.
+    Done(Done),
+}
+
+/// Why a call sleeps before a retry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SleepReason {
+    /// A backoff draw: `planned_ms` for retry `retry`, from `envelope_ms`
+    /// (see [`jitter::envelope_ms`]).
+    Backoff {
+        retry: u32,
+        planned_ms: u64,
+        envelope_ms: (u64, u64),
+    },
+    /// The server's `Retry-After` of `server_ms`, obeyed as `capped_ms`
+    /// (`min(server_ms, retry_after.cap_ms)`).
+    RetryAfter { server_ms: u64, capped_ms: u64 },
+}
+
+/// How a call ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Done {
+    /// An attempt succeeded; `attempts` were sent.
+    Succeeded { attempts: u32 },
+    /// The call failed after sending `attempts` (0 if refused before the first).
+    GaveUp { attempts: u32, reason: GaveUp },
+}
+
+/// Why a call gave up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GaveUp {
+    /// `attempts.max` attempts failed retryably.
+    AttemptsExhausted,
+    /// The deadline came, or the next sleep would have ended at or after it.
+    DeadlineExceeded,
+    /// The retry budget refused the retry.
+    BudgetExhausted,
+    /// The circuit breaker refused the attempt (fail fast, nothing sent).
+    BreakerOpen,
+    /// A response whose status is not retried (e.g. 400, 401, 403, 404).
+    NonRetryable { status: u16 },
+    /// A network error, with `retry.network_error = false`.
+    NetworkErrorNotRetried,
+    /// A timeout, with `retry.timeout = false`.
+    TimeoutNotRetried,
+    /// A non-idempotent request without an idempotency key failed, and
+    /// `retry.require_key_for_unsafe` forbids retrying it.
+    UnkeyedNonIdempotent,
+}
+
+/// What changed in a client's shared state, for the UI's breaker band and
+/// budget level.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientEvent {
+    pub at_ms: u64,
+    pub kind: ClientEventKind,
+}
+
+/// See [`ClientEvent`]. JSON: `{"Breaker":{"Open":{"until_ms":9000}}}`, `{"BudgetLevel":0.98}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ClientEventKind {
+    /// The breaker moved to this state.
+    Breaker(BreakerState),
+    /// The budget's level (fraction left, see [`ClientState::budget_level`]) changed.
+    BudgetLevel(f64),
+}
+
+/// Per-client state shared by all its calls: the circuit breaker and the
+/// retry budget. Their settings come from the config given to
+/// [`ClientState::new`], not from each call's config.
+#[derive(Clone, Debug)]
+pub struct ClientState {
+    breaker: Breaker,
+    budget: Budget,
+    events: Vec<ClientEvent>,
+}
+
+impl ClientState {
+    /// A closed breaker and a full budget.
+    pub fn new(config: &PolicyConfig) -> ClientState {
+        ClientState {
+            breaker: Breaker::new(&config.breaker),
+            budget: Budget::new(&config.budget),
+            events: Vec::new(),
+        }
+    }
+
+    /// The breaker's state at `now_ms` (an open breaker whose time is up reads
+    /// as half-open).
+    pub fn breaker_state(&self, now_ms: u64) -> BreakerState {
+        self.breaker.peek(now_ms)
+    }
+
+    /// The fraction of the retry budget left, in `[0, 1]`; `None` without a budget.
+    pub fn budget_level(&self) -> Option<f64> {
+        self.budget.level()
+    }
+
+    /// Tokens left in a `token_bucket` budget.
+    pub fn budget_tokens(&self) -> Option<u64> {
+        self.budget.tokens()
+    }
+
+    /// Takes the events since the last call, oldest first (breaker changes
+    /// come before budget changes of the same instant).
+    pub fn take_events(&mut self) -> Vec<ClientEvent> {
+        self.collect();
+        std::mem::take(&mut self.events)
+    }
+
+    fn collect(&mut self) {
+        let breaker = self.breaker.take_changes().into_iter();
+        let budget = self.budget.take_changes().into_iter();
+        let mut new: Vec<ClientEvent> = breaker
+            .map(|(at_ms, s)| ClientEvent {
+                at_ms,
+                kind: ClientEventKind::Breaker(s),
+            })
+            .chain(budget.map(|(at_ms, l)| ClientEvent {
+                at_ms,
+                kind: ClientEventKind::BudgetLevel(l),
+            }))
+            .collect();
+        new.sort_by_key(|e| e.at_ms); // stable: keeps breaker first within an instant
+        self.events.append(&mut new);
+    }
+
+    /// Direct access for tests and the simulator's detailed views.
+    pub fn breaker_mut(&mut self) -> &mut Breaker {
+        &mut self.breaker
+    }
+
+    /// Direct access for tests and the simulator's detailed views.
+    pub fn budget_mut(&mut self) -> &mut Budget {
+        &mut self.budget
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    /// The next attempt may be sent.
+    Ready,
+    /// Attempt `attempts_sent` is in flight.
+    InFlight {
+        permit: Permit,
+    },
+    /// The last attempt failed retryably; the retry is decided in `poll`.
+    Failed {
+        timed_out: bool,
+        retry_after_ms: Option<u64>,
+    },
+    Sleeping {
+        until_ms: u64,
+        reason: SleepReason,
+    },
+    Done(Done),
+}
+
+/// One logical call. Create it with [`Call::new`], then drive it with
+/// [`Call::poll`] and [`Call::on_outcome`] (see the module docs).
+#[derive(Clone, Debug)]
+pub struct Call {
+    config: Arc<PolicyConfig>,
+    request: RequestKind,
+    deadline_ms: Option<u64>,
+    key: Option<String>,
+    attempts_sent: u32,
+    /// The previous drawn delay, for decorrelated backoff.
+    previous_delay_ms: u64,
+    phase: Phase,
+}
+
+/// 32 lowercase hex digits from two `u64` draws.
+fn draw_key(rng: &mut impl Rng) -> String {
+    format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64())
+}
+
+impl Call {
+    /// A call starting at `now_ms`. Draws its idempotency key from `rng` (two
+    /// `u64`s) if `idempotency.key` is on.
+    pub fn new(
+        config: Arc<PolicyConfig>,
+        now_ms: u64,
+        request: RequestKind,
+        rng: &mut impl Rng,
+    ) -> Call {
+        let key = config.idempotency.key.then(|| draw_key(rng));
+        let deadline_ms = match config.attempts.deadline_ms {
+            0 => None,
+            d => Some(now_ms.saturating_add(d)),
+        };
+        let previous_delay_ms = config.backoff.base_ms;
+        Call {
+            config,
+            request,
+            deadline_ms,
+            key,
+            attempts_sent: 0,
+            previous_delay_ms,
+            phase: Phase::Ready,
+        }
+    }
+
+    /// The call's idempotency key, if it has one.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
+    /// Attempts sent so far.
+    pub fn attempts_sent(&self) -> u32 {
+        self.attempts_sent
+    }
+
+    /// The absolute deadline, if any.
+    pub fn deadline_ms(&self) -> Option<u64> {
+        self.deadline_ms
+    }
+
+    /// The request kind given to [`Call::new`].
+    pub fn request(&self) -> RequestKind {
+        self.request
+    }
+
+    /// The config the call runs with.
+    pub fn config(&self) -> &Arc<PolicyConfig> {
+        &self.config
+    }
+
+    /// How it ended, once it has.
+    pub fn done(&self) -> Option<&Done> {
+        match &self.phase {
+            Phase::Done(done) => Some(done),
+            _ => None,
+        }
+    }
+
+    fn finish(&mut self, reason: GaveUp) -> Step {
+        let done = Done::GaveUp {
+            attempts: self.attempts_sent,
+            reason,
+        };
+        self.phase = Phase::Done(done.clone());
+        Step::Done(done)
+    }
+
+    /// What to do at `now_ms`. May ask the breaker for leave to send, charge
+    /// the budget and draw a delay from `rng`.
+    pub fn poll(&mut self, now_ms: u64, client: &mut ClientState, rng: &mut impl Rng) -> Step {
+        let step = self.decide(now_ms, client, rng);
+        client.collect();
+        step
+    }
+
+    fn decide(&mut self, now_ms: u64, client: &mut ClientState, rng: &mut impl Rng) -> Step {
+        match self.phase.clone() {
+            Phase::Done(done) => Step::Done(done),
+            Phase::InFlight { .. } => Step::AwaitOutcome,
+            Phase::Sleeping { until_ms, reason } if now_ms < until_ms => {
+                Step::Sleep { until_ms, reason }
+            }
+            Phase::Sleeping { .. } | Phase::Ready => self.send(now_ms, client),
+            Phase::Failed {
+                timed_out,
+                retry_after_ms,
+            } => self.schedule_retry(now_ms, timed_out, retry_after_ms, client, rng),
+        }
+    }
+
+    fn send(&mut self, now_ms: u64, client: &mut ClientState) -> Step {
+        let attempts = &self.config.attempts;
+        if self.deadline_ms.is_some_and(|d| now_ms >= d) {
+            return self.finish(GaveUp::DeadlineExceeded);
+        }
+        if attempts.max != 0 && self.attempts_sent >= attempts.max {
+            return self.finish(GaveUp::AttemptsExhausted);
+        }
+        let Some(permit) = client.breaker.permit(now_ms) else {
+            return self.finish(GaveUp::BreakerOpen);
+        };
+        if self.attempts_sent == 0 {
+            client.budget.on_call(now_ms);
+        }
+        self.attempts_sent = self.attempts_sent.saturating_add(1);
+        let per_attempt = (attempts.timeout_ms != 0).then_some(attempts.timeout_ms);
+        let left = self.deadline_ms.map(|d| d.saturating_sub(now_ms));
+        let timeout_ms = match (per_attempt, left) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.phase = Phase::InFlight { permit };
+        Step::Send {
+            attempt: self.attempts_sent,
+            timeout_ms,
+            idempotency_key: self.key.clone(),
+            probe: permit.probe,
+        }
+    }
+
+    fn schedule_retry(
+        &mut self,
+        now_ms: u64,
+        timed_out: bool,
+        retry_after_ms: Option<u64>,
+        client: &mut ClientState,
+        rng: &mut impl Rng,
+    ) -> Step {
+        let config = Arc::clone(&self.config);
+        let retry = self.attempts_sent;
+        let (delay_ms, reason) = match retry_after_ms.filter(|_| config.retry_after.honor) {
+            Some(server_ms) => {
+                let capped_ms = server_ms.min(config.retry_after.cap_ms);
+                (
+                    capped_ms,
+                    SleepReason::RetryAfter {
+                        server_ms,
+                        capped_ms,
+                    },
+                )
+            }
+            None => {
+                let planned_ms = jitter::draw_ms(&config, retry, self.previous_delay_ms, rng);
+                self.previous_delay_ms = planned_ms;
+                let envelope_ms = jitter::envelope_ms(&config, retry);
+                (
+                    planned_ms,
+                    SleepReason::Backoff {
+                        retry,
+                        planned_ms,
+                        envelope_ms,
+                    },
+                )
+            }
+        };
+        let until_ms = now_ms.saturating_add(delay_ms);
+        if self.deadline_ms.is_some_and(|d| until_ms >= d) {
+            return self.finish(GaveUp::DeadlineExceeded);
+        }
+        if !client.budget.try_retry(now_ms, timed_out) {
+            return self.finish(GaveUp::BudgetExhausted);
+        }
+        self.phase = Phase::Sleeping {
+            until_ms,
+            reason: reason.clone(),
+        };
+        Step::Sleep { until_ms, reason }
+    }
+
+    /// Reports how attempt `attempt` ended at `now_ms`. Reports for an
+    /// attempt that is not in flight (stale, duplicate, or after the call
+    /// ended) are ignored.
+    pub fn on_outcome(
+        &mut self,
+        now_ms: u64,
+        attempt: u32,
+        outcome: Outcome,
+        client: &mut ClientState,
+    ) {
+        let Phase::InFlight { permit } = self.phase else {
+            return;
+        };
+        if attempt != self.attempts_sent {
+            return;
+        }
+        client
+            .breaker
+            .on_outcome(now_ms, permit, is_breaker_failure(&outcome));
+        let rules = &self.config.retry;
+        let verdict = classify(rules, &outcome, self.key.is_some());
+        let attempts = self.attempts_sent;
+        let gave_up = |reason| Phase::Done(Done::GaveUp { attempts, reason });
+        self.phase = match (verdict, outcome) {
+            (Verdict::Success, _) => {
+                client.budget.on_success(now_ms);
+                Phase::Done(Done::Succeeded { attempts })
+            }
+            (Verdict::Fatal, Outcome::Response { status, .. }) => {
+                gave_up(GaveUp::NonRetryable { status })
+            }
+            (Verdict::Fatal, Outcome::NetworkError) => gave_up(GaveUp::NetworkErrorNotRetried),
+            (Verdict::Fatal, Outcome::TimedOut) => gave_up(GaveUp::TimeoutNotRetried),
+            (Verdict::Retryable, _)
+                if rules.require_key_for_unsafe
+                    && self.request == RequestKind::NonIdempotent
+                    && self.key.is_none() =>
+            {
+                gave_up(GaveUp::UnkeyedNonIdempotent)
+            }
+            (Verdict::Retryable, _)
+                if self.config.attempts.max != 0 && attempts >= self.config.attempts.max =>
+            {
+                gave_up(GaveUp::AttemptsExhausted)
+            }
+            (Verdict::Retryable, Outcome::Response { retry_after_ms, .. }) => Phase::Failed {
+                timed_out: false,
+                retry_after_ms,
+            },
+            (Verdict::Retryable, Outcome::TimedOut) => Phase::Failed {
+                timed_out: true,
+                retry_after_ms: None,
+            },
+            (Verdict::Retryable, Outcome::NetworkError) => Phase::Failed {
+                timed_out: false,
+                retry_after_ms: None,
+            },
+        };
+        client.collect();
+    }
+}

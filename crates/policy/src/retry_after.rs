@@ -1,0 +1,75 @@
+//! The `Retry-After` header (RFC 9110 §10.2.3): a number of seconds, or an
+//! HTTP-date.
+//!
+//! The transport parses the header with [`parse`] and reports the delay in
+//! [`crate::Outcome::Response`]'s `retry_after_ms`; the call then sleeps
+//! `min(retry_after_ms, retry_after.cap_ms)` instead of its drawn delay (if
+//! `retry_after.honor`).
+//!
+//! ```
+//! use policy::retry_after::parse;
+//!
+//! let now = 1_445_412_480_000; // Wed, 21 Oct 2015 07:28:00 GMT, in Unix ms
+//! assert_eq!(parse("120", now), Ok(120_000));
+//! assert_eq!(parse("Wed, 21 Oct 2015 07:28:30 GMT", now), Ok(30_000));
+//! assert_eq!(parse("Wednesday, 21-Oct-15 07:28:30 GMT", now), Ok(30_000)); // RFC 850
+//! assert_eq!(parse("Wed Oct 21 07:28:30 2015", now), Ok(30_000)); // asctime
+//! assert_eq!(parse("Tue, 20 Oct 2015 07:28:00 GMT", now), Ok(0)); // in the past
+//! assert!(parse("soon", now).is_err());
+//! ```
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Why a `Retry-After` value was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RetryAfterError {
+    /// The header is empty (or only whitespace).
+    Empty,
+    /// Neither delta-seconds nor an HTTP-date.
+    Invalid { value: String },
+}
+
+impl fmt::Display for RetryAfterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RetryAfterError::Empty => write!(f, "empty Retry-After header"),
+            RetryAfterError::Invalid { value } => write!(
+                f,
+                "bad Retry-After `{value}`: expected seconds (e.g. `120`) or an HTTP-date (e.g. `Wed, 21 Oct 2015 07:28:00 GMT`)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RetryAfterError {}
+
+/// Parses a `Retry-After` value into a delay in ms from `now_unix_ms` (the
+/// current time as Unix milliseconds, passed in: this crate reads no clock).
+///
+/// Accepts delta-seconds (ASCII digits; huge values saturate) and the three
+/// HTTP-date forms (IMF-fixdate, RFC 850, asctime). A date in the past gives
+/// 0. Anything else is an error, never a panic.
+pub fn parse(header: &str, now_unix_ms: u64) -> Result<u64, RetryAfterError> {
+    let value = header.trim();
+    if value.is_empty() {
+        return Err(RetryAfterError::Empty);
+    }
+    if value.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds = value.bytes().fold(0u64, |acc, b| {
+            acc.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+        });
+        return Ok(seconds.saturating_mul(1000));
+    }
+    let invalid = || RetryAfterError::Invalid {
+        value: value.to_string(),
+    };
+    // Only std's time arithmetic is used (no clock): it works on wasm32 too.
+    let at: SystemTime = httpdate::parse_http_date(value).map_err(|_| invalid())?;
+    let at_ms = at
+        .duration_since(UNIX_EPOCH)
+        .map_err(|_| invalid())?
+        .as_millis();
+    let at_ms = u64::try_from(at_ms).unwrap_or(u64::MAX);
+    Ok(at_ms.saturating_sub(now_unix_ms))
+}
