@@ -20,6 +20,7 @@ pub type Result<T> = std::result::Result<T, String>;
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "Tasks of the Resilience Playground workspace",
     disable_version_flag = true
 )]

@@ -7,21 +7,26 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 
-/// `~/.cargo/bin` (or `$CARGO_HOME/bin`), where `cargo install` puts binaries.
-pub fn cargo_bin_dir() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CARGO_HOME") {
-        return Some(PathBuf::from(home).join("bin"));
+/// Where `cargo install` puts binaries: `$CARGO_INSTALL_ROOT/bin` when that is
+/// set, then `$CARGO_HOME/bin` (by default `~/.cargo/bin`).
+pub fn cargo_bin_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(root) = std::env::var_os("CARGO_INSTALL_ROOT") {
+        dirs.push(PathBuf::from(root).join("bin"));
     }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo").join("bin"))
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        dirs.push(PathBuf::from(home).join("bin"));
+    } else if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo").join("bin"));
+    }
+    dirs
 }
 
 /// Put `<root>/node_modules/.bin` and `~/.cargo/bin` first on this process's
 /// PATH, so that every child (and the lookup of every child's program) sees them.
 pub fn prepend_tool_paths(root: &Path) -> Result<()> {
     let mut dirs = vec![root.join("node_modules").join(".bin")];
-    if let Some(dir) = cargo_bin_dir() {
-        dirs.push(dir);
-    }
+    dirs.extend(cargo_bin_dirs());
     let old = std::env::var_os("PATH").unwrap_or_default();
     for dir in std::env::split_paths(&old) {
         if !dirs.contains(&dir) {

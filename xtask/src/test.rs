@@ -96,14 +96,21 @@ fn wasm(ctx: &Ctx, counts: &mut Counts) -> Result<()> {
     for package in WASM_PACKAGES {
         println!("--> wasm tests of {package}");
         let mut cmd = proc::command(&ctx.cargo, &ctx.root);
-        cmd.args(["test", "--target", setup::WASM_TARGET, "-p", package, "--tests"])
-            .env("CHROMEDRIVER", &chromedriver)
-            // Cargo runs each test binary from its package directory; an absolute
-            // path lets the runner find the root webdriver.json from every package.
-            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver_json)
-            // Tests that do not ask for a browser would otherwise run in Node.js.
-            .env("WASM_BINDGEN_USE_BROWSER", "1")
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+        cmd.args([
+            "test",
+            "--target",
+            setup::WASM_TARGET,
+            "-p",
+            package,
+            "--tests",
+        ])
+        .env("CHROMEDRIVER", &chromedriver)
+        // Cargo runs each test binary from its package directory; an absolute
+        // path lets the runner find the root webdriver.json from every package.
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver_json)
+        // Tests that do not ask for a browser would otherwise run in Node.js.
+        .env("WASM_BINDGEN_USE_BROWSER", "1")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
         let mut package_counts = Counts::default();
         let result = run_cargo_test(&mut cmd, &mut package_counts);
         counts.add(package_counts);

@@ -28,12 +28,13 @@
 //! assert_eq!(server.counters().creates_applied, 1);
 //! ```
 
-#![warn(missing_docs)]
-
+pub mod client;
 pub mod contention;
 pub mod endpoint;
+pub mod presets;
 mod rng;
 pub mod server;
+pub mod sim;
 
 pub use contention::{Algorithm, ContentionConfig, ContentionResult};
 pub use endpoint::{

@@ -38,7 +38,8 @@ const PRESETS_JSON: &str = include_str!("../presets.json");
 /// Every preset, in the chapter's order. An error names the preset and the
 /// knob that is wrong (a bug in `presets.json`, caught by the tests).
 pub fn all() -> Result<Vec<Preset>, String> {
-    let sources: Vec<PresetSource> = serde_json::from_str(PRESETS_JSON).map_err(|e| format!("presets.json: {e}"))?;
+    let sources: Vec<PresetSource> =
+        serde_json::from_str(PRESETS_JSON).map_err(|e| format!("presets.json: {e}"))?;
     sources.into_iter().map(build).collect()
 }
 
@@ -46,15 +47,28 @@ pub fn all() -> Result<Vec<Preset>, String> {
 pub fn build(source: PresetSource) -> Result<Preset, String> {
     let mut config = RunConfig::default();
     for (name, value) in &source.set {
-        config.set(name, value).map_err(|e| format!("preset `{}`: {e}", source.id))?;
+        config
+            .set(name, value)
+            .map_err(|e| format!("preset `{}`: {e}", source.id))?;
     }
-    config.validate().map_err(|e| format!("preset `{}`: {e}", source.id))?;
-    Ok(Preset { id: source.id, title: source.title, chapter: source.chapter, explanation: source.explanation, config })
+    config
+        .validate()
+        .map_err(|e| format!("preset `{}`: {e}", source.id))?;
+    Ok(Preset {
+        id: source.id,
+        title: source.title,
+        chapter: source.chapter,
+        explanation: source.explanation,
+        config,
+    })
 }
 
 /// The preset with this id, or an error listing the valid ids.
 pub fn find(id: &str) -> Result<Preset, String> {
     let presets = all()?;
     let ids: Vec<String> = presets.iter().map(|p| p.id.clone()).collect();
-    presets.into_iter().find(|p| p.id == id).ok_or_else(|| format!("unknown preset `{id}`; valid presets: {}", ids.join(", ")))
+    presets
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| format!("unknown preset `{id}`; valid presets: {}", ids.join(", ")))
 }

@@ -25,10 +25,11 @@ use std::sync::Arc;
 use policy::knob::{self, KnobError, KnobKind, KnobSpec};
 use policy::rand_chacha::rand_core::SeedableRng;
 use policy::rand_chacha::ChaCha8Rng;
-use policy::{Call, ClientEventKind, ClientState, Done, GaveUp, Outcome, PolicyConfig, RequestKind, SleepReason, Step};
+use policy::{Call, ClientEventKind, ClientState, Done, GaveUp, PolicyConfig, SleepReason, Step};
 use serde::{Deserialize, Serialize};
 
-use crate::{CreateMode, EndpointConfig, Method, Reply, Request, Server};
+use crate::client::{self, Next, Stage};
+use crate::{EndpointConfig, Reply, Server};
 
 /// When clients start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,13 +132,21 @@ impl ScenarioConfig {
         Some(match name {
             "sim.clients" => self.clients.to_string(),
             "sim.calls" => self.calls_per_client.to_string(),
-            "sim.arrival" => Arrival::NAMES[Arrival::ALL.iter().position(|a| *a == self.arrival).unwrap_or(0)].to_string(),
+            "sim.arrival" => Arrival::NAMES[Arrival::ALL
+                .iter()
+                .position(|a| *a == self.arrival)
+                .unwrap_or(0)]
+            .to_string(),
             "sim.interval_ms" => self.interval_ms.to_string(),
             "sim.call_gap_ms" => self.call_gap_ms.to_string(),
             "sim.net_ms" => self.net_ms.to_string(),
             "sim.net_jitter_ms" => self.net_jitter_ms.to_string(),
             "sim.horizon_ms" => self.horizon_ms.to_string(),
-            "sim.operation" => Operation::NAMES[Operation::ALL.iter().position(|o| *o == self.operation).unwrap_or(0)].to_string(),
+            "sim.operation" => Operation::NAMES[Operation::ALL
+                .iter()
+                .position(|o| *o == self.operation)
+                .unwrap_or(0)]
+            .to_string(),
             "sim.shared_names" => self.shared_names.to_string(),
             _ => return None,
         })
@@ -158,7 +167,12 @@ impl ScenarioConfig {
             "sim.horizon_ms" => self.horizon_ms = int(value)?,
             "sim.operation" => self.operation = Operation::ALL[spec.parse_choice(value)?],
             "sim.shared_names" => self.shared_names = spec.parse_bool(value)?,
-            _ => return Err(KnobError::UnknownName { name: name.into(), valid: SCENARIO_KNOBS.iter().map(|k| k.name).collect() }),
+            _ => {
+                return Err(KnobError::UnknownName {
+                    name: name.into(),
+                    valid: SCENARIO_KNOBS.iter().map(|k| k.name).collect(),
+                })
+            }
         }
         Ok(())
     }
@@ -178,7 +192,10 @@ pub struct RunConfig {
 impl RunConfig {
     /// Every knob of the three parts: policy, endpoint, scenario.
     pub fn knobs() -> impl Iterator<Item = &'static KnobSpec> {
-        PolicyConfig::knobs().iter().chain(EndpointConfig::knobs()).chain(ScenarioConfig::knobs())
+        PolicyConfig::knobs()
+            .iter()
+            .chain(EndpointConfig::knobs())
+            .chain(ScenarioConfig::knobs())
     }
 
     /// A knob's value as text, `None` for an unknown name.
@@ -203,7 +220,10 @@ impl RunConfig {
             self.policy.set(name, value)
         };
         result.map_err(|e| match e {
-            KnobError::UnknownName { name, .. } => KnobError::UnknownName { name, valid: Self::knobs().map(|k| k.name).collect() },
+            KnobError::UnknownName { name, .. } => KnobError::UnknownName {
+                name,
+                valid: Self::knobs().map(|k| k.name).collect(),
+            },
             other => other,
         })
     }
@@ -215,7 +235,8 @@ impl RunConfig {
         Self::knobs()
             .filter_map(|k| {
                 let value = self.get(k.name)?;
-                (default.get(k.name).as_deref() != Some(value.as_str())).then(|| (k.name.to_string(), value))
+                (default.get(k.name).as_deref() != Some(value.as_str()))
+                    .then(|| (k.name.to_string(), value))
             })
             .collect()
     }
@@ -370,7 +391,9 @@ impl Trace {
                     drain = drain.max(end);
                     match done {
                         Done::Succeeded { .. } => succeeded += 1,
-                        Done::GaveUp { reason, .. } => *gave_up.entry(gave_up_name(reason).to_string()).or_insert(0) += 1,
+                        Done::GaveUp { reason, .. } => {
+                            *gave_up.entry(gave_up_name(reason).to_string()).or_insert(0) += 1
+                        }
                     }
                 }
                 _ => unfinished += 1,
@@ -389,7 +412,11 @@ impl Trace {
             unfinished,
             attempts: self.calls.iter().map(|c| c.attempts.len() as u64).sum(),
             server_requests,
-            amplification: if calls == 0 { 0.0 } else { server_requests as f64 / calls as f64 },
+            amplification: if calls == 0 {
+                0.0
+            } else {
+                server_requests as f64 / calls as f64
+            },
             latency_ms_p50: percentile(&latencies, 50),
             latency_ms_p95: percentile(&latencies, 95),
             latency_ms_p99: percentile(&latencies, 99),
@@ -452,15 +479,6 @@ fn percentile(sorted: &[u64], p: u64) -> u64 {
 /// Wall-clock time at virtual 0 ms, for `Retry-After` HTTP-dates (2026-01-01T00:00:00Z).
 pub const EPOCH_UNIX_MS: u64 = 1_767_225_600_000;
 
-/// Which request of an attempt is in flight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Stage {
-    /// Check-then-create's GET.
-    Check,
-    /// The call's main request.
-    Main,
-}
-
 #[derive(Clone, Copy, Debug)]
 struct InFlight {
     attempt: u32,
@@ -482,9 +500,20 @@ enum What {
     /// A call's sleep ends.
     Wake { call: u32 },
     /// A request reaches the server.
-    AtServer { call: u32, attempt: u32, stage: Stage, request_id: u64 },
+    AtServer {
+        call: u32,
+        attempt: u32,
+        stage: Stage,
+        request_id: u64,
+    },
     /// A reply (or a reset) reaches the client.
-    AtClient { call: u32, attempt: u32, stage: Stage, outcome: AttemptOutcome, retry_after_ms: Option<u64> },
+    AtClient {
+        call: u32,
+        attempt: u32,
+        stage: Stage,
+        outcome: AttemptOutcome,
+        retry_after_ms: Option<u64>,
+    },
     /// An attempt's timeout fires.
     Timeout { call: u32, attempt: u32 },
 }
@@ -538,7 +567,9 @@ pub fn run(config: &RunConfig, seed: u64) -> Trace {
         policy: Arc::new(config.policy.clone()),
         rng: ChaCha8Rng::seed_from_u64(seed),
         server: Server::new(config.endpoint.clone(), seed ^ 0x5EED_F1A4_u64),
-        clients: (0..scenario.clients).map(|_| ClientState::new(&config.policy)).collect(),
+        clients: (0..scenario.clients)
+            .map(|_| ClientState::new(&config.policy))
+            .collect(),
         runs: Vec::new(),
         trace: Vec::new(),
         client_events: Vec::new(),
@@ -548,20 +579,17 @@ pub fn run(config: &RunConfig, seed: u64) -> Trace {
         next_request_id: 1,
         last_event_ms: 0,
     };
-    let mut start = 0u64;
-    for client in 0..scenario.clients {
-        match scenario.arrival {
-            Arrival::AllAtOnce => {}
-            Arrival::Interval => start = u64::from(client).saturating_mul(scenario.interval_ms),
-            Arrival::Poisson => {
-                if client > 0 {
-                    let u = policy::unit_f64(&mut sim.rng);
-                    let gap = -libm::log(1.0 - u) * scenario.interval_ms as f64;
-                    start = start.saturating_add(gap as u64);
-                }
-            }
-        }
-        sim.push(start, What::Start { client, index: 0 });
+    for (client, start) in client::client_starts(scenario, &mut sim.rng)
+        .into_iter()
+        .enumerate()
+    {
+        sim.push(
+            start,
+            What::Start {
+                client: client as u32,
+                index: 0,
+            },
+        );
     }
     while let Some(event) = sim.queue.pop() {
         if event.at_ms > scenario.horizon_ms {
@@ -576,13 +604,24 @@ pub fn run(config: &RunConfig, seed: u64) -> Trace {
 impl Sim<'_> {
     fn push(&mut self, at_ms: u64, what: What) {
         self.seq += 1;
-        self.queue.push(Event { at_ms, seq: self.seq, what });
+        self.queue.push(Event {
+            at_ms,
+            seq: self.seq,
+            what,
+        });
     }
 
     fn net_delay(&mut self) -> u64 {
         let jitter = self.config.scenario.net_jitter_ms;
-        let extra = if jitter == 0 { 0 } else { (policy::unit_f64(&mut self.rng) * (jitter + 1) as f64) as u64 };
-        self.config.scenario.net_ms.saturating_add(extra.min(jitter))
+        let extra = if jitter == 0 {
+            0
+        } else {
+            (policy::unit_f64(&mut self.rng) * (jitter + 1) as f64) as u64
+        };
+        self.config
+            .scenario
+            .net_ms
+            .saturating_add(extra.min(jitter))
     }
 
     fn handle(&mut self, event: Event) {
@@ -590,12 +629,23 @@ impl Sim<'_> {
         match event.what {
             What::Start { client, index } => self.start_call(now, client, index),
             What::Wake { call } => self.drive(now, call),
-            What::AtServer { call, attempt, stage, request_id } => self.at_server(now, call, attempt, stage, request_id),
-            What::AtClient { call, attempt, stage, outcome, retry_after_ms } => {
-                self.at_client(now, call, attempt, stage, outcome, retry_after_ms)
-            }
+            What::AtServer {
+                call,
+                attempt,
+                stage,
+                request_id,
+            } => self.at_server(now, call, attempt, stage, request_id),
+            What::AtClient {
+                call,
+                attempt,
+                stage,
+                outcome,
+                retry_after_ms,
+            } => self.at_client(now, call, attempt, stage, outcome, retry_after_ms),
             What::Timeout { call, attempt } => {
-                let Some(flight) = self.runs[call as usize].in_flight else { return };
+                let Some(flight) = self.runs[call as usize].in_flight else {
+                    return;
+                };
                 if flight.attempt != attempt {
                     return;
                 }
@@ -606,18 +656,9 @@ impl Sim<'_> {
     }
 
     fn start_call(&mut self, now: u64, client: u32, index: u32) {
-        let scenario = &self.config.scenario;
-        let kind = match (scenario.operation, self.config.endpoint.create) {
-            (Operation::Read, _) => RequestKind::Idempotent,
-            (Operation::Create, CreateMode::PutWithId) => RequestKind::Idempotent,
-            (Operation::Create, _) => RequestKind::NonIdempotent,
-        };
+        let kind = client::request_kind(self.config);
         let id = self.runs.len() as u32;
-        let target = match scenario.operation {
-            Operation::Read => "/flaky".to_string(),
-            Operation::Create if scenario.shared_names => format!("item-{index}"),
-            Operation::Create => format!("item-{id}"),
-        };
+        let target = client::target(&self.config.scenario, id, index);
         let call = Call::new(self.policy.clone(), now, kind, &mut self.rng);
         self.trace.push(CallTrace {
             id,
@@ -630,7 +671,12 @@ impl Sim<'_> {
             attempts: Vec::new(),
             sleeps: Vec::new(),
         });
-        self.runs.push(CallRun { call, client, index_in_client: index, in_flight: None });
+        self.runs.push(CallRun {
+            call,
+            client,
+            index_in_client: index,
+            in_flight: None,
+        });
         self.drive(now, id);
     }
 
@@ -641,11 +687,13 @@ impl Sim<'_> {
         let step = run.call.poll(now, &mut self.clients[client], &mut self.rng);
         self.collect_client_events(client as u32);
         match step {
-            Step::Send { attempt, timeout_ms, idempotency_key, probe } => {
-                let stage = match (self.config.scenario.operation, self.config.endpoint.create) {
-                    (Operation::Create, CreateMode::CheckThenCreate) => Stage::Check,
-                    _ => Stage::Main,
-                };
+            Step::Send {
+                attempt,
+                timeout_ms,
+                idempotency_key,
+                probe,
+            } => {
+                let stage = client::first_stage(self.config);
                 self.trace[call as usize].attempts.push(AttemptTrace {
                     attempt,
                     start_ms: now,
@@ -656,15 +704,26 @@ impl Sim<'_> {
                     outcome: None,
                 });
                 // The key was drawn when the call was made; `request_for` sends it on every attempt.
-                debug_assert_eq!(idempotency_key.as_deref(), self.trace[call as usize].idempotency_key.as_deref());
-                self.runs[call as usize].in_flight = Some(InFlight { attempt, stage, request_id: 0 });
+                debug_assert_eq!(
+                    idempotency_key.as_deref(),
+                    self.trace[call as usize].idempotency_key.as_deref()
+                );
+                self.runs[call as usize].in_flight = Some(InFlight {
+                    attempt,
+                    stage,
+                    request_id: 0,
+                });
                 self.send(now, call, attempt, stage);
                 if let Some(t) = timeout_ms {
                     self.push(now.saturating_add(t), What::Timeout { call, attempt });
                 }
             }
             Step::Sleep { until_ms, reason } => {
-                self.trace[call as usize].sleeps.push(SleepTrace { from_ms: now, until_ms, reason });
+                self.trace[call as usize].sleeps.push(SleepTrace {
+                    from_ms: now,
+                    until_ms,
+                    reason,
+                });
                 self.push(until_ms, What::Wake { call });
             }
             Step::AwaitOutcome => {}
@@ -676,7 +735,13 @@ impl Sim<'_> {
                 trace.result = Some(done);
                 if next < self.config.scenario.calls_per_client {
                     let at = now.saturating_add(self.config.scenario.call_gap_ms);
-                    self.push(at, What::Start { client, index: next });
+                    self.push(
+                        at,
+                        What::Start {
+                            client,
+                            index: next,
+                        },
+                    );
                 }
             }
         }
@@ -693,44 +758,66 @@ impl Sim<'_> {
             a.requests += 1;
         }
         let delay = self.net_delay();
-        self.push(now.saturating_add(delay), What::AtServer { call, attempt, stage, request_id });
-    }
-
-    fn request_for(&self, call: u32, stage: Stage) -> Request {
-        let trace = &self.trace[call as usize];
-        let mut headers = Vec::new();
-        let (method, path, body) = match (self.config.scenario.operation, self.config.endpoint.create, stage) {
-            (Operation::Read, _, _) => (Method::Get, "/flaky".to_string(), String::new()),
-            (Operation::Create, CreateMode::CheckThenCreate, Stage::Check) => {
-                (Method::Get, format!("/items/{}", trace.target), String::new())
-            }
-            (Operation::Create, CreateMode::PutWithId, _) => (Method::Put, format!("/items/{}", trace.target), trace.target.clone()),
-            (Operation::Create, _, _) => (Method::Post, "/items".to_string(), trace.target.clone()),
-        };
-        if let Some(key) = &trace.idempotency_key {
-            headers.push(("Idempotency-Key".to_string(), key.clone()));
-        }
-        Request { id: 0, method, path, headers, body }
+        self.push(
+            now.saturating_add(delay),
+            What::AtServer {
+                call,
+                attempt,
+                stage,
+                request_id,
+            },
+        );
     }
 
     fn at_server(&mut self, now: u64, call: u32, attempt: u32, stage: Stage, request_id: u64) {
-        let mut request = self.request_for(call, stage);
+        let trace = &self.trace[call as usize];
+        let mut request = client::request(
+            self.config,
+            &trace.target,
+            trace.idempotency_key.as_deref(),
+            stage,
+        );
         request.id = request_id;
         let reply = self.server.handle(now, &request);
         let back = self.net_delay();
         let departure = match &reply {
-            Reply::Respond { at_ms, status, headers, .. } => {
+            Reply::Respond {
+                at_ms,
+                status,
+                headers,
+                ..
+            } => {
                 let retry_after_ms = headers
                     .iter()
                     .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
-                    .and_then(|(_, v)| policy::retry_after::parse(v, EPOCH_UNIX_MS.saturating_add(*at_ms)).ok());
+                    .and_then(|(_, v)| {
+                        policy::retry_after::parse(v, EPOCH_UNIX_MS.saturating_add(*at_ms)).ok()
+                    });
                 let outcome = AttemptOutcome::Status(*status);
-                self.push(at_ms.saturating_add(back), What::AtClient { call, attempt, stage, outcome, retry_after_ms });
+                self.push(
+                    at_ms.saturating_add(back),
+                    What::AtClient {
+                        call,
+                        attempt,
+                        stage,
+                        outcome,
+                        retry_after_ms,
+                    },
+                );
                 Some(*at_ms)
             }
             Reply::Reset { at_ms } => {
                 let outcome = AttemptOutcome::NetworkError;
-                self.push(at_ms.saturating_add(back), What::AtClient { call, attempt, stage, outcome, retry_after_ms: None });
+                self.push(
+                    at_ms.saturating_add(back),
+                    What::AtClient {
+                        call,
+                        attempt,
+                        stage,
+                        outcome,
+                        retry_after_ms: None,
+                    },
+                );
                 Some(*at_ms)
             }
             Reply::Hang => None,
@@ -738,51 +825,72 @@ impl Sim<'_> {
         self.requests.push((now, departure));
     }
 
-    fn at_client(&mut self, now: u64, call: u32, attempt: u32, stage: Stage, outcome: AttemptOutcome, retry_after_ms: Option<u64>) {
-        let Some(flight) = self.runs[call as usize].in_flight else { return };
+    fn at_client(
+        &mut self,
+        now: u64,
+        call: u32,
+        attempt: u32,
+        stage: Stage,
+        outcome: AttemptOutcome,
+        retry_after_ms: Option<u64>,
+    ) {
+        let Some(flight) = self.runs[call as usize].in_flight else {
+            return;
+        };
         if flight.attempt != attempt || flight.stage != stage {
             return; // a reply to an attempt that already timed out
         }
-        if stage == Stage::Check {
-            match outcome {
-                // Not there yet: create it, in the same attempt.
-                AttemptOutcome::Status(404) => return self.send(now, call, attempt, Stage::Main),
-                // Already there: the guard says done.
-                AttemptOutcome::Status(200) => return self.end_attempt(now, call, outcome, None),
-                _ => {}
-            }
+        match client::after(stage, outcome) {
+            Next::SendMain => self.send(now, call, attempt, Stage::Main),
+            Next::End(outcome) => self.end_attempt(now, call, outcome, retry_after_ms),
         }
-        self.end_attempt(now, call, outcome, retry_after_ms);
     }
 
-    fn end_attempt(&mut self, now: u64, call: u32, outcome: AttemptOutcome, retry_after_ms: Option<u64>) {
-        let Some(flight) = self.runs[call as usize].in_flight.take() else { return };
+    fn end_attempt(
+        &mut self,
+        now: u64,
+        call: u32,
+        outcome: AttemptOutcome,
+        retry_after_ms: Option<u64>,
+    ) {
+        let Some(flight) = self.runs[call as usize].in_flight.take() else {
+            return;
+        };
         if let Some(a) = self.trace[call as usize].attempts.last_mut() {
             a.end_ms = Some(now);
             a.outcome = Some(outcome);
         }
-        let policy_outcome = match outcome {
-            AttemptOutcome::Status(status) => Outcome::Response { status, retry_after_ms },
-            AttemptOutcome::NetworkError => Outcome::NetworkError,
-            AttemptOutcome::TimedOut => Outcome::TimedOut,
-        };
+        let policy_outcome = client::policy_outcome(outcome, retry_after_ms);
         let run = &mut self.runs[call as usize];
         let client = run.client as usize;
-        run.call.on_outcome(now, flight.attempt, policy_outcome, &mut self.clients[client]);
+        run.call.on_outcome(
+            now,
+            flight.attempt,
+            policy_outcome,
+            &mut self.clients[client],
+        );
         self.collect_client_events(client as u32);
         self.drive(now, call);
     }
 
     fn collect_client_events(&mut self, client: u32) {
         for e in self.clients[client as usize].take_events() {
-            self.client_events.push(ClientEventTrace { client, at_ms: e.at_ms, kind: e.kind });
+            self.client_events.push(ClientEventTrace {
+                client,
+                at_ms: e.at_ms,
+                kind: e.kind,
+            });
         }
     }
 
     fn finish(self, seed: u64) -> Trace {
         let horizon = self.config.scenario.horizon_ms;
         let unfinished = self.trace.iter().any(|c| c.end_ms.is_none());
-        let end_ms = if unfinished { horizon } else { self.last_event_ms };
+        let end_ms = if unfinished {
+            horizon
+        } else {
+            self.last_event_ms
+        };
         let server_load = load_samples(&self.requests, end_ms);
         Trace {
             seed,
@@ -817,7 +925,12 @@ fn load_samples(requests: &[(u64, Option<u64>)], end_ms: u64) -> Vec<LoadSample>
     (0..buckets)
         .map(|b| {
             let (from_ms, until_ms) = (b * width, (b + 1) * width);
-            let mut sample = LoadSample { from_ms, until_ms, arrivals: 0, in_flight_max: level.max(0) as u32 };
+            let mut sample = LoadSample {
+                from_ms,
+                until_ms,
+                arrivals: 0,
+                in_flight_max: level.max(0) as u32,
+            };
             while let Some(&(_, delta)) = edges.get(next).filter(|e| e.0 < until_ms) {
                 level += delta;
                 if delta > 0 {

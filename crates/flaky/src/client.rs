@@ -1,0 +1,127 @@
+//! What a client sends for one attempt of a logical call, shared by the
+//! simulator and the browser's live driver so both speak to the endpoint the
+//! same way: which requests an attempt makes (check-then-create's GET before
+//! its POST), their method, path, headers and body, and when clients start.
+
+use policy::{Outcome, RequestKind};
+
+use crate::sim::{Arrival, AttemptOutcome, Operation, RunConfig, ScenarioConfig};
+use crate::{CreateMode, Method, Request};
+
+/// Which request of an attempt is in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Check-then-create's `GET /items/{name}`.
+    Check,
+    /// The call's main request.
+    Main,
+}
+
+/// The first request of every attempt.
+pub fn first_stage(config: &RunConfig) -> Stage {
+    match (config.scenario.operation, config.endpoint.create) {
+        (Operation::Create, CreateMode::CheckThenCreate) => Stage::Check,
+        _ => Stage::Main,
+    }
+}
+
+/// What happens after a request of stage `stage` ended with `outcome`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Send the main request now, in the same attempt (the check found nothing).
+    SendMain,
+    /// The attempt ended with this outcome.
+    End(AttemptOutcome),
+}
+
+/// Check-then-create: a 404 means "create it now"; a 200 means "it exists:
+/// the guard is done" (the attempt succeeds); anything else ends the attempt.
+pub fn after(stage: Stage, outcome: AttemptOutcome) -> Next {
+    match (stage, outcome) {
+        (Stage::Check, AttemptOutcome::Status(404)) => Next::SendMain,
+        _ => Next::End(outcome),
+    }
+}
+
+/// Whether the call may be repeated safely (GET, PUT) or not (POST).
+pub fn request_kind(config: &RunConfig) -> RequestKind {
+    match (config.scenario.operation, config.endpoint.create) {
+        (Operation::Read, _) | (Operation::Create, CreateMode::PutWithId) => {
+            RequestKind::Idempotent
+        }
+        (Operation::Create, _) => RequestKind::NonIdempotent,
+    }
+}
+
+/// The item a call creates (`item-<call id>`, or `item-<index in its client>`
+/// when clients share names), or the path it reads.
+pub fn target(scenario: &ScenarioConfig, call_id: u32, index_in_client: u32) -> String {
+    match scenario.operation {
+        Operation::Read => "/flaky".to_string(),
+        Operation::Create if scenario.shared_names => format!("item-{index_in_client}"),
+        Operation::Create => format!("item-{call_id}"),
+    }
+}
+
+/// The request of stage `stage` for a call on `target`, with the call's
+/// idempotency key (if any) on every attempt. `id` is left 0 for the transport.
+pub fn request(
+    config: &RunConfig,
+    target: &str,
+    idempotency_key: Option<&str>,
+    stage: Stage,
+) -> Request {
+    let (method, path, body) = match (config.scenario.operation, config.endpoint.create, stage) {
+        (Operation::Read, _, _) => (Method::Get, "/flaky".to_string(), String::new()),
+        (Operation::Create, CreateMode::CheckThenCreate, Stage::Check) => {
+            (Method::Get, format!("/items/{target}"), String::new())
+        }
+        (Operation::Create, CreateMode::PutWithId, _) => {
+            (Method::Put, format!("/items/{target}"), target.to_string())
+        }
+        (Operation::Create, _, _) => (Method::Post, "/items".to_string(), target.to_string()),
+    };
+    let headers = idempotency_key
+        .map(|k| vec![("Idempotency-Key".to_string(), k.to_string())])
+        .unwrap_or_default();
+    Request {
+        id: 0,
+        method,
+        path,
+        headers,
+        body,
+    }
+}
+
+/// When each client starts, ms from the run's start. Poisson gaps draw from
+/// `rng` (one `u64` per client after the first).
+pub fn client_starts(scenario: &ScenarioConfig, rng: &mut impl policy::Rng) -> Vec<u64> {
+    let mut start = 0u64;
+    (0..scenario.clients)
+        .map(|client| {
+            match scenario.arrival {
+                Arrival::AllAtOnce => {}
+                Arrival::Interval => start = u64::from(client).saturating_mul(scenario.interval_ms),
+                Arrival::Poisson if client > 0 => {
+                    let u = policy::unit_f64(rng);
+                    let gap = -libm::log(1.0 - u) * scenario.interval_ms as f64;
+                    start = start.saturating_add(gap as u64);
+                }
+                Arrival::Poisson => {}
+            }
+            start
+        })
+        .collect()
+}
+
+/// The policy's view of an attempt's outcome.
+pub fn policy_outcome(outcome: AttemptOutcome, retry_after_ms: Option<u64>) -> Outcome {
+    match outcome {
+        AttemptOutcome::Status(status) => Outcome::Response {
+            status,
+            retry_after_ms,
+        },
+        AttemptOutcome::NetworkError => Outcome::NetworkError,
+        AttemptOutcome::TimedOut => Outcome::TimedOut,
+    }
+}
