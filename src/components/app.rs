@@ -1,79 +1,337 @@
-//! The page: header, policy controls, the planned schedule and its chart.
+//! The page: header, panels, fire controls, counters, timeline and charts.
+//! Owns the runs: simulated ones compute at once, live ones go through
+//! [`crate::live`] and stream updates in.
 
-use policy::rand_chacha::rand_core::SeedableRng;
-use policy::rand_chacha::ChaCha8Rng;
-use policy::PolicyConfig;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use flaky::presets::{self, Preset};
+use flaky::sim::{self, RunConfig};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::backoff_chart::BackoffChart;
-use crate::components::knob_control::KnobControl;
-use crate::components::schedule::Schedule;
-use crate::state::{Action, State};
+use crate::components::banners::Banners;
+use crate::components::client_chart::ClientChart;
+use crate::components::counters::Counters;
+use crate::components::fire_bar::FireBar;
+use crate::components::header::Header;
+use crate::components::knob_panel::KnobPanel;
+use crate::components::load_chart::LoadChart;
+use crate::components::preset_note::PresetNote;
+use crate::components::timeline::Timeline;
+use crate::live::{self, Fire, LiveUpdate, RunHandle, Transport};
+use crate::state::{Action, Mode, RunStatus, State};
+use crate::view;
 
-/// Knobs shown on the first page, in order.
-const FIRST_PAGE_KNOBS: &[&str] =
-    &["attempts.max", "backoff.kind", "backoff.base_ms", "backoff.cap_ms", "backoff.multiplier", "jitter.kind", "jitter.ratio", "jitter.additive_ms"];
+/// What every component can reach.
+#[derive(Clone, PartialEq)]
+pub struct AppContext {
+    pub state: UseReducerHandle<State>,
+    /// Fire one call or the whole scenario, in the current mode.
+    pub fire: Callback<Fire>,
+    /// Clear the trace (and cancel a live run).
+    pub reset: Callback<()>,
+    /// Every preset, in the chapter's order.
+    pub presets: Rc<Vec<Rc<Preset>>>,
+}
+
+/// The config a fire runs: the whole scenario, or one call on one client.
+pub fn fire_config(config: &RunConfig, what: Fire) -> RunConfig {
+    let mut config = config.clone();
+    if what == Fire::One {
+        config.scenario.clients = 1;
+        config.scenario.calls_per_client = 1;
+    }
+    config
+}
+
+fn read_url() -> State {
+    let query = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let (settings, errors) = crate::url::parse(&query);
+    State::from_url(settings, errors)
+}
+
+fn write_url(query: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}{query}")),
+        );
+    }
+}
 
 #[component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(State::default);
-    let plan = {
-        let mut rng = ChaCha8Rng::seed_from_u64(state.seed);
-        policy::schedule(&state.policy, &mut rng)
-    };
-    let on_change = {
+    let state = use_reducer(read_url);
+    let presets = use_memo((), |_| match presets::all() {
+        Ok(all) => all.into_iter().map(Rc::new).collect::<Vec<_>>(),
+        Err(e) => {
+            web_sys::console::error_1(&e.into());
+            Vec::new()
+        }
+    });
+    let transport: Rc<RefCell<Option<Transport>>> = use_mut_ref(|| None);
+    let live_run: Rc<RefCell<Option<RunHandle>>> = use_mut_ref(|| None);
+
+    // Connect to the mock service worker (or fall back to the in-page model) once.
+    {
         let state = state.clone();
-        Callback::from(move |(name, value): (String, String)| state.dispatch(Action::SetKnob { name, value }))
-    };
-    let on_seed = {
+        let transport = transport.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let connected = Transport::connect().await;
+                let status = connected.status();
+                *transport.borrow_mut() = Some(connected);
+                state.dispatch(Action::SetTransport {
+                    kind: status.kind.to_string(),
+                    detail: status.detail,
+                });
+            });
+        });
+    }
+
+    // Keep the URL in step with every setting.
+    {
+        let query = crate::url::to_query(&state.settings);
+        use_effect_with(query, |query| write_url(query));
+    }
+
+    // Theme and talk mode live on <html>, so the whole page follows.
+    {
+        let (theme, talk) = (state.settings.theme, state.settings.talk);
+        use_effect_with((theme, talk), |(theme, talk)| {
+            if let Some(root) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+            {
+                let _ = root.set_attribute("data-theme", theme.name());
+                let _ = root.set_attribute("data-talk", if *talk { "1" } else { "0" });
+            }
+        });
+    }
+
+    let fire = {
         let state = state.clone();
-        Callback::from(move |e: Event| {
-            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            match input.value().trim().parse::<u64>() {
-                Ok(seed) => state.dispatch(Action::SetSeed(seed)),
-                Err(_) => state.dispatch(Action::SetKnob { name: "seed".into(), value: input.value() }),
+        let transport = transport.clone();
+        let live_run = live_run.clone();
+        Callback::from(move |what: Fire| {
+            if let Some(old) = live_run.borrow_mut().take() {
+                old.cancel();
+            }
+            let run_id = state.run_id + 1;
+            let config = fire_config(&state.settings.config, what);
+            let seed = state.settings.seed;
+            state.dispatch(Action::StartRun { run_id });
+            match state.settings.mode {
+                Mode::Simulated => {
+                    let trace = Rc::new(sim::run(&config, seed));
+                    state.dispatch(Action::UpdateRun {
+                        run_id,
+                        trace,
+                        running: false,
+                        problem: None,
+                    });
+                }
+                Mode::Live => {
+                    let Some(transport) = transport.borrow().clone() else {
+                        let problem = Some(
+                            "The mock endpoints are still starting; try again in a moment."
+                                .to_string(),
+                        );
+                        let empty = sim::Trace {
+                            seed,
+                            horizon_ms: 0,
+                            end_ms: 0,
+                            calls: Vec::new(),
+                            client_events: Vec::new(),
+                            server_load: Vec::new(),
+                            counters: Default::default(),
+                        };
+                        state.dispatch(Action::UpdateRun {
+                            run_id,
+                            trace: Rc::new(empty),
+                            running: false,
+                            problem,
+                        });
+                        return;
+                    };
+                    let state = state.clone();
+                    let on_update = Callback::from(move |update: LiveUpdate| {
+                        state.dispatch(Action::UpdateRun {
+                            run_id,
+                            trace: Rc::new(update.trace),
+                            running: update.running,
+                            problem: update.problem,
+                        });
+                    });
+                    *live_run.borrow_mut() =
+                        Some(live::fire(&transport, &config, seed, what, on_update));
+                }
             }
         })
     };
-    let on_dismiss = {
+
+    let reset = {
         let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::DismissError))
-    };
-    let specs = PolicyConfig::knobs();
-    let controls = FIRST_PAGE_KNOBS.iter().filter_map(|name| specs.iter().find(|s| s.name == *name)).map(|spec| {
-        let value = state.policy.get(spec.name).unwrap_or_default();
-        html! { <KnobControl spec={*spec} value={value} on_change={on_change.clone()} /> }
-    });
-    html! {
-        <main class="page">
-            <header class="masthead">
-                <h1>{ "Resilience Playground" }</h1>
-                <p class="tagline">{ "What retries, backoff and jitter really do. Move a control: the plan below is computed by the same policy code that drives every call." }</p>
-            </header>
-            if let Some(message) = &state.error {
-                <div class="banner error" role="alert" data-testid="error-banner">
-                    <span>{ message }</span>
-                    <button onclick={on_dismiss}>{ "Dismiss" }</button>
-                </div>
+        let live_run = live_run.clone();
+        Callback::from(move |()| {
+            if let Some(old) = live_run.borrow_mut().take() {
+                old.cancel();
             }
-            <div class="columns">
-                <section class="panel" aria-labelledby="policy-title">
-                    <h2 id="policy-title">{ "Client policy" }</h2>
-                    { for controls }
-                    <div class="knob">
-                        <label for="seed">{ "seed" }</label>
-                        <input id="seed" data-testid="seed" type="number" min="0" value={state.seed.to_string()} onchange={on_seed} />
-                        <p class="help">{ "Seed of the random draws: same seed, same delays." }</p>
-                    </div>
-                </section>
-                <section class="panel wide" aria-labelledby="plan-title">
-                    <h2 id="plan-title">{ "Planned backoff" }</h2>
-                    <p class="help">{ "If every attempt fails with a retryable error, the call sleeps like this before each retry." }</p>
-                    <p class="formula" data-testid="formula"><code>{ policy::backoff::formula(&state.policy) }</code></p>
-                    <BackoffChart plan={plan.clone()} />
-                    <Schedule plan={plan} />
-                </section>
-            </div>
-        </main>
+            state.dispatch(Action::Reset);
+        })
+    };
+
+    // Simulated mode recomputes as the user moves a control, once something was fired.
+    {
+        let fire = fire.clone();
+        let key = (
+            state.settings.config.clone(),
+            state.settings.seed,
+            state.settings.mode,
+        );
+        let rerun = state.settings.mode == Mode::Simulated
+            && state.status == RunStatus::Done
+            && state.trace_mode == Some(Mode::Simulated);
+        let one_call = state.trace.as_ref().is_some_and(|t| {
+            t.calls.len() == 1
+                && state.settings.config.scenario.clients
+                    * state.settings.config.scenario.calls_per_client
+                    > 1
+        });
+        use_effect_with(key, move |_| {
+            if rerun {
+                fire.emit(if one_call { Fire::One } else { Fire::Scenario });
+            }
+        });
     }
+
+    // Keyboard: Space fires, R resets, digits pick presets, T toggles talk mode.
+    {
+        let state = state.clone();
+        let fire = fire.clone();
+        let reset = reset.clone();
+        let presets = presets.clone();
+        use_effect_with((), move |_| {
+            let listener =
+                Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+                    if e.ctrl_key() || e.meta_key() || e.alt_key() || typing_in_a_field(&e) {
+                        return;
+                    }
+                    match e.key().as_str() {
+                        " " => {
+                            e.prevent_default();
+                            fire.emit(Fire::Scenario);
+                        }
+                        "r" | "R" => reset.emit(()),
+                        "t" | "T" => state.dispatch(Action::SetTalk(!state.settings.talk)),
+                        key => {
+                            if let Some(index) = preset_index_for_key(key) {
+                                if let Some(p) = presets.get(index) {
+                                    state.dispatch(Action::PickPreset(p.clone()));
+                                }
+                            }
+                        }
+                    }
+                });
+            let document = web_sys::window().and_then(|w| w.document());
+            if let Some(d) = &document {
+                let _ = d
+                    .add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(d) = document {
+                    let _ = d.remove_event_listener_with_callback(
+                        "keydown",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
+    let context = AppContext {
+        state: state.clone(),
+        fire,
+        reset,
+        presets,
+    };
+    let s = &state.settings;
+    let plan = {
+        use policy::rand_chacha::rand_core::SeedableRng;
+        let mut rng = policy::rand_chacha::ChaCha8Rng::seed_from_u64(s.seed);
+        policy::schedule(&s.config.policy, &mut rng)
+    };
+    let trace = state.trace.clone();
+    html! {
+        <ContextProvider<AppContext> context={context}>
+            <div class={classes!("app", s.talk.then_some("talk"))}>
+                <Header />
+                <Banners />
+                <PresetNote />
+                <div class="layout">
+                    <aside class="controls" aria-label="Settings">
+                        <KnobPanel title="Client policy" groups={Rc::new(view::policy_groups())} open_first={2} />
+                        <KnobPanel title="Endpoint (server)" groups={Rc::new(view::endpoint_groups())} open_first={1} />
+                        <KnobPanel title="Scenario" groups={Rc::new(view::scenario_groups())} open_first={1} />
+                    </aside>
+                    <main class="stage">
+                        <FireBar />
+                        <Counters />
+                        <Timeline trace={trace.clone()} slow={s.slow} />
+                        <div class="charts">
+                            <section class="panel chart-panel" aria-labelledby="backoff-title">
+                                <h2 id="backoff-title">{ "Backoff per retry" }</h2>
+                                <p class="formula" data-testid="formula"><code>{ policy::backoff::formula(&s.config.policy) }</code></p>
+                                <BackoffChart plan={plan.clone()} trace={trace.clone()} />
+                                <crate::components::schedule::Schedule plan={plan} />
+                            </section>
+                            <section class="panel chart-panel" aria-labelledby="client-title">
+                                <h2 id="client-title">{ "Breaker and budget" }</h2>
+                                <ClientChart trace={trace.clone()} />
+                            </section>
+                            <section class="panel chart-panel" aria-labelledby="load-title">
+                                <h2 id="load-title">{ "Server load" }</h2>
+                                <LoadChart trace={trace} />
+                            </section>
+                        </div>
+                    </main>
+                </div>
+                <footer class="footer">
+                    <kbd>{ "Space" }</kbd>{ " fire · " }<kbd>{ "R" }</kbd>{ " reset · " }<kbd>{ "1–9, 0" }</kbd>{ " presets · " }<kbd>{ "T" }</kbd>{ " talk mode" }
+                </footer>
+            </div>
+        </ContextProvider<AppContext>>
+    }
+}
+
+/// Digits 1–9 pick presets 1–9; 0 picks the tenth.
+pub fn preset_index_for_key(key: &str) -> Option<usize> {
+    match key {
+        "0" => Some(9),
+        k if k.len() == 1 => k.parse::<usize>().ok().filter(|d| *d >= 1).map(|d| d - 1),
+        _ => None,
+    }
+}
+
+fn typing_in_a_field(e: &web_sys::KeyboardEvent) -> bool {
+    let Some(target) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return false;
+    };
+    matches!(
+        target.tag_name().as_str(),
+        "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
+    )
 }

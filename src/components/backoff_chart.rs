@@ -1,11 +1,19 @@
-//! Delay per retry: the jitter envelope as a band, the drawn delays as dots.
+//! Delay per retry: the jitter envelope as a band, the seed's planned draw as
+//! a dot, and every backoff the last run actually slept as small marks.
 
-use policy::PlannedRetry;
+use std::rc::Rc;
+
+use flaky::sim::Trace;
+use policy::{PlannedRetry, SleepReason};
 use yew::prelude::*;
+
+use crate::view::ms_label;
 
 #[derive(Properties, PartialEq)]
 pub struct BackoffChartProps {
     pub plan: Vec<PlannedRetry>,
+    #[prop_or_default]
+    pub trace: Option<Rc<Trace>>,
 }
 
 const WIDTH: f64 = 560.0;
@@ -13,38 +21,67 @@ const HEIGHT: f64 = 220.0;
 const PAD_LEFT: f64 = 64.0;
 const PAD_BOTTOM: f64 = 28.0;
 const PAD_TOP: f64 = 12.0;
+/// Retries drawn at most (attempts.max = 0 plans 50).
+const RETRIES_SHOWN: usize = 12;
 
 #[component(BackoffChart)]
 pub fn backoff_chart(props: &BackoffChartProps) -> Html {
-    let plan = &props.plan;
+    let plan: Vec<&PlannedRetry> = props.plan.iter().take(RETRIES_SHOWN).collect();
     if plan.is_empty() {
         return html! { <p class="empty" data-testid="backoff-chart">{ "No retries: the first attempt is the only one." }</p> };
     }
-    let y_max = plan.iter().map(|p| p.envelope_ms.1.max(p.drawn_ms)).max().unwrap_or(0).max(1) as f64;
-    let n = plan.len() as f64;
-    let band = (WIDTH - PAD_LEFT - 8.0) / n;
+    // (retry, slept ms) of every backoff in the last run.
+    let slept: Vec<(u32, u64)> = props
+        .trace
+        .iter()
+        .flat_map(|t| t.calls.iter().flat_map(|c| c.sleeps.iter()))
+        .filter_map(|s| match s.reason {
+            SleepReason::Backoff {
+                retry, planned_ms, ..
+            } if (retry as usize) <= plan.len() => Some((retry, planned_ms)),
+            _ => None,
+        })
+        .take(5000)
+        .collect();
+    let y_max = plan
+        .iter()
+        .map(|p| p.envelope_ms.1.max(p.drawn_ms))
+        .chain(slept.iter().map(|s| s.1))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let band = (WIDTH - PAD_LEFT - 8.0) / plan.len() as f64;
     let y = |ms: u64| PAD_TOP + (HEIGHT - PAD_TOP - PAD_BOTTOM) * (1.0 - ms as f64 / y_max);
+    let x_mid = |retry: u32| PAD_LEFT + band * (retry as f64 - 0.5);
     html! {
         <svg class="chart" data-testid="backoff-chart" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
-             aria-label="Backoff delay per retry: envelope and drawn delay">
+             aria-label="Backoff delay per retry: envelope, planned draw, and delays slept in the last run">
             <line class="axis" x1={PAD_LEFT.to_string()} y1={y(0).to_string()} x2={WIDTH.to_string()} y2={y(0).to_string()} />
-            <text class="tick" x={(PAD_LEFT - 6.0).to_string()} y={(y(y_max as u64) + 4.0).to_string()} text-anchor="end">{ format!("{} ms", y_max as u64) }</text>
+            <text class="tick" x={(PAD_LEFT - 6.0).to_string()} y={(y(y_max as u64) + 4.0).to_string()} text-anchor="end">{ ms_label(y_max as u64) }</text>
             <text class="tick" x={(PAD_LEFT - 6.0).to_string()} y={(y(0) + 4.0).to_string()} text-anchor="end">{ "0" }</text>
-            { for plan.iter().enumerate().map(|(i, p)| {
-                let x = PAD_LEFT + band * i as f64;
+            <text class="tick" x={(WIDTH - 4.0).to_string()} y={(HEIGHT - 2.0).to_string()} text-anchor="end">{ "retry n" }</text>
+            { for plan.iter().map(|p| {
+                let x = PAD_LEFT + band * (p.retry as f64 - 1.0);
                 let (lo, hi) = p.envelope_ms;
                 html! {
-                    <g class="retry">
+                    <g class="retry" data-testid="backoff-retry" data-retry={p.retry.to_string()} data-min-ms={lo.to_string()} data-max-ms={hi.to_string()}>
                         <rect class="envelope" x={(x + band * 0.2).to_string()} width={(band * 0.6).to_string()}
-                              y={y(hi).to_string()} height={(y(lo) - y(hi)).max(1.0).to_string()}>
-                            <title>{ format!("retry {}: {}–{} ms", p.retry, lo, hi) }</title>
+                              y={y(hi).to_string()} height={(y(lo) - y(hi)).max(2.0).to_string()}>
+                            <title>{ format!("retry {}: {} – {} ({})", p.retry, ms_label(lo), ms_label(hi), p.formula) }</title>
                         </rect>
-                        <circle class="drawn" cx={(x + band * 0.5).to_string()} cy={y(p.drawn_ms).to_string()} r="5">
-                            <title>{ format!("retry {}: drew {} ms", p.retry, p.drawn_ms) }</title>
-                        </circle>
                         <text class="tick" x={(x + band * 0.5).to_string()} y={(HEIGHT - 8.0).to_string()} text-anchor="middle">{ p.retry }</text>
                     </g>
                 }
+            }) }
+            { for slept.iter().enumerate().map(|(i, (retry, ms))| {
+                // Spread marks sideways a little so many draws read as a distribution.
+                let dx = ((i as f64 * 0.618_034) % 1.0 - 0.5) * band * 0.5;
+                html! { <circle class="slept" cx={(x_mid(*retry) + dx).to_string()} cy={y(*ms).to_string()} r="2.2" /> }
+            }) }
+            { for plan.iter().map(|p| html! {
+                <circle class="drawn" cx={x_mid(p.retry).to_string()} cy={y(p.drawn_ms).to_string()} r="5">
+                    <title>{ format!("retry {}: this seed draws {}", p.retry, ms_label(p.drawn_ms)) }</title>
+                </circle>
             }) }
         </svg>
     }

@@ -1,5 +1,6 @@
-//! A control for one knob, shaped by its [`KnobSpec`]: a number field for
-//! integers and reals, a checkbox for booleans, a select for choices.
+//! A control for one knob, shaped by its [`KnobSpec`]: a slider with a number
+//! field for bounded numbers, a checkbox for booleans, a select for choices.
+//! Its `data-testid` is the knob's dotted name.
 
 use policy::knob::{KnobKind, KnobSpec};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -10,33 +11,50 @@ pub struct KnobControlProps {
     pub spec: KnobSpec,
     /// The knob's current value as text.
     pub value: AttrValue,
+    /// Whether the knob matters under the current config (dimmed if not).
+    #[prop_or(true)]
+    pub active: bool,
     /// Called with (knob name, new text) when the user commits a change.
     pub on_change: Callback<(String, String)>,
 }
+
+/// Sliders only for ranges a hand can cover; huge ranges get a number field alone.
+const SLIDER_RANGE_MAX: f64 = 120_000.0;
 
 #[component(KnobControl)]
 pub fn knob_control(props: &KnobControlProps) -> Html {
     let spec = props.spec;
     let id = format!("knob-{}", spec.name.replace('.', "-"));
     let name = spec.name.to_string();
+    let emit = {
+        let on_change = props.on_change.clone();
+        let name = name.clone();
+        move |value: String| on_change.emit((name.clone(), value))
+    };
     let input = match spec.kind {
-        KnobKind::Int { min, max } => number_input(&id, &name, &props.value, &min.to_string(), &max.to_string(), "1", &props.on_change),
-        KnobKind::Float { min, max } => number_input(&id, &name, &props.value, &min.to_string(), &max.to_string(), "any", &props.on_change),
+        KnobKind::Int { min, max } => number(
+            &id,
+            spec.name,
+            &props.value,
+            min as f64,
+            max as f64,
+            "1",
+            emit,
+        ),
+        KnobKind::Float { min, max } => {
+            number(&id, spec.name, &props.value, min, max, "0.01", emit)
+        }
         KnobKind::Bool => {
-            let on_change = props.on_change.clone();
-            let name = name.clone();
             let onchange = Callback::from(move |e: Event| {
                 let el: HtmlInputElement = e.target_unchecked_into();
-                on_change.emit((name.clone(), el.checked().to_string()));
+                emit(el.checked().to_string());
             });
-            html! { <input id={id.clone()} data-testid={spec.name} type="checkbox" checked={props.value == "true"} {onchange} /> }
+            html! { <input id={id.clone()} class="switch" data-testid={spec.name} type="checkbox" checked={props.value == "true"} {onchange} /> }
         }
         KnobKind::Choice(choices) => {
-            let on_change = props.on_change.clone();
-            let name = name.clone();
             let onchange = Callback::from(move |e: Event| {
                 let el: HtmlSelectElement = e.target_unchecked_into();
-                on_change.emit((name.clone(), el.value()));
+                emit(el.value());
             });
             html! {
                 <select id={id.clone()} data-testid={spec.name} {onchange}>
@@ -45,25 +63,53 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
             }
         }
     };
+    let unit = if spec.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", spec.unit)
+    };
     html! {
-        <div class="knob">
-            <label for={id}>{ spec.name }{ if spec.unit.is_empty() { String::new() } else { format!(" ({})", spec.unit) } }</label>
+        <div class={classes!("knob", (!props.active).then_some("inactive"), matches!(spec.kind, KnobKind::Bool).then_some("knob-bool"))}>
+            <label for={id}>{ spec.name }{ unit }</label>
             { input }
             <p class="help">{ spec.help }</p>
         </div>
     }
 }
 
-fn number_input(id: &str, name: &str, value: &AttrValue, min: &str, max: &str, step: &str, on_change: &Callback<(String, String)>) -> Html {
-    let on_change = on_change.clone();
-    let knob = name.to_string();
-    // `change` fires when the user commits (Enter, blur, a spinner click), not on every keystroke.
-    let onchange = Callback::from(move |e: Event| {
-        let el: HtmlInputElement = e.target_unchecked_into();
-        on_change.emit((knob.clone(), el.value()));
+fn number(
+    id: &str,
+    name: &'static str,
+    value: &AttrValue,
+    min: f64,
+    max: f64,
+    step: &str,
+    emit: impl Fn(String) + Clone + 'static,
+) -> Html {
+    // `change` fires when the user commits (Enter, blur, slider release), not on every keystroke.
+    let on_number = {
+        let emit = emit.clone();
+        Callback::from(move |e: Event| {
+            let el: HtmlInputElement = e.target_unchecked_into();
+            emit(el.value());
+        })
+    };
+    let slider = (max - min <= SLIDER_RANGE_MAX).then(|| {
+        let on_slide = Callback::from(move |e: InputEvent| {
+            let el: HtmlInputElement = e.target_unchecked_into();
+            emit(el.value());
+        });
+        html! {
+            <input class="slider" type="range" aria-label={format!("{name} slider")} tabindex="-1"
+                min={min.to_string()} max={max.to_string()} step={step.to_string()} value={value.clone()} oninput={on_slide} />
+        }
     });
     html! {
-        <input id={id.to_string()} data-testid={name.to_string()} type="number" inputmode="decimal"
-            min={min.to_string()} max={max.to_string()} step={step.to_string()} value={value.clone()} {onchange} />
+        <div class="number-row">
+            { for slider }
+            <input id={id.to_string()} data-testid={name} type="number" inputmode="decimal"
+                min={min.to_string()} max={max.to_string()} step={if step == "1" { "1".to_string() } else { "any".to_string() }}
+                value={value.clone()} onchange={on_number} />
+        </div>
     }
 }

@@ -1,6 +1,15 @@
-//! One small component per file.
+//! One small component per file. State comes from the [`app::AppContext`].
 
 pub mod app;
 pub mod backoff_chart;
+pub mod banners;
+pub mod client_chart;
+pub mod counters;
+pub mod fire_bar;
+pub mod header;
 pub mod knob_control;
+pub mod knob_panel;
+pub mod load_chart;
+pub mod preset_note;
 pub mod schedule;
+pub mod timeline;

@@ -10,7 +10,11 @@ pub struct ScheduleProps {
 
 #[component(Schedule)]
 pub fn schedule(props: &ScheduleProps) -> Html {
-    let total: u64 = props.plan.iter().map(|p| p.drawn_ms).fold(0, u64::saturating_add);
+    let total: u64 = props
+        .plan
+        .iter()
+        .map(|p| p.drawn_ms)
+        .fold(0, u64::saturating_add);
     html! {
         <table class="schedule" data-testid="schedule">
             <thead><tr><th>{ "retry" }</th><th>{ "delay range (ms)" }</th><th>{ "drawn (ms)" }</th></tr></thead>

@@ -231,14 +231,33 @@ impl RunConfig {
     /// Every knob whose value differs from the default, as `(name, value)`:
     /// what a share link or a `--set` list needs to reproduce this config.
     pub fn changed_knobs(&self) -> Vec<(String, String)> {
-        let default = RunConfig::default();
-        Self::knobs()
+        self.knobs_differing_from(&RunConfig::default())
+    }
+
+    /// Every knob whose value differs from `base`'s, as `(name, value)`:
+    /// applied to `base` with [`RunConfig::set`], they give this config.
+    pub fn knobs_differing_from(&self, base: &RunConfig) -> Vec<(String, String)> {
+        let mut changed: Vec<(String, String)> = Self::knobs()
             .filter_map(|k| {
                 let value = self.get(k.name)?;
-                (default.get(k.name).as_deref() != Some(value.as_str()))
+                (base.get(k.name).as_deref() != Some(value.as_str()))
                     .then(|| (k.name.to_string(), value))
             })
-            .collect()
+            .collect();
+        // Per-status overrides (`retry.status.NNN`) are not in the static knob list.
+        let (mine, theirs) = (self.policy.knob_values(), base.policy.knob_values());
+        let is_status = |k: &str| k.starts_with("retry.status.");
+        for (k, v) in mine.iter().filter(|(k, _)| is_status(k)) {
+            if !theirs.iter().any(|(bk, bv)| bk == k && bv == v) {
+                changed.push((k.clone(), v.clone()));
+            }
+        }
+        for (k, _) in theirs.iter().filter(|(k, _)| is_status(k)) {
+            if !mine.iter().any(|(mk, _)| mk == k) {
+                changed.push((k.clone(), "default".to_string()));
+            }
+        }
+        changed
     }
 
     /// Checks cross-knob rules (e.g. fault probabilities summing past 1).
@@ -428,26 +447,27 @@ impl Trace {
         }
     }
 
+    /// Time breakers spent open, summed over clients. An open breaker
+    /// becomes half-open when its open duration ends even if no call asks it
+    /// (it changes lazily), so an open spell ends at the first of: the next
+    /// transition, its `until_ms`, the end of the run.
     fn breaker_open_ms(&self) -> u64 {
-        let mut opened: BTreeMap<u32, u64> = BTreeMap::new();
+        // client → (opened at, open until)
+        let mut open: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
         let mut total = 0u64;
+        let spell = |(since, until): (u64, u64), end: u64| end.min(until).saturating_sub(since);
         for e in &self.client_events {
             if let ClientEventKind::Breaker(state) = &e.kind {
-                let is_open = matches!(state, policy::BreakerState::Open { .. });
-                match (opened.get(&e.client).copied(), is_open) {
-                    (None, true) => {
-                        opened.insert(e.client, e.at_ms);
-                    }
-                    (Some(since), false) => {
-                        total = total.saturating_add(e.at_ms.saturating_sub(since));
-                        opened.remove(&e.client);
-                    }
-                    _ => {}
+                if let Some(spell_open) = open.remove(&e.client) {
+                    total = total.saturating_add(spell(spell_open, e.at_ms));
+                }
+                if let policy::BreakerState::Open { until_ms } = state {
+                    open.insert(e.client, (e.at_ms, *until_ms));
                 }
             }
         }
-        for since in opened.values() {
-            total = total.saturating_add(self.end_ms.saturating_sub(*since));
+        for spell_open in open.values() {
+            total = total.saturating_add(spell(*spell_open, self.end_ms));
         }
         total
     }
@@ -595,7 +615,11 @@ pub fn run(config: &RunConfig, seed: u64) -> Trace {
         if event.at_ms > scenario.horizon_ms {
             break;
         }
-        sim.last_event_ms = event.at_ms;
+        // A late reply to an attempt the client already gave up on (or a
+        // timeout that lost the race) changes nothing: the run is over without it.
+        if !sim.is_stale(&event.what) {
+            sim.last_event_ms = event.at_ms;
+        }
         sim.handle(event);
     }
     sim.finish(seed)
@@ -622,6 +646,20 @@ impl Sim<'_> {
             .scenario
             .net_ms
             .saturating_add(extra.min(jitter))
+    }
+
+    fn is_stale(&self, what: &What) -> bool {
+        let flight = |call: &u32| self.runs.get(*call as usize).and_then(|r| r.in_flight);
+        match what {
+            What::AtClient {
+                call,
+                attempt,
+                stage,
+                ..
+            } => flight(call).is_none_or(|f| f.attempt != *attempt || f.stage != *stage),
+            What::Timeout { call, attempt } => flight(call).is_none_or(|f| f.attempt != *attempt),
+            _ => false,
+        }
     }
 
     fn handle(&mut self, event: Event) {

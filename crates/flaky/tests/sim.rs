@@ -188,3 +188,25 @@ fn run_config_knobs_dispatch_by_prefix_and_errors_name_the_knob() {
     );
     assert_eq!(config, before, "a refused change keeps the config");
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn breaker_open_time_never_exceeds_clients_times_the_run() {
+    let preset = flaky::presets::find("circuit-breaker").unwrap_or_else(|e| panic!("{e}"));
+    for seed in 1..=3 {
+        let trace = sim::run(&preset.config, seed);
+        let s = trace.summary();
+        let clients = u64::from(preset.config.scenario.clients);
+        assert!(s.breaker_open_ms > 0, "seed {seed}");
+        assert!(
+            s.breaker_open_ms <= clients * trace.end_ms,
+            "seed {seed}: {} > {clients} × {}",
+            s.breaker_open_ms,
+            trace.end_ms
+        );
+        assert_eq!(
+            trace.end_ms, s.time_to_drain_ms,
+            "seed {seed}: the run ends when its last call does"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! The command line, as clap derives it. Values clap cannot check alone
+//! (knob names and ranges) are checked by the commands, with exit status 2.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Run the resilience simulator and the backoff contention study headless.
+#[derive(Debug, Parser)]
+#[command(name = "playground", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the presets: id and title.
+    Presets,
+    /// List every knob `--set` accepts: name, values, unit and help.
+    Knobs(KnobsArgs),
+    /// Run the simulator once and print its summary.
+    Run(RunArgs),
+    /// Run the AWS "Exponential Backoff And Jitter" contention study.
+    Contention(ContentionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KnobsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = KnobsFormat::Table)]
+    pub format: KnobsFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KnobsFormat {
+    Table,
+    /// A Markdown table (the one in crates/cli/README.md).
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Start from this preset (see `playground presets`); without it, the defaults.
+    #[arg(long, value_name = "ID")]
+    pub preset: Option<String>,
+    /// Seed of the run: the same seed gives the same output.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Logical calls per client (sets `sim.calls`).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub calls: Option<String>,
+    /// Concurrent clients (sets `sim.clients`).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub clients: Option<String>,
+    /// Set a knob by its dotted name, after the preset, --calls and --clients;
+    /// repeatable. `playground knobs` lists them.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    pub format: RunFormat,
+    /// Also write the full trace as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    Json,
+    Csv,
+    Table,
+}
+
+#[derive(Debug, Args)]
+pub struct ContentionArgs {
+    /// Comma-separated client counts [default: 10,20,...,190, the blog's].
+    #[arg(long, value_name = "LIST", value_parser = parse_client_counts)]
+    pub clients: Option<ClientCounts>,
+    /// Runs averaged per client count and algorithm.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+    /// Backoff base, ms.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_ms, allow_negative_numbers = true)]
+    pub base_ms: f64,
+    /// Backoff cap, ms.
+    #[arg(long, default_value_t = 2000.0, value_parser = parse_ms, allow_negative_numbers = true)]
+    pub cap_ms: f64,
+    /// Mean one-way network delay, ms.
+    #[arg(long, default_value_t = 10.0, value_parser = parse_ms, allow_negative_numbers = true)]
+    pub net_mean_ms: f64,
+    /// Standard deviation of the one-way network delay, ms.
+    #[arg(long, default_value_t = 2.0, value_parser = parse_ms, allow_negative_numbers = true)]
+    pub net_sd_ms: f64,
+    /// Seed of the study's generator.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ContentionFormat::Csv)]
+    pub format: ContentionFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ContentionFormat {
+    Csv,
+    Table,
+}
+
+/// A non-empty list of client counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientCounts(pub Vec<u32>);
+
+/// The most clients one contention cell may have.
+pub const CONTENTION_CLIENTS_MAX: u32 = 100_000;
+
+fn parse_client_counts(text: &str) -> Result<ClientCounts, String> {
+    let expected = format!(
+        "expected comma-separated client counts from 1 to {CONTENTION_CLIENTS_MAX}, e.g. 10,20,30"
+    );
+    if text.trim().is_empty() {
+        return Err(format!("empty list; {expected}"));
+    }
+    text.split(',')
+        .map(|part| match part.trim().parse::<u32>() {
+            Ok(n) if (1..=CONTENTION_CLIENTS_MAX).contains(&n) => Ok(n),
+            _ => Err(format!("bad client count `{part}`; {expected}")),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(ClientCounts)
+}
+
+fn parse_ms(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("bad value `{text}`; expected a number of ms ≥ 0")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_counts_parse_and_refuse_bad_parts() {
+        assert_eq!(
+            parse_client_counts("10, 20,30"),
+            Ok(ClientCounts(vec![10, 20, 30]))
+        );
+        for bad in ["", " ", "10,,20", "0", "x", "-5", "100001", "10,20,"] {
+            assert!(parse_client_counts(bad).is_err(), "{bad:?}");
+        }
+        let err = parse_client_counts("10,abc").unwrap_err();
+        assert!(err.contains("`abc`"), "{err}");
+    }
+
+    #[test]
+    fn ms_values_are_finite_and_non_negative() {
+        assert_eq!(parse_ms("2.5"), Ok(2.5));
+        for bad in ["-1", "nan", "inf", "x", ""] {
+            assert!(parse_ms(bad).is_err(), "{bad:?}");
+        }
+    }
+}

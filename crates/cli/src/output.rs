@@ -1,0 +1,197 @@
+//! Rendering: summaries, knobs and contention results as text. Pure functions
+//! from data to `String`, so every format is deterministic.
+
+use std::fmt::Write as _;
+
+use flaky::contention::ContentionResult;
+use flaky::sim::{self, RunConfig, Summary};
+use policy::config::STATUS_OVERRIDE_KNOB;
+use policy::knob::{KnobKind, KnobSpec};
+use policy::GaveUp;
+
+/// Every give-up reason, so the CSV has the same columns whatever happened.
+const GAVE_UP_REASONS: [GaveUp; 8] = [
+    GaveUp::AttemptsExhausted,
+    GaveUp::DeadlineExceeded,
+    GaveUp::BudgetExhausted,
+    GaveUp::BreakerOpen,
+    GaveUp::NonRetryable { status: 0 },
+    GaveUp::NetworkErrorNotRetried,
+    GaveUp::TimeoutNotRetried,
+    GaveUp::UnkeyedNonIdempotent,
+];
+
+/// The summary as `(name, value)` rows in `Summary`'s field order; `gave_up`
+/// becomes one `gave_up.<Reason>` row per reason.
+pub fn summary_rows(s: &Summary) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = vec![
+        ("calls".into(), s.calls.to_string()),
+        ("succeeded".into(), s.succeeded.to_string()),
+    ];
+    let mut reasons: Vec<&str> = GAVE_UP_REASONS.iter().map(sim::gave_up_name).collect();
+    for extra in s.gave_up.keys() {
+        if !reasons.contains(&extra.as_str()) {
+            reasons.push(extra);
+        }
+    }
+    for reason in reasons {
+        let n = s.gave_up.get(reason).copied().unwrap_or(0);
+        rows.push((format!("gave_up.{reason}"), n.to_string()));
+    }
+    rows.extend([
+        ("unfinished".into(), s.unfinished.to_string()),
+        ("attempts".into(), s.attempts.to_string()),
+        ("server_requests".into(), s.server_requests.to_string()),
+        ("amplification".into(), s.amplification.to_string()),
+        ("latency_ms_p50".into(), s.latency_ms_p50.to_string()),
+        ("latency_ms_p95".into(), s.latency_ms_p95.to_string()),
+        ("latency_ms_p99".into(), s.latency_ms_p99.to_string()),
+        ("creates_applied".into(), s.creates_applied.to_string()),
+        ("duplicates".into(), s.duplicates.to_string()),
+        ("time_to_drain_ms".into(), s.time_to_drain_ms.to_string()),
+        ("breaker_open_ms".into(), s.breaker_open_ms.to_string()),
+        (
+            "server_in_flight_max".into(),
+            s.server_in_flight_max.to_string(),
+        ),
+    ]);
+    rows
+}
+
+/// Two lines: the header and the values.
+pub fn summary_csv(s: &Summary) -> String {
+    let rows = summary_rows(s);
+    let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
+    let values: Vec<&str> = rows.iter().map(|(_, v)| v.as_str()).collect();
+    format!("{}\n{}\n", names.join(","), values.join(","))
+}
+
+/// A title line, then one aligned `name value` line per figure.
+pub fn summary_table(title: &str, s: &Summary) -> String {
+    let rows = summary_rows(s);
+    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut out = format!("{title}\n");
+    for (name, value) in rows {
+        let value = if name == "amplification" {
+            format!("{:.2}", s.amplification)
+        } else {
+            value
+        };
+        let _ = writeln!(out, "  {name:<width$}  {value}");
+    }
+    out
+}
+
+/// A knob's values in words: `0..=1000`, `0..=1 (real)`, `true|false`, `a|b|c`.
+pub fn knob_values(spec: &KnobSpec) -> String {
+    match spec.kind {
+        KnobKind::Int { min, max } => format!("{min}..={max}"),
+        KnobKind::Float { min, max } => format!("{min}..={max} (real)"),
+        KnobKind::Bool => "true|false".to_string(),
+        KnobKind::Choice(names) => names.join("|"),
+    }
+}
+
+/// Every knob `--set` accepts: [`RunConfig::knobs`], with the dynamic
+/// `retry.status.NNN` (which that list leaves out) after the policy's knobs.
+pub fn all_knobs() -> Vec<&'static KnobSpec> {
+    let mut knobs: Vec<&'static KnobSpec> = RunConfig::knobs().collect();
+    let policy_end = knobs
+        .iter()
+        .position(|k| k.name.starts_with("endpoint.") || k.name.starts_with("sim."))
+        .unwrap_or(knobs.len());
+    knobs.insert(policy_end, &STATUS_OVERRIDE_KNOB);
+    knobs
+}
+
+/// A knob's default value as text (`default` for `retry.status.NNN`).
+fn default_value(defaults: &RunConfig, spec: &KnobSpec) -> String {
+    defaults
+        .get(spec.name)
+        .unwrap_or_else(|| "default".to_string())
+}
+
+/// Every knob, one aligned line each, with its default value.
+pub fn knobs_table() -> String {
+    let defaults = RunConfig::default();
+    let rows: Vec<[String; 5]> = all_knobs()
+        .into_iter()
+        .map(|k| {
+            [
+                k.name.to_string(),
+                knob_values(k),
+                k.unit.to_string(),
+                default_value(&defaults, k),
+                k.help.to_string(),
+            ]
+        })
+        .collect();
+    let header = ["knob", "values", "unit", "default", "help"].map(String::from);
+    let mut widths = [0usize; 4];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter().zip(row) {
+            let pad = w - cell.chars().count();
+            let _ = write!(out, "{cell}{}  ", " ".repeat(pad));
+        }
+        let _ = writeln!(out, "{}", row[4]);
+    }
+    out
+}
+
+/// Every knob as a Markdown table.
+pub fn knobs_markdown() -> String {
+    let defaults = RunConfig::default();
+    let mut out =
+        String::from("| knob | values | unit | default | help |\n|---|---|---|---|---|\n");
+    for k in all_knobs() {
+        let cell = |s: &str| s.replace('|', "\\|");
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            k.name,
+            cell(&knob_values(k)),
+            cell(k.unit),
+            cell(&default_value(&defaults, k)),
+            cell(k.help)
+        );
+    }
+    out
+}
+
+/// The study's CSV: `clients,time_ms,calls,algorithm`.
+pub fn contention_csv(results: &[ContentionResult]) -> String {
+    let mut out = String::from("clients,time_ms,calls,algorithm\n");
+    for r in results {
+        let _ = writeln!(
+            out,
+            "{},{},{},{}",
+            r.clients, r.time_ms, r.calls, r.algorithm
+        );
+    }
+    out
+}
+
+/// The study as an aligned table.
+pub fn contention_table(results: &[ContentionResult]) -> String {
+    let mut out = format!(
+        "{:>8}  {:<12}  {:>12}  {:>12}\n",
+        "clients", "algorithm", "calls", "time_ms"
+    );
+    for r in results {
+        let _ = writeln!(
+            out,
+            "{:>8}  {:<12}  {:>12.1}  {:>12.1}",
+            r.clients,
+            r.algorithm.name(),
+            r.calls,
+            r.time_ms
+        );
+    }
+    out
+}

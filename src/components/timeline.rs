@@ -1,0 +1,241 @@
+//! The attempt timeline: a lane per logical call, a bar per attempt coloured
+//! by its outcome, backoff gaps labelled with their planned delay and reason,
+//! timeouts hatched, fail-fast marked. Slow motion replays the trace at a
+//! quarter of real speed (at most 20 s for the whole run).
+
+use std::rc::Rc;
+
+use flaky::sim::{CallTrace, Trace};
+use gloo_timers::callback::Interval;
+use policy::{Done, GaveUp};
+use yew::prelude::*;
+
+use crate::components::app::AppContext;
+use crate::view::{self, ms_label};
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub trace: Option<Rc<Trace>>,
+    pub slow: bool,
+}
+
+const WIDTH: f64 = 1000.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 24.0;
+const AXIS: f64 = 26.0;
+/// Lanes taller than this get text labels.
+const LABEL_LANE_MIN: f64 = 18.0;
+const FRAME_MS: u32 = 50;
+const SLOW_FACTOR: f64 = 0.25;
+const SLOW_REPLAY_MS_MAX: f64 = 20_000.0;
+
+#[component(Timeline)]
+pub fn timeline(props: &TimelineProps) -> Html {
+    let run_id = use_context::<AppContext>()
+        .map(|c| c.state.run_id)
+        .unwrap_or(0);
+    // Slow motion: a playhead in trace time, restarted for every run.
+    let playhead = use_state(|| None::<f64>);
+    {
+        let playhead = playhead.clone();
+        let span = props
+            .trace
+            .as_ref()
+            .map(|t| view::span_ms(t) as f64)
+            .unwrap_or(0.0);
+        use_effect_with((run_id, props.slow), move |(_, slow)| {
+            let interval = slow.then(|| {
+                playhead.set(Some(0.0));
+                let step = (FRAME_MS as f64 * SLOW_FACTOR)
+                    .max(span / (SLOW_REPLAY_MS_MAX / FRAME_MS as f64));
+                let playhead = playhead.clone();
+                let mut at = 0.0;
+                Interval::new(FRAME_MS, move || {
+                    at += step;
+                    playhead.set(Some(at));
+                })
+            });
+            if !slow {
+                playhead.set(None);
+            }
+            move || drop(interval)
+        });
+    }
+    let Some(trace) = &props.trace else {
+        return html! {
+            <section class="panel timeline-panel">
+                <h2>{ "Attempt timeline" }</h2>
+                <p class="empty" data-testid="timeline">{ "Fire to see each call as a lane and each attempt as a bar." }</p>
+            </section>
+        };
+    };
+    let span = view::span_ms(trace) as f64;
+    let cut = playhead.map(|p| p.min(span));
+    let n = trace.calls.len().max(1) as f64;
+    let lane = if n <= 20.0 {
+        26.0
+    } else {
+        (620.0 / n).clamp(1.5, 26.0)
+    };
+    let height = AXIS + lane * n + 6.0;
+    let x = |t: f64| LEFT + (t.min(span) / span) * (WIDTH - LEFT - RIGHT);
+    let step = view::tick_step(span as u64, 8).max(1);
+    let ticks = (0..=(span as u64 / step)).map(|i| i * step);
+    let labels = lane >= LABEL_LANE_MIN;
+    html! {
+        <section class="panel timeline-panel" aria-labelledby="timeline-title">
+            <h2 id="timeline-title">{ "Attempt timeline" }
+                <span class="sub">{ format!(" {} call{} · {}", trace.calls.len(), if trace.calls.len() == 1 { "" } else { "s" }, ms_label(span as u64)) }
+                if cut.is_some() { <span class="sub">{ " · slow motion" }</span> }
+                </span>
+            </h2>
+            <div class="timeline-scroll">
+                <svg class="timeline" data-testid="timeline" viewBox={format!("0 0 {WIDTH} {height}")} width="100%"
+                     role="img" aria-label="Attempt timeline: one lane per call, one bar per attempt">
+                    <defs>
+                        <pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">
+                            <rect width="6" height="6" class="o-timed_out" />
+                            <line x1="0" y1="0" x2="0" y2="6" class="hatch-line" />
+                        </pattern>
+                    </defs>
+                    { for ticks.map(|t| html! {
+                        <g class="tick">
+                            <line x1={x(t as f64).to_string()} x2={x(t as f64).to_string()} y1={(AXIS - 4.0).to_string()} y2={height.to_string()} />
+                            <text x={x(t as f64).to_string()} y="14" text-anchor="middle">{ ms_label(t) }</text>
+                        </g>
+                    }) }
+                    { for trace.calls.iter().enumerate().map(|(i, call)| lane_view(call, AXIS + lane * i as f64, lane, labels, cut, &x)) }
+                    if let Some(p) = cut {
+                        <line class="playhead" x1={x(p).to_string()} x2={x(p).to_string()} y1={(AXIS - 6.0).to_string()} y2={height.to_string()} />
+                    }
+                </svg>
+            </div>
+            <Legend />
+        </section>
+    }
+}
+
+fn lane_view(
+    call: &CallTrace,
+    top: f64,
+    lane: f64,
+    labels: bool,
+    cut: Option<f64>,
+    x: &dyn Fn(f64) -> f64,
+) -> Html {
+    let visible = |t: u64| cut.is_none_or(|c| (t as f64) <= c);
+    let clip = |t: f64| cut.map_or(t, |c| t.min(c));
+    let bar_h = (lane * 0.62).max(1.0);
+    let mid = top + lane / 2.0;
+    let end = call.end_ms.map(|e| e as f64).unwrap_or_else(|| {
+        call.attempts
+            .iter()
+            .map(|a| a.end_ms.unwrap_or(a.start_ms))
+            .chain(call.sleeps.iter().map(|s| s.until_ms))
+            .max()
+            .unwrap_or(call.start_ms) as f64
+    });
+    let finished = call.end_ms.is_some_and(visible);
+    let marker = match (&call.result, finished) {
+        (Some(Done::Succeeded { .. }), true) => Some(("✓", "ok")),
+        (
+            Some(Done::GaveUp {
+                reason: GaveUp::BreakerOpen,
+                ..
+            }),
+            true,
+        ) => Some(("⚡", "fail-fast")),
+        (Some(Done::GaveUp { .. }), true) => Some(("✗", "failed")),
+        _ => None,
+    };
+    let title = format!(
+        "call {} (client {}) {}: {}",
+        call.id,
+        call.client,
+        call.target,
+        view::done_words(call.result.as_ref())
+    );
+    html! {
+        <g class="lane" data-testid="timeline-lane" data-call={call.id.to_string()}
+           data-result={call.result.as_ref().map(|d| match d { Done::Succeeded { .. } => "succeeded", Done::GaveUp { .. } => "gave_up" }).unwrap_or("running")}>
+            <title>{ title }</title>
+            if labels {
+                <text class="lane-label" x={(LEFT - 8.0).to_string()} y={(mid + 4.0).to_string()} text-anchor="end">{ format!("#{}", call.id) }</text>
+            }
+            if visible(call.start_ms) {
+                <line class="lane-line" x1={x(call.start_ms as f64).to_string()} x2={x(clip(end)).to_string()} y1={mid.to_string()} y2={mid.to_string()} />
+            }
+            { for call.sleeps.iter().filter(|s| visible(s.from_ms)).map(|s| {
+                let (x1, x2) = (x(s.from_ms as f64), x(clip(s.until_ms as f64)));
+                let label = view::sleep_label(&s.reason);
+                let retry_after = matches!(s.reason, policy::SleepReason::RetryAfter { .. });
+                html! {
+                    <g class={classes!("sleep", retry_after.then_some("retry-after"))} data-testid="sleep">
+                        <title>{ format!("sleep {} → {}: {label}", ms_label(s.from_ms), ms_label(s.until_ms)) }</title>
+                        <line x1={x1.to_string()} x2={x2.to_string()} y1={mid.to_string()} y2={mid.to_string()} />
+                        if labels && x2 - x1 > 70.0 {
+                            <text x={((x1 + x2) / 2.0).to_string()} y={(top + 9.0).to_string()} text-anchor="middle">{ label }</text>
+                        }
+                    </g>
+                }
+            }) }
+            { for call.attempts.iter().filter(|a| visible(a.start_ms)).map(|a| {
+                let class = view::outcome_class(a.outcome);
+                let shown_end = a.end_ms.map(|e| e as f64).unwrap_or(end).max(a.start_ms as f64);
+                let (x1, x2) = (x(a.start_ms as f64), x(clip(shown_end)));
+                let outcome = if a.end_ms.is_some_and(visible) { a.outcome } else { None };
+                let class = if outcome.is_none() { "pending" } else { class };
+                let fill = if class == "timed_out" { "url(#hatch)".to_string() } else { String::new() };
+                let tip = format!(
+                    "attempt {}{}: {} → {}: {}{}",
+                    a.attempt,
+                    if a.probe { " (half-open probe)" } else { "" },
+                    ms_label(a.start_ms),
+                    a.end_ms.map(ms_label).unwrap_or_else(|| "…".into()),
+                    view::outcome_words(a.outcome),
+                    a.timeout_ms.map(|t| format!(" · timeout {}", ms_label(t))).unwrap_or_else(|| " · no timeout".into()),
+                );
+                html! {
+                    <rect class={classes!("bar", format!("o-{class}"), a.probe.then_some("probe"))} data-testid="attempt-bar"
+                        data-outcome={class} data-attempt={a.attempt.to_string()} data-start-ms={a.start_ms.to_string()}
+                        data-end-ms={a.end_ms.map(|e| e.to_string()).unwrap_or_default()}
+                        x={x1.to_string()} width={(x2 - x1).max(1.5).to_string()} y={(mid - bar_h / 2.0).to_string()} height={bar_h.to_string()}
+                        rx={if labels { "3" } else { "0" }} style={if fill.is_empty() { String::new() } else { format!("fill: {fill}") }}>
+                        <title>{ tip }</title>
+                    </rect>
+                }
+            }) }
+            if let (Some((symbol, class)), true) = (marker, labels) {
+                <text class={classes!("marker", class)} x={(x(end) + 4.0).to_string()} y={(mid + 5.0).to_string()}>{ symbol }</text>
+            }
+        </g>
+    }
+}
+
+/// Outcome colours (Okabe–Ito, safe for colour-vision deficiencies) and marks.
+#[component(Legend)]
+fn legend() -> Html {
+    let items = [
+        ("2xx", "success"),
+        ("5xx", "5xx"),
+        ("429", "429"),
+        ("4xx", "4xx"),
+        ("409", "409 in flight"),
+        ("network_error", "network error"),
+        ("timed_out", "timed out"),
+        ("pending", "waiting"),
+    ];
+    html! {
+        <ul class="legend" aria-label="Legend">
+            { for items.iter().map(|(class, label)| html! {
+                <li><svg width="18" height="12" aria-hidden="true">
+                    <rect class={format!("bar o-{class}")} width="18" height="12" rx="2"
+                        style={if *class == "timed_out" { "fill: url(#hatch)" } else { "" }} />
+                </svg>{ *label }</li>
+            }) }
+            <li><span class="dash" aria-hidden="true"></span>{ "backoff sleep" }</li>
+            <li><span class="dash ra" aria-hidden="true"></span>{ "Retry-After sleep" }</li>
+            <li>{ "✓ succeeded · ✗ gave up · ⚡ failed fast (circuit open)" }</li>
+        </ul>
+    }
+}

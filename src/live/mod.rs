@@ -1,0 +1,106 @@
+//! The live half: real `fetch()` calls at flaky mock endpoints, driven by the
+//! same `policy::Call` state machine the simulator runs, recorded as the same
+//! [`flaky::sim::Trace`].
+//!
+//! - [`Transport`]: where requests go. [`Transport::connect`] registers the
+//!   mock service worker (`crates/mock-sw`, loaded by `www/service-worker.js`)
+//!   and falls back to the in-page server (the same `flaky::Server`, real
+//!   timers) when the worker cannot control the page.
+//! - [`fire`]: starts a run (a fresh server for `config.endpoint` and `seed`),
+//!   executes every logical call with real sleeps and per-attempt
+//!   `AbortController` timeouts, and reports the growing trace to a callback.
+//!
+//! One seed drives one `ChaCha8Rng` for client starts, idempotency keys and
+//! backoff draws, and the server is seeded `seed ^ 0x5EED_F1A4`, as in
+//! `flaky::sim::run`: with a deterministic config (no faults, fixed latency,
+//! no jitter) a live run and a simulated run give the same counters.
+//!
+//! Nothing here panics on network data or JS values: failures become the
+//! update's `problem`.
+
+mod driver;
+mod time;
+mod transport;
+
+use std::rc::Rc;
+
+use flaky::sim::{RunConfig, Trace};
+
+pub use transport::{
+    Transport, TransportStatus, CONNECT_WAIT_MS, ERROR_HEADER, MOCK_PREFIX, RUN_HEADER, RUN_LOST,
+    SERVED_BY_HEADER, SERVER_SEED_XOR, WORKER_URL,
+};
+
+/// What to fire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fire {
+    /// A single call on client 0.
+    One,
+    /// `config.scenario.clients` clients × `calls_per_client` calls, started
+    /// as `flaky::client::client_starts` says.
+    Scenario,
+}
+
+/// A live run's progress: sent at most every ~50 ms while it runs, and once
+/// at the end with `running == false` and the server's counters filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveUpdate {
+    pub trace: Trace,
+    pub running: bool,
+    /// Why the run could not go on (it was stopped), e.g. the service worker
+    /// lost the run's state. `None` for a normal end or a cancel.
+    pub problem: Option<String>,
+}
+
+/// The most logical calls one live run may make (clients × calls); beyond
+/// that, use the simulator.
+pub const LIVE_CALLS_MAX: u64 = 2_000;
+
+/// A handle on a live run.
+#[derive(Clone)]
+pub struct RunHandle {
+    shared: Rc<driver::Shared>,
+}
+
+impl RunHandle {
+    /// Stops the run: nothing more is scheduled and in-flight fetches are
+    /// aborted. A final update (`running: false`, counters) follows.
+    pub fn cancel(&self) {
+        driver::stop(&self.shared, driver::Stop::Cancelled);
+    }
+
+    /// Whether the run is still going.
+    pub fn is_running(&self) -> bool {
+        driver::is_running(&self.shared)
+    }
+
+    /// The run's id (sent as `X-Mock-Run`).
+    pub fn run_id(&self) -> String {
+        self.shared.run_id.clone()
+    }
+}
+
+/// Starts a NEW live run on `transport`: resets the server with
+/// `config.endpoint` and `seed`, then fires `what`. A run still going on the
+/// same transport is stopped first, silently (no further updates from it).
+pub fn fire(
+    transport: &Transport,
+    config: &RunConfig,
+    seed: u64,
+    what: Fire,
+    on_update: yew::Callback<LiveUpdate>,
+) -> RunHandle {
+    let mut config = config.clone();
+    if what == Fire::One {
+        config.scenario.clients = 1;
+        config.scenario.calls_per_client = 1;
+    }
+    let handle = RunHandle {
+        shared: driver::Shared::new(transport.clone(), config, seed, on_update),
+    };
+    if let Some(previous) = transport.replace_current(handle.clone()) {
+        driver::stop(&previous.shared, driver::Stop::Superseded);
+    }
+    driver::start(handle.shared.clone());
+    handle
+}

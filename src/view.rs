@@ -1,0 +1,219 @@
+//! View-model helpers: pure functions from configs and traces to what the
+//! components draw (groups of knobs, labels, scales). No DOM here.
+
+use flaky::sim::{AttemptOutcome, RunConfig, ScenarioConfig, Trace};
+use flaky::EndpointConfig;
+use policy::knob::KnobSpec;
+use policy::{Done, PolicyConfig, SleepReason};
+
+/// A titled group of knobs in a panel.
+pub struct KnobGroup {
+    pub title: &'static str,
+    pub knobs: Vec<&'static KnobSpec>,
+}
+
+/// Policy knobs grouped by their first name segment, in a teaching order.
+pub fn policy_groups() -> Vec<KnobGroup> {
+    const ORDER: &[(&str, &str)] = &[
+        ("attempts", "Attempts and timeouts"),
+        ("retry", "What to retry"),
+        ("backoff", "Backoff"),
+        ("jitter", "Jitter"),
+        ("retry_after", "Retry-After"),
+        ("budget", "Retry budget"),
+        ("breaker", "Circuit breaker"),
+        ("idempotency", "Idempotency"),
+    ];
+    group(PolicyConfig::knobs(), ORDER, |name| {
+        name.split('.').next().unwrap_or("")
+    })
+}
+
+/// Endpoint knobs grouped by their second name segment.
+pub fn endpoint_groups() -> Vec<KnobGroup> {
+    const ORDER: &[(&str, &str)] = &[
+        ("latency", "Latency"),
+        ("fault", "Fault mix (probability per request)"),
+        ("outage", "Outage window"),
+        ("overload", "Overload"),
+        ("", "Creates, Retry-After, fail-first-N"),
+    ];
+    group(EndpointConfig::knobs(), ORDER, |name| {
+        let rest = name.strip_prefix("endpoint.").unwrap_or(name);
+        match rest.split_once('.') {
+            Some((section, _)) => section,
+            None => "",
+        }
+    })
+}
+
+/// Scenario knobs, one group.
+pub fn scenario_groups() -> Vec<KnobGroup> {
+    vec![KnobGroup {
+        title: "Workload",
+        knobs: ScenarioConfig::knobs().iter().collect(),
+    }]
+}
+
+fn group(
+    specs: &'static [KnobSpec],
+    order: &[(&str, &'static str)],
+    key: impl Fn(&str) -> &str,
+) -> Vec<KnobGroup> {
+    order
+        .iter()
+        .map(|(prefix, title)| KnobGroup {
+            title,
+            knobs: specs.iter().filter(|s| key(s.name) == *prefix).collect(),
+        })
+        .filter(|g| !g.knobs.is_empty())
+        .collect()
+}
+
+/// Whether a knob matters under the current config (e.g. `jitter.ratio` only
+/// with `jitter.kind = ratio`). Inactive knobs are dimmed, not hidden.
+pub fn knob_active(config: &RunConfig, name: &str) -> bool {
+    let get = |n: &str| config.get(n).unwrap_or_default();
+    match name {
+        "jitter.ratio" => get("jitter.kind") == "ratio",
+        "jitter.additive_ms" => get("jitter.kind") == "additive",
+        "backoff.multiplier" => get("backoff.kind") == "exponential",
+        "budget.capacity"
+        | "budget.retry_cost"
+        | "budget.timeout_cost"
+        | "budget.success_refill" => get("budget.kind") == "token_bucket",
+        "budget.ratio" | "budget.min_retries" | "budget.window_ms" => get("budget.kind") == "ratio",
+        "breaker.threshold" => get("breaker.kind") == "consecutive",
+        "breaker.window_count" => get("breaker.kind") == "ratio_count",
+        "breaker.window_ms" => get("breaker.kind") == "ratio_time",
+        "breaker.failure_ratio" | "breaker.min_throughput" => {
+            get("breaker.kind").starts_with("ratio")
+        }
+        "breaker.open_ms" | "breaker.half_open_probes" => get("breaker.kind") != "none",
+        "retry_after.cap_ms" => get("retry_after.honor") == "true",
+        "endpoint.latency.ms" => get("endpoint.latency.kind") == "fixed",
+        "endpoint.latency.min_ms" | "endpoint.latency.max_ms" => {
+            get("endpoint.latency.kind") == "uniform"
+        }
+        "endpoint.latency.p50_ms" | "endpoint.latency.p99_ms" => {
+            get("endpoint.latency.kind") == "long_tail"
+        }
+        "sim.interval_ms" => get("sim.arrival") != "all_at_once",
+        _ => true,
+    }
+}
+
+/// The CSS/testing name of an attempt's outcome (`pending` while in flight).
+pub fn outcome_class(outcome: Option<AttemptOutcome>) -> &'static str {
+    outcome.map(|o| o.class()).unwrap_or("pending")
+}
+
+/// Human words for an outcome.
+pub fn outcome_words(outcome: Option<AttemptOutcome>) -> String {
+    match outcome {
+        None => "no answer yet".into(),
+        Some(AttemptOutcome::Status(s)) => format!("HTTP {s} {}", flaky::server::reason_phrase(s)),
+        Some(AttemptOutcome::NetworkError) => "network error (connection reset)".into(),
+        Some(AttemptOutcome::TimedOut) => "timed out".into(),
+    }
+}
+
+/// A short label for a sleep: its planned delay and why.
+pub fn sleep_label(reason: &SleepReason) -> String {
+    match reason {
+        SleepReason::Backoff { planned_ms, .. } => format!("{planned_ms} ms backoff"),
+        SleepReason::RetryAfter {
+            server_ms,
+            capped_ms,
+        } if server_ms != capped_ms => {
+            format!("{capped_ms} ms Retry-After (server said {server_ms})")
+        }
+        SleepReason::RetryAfter { capped_ms, .. } => format!("{capped_ms} ms Retry-After"),
+    }
+}
+
+/// How a call ended, in words.
+pub fn done_words(done: Option<&Done>) -> String {
+    match done {
+        None => "still running".into(),
+        Some(Done::Succeeded { attempts }) => {
+            format!("succeeded after {attempts} attempt{}", plural(*attempts))
+        }
+        Some(Done::GaveUp { attempts, reason }) => {
+            format!(
+                "gave up after {attempts} attempt{}: {}",
+                plural(*attempts),
+                gave_up_words(reason)
+            )
+        }
+    }
+}
+
+/// Why a call gave up, in words.
+pub fn gave_up_words(reason: &policy::GaveUp) -> String {
+    use policy::GaveUp::*;
+    match reason {
+        AttemptsExhausted => "attempts exhausted".into(),
+        DeadlineExceeded => "deadline exceeded".into(),
+        BudgetExhausted => "retry budget empty".into(),
+        BreakerOpen => "circuit open (failed fast)".into(),
+        NonRetryable { status } => format!("{status} is not retryable"),
+        NetworkErrorNotRetried => "network errors not retried".into(),
+        TimeoutNotRetried => "timeouts not retried".into(),
+        UnkeyedNonIdempotent => "unkeyed POST not retried".into(),
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The time span a trace covers, ms: its end, or the latest thing in it
+/// while a live run is still going. At least 1.
+pub fn span_ms(trace: &Trace) -> u64 {
+    let latest = trace
+        .calls
+        .iter()
+        .flat_map(|c| {
+            let attempts = c.attempts.iter().map(|a| a.end_ms.unwrap_or(a.start_ms));
+            let sleeps = c.sleeps.iter().map(|s| s.until_ms);
+            attempts.chain(sleeps).chain(c.end_ms)
+        })
+        .max()
+        .unwrap_or(0);
+    trace.end_ms.max(latest).max(1)
+}
+
+/// A "nice" tick step for an axis covering `span` units with about `ticks` ticks.
+pub fn tick_step(span: u64, ticks: u64) -> u64 {
+    let raw = (span / ticks.max(1)).max(1);
+    let mut step = 1;
+    while step * 10 <= raw {
+        step *= 10;
+    }
+    match raw / step {
+        0 | 1 => step,
+        2..=4 => step * 2,
+        _ => step * 5,
+    }
+}
+
+/// Milliseconds as a compact label: `850 ms`, `2.5 s`, `3 min`.
+pub fn ms_label(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        let s = ms as f64 / 1000.0;
+        if ms % 1000 == 0 {
+            format!("{} s", ms / 1000)
+        } else {
+            format!("{s:.1} s")
+        }
+    } else {
+        format!("{:.1} min", ms as f64 / 60_000.0)
+    }
+}
