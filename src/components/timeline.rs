@@ -170,7 +170,8 @@ fn lane_view(
                 let label = view::sleep_label(&s.reason);
                 let retry_after = matches!(s.reason, policy::SleepReason::RetryAfter { .. });
                 html! {
-                    <g class={classes!("sleep", retry_after.then_some("retry-after"))} data-testid="sleep">
+                    <g class={classes!("sleep", retry_after.then_some("retry-after"))} data-testid="sleep"
+                        data-from-ms={s.from_ms.to_string()} data-until-ms={s.until_ms.to_string()}>
                         <title>{ format!("sleep {} → {}: {label}", ms_label(s.from_ms), ms_label(s.until_ms)) }</title>
                         <line x1={x1.to_string()} x2={x2.to_string()} y1={mid.to_string()} y2={mid.to_string()} />
                         if labels && x2 - x1 > 70.0 {

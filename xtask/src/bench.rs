@@ -1,4 +1,5 @@
-//! `cargo xtask bench`: the plain (harness = false) benches of `policy` and `flaky`.
+//! `cargo xtask bench`: the plain (harness = false) benches of `policy` and
+//! `flaky`, then the 10,000-client storm as wasm in headless Chromium.
 
 use crate::{proc, Ctx, Result};
 use std::fs;
@@ -32,6 +33,11 @@ pub fn bench(ctx: &Ctx) -> Result<()> {
         proc::run(&mut cmd)?;
         ran += 1;
     }
-    println!("bench: {ran} package(s) benchmarked");
+    // The 10,000-client storm as wasm in headless Chromium (release build).
+    println!("bench: storm in headless Chromium: PLAYGROUND_BENCH=1 cargo test --release --target wasm32-unknown-unknown -p flaky --test storm_wasm");
+    let mut cmd = crate::test::wasm_test_command(ctx, "flaky")?;
+    cmd.args(["--release", "--test", "storm_wasm", "--", "--nocapture"]).env("PLAYGROUND_BENCH", "1");
+    proc::run(&mut cmd)?;
+    println!("bench: {ran} package(s) benchmarked, and the wasm storm");
     Ok(())
 }

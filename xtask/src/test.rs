@@ -87,30 +87,32 @@ fn native(ctx: &Ctx, counts: &mut Counts) -> Result<()> {
     run_cargo_test(&mut cmd, counts)
 }
 
-fn wasm(ctx: &Ctx, counts: &mut Counts) -> Result<()> {
+/// `cargo test --target wasm32-unknown-unknown -p PACKAGE` set up to run in
+/// headless Chromium (also used by `cargo xtask bench` for the wasm storm).
+pub fn wasm_test_command(ctx: &Ctx, package: &str) -> Result<std::process::Command> {
     let webdriver_json = ctx.root.join("webdriver.json");
     if !webdriver_json.is_file() {
         return Err(format!("{} is missing", webdriver_json.display()));
     }
     let chromedriver = std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| CHROMEDRIVER.into());
-    for package in WASM_PACKAGES {
-        println!("--> wasm tests of {package}");
-        let mut cmd = proc::command(&ctx.cargo, &ctx.root);
-        cmd.args([
-            "test",
-            "--target",
-            setup::WASM_TARGET,
-            "-p",
-            package,
-            "--tests",
-        ])
+    let mut cmd = proc::command(&ctx.cargo, &ctx.root);
+    cmd.args(["test", "--target", setup::WASM_TARGET, "-p", package])
         .env("CHROMEDRIVER", &chromedriver)
         // Cargo runs each test binary from its package directory; an absolute
         // path lets the runner find the root webdriver.json from every package.
         .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver_json)
         // Tests that do not ask for a browser would otherwise run in Node.js.
         .env("WASM_BINDGEN_USE_BROWSER", "1")
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+        // The property tests run thousands of cases in the browser.
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "300");
+    Ok(cmd)
+}
+
+fn wasm(ctx: &Ctx, counts: &mut Counts) -> Result<()> {
+    for package in WASM_PACKAGES {
+        println!("--> wasm tests of {package}");
+        let mut cmd = wasm_test_command(ctx, package)?;
+        cmd.arg("--tests");
         let mut package_counts = Counts::default();
         let result = run_cargo_test(&mut cmd, &mut package_counts);
         counts.add(package_counts);

@@ -1,0 +1,289 @@
+// End-to-end: the playground against the release build, in headless Chromium,
+// with real fetches answered by the Rust service worker. Every check reads
+// what the page shows (data-testid hooks) and, where the issue asks, what the
+// worker's own counters say.
+//
+// Figures (printed, not asserted): time from navigation to Fire enabled, time
+// to render a timeline of 1,000 calls, and the p99 gap between planned and
+// actual attempt start times in live mode.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { serveDist, repoRoot } from './serve.mjs';
+import { launchChromium, openPage, assertNoProblems, waitUntil, setControl } from './browser.mjs';
+
+const TIMEOUT = { timeout: 180_000 };
+let server;
+let browser;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Opens the app at `query`, waits until the service worker controls it and Fire is enabled. */
+async function openApp(query = '', { viewport } = {}) {
+  const opened = await openPage(browser, viewport ? { viewport } : {});
+  const { page } = opened;
+  const started = Date.now();
+  await page.goto(`${server.url}${query}`, { waitUntil: 'load' });
+  await waitUntil('the service worker to control the page', () => page.evaluate(() => !!navigator.serviceWorker.controller));
+  await waitUntil('Fire to be enabled', () => page.getByTestId('fire-many').isEnabled());
+  opened.fireEnabledMs = Date.now() - started;
+  return opened;
+}
+
+async function text(page, testId) {
+  return (await page.getByTestId(testId).first().textContent()).trim();
+}
+
+async function number(page, testId) {
+  const t = await text(page, testId);
+  const n = Number(t.replace(/[^0-9.]/g, ''));
+  assert.ok(t !== '–' && Number.isFinite(n), `${testId} shows a number, not "${t}"`);
+  return n;
+}
+
+/** Clicks a fire button and waits for the run to end. */
+async function fireAndWait(page, testId = 'fire-many', timeout = 60_000) {
+  await page.getByTestId(testId).click();
+  await waitUntil('the run to start', async () => (await text(page, 'run-status')) !== 'idle', { timeout: 5_000 }).catch(() => {});
+  await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done', { timeout });
+}
+
+async function workerCounters(page) {
+  return page.evaluate(async () => (await fetch('/mock/_control/counters')).json());
+}
+
+/** Attempt bars with their outcome and times, per lane. */
+async function lanes(page) {
+  return page.locator('[data-testid="timeline-lane"]').evaluateAll((els) =>
+    els.map((lane) => ({
+      attempts: [...lane.querySelectorAll('[data-testid="attempt-bar"]')].map((b) => ({
+        outcome: b.dataset.outcome,
+        start: Number(b.dataset.startMs),
+        end: b.dataset.endMs === '' ? null : Number(b.dataset.endMs),
+      })),
+      sleeps: [...lane.querySelectorAll('[data-testid="sleep"]')].map((s) => ({
+        from: Number(s.dataset.fromMs),
+        until: Number(s.dataset.untilMs),
+      })),
+    })),
+  );
+}
+
+test('the page loads, the service worker controls it, Fire is enabled, no console errors', TIMEOUT, async () => {
+  const { context, page, problems, fireEnabledMs } = await openApp();
+  try {
+    assert.equal(await page.getByTestId('sw-status').getAttribute('data-kind'), 'service-worker');
+    assert.equal(await text(page, 'run-status'), 'idle');
+    console.log(`# figure: navigation to Fire enabled: ${fireEnabledMs} ms`);
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test('no-idempotency piles up duplicates (as the worker counts them); idempotency-key keeps them at 0', TIMEOUT, async () => {
+  const { context, page, problems } = await openApp('?preset=no-idempotency');
+  try {
+    await fireAndWait(page);
+    const dup = await number(page, 'dup-count');
+    const worker = await workerCounters(page);
+    assert.ok(dup > 0, `commit-then-lose with naive POST must duplicate (dup-count ${dup})`);
+    assert.equal(dup, worker.counters.duplicates, 'the page shows what the worker counted');
+
+    // Lanes equal calls fired; attempt bars equal the server's request count.
+    const shown = await lanes(page);
+    assert.equal(shown.length, 50, '10 clients × 5 calls');
+    const bars = shown.reduce((n, l) => n + l.attempts.length, 0);
+    assert.equal(bars, worker.counters.requests_received, 'one bar per request the worker received');
+    assert.equal(await number(page, 'server-requests'), worker.counters.requests_received);
+
+    await page.getByTestId('preset').selectOption('idempotency-key');
+    await fireAndWait(page);
+    assert.equal(await number(page, 'dup-count'), 0);
+    const keyed = await workerCounters(page);
+    assert.equal(keyed.counters.duplicates, 0);
+    assert.ok(keyed.counters.replays > 0, 'lost replies were answered from the idempotency store');
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a hang with a 200 ms per-attempt timeout ends each attempt at 200 ms', TIMEOUT, async () => {
+  const query = '?endpoint.fault.hang=1&attempts.timeout_ms=200&attempts.max=2&backoff.base_ms=50&sim.clients=4';
+  const { context, page, problems } = await openApp(query);
+  try {
+    await fireAndWait(page);
+    const attempts = (await lanes(page)).flatMap((l) => l.attempts);
+    assert.equal(attempts.length, 8, '4 calls × 2 attempts');
+    for (const a of attempts) {
+      assert.equal(a.outcome, 'timed_out');
+      const lasted = a.end - a.start;
+      assert.ok(lasted >= 195 && lasted <= 260, `attempt lasted ${lasted} ms, expected 200 ms`);
+    }
+    assert.equal(await number(page, 'calls-gave-up'), 4);
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test('assignment-2-get-with-retry: a 404 is not retried, a 503 is, at most 3 attempts', TIMEOUT, async () => {
+  // One call per client keeps the live run short (sleeps are the seed's 1 s and 2 s).
+  const query = '?preset=assignment-2-get-with-retry&sim.calls=1&sim.clients=30&endpoint.fault.503=0.4&endpoint.fault.404=0.2&endpoint.fault.reset=0';
+  const { context, page, problems } = await openApp(query);
+  try {
+    await fireAndWait(page);
+    const shown = await lanes(page);
+    let retried503 = 0;
+    let ended404 = 0;
+    for (const lane of shown) {
+      assert.ok(lane.attempts.length <= 3, `a call made ${lane.attempts.length} attempts`);
+      lane.attempts.forEach((a, i) => {
+        const last = i === lane.attempts.length - 1;
+        if (a.outcome === '4xx') {
+          assert.ok(last, 'a 404 was followed by another attempt');
+          ended404 += 1;
+        }
+        if (a.outcome === '5xx' && !last) retried503 += 1;
+      });
+    }
+    assert.ok(retried503 > 0, 'some 503 was retried');
+    assert.ok(ended404 > 0, 'some call ended on a 404');
+    assert.match(await text(page, 'gave-up-reasons'), /NonRetryable/);
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a shared URL restores every control; a malformed URL shows the banner and the app still works', TIMEOUT, async () => {
+  const { context, page, problems } = await openApp('?preset=circuit-breaker');
+  let shared;
+  try {
+    await setControl(page, 'backoff.base_ms', 250);
+    await setControl(page, 'jitter.kind', 'equal');
+    await setControl(page, 'endpoint.fault.429', 0.15);
+    await page.getByTestId('retry.status_4xx').check();
+    await page.getByTestId('mode').selectOption('simulated');
+    await page.getByTestId('talk').check();
+    await waitUntil('the URL to hold the settings', async () => page.url().includes('jitter.kind=equal'));
+    shared = page.url();
+  } finally {
+    await context.close();
+  }
+  const restored = await openPage(browser);
+  try {
+    await restored.page.goto(shared, { waitUntil: 'load' });
+    const p = restored.page;
+    await waitUntil('controls restored', async () => (await p.getByTestId('backoff.base_ms').inputValue()) === '250');
+    assert.equal(await p.getByTestId('jitter.kind').inputValue(), 'equal');
+    assert.equal(await p.getByTestId('endpoint.fault.429').inputValue(), '0.15');
+    assert.equal(await p.getByTestId('breaker.kind').inputValue(), 'consecutive', 'the preset part is restored too');
+    assert.equal(await p.getByTestId('mode').inputValue(), 'simulated');
+    assert.equal(await p.getByTestId('preset').inputValue(), 'circuit-breaker');
+    assert.ok(await p.getByTestId('talk').isChecked());
+    assertNoProblems(restored.problems);
+  } finally {
+    await restored.context.close();
+  }
+
+  const bad = await openPage(browser);
+  try {
+    const p = bad.page;
+    await p.goto(`${server.url}?attempts.max=lots&nonsense=1&backoff.base_ms=300&mode=simulated`, { waitUntil: 'load' });
+    const banner = p.getByTestId('error-banner');
+    await banner.waitFor({ state: 'visible' });
+    const message = await banner.textContent();
+    assert.match(message, /attempts\.max/);
+    assert.match(message, /nonsense/);
+    assert.equal(await p.getByTestId('backoff.base_ms').inputValue(), '300', 'good parameters are kept');
+    assert.equal(await p.getByTestId('attempts.max').inputValue(), '3', 'the bad one falls back to its default');
+    await fireAndWait(p);
+    assert.equal(await p.locator('[data-testid="timeline-lane"]').count(), 10, 'the app still works');
+    assertNoProblems(bad.problems);
+  } finally {
+    await bad.context.close();
+  }
+});
+
+test('live and simulated modes give the same counters for a deterministic config', TIMEOUT, async () => {
+  // No randomness: fixed latency, no jitter, no fault draws; the first 5 requests fail with 503.
+  const query = '?endpoint.fail_first_n=5&endpoint.latency.ms=20&backoff.base_ms=50&sim.clients=5&sim.calls=2';
+  const { context, page, problems } = await openApp(query);
+  try {
+    const read = async () => ({
+      succeeded: await number(page, 'calls-succeeded'),
+      gaveUp: await number(page, 'calls-gave-up'),
+      requests: await number(page, 'server-requests'),
+      dup: await number(page, 'dup-count'),
+      lanes: await page.locator('[data-testid="timeline-lane"]').count(),
+      bars: await page.locator('[data-testid="attempt-bar"]').count(),
+    });
+    await fireAndWait(page);
+    const live = await read();
+    await page.getByTestId('mode').selectOption('simulated');
+    await fireAndWait(page);
+    const simulated = await read();
+    assert.deepEqual(live, simulated);
+    assert.deepEqual(simulated, { succeeded: 10, gaveUp: 0, requests: 15, dup: 0, lanes: 10, bars: 15 });
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test('figures: a timeline of 1,000 calls, and live sleep precision', TIMEOUT, async () => {
+  const { context, page, problems } = await openApp('?mode=simulated&sim.clients=1000&endpoint.fault.503=0.2');
+  try {
+    const started = Date.now();
+    await page.getByTestId('fire-many').click();
+    await waitUntil('1,000 lanes', async () => (await page.locator('[data-testid="timeline-lane"]').count()) === 1000);
+    console.log(`# figure: simulate and render a timeline of 1,000 calls: ${Date.now() - started} ms`);
+
+    await page.getByTestId('mode').selectOption('live');
+    await setControl(page, 'calls-count', 40);
+    await setControl(page, 'backoff.base_ms', 100);
+    await setControl(page, 'jitter.kind', 'full');
+    await fireAndWait(page);
+    const gaps = [];
+    for (const lane of await lanes(page)) {
+      lane.sleeps.forEach((s, i) => {
+        const next = lane.attempts[i + 1];
+        if (next) gaps.push(next.start - s.until);
+      });
+    }
+    gaps.sort((a, b) => a - b);
+    assert.ok(gaps.length > 0, 'some calls slept');
+    const p99 = gaps[Math.min(gaps.length - 1, Math.ceil(gaps.length * 0.99) - 1)];
+    console.log(`# figure: live mode, planned vs actual attempt start: p99 gap ${p99} ms over ${gaps.length} retries (max ${gaps[gaps.length - 1]} ms)`);
+    assert.ok(gaps[0] >= 0, 'no attempt starts before its sleep ends');
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test('screenshots of the main screen in normal and talk mode (the README shows them)', TIMEOUT, async () => {
+  for (const [talk, file] of [[false, 'screenshot.png'], [true, 'screenshot-talk.png']]) {
+    const { context, page, problems } = await openApp(`?preset=no-idempotency${talk ? '&talk=1' : ''}`, {
+      viewport: { width: 1440, height: 1000 },
+    });
+    try {
+      await fireAndWait(page);
+      await page.screenshot({ path: path.join(repoRoot, 'docs', file) });
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  }
+});
