@@ -945,8 +945,9 @@ impl Sim<'_> {
 /// Number of buckets of the server-load series.
 const LOAD_BUCKETS: u64 = 100;
 
-/// Buckets arrivals and in-flight counts over `[0, end_ms]`.
-fn load_samples(requests: &[(u64, Option<u64>)], end_ms: u64) -> Vec<LoadSample> {
+/// Buckets arrivals and in-flight counts over `[0, end_ms]`. `requests` holds
+/// each server request's (arrival, departure) ms; `None`: it never departed (a hang).
+pub fn load_samples(requests: &[(u64, Option<u64>)], end_ms: u64) -> Vec<LoadSample> {
     let width = (end_ms / LOAD_BUCKETS).max(1);
     let buckets = end_ms / width + 1;
     // Arrivals (+1) and departures (−1) in time order, departures first on a tie; a hang never departs.
