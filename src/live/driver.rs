@@ -12,8 +12,7 @@ use std::sync::Arc;
 
 use flaky::client::{self, Next, Stage};
 use flaky::sim::{
-    AttemptOutcome, AttemptTrace, CallTrace, ClientEventTrace, LoadSample, RunConfig, SleepTrace,
-    Trace,
+    AttemptOutcome, AttemptTrace, CallTrace, ClientEventTrace, RunConfig, SleepTrace, Trace,
 };
 use flaky::Counters;
 use gloo_timers::callback::Interval;
@@ -573,7 +572,7 @@ fn emit(shared: &Shared) {
                 end_ms,
                 calls: s.trace.clone(),
                 client_events: s.client_events.clone(),
-                server_load: server_load(&s.requests, end_ms),
+                server_load: flaky::sim::load_samples(&s.requests, end_ms),
                 counters: s.counters.clone(),
             },
             running: s.phase != Phase::Finished,
@@ -581,16 +580,4 @@ fn emit(shared: &Shared) {
         }
     };
     shared.on_update.emit(update);
-}
-
-/// The server-load series of a live run.
-///
-/// TODO(lead): `flaky::sim::load_samples` is private; once it is public
-/// (`pub fn load_samples(requests: &[(u64, Option<u64>)], end_ms: u64)`),
-/// this becomes `flaky::sim::load_samples(requests, end_ms)`: `requests`
-/// already has its input format ((sent, answered) per request; a request
-/// that timed out or was stopped never answered, like a hang).
-fn server_load(requests: &[(u64, Option<u64>)], end_ms: u64) -> Vec<LoadSample> {
-    let _ = (requests, end_ms);
-    Vec::new()
 }

@@ -27,8 +27,8 @@ use std::rc::Rc;
 use flaky::sim::{RunConfig, Trace};
 
 pub use transport::{
-    Transport, TransportStatus, CONNECT_WAIT_MS, ERROR_HEADER, MOCK_PREFIX, RUN_HEADER, RUN_LOST,
-    SERVED_BY_HEADER, SERVER_SEED_XOR, WORKER_URL,
+    Transport, TransportStatus, CONNECT_WAIT_MS, ERROR_HEADER, MOCK_PREFIX, REQUEST_HEADER,
+    RUN_HEADER, RUN_LOST, SERVED_BY_HEADER, SERVER_SEED_XOR, WORKER_URL,
 };
 
 /// What to fire.

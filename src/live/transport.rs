@@ -18,14 +18,15 @@ use super::RunHandle;
 pub const MOCK_PREFIX: &str = "/mock";
 /// The request header naming the run a mock request belongs to.
 pub const RUN_HEADER: &str = "X-Mock-Run";
+/// The request header with the page's id for a mock request (for `_control/cancel`).
+pub const REQUEST_HEADER: &str = "X-Mock-Request";
 /// The response header naming a worker-level error (`run-lost`).
 pub const ERROR_HEADER: &str = "X-Mock-Error";
 /// `X-Mock-Error` when the worker has no run or another one.
 pub const RUN_LOST: &str = "run-lost";
 /// The response header on every answer of the worker (`mock-sw`).
 pub const SERVED_BY_HEADER: &str = "X-Mock-Served-By";
-/// How the flaky server's seed derives from the run's seed, as `flaky::sim::run` does.
-pub const SERVER_SEED_XOR: u64 = 0x5EED_F1A4;
+pub use flaky::sim::SERVER_SEED_XOR;
 /// The worker script, registered with scope `/`.
 pub const WORKER_URL: &str = "/service-worker.js";
 /// How long [`Transport::connect`] waits for the worker to control the page, ms.
@@ -347,15 +348,35 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Aborts a fetch that is dropped before it finished.
-struct AbortOnDrop(Option<AbortController>);
+/// Aborts a fetch that is dropped before it finished, and tells the worker
+/// (`_control/cancel`: Chromium does not abort the worker's copy of the request).
+struct AbortOnDrop {
+    controller: Option<AbortController>,
+    /// (run id, `X-Mock-Request` id) of a mock request.
+    cancel: Option<(String, u64)>,
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        if let Some(c) = self.0.take() {
-            c.abort();
+        let Some(c) = self.controller.take() else {
+            return;
+        };
+        c.abort();
+        if let Some((run_id, request_id)) = self.cancel.take() {
+            let body = json!({ "run_id": run_id, "request_id": request_id }).to_string();
+            wasm_bindgen_futures::spawn_local(async move {
+                let path = format!("{MOCK_PREFIX}/_control/cancel");
+                let headers = [("Content-Type", "application/json")];
+                // Best effort: a worker that missed it only counts the request in flight longer.
+                let _ = fetch(&path, "POST", &headers, Some(&body), None).await;
+            });
         }
     }
+}
+
+thread_local! {
+    /// The next `X-Mock-Request` id (unique in the page, hence in every run).
+    static NEXT_REQUEST_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
 }
 
 /// A real `fetch()`; the response (any status) or why there is none.
@@ -364,6 +385,7 @@ async fn fetch(
     method: &str,
     headers: &[(&str, &str)],
     body: Option<&str>,
+    cancel: Option<(String, u64)>,
 ) -> Result<Response, SendError> {
     let window = web_sys::window().ok_or_else(|| SendError::Problem("no window".into()))?;
     let controller = AbortController::new().map_err(|e| SendError::Problem(js_text(&e)))?;
@@ -379,10 +401,13 @@ async fn fetch(
         init.set_body(&JsValue::from_str(body));
     }
     init.set_signal(Some(&controller.signal()));
-    let mut guard = AbortOnDrop(Some(controller));
+    let mut guard = AbortOnDrop {
+        controller: Some(controller),
+        cancel,
+    };
     let promise = window.fetch_with_str_and_init(path, &init);
     let result = JsFuture::from(promise).await;
-    guard.0 = None; // finished: nothing to abort
+    guard.controller = None; // finished: nothing to abort
     let value = result.map_err(|_| SendError::Network)?;
     value
         .dyn_into::<Response>()
@@ -428,7 +453,15 @@ async fn send_fetch(run_id: &str, request: &Request) -> Result<Received, SendErr
     if body.is_some() {
         headers.push(("Content-Type", "text/plain"));
     }
-    let response = fetch(&path, request.method.as_str(), &headers, body).await?;
+    let id = NEXT_REQUEST_ID.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1));
+        id
+    });
+    let id_text = id.to_string();
+    headers.push((REQUEST_HEADER, &id_text));
+    let cancel = Some((run_id.to_string(), id));
+    let response = fetch(&path, request.method.as_str(), &headers, body, cancel).await?;
     if header(&response, SERVED_BY_HEADER).is_none() {
         return Err(SendError::Problem(not_the_worker(&path)));
     }
@@ -464,7 +497,7 @@ async fn control(
         headers.push(("Content-Type", "application/json"));
     }
     let response = match race(
-        fetch(path, method, &headers, body),
+        fetch(path, method, &headers, body, None),
         Some(CONTROL_TIMEOUT_MS),
         stop,
     )

@@ -36,7 +36,8 @@ pub fn bench(ctx: &Ctx) -> Result<()> {
     // The 10,000-client storm as wasm in headless Chromium (release build).
     println!("bench: storm in headless Chromium: PLAYGROUND_BENCH=1 cargo test --release --target wasm32-unknown-unknown -p flaky --test storm_wasm");
     let mut cmd = crate::test::wasm_test_command(ctx, "flaky")?;
-    cmd.args(["--release", "--test", "storm_wasm", "--", "--nocapture"]).env("PLAYGROUND_BENCH", "1");
+    cmd.args(["--release", "--test", "storm_wasm", "--", "--nocapture"])
+        .env("PLAYGROUND_BENCH", "1");
     proc::run(&mut cmd)?;
     println!("bench: {ran} package(s) benchmarked, and the wasm storm");
     Ok(())

@@ -496,6 +496,11 @@ fn percentile(sorted: &[u64], p: u64) -> u64 {
     sorted[(rank - 1) as usize]
 }
 
+/// The server's generator is seeded with `seed ^ SERVER_SEED_XOR`, so the
+/// server's draws differ from the clients' (the live driver and the mock
+/// worker use the same rule: same seed, same decisions).
+pub const SERVER_SEED_XOR: u64 = 0x5EED_F1A4;
+
 /// Wall-clock time at virtual 0 ms, for `Retry-After` HTTP-dates (2026-01-01T00:00:00Z).
 pub const EPOCH_UNIX_MS: u64 = 1_767_225_600_000;
 
@@ -586,7 +591,7 @@ pub fn run(config: &RunConfig, seed: u64) -> Trace {
         config,
         policy: Arc::new(config.policy.clone()),
         rng: ChaCha8Rng::seed_from_u64(seed),
-        server: Server::new(config.endpoint.clone(), seed ^ 0x5EED_F1A4_u64),
+        server: Server::new(config.endpoint.clone(), seed ^ SERVER_SEED_XOR),
         clients: (0..scenario.clients)
             .map(|_| ClientState::new(&config.policy))
             .collect(),

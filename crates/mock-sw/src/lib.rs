@@ -12,11 +12,22 @@
 //! | `POST /mock/_control/run` `{"run_id","seed","endpoint"}` | starts a run: a fresh server, its clock at 0 now |
 //! | `GET /mock/_control/counters` | `{"run_id","counters"}` |
 //! | `POST /mock/_control/reset` | forgets the run |
+//! | `POST /mock/_control/cancel` `{"run_id","request_id"}` | the page gave up on a request (see below) |
 //!
 //! A mock request whose `X-Mock-Run` is not the worker's run (the browser
 //! stopped the worker and its memory went with it, or another tab started a
 //! run) gets 503 with `X-Mock-Error: run-lost`. Every answer carries
 //! `X-Mock-Served-By: mock-sw`, so the page can tell the worker answered.
+//!
+//! # Aborts
+//! Chromium does not abort a `FetchEvent`'s `request.signal` when the page
+//! aborts its fetch, so the page names each request (`X-Mock-Request: <n>`,
+//! unique within the run) and, when it gives up on one (timeout, stop),
+//! posts `/mock/_control/cancel`: the server stops counting it in flight
+//! and the worker settles the hung response. (The signal is still listened
+//! to, for browsers that do abort it.)
+
+use std::collections::BTreeSet;
 
 use flaky::{EndpointConfig, Method, Reply, Request, Server};
 use serde::Deserialize;
@@ -32,8 +43,13 @@ pub const ERROR_HEADER: &str = "X-Mock-Error";
 pub const RUN_LOST: &str = "run-lost";
 /// The response header on every answer of the worker.
 pub const SERVED_BY_HEADER: &str = "X-Mock-Served-By";
-/// How the flaky server's seed derives from the run's seed (as `flaky::sim::run` does).
-pub const SERVER_SEED_XOR: u64 = 0x5EED_F1A4;
+pub use flaky::sim::SERVER_SEED_XOR;
+/// The request header with the page's id for a request (a `u64`, unique in the run).
+pub const REQUEST_HEADER: &str = "X-Mock-Request";
+/// Ids the worker gives requests that carry no `X-Mock-Request` start here.
+const OWN_IDS_FROM: u64 = 1 << 53;
+/// How many early cancels (a cancel before its request) a run remembers.
+const EARLY_CANCELS_MAX: usize = 4_096;
 /// Longest accepted run id, bytes.
 pub const RUN_ID_BYTES_MAX: usize = 128;
 
@@ -69,6 +85,14 @@ impl Plain {
 pub enum Answer {
     /// Answer now.
     Now(Plain),
+    /// `POST /mock/_control/cancel` for request `request_id` of run `run_id`:
+    /// already applied to the server; the glue settles the request's
+    /// pending response (if any) and answers `reply`.
+    Cancelled {
+        run_id: String,
+        request_id: u64,
+        reply: Plain,
+    },
     /// The flaky server's reply to request `request_id` of run `run_id`:
     /// wait `delay_ms` then respond (or reset); a hang waits for the page to
     /// abort, and then [`Mock::cancel`] is due.
@@ -90,6 +114,8 @@ pub struct Incoming<'a> {
     pub run_id: Option<&'a str>,
     /// `Idempotency-Key`.
     pub idempotency_key: Option<&'a str>,
+    /// `X-Mock-Request` (the page's id for this request), parsed.
+    pub request_id: Option<u64>,
     pub body: &'a str,
 }
 
@@ -104,12 +130,24 @@ pub struct RunStart {
     pub endpoint: EndpointConfig,
 }
 
+/// `POST /mock/_control/cancel`'s body.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    pub run_id: String,
+    pub request_id: u64,
+}
+
 struct Run {
     id: String,
     server: Server,
     /// The worker's clock (ms) when the run started.
     started_ms: f64,
     next_request_id: u64,
+    /// Cancels that came before their request.
+    early_cancels: BTreeSet<u64>,
+    /// The largest `X-Mock-Request` id seen (a cancel above it came early).
+    max_page_id: u64,
 }
 
 impl Run {
@@ -164,6 +202,22 @@ impl Mock {
             ));
         };
         if let Some(control) = path.strip_prefix("/_control/") {
+            if control == "cancel" && req.method.trim().eq_ignore_ascii_case("POST") {
+                return match serde_json::from_str::<CancelRequest>(req.body) {
+                    Ok(c) => {
+                        let known = self.cancel(now_ms, &c.run_id, c.request_id);
+                        Answer::Cancelled {
+                            reply: Plain::json(200, json!({ "cancelled": known })),
+                            run_id: c.run_id,
+                            request_id: c.request_id,
+                        }
+                    }
+                    Err(e) => Answer::Now(Plain::error(
+                        400,
+                        &format!("bad cancel body: {e}; expected {{\"run_id\": \"...\", \"request_id\": N}}"),
+                    )),
+                };
+            }
             return Answer::Now(self.control(now_ms, req, control));
         }
         let Some(method) = Method::from_name(req.method) else {
@@ -185,9 +239,18 @@ impl Mock {
             }
         };
         let now = run.clock(now_ms);
-        run.next_request_id = run.next_request_id.saturating_add(1);
+        let id = match req.request_id {
+            Some(id) if id < OWN_IDS_FROM => {
+                run.max_page_id = run.max_page_id.max(id);
+                id
+            }
+            _ => {
+                run.next_request_id = run.next_request_id.saturating_add(1);
+                run.next_request_id
+            }
+        };
         let request = Request {
-            id: run.next_request_id,
+            id,
             method,
             path: path.to_string(),
             headers: req
@@ -197,6 +260,9 @@ impl Mock {
             body: req.body.to_string(),
         };
         let reply = run.server.handle(now, &request);
+        if run.early_cancels.remove(&id) {
+            run.server.cancel(now, id);
+        }
         let delay_ms = match &reply {
             Reply::Respond { at_ms, .. } | Reply::Reset { at_ms } => at_ms.saturating_sub(now),
             Reply::Hang => 0,
@@ -210,12 +276,20 @@ impl Mock {
     }
 
     /// The page gave up on request `request_id` of run `run_id` (it aborted
-    /// the fetch): it stops counting as in flight.
-    pub fn cancel(&mut self, now_ms: f64, run_id: &str, request_id: u64) {
-        if let Some(run) = self.run.as_mut().filter(|r| r.id == run_id) {
-            let now = run.clock(now_ms);
-            run.server.cancel(now, request_id);
+    /// the fetch): it stops counting as in flight. `false` for another run.
+    pub fn cancel(&mut self, now_ms: f64, run_id: &str, request_id: u64) -> bool {
+        let Some(run) = self.run.as_mut().filter(|r| r.id == run_id) else {
+            return false;
+        };
+        let now = run.clock(now_ms);
+        run.server.cancel(now, request_id);
+        if request_id < OWN_IDS_FROM
+            && request_id > run.max_page_id
+            && run.early_cancels.len() < EARLY_CANCELS_MAX
+        {
+            run.early_cancels.insert(request_id);
         }
+        true
     }
 
     fn control(&mut self, now_ms: f64, req: &Incoming<'_>, what: &str) -> Plain {
@@ -229,7 +303,9 @@ impl Mock {
                         id: start.run_id,
                         server: Server::new(start.endpoint, server_seed),
                         started_ms: now_ms,
-                        next_request_id: 0,
+                        next_request_id: OWN_IDS_FROM,
+                        early_cancels: BTreeSet::new(),
+                        max_page_id: 0,
                     });
                     Plain::json(200, body)
                 }
@@ -256,6 +332,10 @@ impl Mock {
     }
 }
 
+/// Parses and checks a run's start. The endpoint's cross-knob rules
+/// (`EndpointConfig::validate`) are the page's to check before it starts a
+/// run (the server never panics on an unchecked config); leaving them out
+/// keeps the worker a third smaller.
 fn parse_run_start(body: &str) -> Result<RunStart, String> {
     let start: RunStart =
         serde_json::from_str(body).map_err(|e| format!("bad run body: {e}; expected {{\"run_id\": \"...\", \"seed\": N, \"endpoint\": {{...}}}}"))?;
@@ -267,10 +347,6 @@ fn parse_run_start(body: &str) -> Result<RunStart, String> {
             "bad run_id: 1 to {RUN_ID_BYTES_MAX} printable ASCII characters, no spaces"
         ));
     }
-    start
-        .endpoint
-        .validate()
-        .map_err(|e| format!("bad endpoint: {e}"))?;
     Ok(start)
 }
 
@@ -344,9 +420,10 @@ mod tests {
                 delay_ms,
                 reply: Reply::Respond { status, .. },
             } => {
-                assert_eq!(
-                    (run_id.as_str(), request_id, delay_ms, status),
-                    ("r1", 1, 20, 201)
+                assert_eq!((run_id.as_str(), delay_ms, status), ("r1", 20, 201));
+                assert!(
+                    request_id > OWN_IDS_FROM,
+                    "no X-Mock-Request: the worker's own id"
                 );
             }
             other => panic!("unexpected {other:?}"),
@@ -401,7 +478,7 @@ mod tests {
             r#"{"run_id":"","seed":1}"#,
             r#"{"run_id":"a b","seed":1}"#,
             r#"{"run_id":"a","seed":-1}"#,
-            r#"{"run_id":"a","seed":1,"endpoint":{"faults":{"status_500":0.9,"status_503":0.9}}}"#,
+            r#"{"run_id":"a","seed":1,"endpoint":{"faults":{"status_500":"x"}}}"#,
             r#"{"run_id":"a","seed":1,"extra":1}"#,
         ] {
             let p = control(&mut mock, "POST", "run", body);
@@ -469,5 +546,65 @@ mod tests {
         let c = control(&mut mock, "GET", "counters", "");
         let v: serde_json::Value = serde_json::from_str(&c.body).unwrap();
         assert_eq!(v["counters"]["in_flight_max"], 1, "{}", c.body);
+    }
+
+    #[test]
+    fn the_cancel_endpoint_ends_a_page_named_request() {
+        let mut mock = Mock::default();
+        control(
+            &mut mock,
+            "POST",
+            "run",
+            r#"{"run_id":"r","seed":1,"endpoint":{"faults":{"hang":1.0}}}"#,
+        );
+        let hang = |id| Incoming {
+            method: "GET",
+            path: "/mock/flaky",
+            run_id: Some("r"),
+            request_id: Some(id),
+            ..Default::default()
+        };
+        let Answer::Server {
+            request_id: 5,
+            reply: Reply::Hang,
+            ..
+        } = mock.handle(0.0, &hang(5))
+        else {
+            panic!()
+        };
+        let cancel = |mock: &mut Mock, body: &str| {
+            mock.handle(
+                10.0,
+                &Incoming {
+                    method: "POST",
+                    path: "/mock/_control/cancel",
+                    body,
+                    ..Default::default()
+                },
+            )
+        };
+        match cancel(&mut mock, r#"{"run_id":"r","request_id":5}"#) {
+            Answer::Cancelled {
+                run_id,
+                request_id: 5,
+                reply,
+            } => assert_eq!((run_id.as_str(), reply.status), ("r", 200)),
+            other => panic!("unexpected {other:?}"),
+        }
+        // A cancel that overtook its request is applied when the request comes.
+        cancel(&mut mock, r#"{"run_id":"r","request_id":6}"#);
+        mock.handle(20.0, &hang(6));
+        mock.handle(30.0, &hang(7));
+        let c = control(&mut mock, "GET", "counters", "");
+        let v: serde_json::Value = serde_json::from_str(&c.body).unwrap();
+        assert_eq!(v["counters"]["in_flight_max"], 1, "{}", c.body);
+        assert!(matches!(
+            cancel(&mut mock, "{}"),
+            Answer::Now(Plain { status: 400, .. })
+        ));
+        assert!(matches!(
+            cancel(&mut mock, r#"{"run_id":"other","request_id":1}"#),
+            Answer::Cancelled { .. }
+        ));
     }
 }

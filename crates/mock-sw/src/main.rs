@@ -3,10 +3,12 @@
 //! answers with `wasm_bindgen.handle(event.request)`.
 //!
 //! Every fault is real: latency is a `setTimeout`, a hang is a promise that
-//! settles only when the page aborts the fetch (the request's `signal`), a
-//! reset is `Response.error()` (the page's `fetch` rejects).
+//! settles only when the page gives up on the request (its
+//! `_control/cancel`, or the request's `signal` where the browser aborts it),
+//! a reset is `Response.error()` (the page's `fetch` rejects).
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use flaky::Reply;
 use js_sys::{Array, Function, Promise, Reflect};
@@ -17,6 +19,8 @@ use web_sys::{AbortSignal, Headers, Request, Response, ResponseInit, WorkerGloba
 
 thread_local! {
     static MOCK: RefCell<Mock> = RefCell::new(Mock::default());
+    /// Settles the pending response of (run id, request id): called on `_control/cancel`.
+    static PENDING: RefCell<BTreeMap<(String, u64), Function>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 fn main() {}
@@ -49,6 +53,11 @@ async fn answer(request: &Request) -> Result<Response, JsValue> {
     let headers = request.headers();
     let run_id = headers.get(mock_sw::RUN_HEADER).ok().flatten();
     let key = headers.get("Idempotency-Key").ok().flatten();
+    let request_id = headers
+        .get(mock_sw::REQUEST_HEADER)
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
     let body = match request.text() {
         Ok(p) => JsFuture::from(p)
             .await
@@ -62,11 +71,23 @@ async fn answer(request: &Request) -> Result<Response, JsValue> {
         path: mock_sw::path_of(&url),
         run_id: run_id.as_deref(),
         idempotency_key: key.as_deref(),
+        request_id,
         body: &body,
     };
     let answer = MOCK.with(|m| m.borrow_mut().handle(now_ms(), &incoming));
     let (run_id, request_id, delay_ms, reply) = match answer {
         Answer::Now(plain) => return respond(&plain),
+        Answer::Cancelled {
+            run_id,
+            request_id,
+            reply,
+        } => {
+            let settle = PENDING.with(|p| p.borrow_mut().remove(&(run_id, request_id)));
+            if let Some(settle) = settle {
+                let _ = settle.call1(&JsValue::NULL, &JsValue::TRUE);
+            }
+            return respond(&reply);
+        }
         Answer::Server {
             run_id,
             request_id,
@@ -74,14 +95,14 @@ async fn answer(request: &Request) -> Result<Response, JsValue> {
             reply,
         } => (run_id, request_id, delay_ms, reply),
     };
-    let signal = signal_of(request);
+    let key = (run_id.clone(), request_id);
+    let gave_up = aborted(signal_of(request).as_ref(), &key);
     let aborted = match reply {
-        Reply::Hang => {
-            JsFuture::from(aborted(signal.as_ref())).await?;
-            true
-        }
-        _ => wait(delay_ms, signal.as_ref()).await?,
+        Reply::Hang => JsFuture::from(gave_up).await.map(|_| true),
+        _ => wait(delay_ms, gave_up).await,
     };
+    PENDING.with(|p| p.borrow_mut().remove(&key));
+    let aborted = aborted?;
     if aborted {
         MOCK.with(|m| m.borrow_mut().cancel(now_ms(), &run_id, request_id));
         return Ok(Response::error());
@@ -108,26 +129,28 @@ fn signal_of(request: &Request) -> Option<AbortSignal> {
         .and_then(|s| s.dyn_into::<AbortSignal>().ok())
 }
 
-/// Settles when `signal` aborts; never without one.
-fn aborted(signal: Option<&AbortSignal>) -> Promise {
+/// Settles (with a non-undefined value) when the page gives up on request
+/// `key`: its `_control/cancel`, or `signal` aborting where browsers do that.
+fn aborted(signal: Option<&AbortSignal>, key: &(String, u64)) -> Promise {
     Promise::new(&mut |resolve: Function, _reject| {
         if let Some(signal) = signal {
             if signal.aborted() {
                 let _ = resolve.call1(&JsValue::NULL, &JsValue::TRUE);
-            } else {
-                let _ = signal.add_event_listener_with_callback("abort", &resolve);
+                return;
             }
+            let _ = signal.add_event_listener_with_callback("abort", &resolve);
         }
+        PENDING.with(|p| p.borrow_mut().insert(key.clone(), resolve));
     })
 }
 
-/// Waits `ms`; `true` if the page aborted first.
-async fn wait(ms: u64, signal: Option<&AbortSignal>) -> Result<bool, JsValue> {
+/// Waits `ms`; `true` if the page gave up first (`gave_up` settled).
+async fn wait(ms: u64, gave_up: Promise) -> Result<bool, JsValue> {
     let ms = i32::try_from(ms).unwrap_or(i32::MAX);
     let sleep = Promise::new(&mut |resolve: Function, _reject| {
         let _ = global().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
-    let first = JsFuture::from(Promise::race(&Array::of2(&sleep, &aborted(signal)))).await?;
+    let first = JsFuture::from(Promise::race(&Array::of2(&sleep, &gave_up))).await?;
     Ok(!first.is_undefined())
 }
 
