@@ -280,7 +280,7 @@ pub fn app() -> Html {
                 <PresetNote />
                 <div class="layout">
                     <aside class="controls" aria-label="Settings">
-                        <KnobPanel title="Client policy" groups={Rc::new(view::policy_groups())} open_first={2} />
+                        <KnobPanel title="Client policy" groups={Rc::new(view::policy_groups())} open_first={4} />
                         <KnobPanel title="Endpoint (server)" groups={Rc::new(view::endpoint_groups())} open_first={1} />
                         <KnobPanel title="Scenario" groups={Rc::new(view::scenario_groups())} open_first={1} />
                     </aside>

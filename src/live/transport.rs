@@ -554,7 +554,7 @@ async fn connect_worker() -> Result<(), String> {
         sleep_ms(50).await;
     }
     // A health check: the worker answers its control endpoint.
-    let path = format!("{MOCK_PREFIX}/_control/counters");
+    let path = format!("{MOCK_PREFIX}/_control/health");
     control(&path, "GET", None, None, &Signal::default()).await?;
     Ok(())
 }

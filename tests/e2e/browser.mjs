@@ -40,6 +40,13 @@ export async function launchChromium() {
   }
 }
 
+/** A failed load of a flaky mock endpoint (under /mock/, not /mock/_control/). */
+export function isInjectedFault(text, url) {
+  if (!text.startsWith('Failed to load resource') || !url) return false;
+  const { pathname } = new URL(url);
+  return pathname.startsWith('/mock/') && !pathname.startsWith('/mock/_control/');
+}
+
 function isLocal(url) {
   if (!/^(https?|wss?):/.test(url)) return true; // data:, blob:, about:, chrome-extension:...
   const host = new URL(url).hostname;
@@ -58,6 +65,10 @@ export async function openPage(browser, { viewport = VIEWPORT } = {}) {
   page.on('console', (msg) => {
     if (msg.type() === 'error') {
       const loc = msg.location();
+      // Chromium logs every failed request as a console error. The flaky mock
+      // endpoints fail on purpose (503s, resets, hangs cut by a timeout): those
+      // are the app working, not a problem. Its control endpoints must not fail.
+      if (isInjectedFault(msg.text(), loc?.url)) return;
       problems.push(`console error: ${msg.text()}${loc?.url ? ` (${loc.url}:${loc.lineNumber})` : ''}`);
     }
   });
@@ -101,6 +112,10 @@ export async function waitUntil(what, check, { timeout = 30_000, interval = 100 
  */
 export async function setControl(page, testId, value) {
   const control = page.getByTestId(testId);
+  await control.waitFor({ state: 'attached' });
+  // A knob in a collapsed group: open the group, as a user clicks its title.
+  const collapsed = control.locator('xpath=ancestor::details[not(@open)]/summary');
+  if ((await collapsed.count()) > 0) await collapsed.first().click();
   await control.waitFor({ state: 'visible' });
   const kind = await control.evaluate((el) =>
     el.tagName === 'INPUT' ? el.type : el.tagName.toLowerCase(),

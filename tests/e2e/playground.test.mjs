@@ -251,7 +251,8 @@ test('figures: a timeline of 1,000 calls, and live sleep precision', TIMEOUT, as
     console.log(`# figure: simulate and render a timeline of 1,000 calls: ${Date.now() - started} ms`);
 
     await page.getByTestId('mode').selectOption('live');
-    await setControl(page, 'calls-count', 40);
+    await setControl(page, 'calls-count', 100);
+    await setControl(page, 'endpoint.fault.503', 0.5);
     await setControl(page, 'backoff.base_ms', 100);
     await setControl(page, 'jitter.kind', 'full');
     await fireAndWait(page);

@@ -11,6 +11,7 @@
 //! | any other method | 405 with `Allow: GET, POST, PUT` |
 //! | `POST /mock/_control/run` `{"run_id","seed","endpoint"}` | starts a run: a fresh server, its clock at 0 now |
 //! | `GET /mock/_control/counters` | `{"run_id","counters"}` |
+//! | `GET /mock/_control/health` | always 200 `{"run_id"}` (`null` before any run): the page's start-up check |
 //! | `POST /mock/_control/reset` | forgets the run |
 //! | `POST /mock/_control/cancel` `{"run_id","request_id"}` | the page gave up on a request (see below) |
 //!
@@ -318,15 +319,17 @@ impl Mock {
                 ),
                 run => run_lost(run.as_ref().map(|r| r.id.as_str()), req.run_id),
             },
+            // Always 200: the page's health check at start-up (no run yet is not an error).
+            ("health", "GET") => Plain::json(200, json!({ "run_id": self.run.as_ref().map(|r| r.id.as_str()) })),
             ("reset", "POST") => {
                 self.run = None;
                 Plain::json(200, json!({ "ok": true }))
             }
             ("run" | "reset", _) => Plain::error(405, "use POST").with_header("Allow", "POST"),
-            ("counters", _) => Plain::error(405, "use GET").with_header("Allow", "GET"),
+            ("counters" | "health", _) => Plain::error(405, "use GET").with_header("Allow", "GET"),
             _ => Plain::error(
                 404,
-                "no such control endpoint; try POST /mock/_control/run, GET /mock/_control/counters or POST /mock/_control/reset",
+                "no such control endpoint; try POST /mock/_control/run, GET /mock/_control/counters, GET /mock/_control/health or POST /mock/_control/reset",
             ),
         }
     }
@@ -428,6 +431,8 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+        let health = control(&mut mock, "GET", "health", "");
+        assert_eq!(health.status, 200, "{}", health.body);
         let counters = control(&mut mock, "GET", "counters", "");
         let v: serde_json::Value = serde_json::from_str(&counters.body).unwrap();
         assert_eq!(v["run_id"], "r1");
