@@ -15,7 +15,8 @@ pub fn install_hook() {
     }));
 }
 
-fn show_overlay(message: &str) {
+/// Shows the overlay (also called by tests: a real panic aborts the test).
+pub fn show_overlay(message: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };

@@ -90,6 +90,44 @@ test('the page loads, the service worker controls it, Fire is enabled, no consol
   }
 });
 
+test('keyboard: a digit picks a preset, Space fires, R resets; T toggles talk mode', TIMEOUT, async () => {
+  const { context, page, problems } = await openApp();
+  try {
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('4');
+    await waitUntil('preset 4 picked', async () => (await page.getByTestId('preset').inputValue()) === 'no-idempotency');
+    await page.keyboard.press('Space');
+    await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done');
+    assert.equal(await page.locator('[data-testid="timeline-lane"]').count(), 50);
+    await page.keyboard.press('r');
+    await waitUntil('reset', async () => (await text(page, 'run-status')) === 'idle');
+    assert.equal(await text(page, 'dup-count'), '–');
+    await page.keyboard.press('t');
+    await waitUntil('talk mode', async () => (await page.evaluate(() => document.documentElement.dataset.talk)) === '1');
+    assert.ok(await page.getByTestId('talk').isChecked());
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test('without a service worker the same model runs in the page, and the page says so', TIMEOUT, async () => {
+  const context = await browser.newContext({ serviceWorkers: 'block', viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(`${server.url}?preset=no-idempotency`, { waitUntil: 'load' });
+    await waitUntil('the in-page fallback', async () => (await page.getByTestId('sw-status').getAttribute('data-kind')) === 'in-page', { timeout: 15_000 });
+    assert.match(await text(page, 'sw-status'), /in-page/);
+    await fireAndWait(page);
+    assert.ok((await number(page, 'dup-count')) > 0, 'the in-page model duplicates too');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('no-idempotency piles up duplicates (as the worker counts them); idempotency-key keeps them at 0', TIMEOUT, async () => {
   const { context, page, problems } = await openApp('?preset=no-idempotency');
   try {
