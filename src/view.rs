@@ -188,6 +188,23 @@ pub fn span_ms(trace: &Trace) -> u64 {
     trace.end_ms.max(latest).max(1)
 }
 
+/// The smallest of 1, 2, 2.5, 5 × 10^k that is at least `value` (at least 1).
+pub fn nice_ceiling(value: u64) -> u64 {
+    let mut decade = 1u64;
+    loop {
+        for m in [10u64, 20, 25, 50] {
+            let candidate = decade.saturating_mul(m) / 10;
+            if candidate >= value.max(1) {
+                return candidate;
+            }
+        }
+        if decade > u64::MAX / 10 {
+            return value;
+        }
+        decade *= 10;
+    }
+}
+
 /// A "nice" tick step for an axis covering `span` units with about `ticks` ticks.
 pub fn tick_step(span: u64, ticks: u64) -> u64 {
     let raw = (span / ticks.max(1)).max(1);

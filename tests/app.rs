@@ -215,11 +215,29 @@ fn firing_one_call_runs_one_client_once_and_digits_pick_presets() {
 #[wasm_bindgen_test]
 fn a_panic_shows_an_overlay_with_a_way_back() {
     resilience_playground::panic::show_overlay("index out of bounds <script>");
-    let document = web_sys::window().and_then(|w| w.document()).expect("a document");
-    let overlay = document.query_selector("[data-testid=panic-overlay]").expect("query").expect("the overlay");
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document");
+    let overlay = document
+        .query_selector("[data-testid=panic-overlay]")
+        .expect("query")
+        .expect("the overlay");
     let text = overlay.text_content().unwrap_or_default();
-    assert!(text.contains("index out of bounds <script>"), "the message is shown as text: {text}");
-    assert_eq!(overlay.query_selector_all("a.button").expect("query").length(), 2, "reload and reset links");
-    assert!(overlay.query_selector("script").expect("query").is_none(), "the message is escaped");
+    assert!(
+        text.contains("index out of bounds <script>"),
+        "the message is shown as text: {text}"
+    );
+    assert_eq!(
+        overlay
+            .query_selector_all("a.button")
+            .expect("query")
+            .length(),
+        2,
+        "reload and reset links"
+    );
+    assert!(
+        overlay.query_selector("script").expect("query").is_none(),
+        "the message is escaped"
+    );
     overlay.remove();
 }

@@ -259,6 +259,12 @@ pub fn app() -> Html {
         });
     }
 
+    let on_knob = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |(name, value): (String, String), _| {
+            dispatcher.dispatch(Action::SetKnob { name, value })
+        })
+    };
     let context = AppContext {
         state: state.clone(),
         fire,
@@ -280,9 +286,9 @@ pub fn app() -> Html {
                 <PresetNote />
                 <div class="layout">
                     <aside class="controls" aria-label="Settings">
-                        <KnobPanel title="Client policy" groups={Rc::new(view::policy_groups())} open_first={4} />
-                        <KnobPanel title="Endpoint (server)" groups={Rc::new(view::endpoint_groups())} open_first={1} />
-                        <KnobPanel title="Scenario" groups={Rc::new(view::scenario_groups())} open_first={1} />
+                        <KnobPanel title="Client policy" groups={Rc::new(view::policy_groups())} open_first={4} config={s.config.clone()} on_change={on_knob.clone()} />
+                        <KnobPanel title="Endpoint (server)" groups={Rc::new(view::endpoint_groups())} open_first={1} config={s.config.clone()} on_change={on_knob.clone()} />
+                        <KnobPanel title="Scenario" groups={Rc::new(view::scenario_groups())} open_first={1} config={s.config.clone()} on_change={on_knob.clone()} />
                     </aside>
                     <main class="stage">
                         <FireBar />

@@ -4,9 +4,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::components::app::AppContext;
+use flaky::sim::RunConfig;
+
 use crate::components::knob_control::KnobControl;
-use crate::state::Action;
 use crate::view::{self, KnobGroup};
 
 #[derive(Properties)]
@@ -15,28 +15,28 @@ pub struct KnobPanelProps {
     pub groups: Rc<Vec<KnobGroup>>,
     /// How many groups start open.
     pub open_first: usize,
+    pub config: RunConfig,
+    /// Called with (knob name, new text).
+    pub on_change: Callback<(String, String)>,
 }
 
 impl PartialEq for KnobPanelProps {
     fn eq(&self, other: &Self) -> bool {
+        // Groups are static (built from the knob lists); the config decides.
         self.title == other.title
             && self.open_first == other.open_first
             && self.groups.len() == other.groups.len()
+            && self.config == other.config
+            && self.on_change == other.on_change
     }
 }
 
 #[component(KnobPanel)]
 pub fn knob_panel(props: &KnobPanelProps) -> Html {
-    let Some(ctx) = use_context::<AppContext>() else {
-        return html! {};
-    };
-    let config = &ctx.state.settings.config;
-    let on_change = {
-        let state = ctx.state.clone();
-        Callback::from(move |(name, value): (String, String)| {
-            state.dispatch(Action::SetKnob { name, value })
-        })
-    };
+    // Props, not the app context: a live run updates the state 20 times a
+    // second, and these ~80 controls must not re-render unless the config changed.
+    let config = &props.config;
+    let on_change = &props.on_change;
     html! {
         <section class="panel knob-panel">
             <h2>{ &props.title }</h2>

@@ -69,7 +69,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
             </section>
         };
     };
-    let span = view::span_ms(trace) as f64;
+    // A "nice" scale end: it changes rarely while a live run grows, so lanes
+    // that did not change keep equal props and are not re-rendered.
+    let span = view::nice_ceiling(view::span_ms(trace)) as f64;
     let cut = playhead.map(|p| p.min(span));
     let n = trace.calls.len().max(1) as f64;
     let lane = if n <= 20.0 {
@@ -104,7 +106,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
                             <text x={x(t as f64).to_string()} y="14" text-anchor="middle">{ ms_label(t) }</text>
                         </g>
                     }) }
-                    { for trace.calls.iter().enumerate().map(|(i, call)| lane_view(call, AXIS + lane * i as f64, lane, labels, cut, &x)) }
+                    { for trace.calls.iter().enumerate().map(|(i, call)| html! {
+                        <Lane key={call.id} call={call.clone()} top={AXIS + lane * i as f64} {lane} {labels} {cut} {span} />
+                    }) }
                     if let Some(p) = cut {
                         <line class="playhead" x1={x(p).to_string()} x2={x(p).to_string()} y1={(AXIS - 6.0).to_string()} y2={height.to_string()} />
                     }
@@ -113,6 +117,32 @@ pub fn timeline(props: &TimelineProps) -> Html {
             <Legend />
         </section>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct LaneProps {
+    call: CallTrace,
+    top: f64,
+    lane: f64,
+    labels: bool,
+    cut: Option<f64>,
+    span: f64,
+}
+
+/// One call's lane. A component of its own so that a live update re-renders
+/// only the lanes that changed (the rest compare equal and are skipped).
+#[component(Lane)]
+fn lane(props: &LaneProps) -> Html {
+    let span = props.span;
+    let x = |t: f64| LEFT + (t.min(span) / span) * (WIDTH - LEFT - RIGHT);
+    lane_view(
+        &props.call,
+        props.top,
+        props.lane,
+        props.labels,
+        props.cut,
+        &x,
+    )
 }
 
 fn lane_view(

@@ -2,7 +2,7 @@
 //! sleeps and real requests, and records the run as a `flaky::sim::Trace`.
 //!
 //! Shape: one task per client (its calls one after another, as in the
-//! simulator), one horizon task, and a 50 ms ticker that sends updates. All
+//! simulator), one horizon task, and a ticker (50–250 ms, by the number of calls) that sends updates. All
 //! state sits in one `RefCell`, never borrowed across an `await` nor while
 //! the UI's callback runs.
 
@@ -26,8 +26,12 @@ use super::time::{perf_now, race, since, sleep_until, Raced, Signal};
 use super::transport::{SendError, Transport};
 use super::{LiveUpdate, LIVE_CALLS_MAX};
 
-/// How often a running run sends an update, ms.
-const UPDATE_EVERY_MS: u32 = 50;
+/// How often a running run sends an update, ms: 2 ms per call, from 50 to
+/// 250. Each update re-renders the page on the thread whose timers drive the
+/// sleeps; with many calls, fewer updates keep those timers on time.
+fn update_every_ms(calls: u64) -> u32 {
+    calls.saturating_mul(2).clamp(50, 250) as u32
+}
 
 thread_local! {
     static RUNS: Cell<u64> = const { Cell::new(0) };
@@ -215,7 +219,9 @@ async fn begin(shared: Rc<Shared>) {
     }
     spawn_local(horizon_task(shared.clone()));
     let weak = Rc::downgrade(&shared);
-    let ticker = Interval::new(UPDATE_EVERY_MS, move || {
+    let calls = u64::from(shared.config.scenario.clients)
+        * u64::from(shared.config.scenario.calls_per_client);
+    let ticker = Interval::new(update_every_ms(calls), move || {
         if let Some(shared) = weak.upgrade() {
             let due = shared
                 .state

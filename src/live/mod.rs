@@ -41,7 +41,7 @@ pub enum Fire {
     Scenario,
 }
 
-/// A live run's progress: sent at most every ~50 ms while it runs, and once
+/// A live run's progress: sent at most every 50–250 ms while it runs, and once
 /// at the end with `running == false` and the server's counters filled in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LiveUpdate {
