@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use flaky::{Counters, EndpointConfig, Reply, Request, Server};
 use js_sys::Reflect;
-use serde_json::json;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RegistrationOptions, RequestInit, Response};
@@ -176,8 +175,12 @@ impl Transport {
                 Ok(())
             }
             Kind::ServiceWorker => {
-                let body =
-                    json!({ "run_id": run_id, "seed": seed, "endpoint": endpoint }).to_string();
+                let body = serde_json::to_string(&RunStart {
+                    run_id,
+                    seed,
+                    endpoint,
+                })
+                .map_err(|e| format!("cannot encode the run's config: {e}"))?;
                 let path = format!("{MOCK_PREFIX}/_control/run");
                 let response = control(&path, "POST", None, Some(&body), stop).await?;
                 if response.status() == 200 {
@@ -223,23 +226,17 @@ impl Transport {
                         format!("reading the mock worker's counters failed ({status}): {text}"),
                     ));
                 }
-                let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                // Typed, not `serde_json::Value`: keeps the app's wasm smaller.
+                let reply: CountersReply = serde_json::from_str(&text).map_err(|e| {
                     (
                         false,
-                        format!("the mock worker's counters are not JSON: {e}"),
+                        format!("the mock worker's counters are malformed: {e}"),
                     )
                 })?;
-                if value.get("run_id").and_then(|v| v.as_str()) != Some(run_id) {
+                if reply.run_id.as_deref() != Some(run_id) {
                     return Err((true, run_lost_text()));
                 }
-                serde_json::from_value(value.get("counters").cloned().unwrap_or_default()).map_err(
-                    |e| {
-                        (
-                            false,
-                            format!("the mock worker's counters are malformed: {e}"),
-                        )
-                    },
-                )
+                Ok(reply.counters)
             }
         }
     }
@@ -363,7 +360,11 @@ impl Drop for AbortOnDrop {
         };
         c.abort();
         if let Some((run_id, request_id)) = self.cancel.take() {
-            let body = json!({ "run_id": run_id, "request_id": request_id }).to_string();
+            let body = serde_json::to_string(&Cancel {
+                run_id: &run_id,
+                request_id,
+            })
+            .unwrap_or_default();
             wasm_bindgen_futures::spawn_local(async move {
                 let path = format!("{MOCK_PREFIX}/_control/cancel");
                 let headers = [("Content-Type", "application/json")];
@@ -557,6 +558,28 @@ async fn connect_worker() -> Result<(), String> {
     let path = format!("{MOCK_PREFIX}/_control/health");
     control(&path, "GET", None, None, &Signal::default()).await?;
     Ok(())
+}
+
+/// The body of `POST /mock/_control/run`.
+#[derive(serde::Serialize)]
+struct RunStart<'a> {
+    run_id: &'a str,
+    seed: u64,
+    endpoint: &'a flaky::EndpointConfig,
+}
+
+/// The body of `POST /mock/_control/cancel`.
+#[derive(serde::Serialize)]
+struct Cancel<'a> {
+    run_id: &'a str,
+    request_id: u64,
+}
+
+/// The answer of `GET /mock/_control/counters`.
+#[derive(serde::Deserialize)]
+struct CountersReply {
+    run_id: Option<String>,
+    counters: Counters,
 }
 
 /// A JS error's message, or its debug form.

@@ -95,6 +95,26 @@ fn report(dir: &Path) -> Result<()> {
         kib(gz_fl),
         first_load.len()
     );
+    // The page's own files vs the mock service worker's (fetched by the
+    // browser when the page registers it, off the page's critical path).
+    let is_worker = |rel: &str| rel == "service-worker.js" || rel.starts_with("mock-sw");
+    for (label, worker) in [
+        ("app (html, js, wasm, css)", false),
+        ("worker (service-worker.js, mock-sw.*)", true),
+    ] {
+        let (raw, gz) = first_load
+            .iter()
+            .filter(|(i, _)| is_worker(&entries[*i].rel) == worker)
+            .fold((0, 0), |(r, g), (i, _)| {
+                (r + entries[*i].raw, g + entries[*i].gz)
+            });
+        println!(
+            "  {label}: {} bytes raw, {} bytes gzipped ({})",
+            group(raw),
+            group(gz),
+            kib(gz)
+        );
+    }
     Ok(())
 }
 

@@ -43,7 +43,6 @@ use std::fmt;
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::endpoint::{CommitLoseAs, CreateMode, EndpointConfig, FailWith, LatencyKind};
 use crate::rng;
@@ -197,22 +196,53 @@ struct Response {
 }
 
 impl Response {
-    fn json(status: u16, body: serde_json::Value) -> Response {
+    fn json(status: u16, body: Body<'_>) -> Response {
         Response {
             status,
             headers: vec![content_type()],
-            body: body.to_string(),
+            body: serde_json::to_string(&body).unwrap_or_default(),
         }
     }
 
     fn error(status: u16, message: &str) -> Response {
-        Response::json(status, json!({ "error": message }))
+        Response::json(
+            status,
+            Body {
+                error: Some(message),
+                ..Body::default()
+            },
+        )
     }
 
     fn with_header(mut self, name: &str, value: &str) -> Response {
         self.headers.push((name.to_string(), value.to_string()));
         self
     }
+}
+
+/// A response body: small JSON objects with the fields that are set.
+/// (Typed rather than `serde_json::Value`, which would grow every wasm that
+/// embeds the server.)
+#[derive(Default, Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ok: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    copy: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    copies: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replaced: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause: Option<&'a str>,
 }
 
 fn content_type() -> (String, String) {
@@ -442,9 +472,15 @@ impl Server {
                     cause.name(),
                     reason_phrase(status)
                 );
-                let mut response =
-                    Response::json(status, json!({ "error": message, "cause": cause.name() }))
-                        .with_header("X-Flaky-Fault", cause.name());
+                let mut response = Response::json(
+                    status,
+                    Body {
+                        error: Some(&message),
+                        cause: Some(cause.name()),
+                        ..Body::default()
+                    },
+                )
+                .with_header("X-Flaky-Fault", cause.name());
                 if status == 429 || (status == 503 && self.config.retry_after_on_503) {
                     response =
                         response.with_header("Retry-After", &self.config.retry_after_s.to_string());
@@ -516,7 +552,7 @@ impl Server {
         let path = request.path.split(['?', '#']).next().unwrap_or_default();
         match (path, request.method) {
             ("/flaky", Method::Get) => {
-                Response::json(200, json!({ "ok": true, "request": self.counters.requests_received }))
+                Response::json(200, Body { ok: Some(true), request: Some(self.counters.requests_received), ..Body::default() })
             }
             ("/flaky", _) => method_not_allowed(request, "GET"),
             ("/items", Method::Post) => self.post_item(now_ms, at_ms, request),
@@ -607,23 +643,40 @@ impl Server {
         self.items_created = self.items_created.saturating_add(1);
         Response::json(
             201,
-            json!({ "id": self.items_created, "name": name, "copy": copy }),
+            Body {
+                id: Some(self.items_created),
+                name: Some(name),
+                copy: Some(copy),
+                ..Body::default()
+            },
         )
         .with_header("Location", &format!("/items/{name}"))
     }
 
     fn get_item(&self, now_ms: u64, name: &str) -> Response {
         match self.items.get(name) {
-            Some(item) if item.visible_from_ms <= now_ms => {
-                Response::json(200, json!({ "name": name, "copies": item.copies }))
-            }
+            Some(item) if item.visible_from_ms <= now_ms => Response::json(
+                200,
+                Body {
+                    name: Some(name),
+                    copies: Some(item.copies),
+                    ..Body::default()
+                },
+            ),
             _ => Response::error(404, &format!("no item named `{name}`")),
         }
     }
 
     fn put_item(&mut self, at_ms: u64, name: &str) -> Response {
         if self.items.contains_key(name) {
-            return Response::json(200, json!({ "name": name, "replaced": true }));
+            return Response::json(
+                200,
+                Body {
+                    name: Some(name),
+                    replaced: Some(true),
+                    ..Body::default()
+                },
+            );
         }
         self.items.insert(
             name.to_string(),
@@ -636,7 +689,12 @@ impl Server {
         self.items_created = self.items_created.saturating_add(1);
         Response::json(
             201,
-            json!({ "id": self.items_created, "name": name, "replaced": false }),
+            Body {
+                id: Some(self.items_created),
+                name: Some(name),
+                replaced: Some(false),
+                ..Body::default()
+            },
         )
         .with_header("Location", &format!("/items/{name}"))
     }
