@@ -287,20 +287,16 @@ fn new_call(shared: &Shared, client: u32, index: u32) -> Option<usize> {
     let s = &mut *s;
     let now = since(s.origin);
     let id = s.calls.len();
-    let target = client::target(&shared.config.scenario, id as u32, index);
-    let kind = client::request_kind(&shared.config);
-    let call = Call::new(shared.policy.clone(), now, kind, &mut s.rng);
-    s.trace.push(CallTrace {
-        id: id as u32,
+    let (call, trace) = client::start_call(
+        &shared.config,
+        &shared.policy,
+        now,
+        id as u32,
         client,
-        target,
-        start_ms: now,
-        end_ms: None,
-        result: None,
-        idempotency_key: call.idempotency_key().map(str::to_string),
-        attempts: Vec::new(),
-        sleeps: Vec::new(),
-    });
+        index,
+        &mut s.rng,
+    );
+    s.trace.push(trace);
     s.calls.push(call);
     s.dirty = true;
     Some(id)

@@ -3,9 +3,11 @@
 //! same way: which requests an attempt makes (check-then-create's GET before
 //! its POST), their method, path, headers and body, and when clients start.
 
-use policy::{Outcome, RequestKind};
+use std::sync::Arc;
 
-use crate::sim::{Arrival, AttemptOutcome, Operation, RunConfig, ScenarioConfig};
+use policy::{Call, Outcome, PolicyConfig, RequestKind};
+
+use crate::sim::{Arrival, AttemptOutcome, CallTrace, Operation, RunConfig, ScenarioConfig};
 use crate::{CreateMode, Method, Request};
 
 /// Which request of an attempt is in flight.
@@ -124,4 +126,31 @@ pub fn policy_outcome(outcome: AttemptOutcome, retry_after_ms: Option<u64>) -> O
         AttemptOutcome::NetworkError => Outcome::NetworkError,
         AttemptOutcome::TimedOut => Outcome::TimedOut,
     }
+}
+
+/// Starts logical call `call_id` (the `index_in_client`-th call of `client`)
+/// at `now_ms`: its policy state machine (which draws its idempotency key
+/// from `rng`) and its lane in the trace, still empty.
+pub fn start_call(
+    config: &RunConfig,
+    policy: &Arc<PolicyConfig>,
+    now_ms: u64,
+    call_id: u32,
+    client: u32,
+    index_in_client: u32,
+    rng: &mut impl policy::Rng,
+) -> (Call, CallTrace) {
+    let call = Call::new(policy.clone(), now_ms, request_kind(config), rng);
+    let trace = CallTrace {
+        id: call_id,
+        client,
+        target: target(&config.scenario, call_id, index_in_client),
+        start_ms: now_ms,
+        end_ms: None,
+        result: None,
+        idempotency_key: call.idempotency_key().map(str::to_string),
+        attempts: Vec::new(),
+        sleeps: Vec::new(),
+    };
+    (call, trace)
 }

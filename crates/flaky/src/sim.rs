@@ -699,21 +699,10 @@ impl Sim<'_> {
     }
 
     fn start_call(&mut self, now: u64, client: u32, index: u32) {
-        let kind = client::request_kind(self.config);
         let id = self.runs.len() as u32;
-        let target = client::target(&self.config.scenario, id, index);
-        let call = Call::new(self.policy.clone(), now, kind, &mut self.rng);
-        self.trace.push(CallTrace {
-            id,
-            client,
-            target,
-            start_ms: now,
-            end_ms: None,
-            result: None,
-            idempotency_key: call.idempotency_key().map(str::to_string),
-            attempts: Vec::new(),
-            sleeps: Vec::new(),
-        });
+        let (call, trace) =
+            client::start_call(self.config, &self.policy, now, id, client, index, &mut self.rng);
+        self.trace.push(trace);
         self.runs.push(CallRun {
             call,
             client,
