@@ -346,15 +346,8 @@ async fn run_call(shared: &Rc<Shared>, id: usize) -> bool {
             } => {
                 if let Ok(mut s) = shared.state.try_borrow_mut() {
                     if let Some(t) = s.trace.get_mut(id) {
-                        t.attempts.push(AttemptTrace {
-                            attempt,
-                            start_ms: now,
-                            end_ms: None,
-                            timeout_ms,
-                            probe,
-                            requests: 0,
-                            outcome: None,
-                        });
+                        t.attempts
+                            .push(AttemptTrace::started(attempt, now, timeout_ms, probe));
                     }
                     s.dirty = true;
                 }

@@ -312,6 +312,26 @@ pub struct AttemptTrace {
     pub outcome: Option<AttemptOutcome>,
 }
 
+impl AttemptTrace {
+    /// An attempt just sent: no request counted, no end, no outcome yet.
+    pub fn started(
+        attempt: u32,
+        start_ms: u64,
+        timeout_ms: Option<u64>,
+        probe: bool,
+    ) -> AttemptTrace {
+        AttemptTrace {
+            attempt,
+            start_ms,
+            end_ms: None,
+            timeout_ms,
+            probe,
+            requests: 0,
+            outcome: None,
+        }
+    }
+}
+
 /// A wait between attempts: a gap on the lane, labelled with its reason.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SleepTrace {
@@ -700,8 +720,15 @@ impl Sim<'_> {
 
     fn start_call(&mut self, now: u64, client: u32, index: u32) {
         let id = self.runs.len() as u32;
-        let (call, trace) =
-            client::start_call(self.config, &self.policy, now, id, client, index, &mut self.rng);
+        let (call, trace) = client::start_call(
+            self.config,
+            &self.policy,
+            now,
+            id,
+            client,
+            index,
+            &mut self.rng,
+        );
         self.trace.push(trace);
         self.runs.push(CallRun {
             call,
@@ -726,15 +753,9 @@ impl Sim<'_> {
                 probe,
             } => {
                 let stage = client::first_stage(self.config);
-                self.trace[call as usize].attempts.push(AttemptTrace {
-                    attempt,
-                    start_ms: now,
-                    end_ms: None,
-                    timeout_ms,
-                    probe,
-                    requests: 0,
-                    outcome: None,
-                });
+                self.trace[call as usize]
+                    .attempts
+                    .push(AttemptTrace::started(attempt, now, timeout_ms, probe));
                 // The key was drawn when the call was made; `request_for` sends it on every attempt.
                 debug_assert_eq!(
                     idempotency_key.as_deref(),
