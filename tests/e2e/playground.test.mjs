@@ -156,6 +156,23 @@ test('no-idempotency piles up duplicates (as the worker counts them); idempotenc
   }
 });
 
+test('a mock worker that loses its run mid-run is reported, not miscounted', TIMEOUT, async () => {
+  // Slow answers keep the run going long enough to pull the rug.
+  const { context, page, problems } = await openApp('?endpoint.latency.ms=400&sim.clients=4&sim.calls=5');
+  try {
+    await page.getByTestId('fire-many').click();
+    await waitUntil('the run to start', async () => (await text(page, 'run-status')) === 'running');
+    // What a browser restarting the idle worker does to its memory: the run is gone.
+    await page.evaluate(() => fetch('/mock/_control/reset', { method: 'POST' }));
+    await waitUntil('the run to stop', async () => (await text(page, 'run-status')) === 'done', { timeout: 15_000 });
+    const banner = await page.getByTestId('error-banner').textContent();
+    assert.match(banner, /lost this run/);
+    assertNoProblems(problems.filter((p) => !p.includes('/mock/_control/counters')));
+  } finally {
+    await context.close();
+  }
+});
+
 test('a hang with a 200 ms per-attempt timeout ends each attempt at 200 ms', TIMEOUT, async () => {
   const query = '?endpoint.fault.hang=1&attempts.timeout_ms=200&attempts.max=2&backoff.base_ms=50&sim.clients=4';
   const { context, page, problems } = await openApp(query);
