@@ -5,6 +5,7 @@
 //! driven by the simulator (`flaky::sim`) or by the live driver (`live`).
 
 pub mod components;
+pub mod export;
 pub mod live;
 pub mod panic;
 pub mod state;

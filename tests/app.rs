@@ -241,3 +241,38 @@ fn a_panic_shows_an_overlay_with_a_way_back() {
     );
     overlay.remove();
 }
+
+#[wasm_bindgen_test]
+fn the_cli_export_reproduces_the_config_and_python_states_the_policy() {
+    let (mut settings, _) = url::parse("?preset=circuit-breaker");
+    settings.config.set("jitter.kind", "full").expect("set");
+    let cli = resilience_playground::export::cli_command(&settings.config, 9);
+    assert!(cli.contains("--seed 9"), "{cli}");
+    let mut rebuilt = flaky::sim::RunConfig::default();
+    for line in cli.split("--set ").skip(1) {
+        let pair = line.trim_end_matches([' ', '\\', '\n']);
+        let (k, v) = pair.split_once('=').expect("k=v");
+        rebuilt.set(k, v).expect("a valid knob");
+    }
+    assert_eq!(
+        rebuilt, settings.config,
+        "the command's --set list rebuilds the config"
+    );
+
+    let python = resilience_playground::export::python(&settings.config.policy);
+    assert!(python.contains("stop_after_attempt(2)"), "{python}");
+    assert!(
+        python.contains("wait_random_exponential(multiplier=0.1, exp_base=2, max=60)"),
+        "{python}"
+    );
+    assert!(
+        python.contains("pybreaker.CircuitBreaker(fail_max=4, reset_timeout=2)"),
+        "{python}"
+    );
+    let default = resilience_playground::export::python(&policy::PolicyConfig::default());
+    assert!(
+        default.contains("wait_exponential(multiplier=1, exp_base=2, max=60)"),
+        "the seed's 2 ** attempt: {default}"
+    );
+    assert!(default.contains("timeout=5,"), "{default}");
+}

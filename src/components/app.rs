@@ -310,6 +310,7 @@ pub fn app() -> Html {
                                 <LoadChart trace={trace} />
                             </section>
                         </div>
+                        <crate::components::export_panel::ExportPanel />
                     </main>
                 </div>
                 <footer class="footer">
