@@ -149,6 +149,7 @@ pub enum Action {
     SetMode(Mode),
     PickPreset(Rc<Preset>),
     SetTalk(bool),
+    ToggleTalk,
     SetSlow(bool),
     SetTheme(Theme),
     DismissKnobError,
@@ -219,6 +220,7 @@ impl State {
                 next.knob_error = None;
             }
             Action::SetTalk(on) => next.settings.talk = on,
+            Action::ToggleTalk => next.settings.talk = !self.settings.talk,
             Action::SetSlow(on) => next.settings.slow = on,
             Action::SetTheme(theme) => next.settings.theme = theme,
             Action::DismissKnobError => next.knob_error = None,

@@ -216,10 +216,12 @@ pub fn app() -> Html {
     }
 
     // Keyboard: Space fires, R resets, digits pick presets, T toggles talk mode.
+    // The listener lives for the page; it reaches this render's callbacks
+    // through `latest` and dispatches without reading a (stale) state handle.
+    let latest = use_mut_ref(|| (fire.clone(), reset.clone()));
+    *latest.borrow_mut() = (fire.clone(), reset.clone());
     {
-        let state = state.clone();
-        let fire = fire.clone();
-        let reset = reset.clone();
+        let dispatcher = state.dispatcher();
         let presets = presets.clone();
         use_effect_with((), move |_| {
             let listener =
@@ -230,14 +232,14 @@ pub fn app() -> Html {
                     match e.key().as_str() {
                         " " => {
                             e.prevent_default();
-                            fire.emit(Fire::Scenario);
+                            latest.borrow().0.emit(Fire::Scenario);
                         }
-                        "r" | "R" => reset.emit(()),
-                        "t" | "T" => state.dispatch(Action::SetTalk(!state.settings.talk)),
+                        "r" | "R" => latest.borrow().1.emit(()),
+                        "t" | "T" => dispatcher.dispatch(Action::ToggleTalk),
                         key => {
                             if let Some(index) = preset_index_for_key(key) {
                                 if let Some(p) = presets.get(index) {
-                                    state.dispatch(Action::PickPreset(p.clone()));
+                                    dispatcher.dispatch(Action::PickPreset(p.clone()));
                                 }
                             }
                         }

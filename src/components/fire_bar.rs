@@ -34,6 +34,13 @@ pub fn fire_bar() -> Html {
             });
         })
     };
+    let on_seed = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let el: HtmlInputElement = e.target_unchecked_into();
+            state.dispatch(Action::SetSeed(el.value()));
+        })
+    };
     let live_waiting = s.mode == Mode::Live && state.transport.is_none();
     let (sw_kind, sw_detail) = state
         .transport
@@ -51,6 +58,10 @@ pub fn fire_bar() -> Html {
             </label>
             <button class="fire primary" data-testid="fire-many" disabled={live_waiting} onclick={fire(Fire::Scenario)}
                 title="Space: every client runs its calls">{ format!("Fire {calls} calls") }</button>
+            <label class="count" title="Seed of every random draw: same seed and config, same run">
+                <span>{ "seed" }</span>
+                <input data-testid="seed" type="number" min="0" aria-label="Seed" value={s.seed.to_string()} onchange={on_seed} />
+            </label>
             <button data-testid="reset" onclick={on_reset} title="R">{ "Reset" }</button>
             <span class={classes!("run-status", state.status.name())} data-testid="run-status" aria-live="polite">{ state.status.name() }</span>
             <span class={classes!("sw-status", sw_kind.clone())} data-testid="sw-status" data-kind={sw_kind.clone()} title={sw_detail.clone()}>

@@ -229,6 +229,7 @@ test('a shared URL restores every control; a malformed URL shows the banner and 
     await setControl(page, 'jitter.kind', 'equal');
     await setControl(page, 'endpoint.fault.429', 0.15);
     await page.getByTestId('retry.status_4xx').check();
+    await setControl(page, 'seed', 7);
     await page.getByTestId('mode').selectOption('simulated');
     await page.getByTestId('talk').check();
     await waitUntil('the URL to hold the settings', async () => page.url().includes('jitter.kind=equal'));
@@ -245,6 +246,8 @@ test('a shared URL restores every control; a malformed URL shows the banner and 
     assert.equal(await p.getByTestId('endpoint.fault.429').inputValue(), '0.15');
     assert.equal(await p.getByTestId('breaker.kind').inputValue(), 'consecutive', 'the preset part is restored too');
     assert.equal(await p.getByTestId('mode').inputValue(), 'simulated');
+    assert.equal(await p.getByTestId('seed').inputValue(), '7');
+    assert.ok(await p.getByTestId('retry.status_4xx').isChecked());
     assert.equal(await p.getByTestId('preset').inputValue(), 'circuit-breaker');
     assert.ok(await p.getByTestId('talk').isChecked());
     assertNoProblems(restored.problems);
