@@ -70,6 +70,10 @@ fn group(
         .collect()
 }
 
+/// Knobs only the simulator uses: a live run's requests take the real path
+/// from the page to the service worker.
+pub const SIMULATED_ONLY: &[&str] = &["sim.net_ms", "sim.net_jitter_ms"];
+
 /// Whether a knob matters under the current config (e.g. `jitter.ratio` only
 /// with `jitter.kind = ratio`). Inactive knobs are dimmed, not hidden.
 pub fn knob_active(config: &RunConfig, name: &str) -> bool {

@@ -288,9 +288,9 @@ pub fn app() -> Html {
                 <PresetNote />
                 <div class="layout">
                     <aside class="controls" aria-label="Settings">
-                        <KnobPanel title="Client policy" groups={Rc::new(view::policy_groups())} open_first={4} config={s.config.clone()} on_change={on_knob.clone()} />
-                        <KnobPanel title="Endpoint (server)" groups={Rc::new(view::endpoint_groups())} open_first={1} config={s.config.clone()} on_change={on_knob.clone()} />
-                        <KnobPanel title="Scenario" groups={Rc::new(view::scenario_groups())} open_first={1} config={s.config.clone()} on_change={on_knob.clone()} />
+                        <KnobPanel title="Client policy" groups={Rc::new(view::policy_groups())} open_first={4} config={s.config.clone()} live={s.mode == Mode::Live} on_change={on_knob.clone()} />
+                        <KnobPanel title="Endpoint (server)" groups={Rc::new(view::endpoint_groups())} open_first={1} config={s.config.clone()} live={s.mode == Mode::Live} on_change={on_knob.clone()} />
+                        <KnobPanel title="Scenario" groups={Rc::new(view::scenario_groups())} open_first={1} config={s.config.clone()} live={s.mode == Mode::Live} on_change={on_knob.clone()} />
                     </aside>
                     <main class="stage">
                         <FireBar />

@@ -14,6 +14,9 @@ pub struct KnobControlProps {
     /// Whether the knob matters under the current config (dimmed if not).
     #[prop_or(true)]
     pub active: bool,
+    /// Said after the help text (e.g. why the knob does nothing now).
+    #[prop_or_default]
+    pub note: Option<AttrValue>,
     /// Called with (knob name, new text) when the user commits a change.
     pub on_change: Callback<(String, String)>,
 }
@@ -72,7 +75,7 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
         <div class={classes!("knob", (!props.active).then_some("inactive"), matches!(spec.kind, KnobKind::Bool).then_some("knob-bool"))}>
             <label for={id}>{ spec.name }{ unit }</label>
             { input }
-            <p class="help">{ spec.help }</p>
+            <p class="help">{ spec.help }{ for props.note.iter().map(|n| html! { <em>{ " " }{ n }</em> }) }</p>
         </div>
     }
 }

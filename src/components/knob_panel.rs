@@ -16,6 +16,9 @@ pub struct KnobPanelProps {
     /// How many groups start open.
     pub open_first: usize,
     pub config: RunConfig,
+    /// Live mode: simulator-only knobs are dimmed and say so.
+    #[prop_or_default]
+    pub live: bool,
     /// Called with (knob name, new text).
     pub on_change: Callback<(String, String)>,
 }
@@ -27,6 +30,7 @@ impl PartialEq for KnobPanelProps {
             && self.open_first == other.open_first
             && self.groups.len() == other.groups.len()
             && self.config == other.config
+            && self.live == other.live
             && self.on_change == other.on_change
     }
 }
@@ -43,9 +47,13 @@ pub fn knob_panel(props: &KnobPanelProps) -> Html {
             { for props.groups.iter().enumerate().map(|(i, group)| html! {
                 <details class="knob-group" open={i < props.open_first}>
                     <summary>{ group.title }</summary>
-                    { for group.knobs.iter().map(|spec| html! {
-                        <KnobControl spec={**spec} value={config.get(spec.name).unwrap_or_default()}
-                            active={view::knob_active(config, spec.name)} on_change={on_change.clone()} />
+                    { for group.knobs.iter().map(|spec| {
+                        let sim_only = props.live && view::SIMULATED_ONLY.contains(&spec.name);
+                        let note = sim_only.then(|| AttrValue::from("(simulated mode only: live requests take the real path to the service worker)"));
+                        html! {
+                            <KnobControl spec={**spec} value={config.get(spec.name).unwrap_or_default()}
+                                active={!sim_only && view::knob_active(config, spec.name)} {note} on_change={on_change.clone()} />
+                        }
                     }) }
                 </details>
             }) }

@@ -108,6 +108,15 @@ impl Default for ScenarioConfig {
     }
 }
 
+/// The knob name of a choice value (`names` and `all` are in the same order).
+fn name_of<T: PartialEq>(names: &[&str], all: &[T], value: T) -> String {
+    all.iter()
+        .position(|v| *v == value)
+        .and_then(|i| names.get(i))
+        .unwrap_or(&"")
+        .to_string()
+}
+
 static SCENARIO_KNOBS: &[KnobSpec] = &[
     KnobSpec { name: "sim.clients", kind: KnobKind::Int { min: 1, max: 100_000 }, unit: "", help: "Concurrent clients, each with its own breaker and budget." },
     KnobSpec { name: "sim.calls", kind: KnobKind::Int { min: 1, max: 10_000 }, unit: "", help: "Logical calls per client, one after another." },
@@ -132,21 +141,13 @@ impl ScenarioConfig {
         Some(match name {
             "sim.clients" => self.clients.to_string(),
             "sim.calls" => self.calls_per_client.to_string(),
-            "sim.arrival" => Arrival::NAMES[Arrival::ALL
-                .iter()
-                .position(|a| *a == self.arrival)
-                .unwrap_or(0)]
-            .to_string(),
+            "sim.arrival" => name_of(Arrival::NAMES, &Arrival::ALL, self.arrival),
             "sim.interval_ms" => self.interval_ms.to_string(),
             "sim.call_gap_ms" => self.call_gap_ms.to_string(),
             "sim.net_ms" => self.net_ms.to_string(),
             "sim.net_jitter_ms" => self.net_jitter_ms.to_string(),
             "sim.horizon_ms" => self.horizon_ms.to_string(),
-            "sim.operation" => Operation::NAMES[Operation::ALL
-                .iter()
-                .position(|o| *o == self.operation)
-                .unwrap_or(0)]
-            .to_string(),
+            "sim.operation" => name_of(Operation::NAMES, &Operation::ALL, self.operation),
             "sim.shared_names" => self.shared_names.to_string(),
             _ => return None,
         })
