@@ -218,6 +218,7 @@ async fn begin(shared: Rc<Shared>) {
         spawn_local(client_task(shared.clone(), client as u32, start_ms));
     }
     spawn_local(horizon_task(shared.clone()));
+    spawn_local(counters_task(shared.clone()));
     let weak = Rc::downgrade(&shared);
     let calls = u64::from(shared.config.scenario.clients)
         * u64::from(shared.config.scenario.calls_per_client);
@@ -243,6 +244,33 @@ async fn horizon_task(shared: Rc<Shared>) {
     let horizon = shared.config.scenario.horizon_ms;
     if sleep_until(shared.origin(), horizon, &shared.stop).await {
         stop(&shared, Stop::Horizon);
+    }
+}
+
+/// How often a running run reads the server's counters, ms.
+const COUNTERS_EVERY_MS: u64 = 400;
+
+/// Reads the server's counters while the run goes on, so duplicates and
+/// requests climb on screen as they happen (the last read is at the end, in
+/// [`finish`]). A failed read changes nothing: a lost run is caught by the
+/// requests themselves.
+async fn counters_task(shared: Rc<Shared>) {
+    let origin = shared.origin();
+    let mut next = COUNTERS_EVERY_MS;
+    while sleep_until(origin, next, &shared.stop).await {
+        if let Ok(counters) = shared
+            .transport
+            .counters(&shared.run_id, &shared.stop)
+            .await
+        {
+            if let Ok(mut s) = shared.state.try_borrow_mut() {
+                if s.phase == Phase::Running {
+                    s.counters = counters;
+                    s.dirty = true;
+                }
+            }
+        }
+        next = since(origin).saturating_add(COUNTERS_EVERY_MS);
     }
 }
 
