@@ -627,8 +627,9 @@ impl Server {
         response
     }
 
-    /// Applies a create: a new copy of the item, a duplicate if it already had one.
-    fn create(&mut self, at_ms: u64, name: &str) -> Response {
+    /// Records one applied create of `name`: a new copy of the item (a
+    /// duplicate if it already had one) and the counters. Returns the copy number.
+    fn apply_create(&mut self, at_ms: u64, name: &str) -> u64 {
         let item = self.items.entry(name.to_string()).or_insert(Item {
             copies: 0,
             visible_from_ms: at_ms,
@@ -638,9 +639,14 @@ impl Server {
         }
         item.copies = item.copies.saturating_add(1);
         item.visible_from_ms = item.visible_from_ms.min(at_ms);
-        let copy = item.copies;
         self.counters.creates_applied = self.counters.creates_applied.saturating_add(1);
         self.items_created = self.items_created.saturating_add(1);
+        item.copies
+    }
+
+    /// Applies a create: a new copy of the item, a duplicate if it already had one.
+    fn create(&mut self, at_ms: u64, name: &str) -> Response {
+        let copy = self.apply_create(at_ms, name);
         Response::json(
             201,
             Body {
@@ -678,15 +684,7 @@ impl Server {
                 },
             );
         }
-        self.items.insert(
-            name.to_string(),
-            Item {
-                copies: 1,
-                visible_from_ms: at_ms,
-            },
-        );
-        self.counters.creates_applied = self.counters.creates_applied.saturating_add(1);
-        self.items_created = self.items_created.saturating_add(1);
+        self.apply_create(at_ms, name);
         Response::json(
             201,
             Body {
