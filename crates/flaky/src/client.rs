@@ -10,14 +10,7 @@ use policy::{Call, Outcome, PolicyConfig, RequestKind};
 use crate::sim::{Arrival, AttemptOutcome, CallTrace, Operation, RunConfig, ScenarioConfig};
 use crate::{CreateMode, Method, Request};
 
-/// Which request of an attempt is in flight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
-    /// Check-then-create's `GET /items/{name}`.
-    Check,
-    /// The call's main request.
-    Main,
-}
+pub use crate::world::Stage;
 
 /// The first request of every attempt.
 pub fn first_stage(config: &RunConfig) -> Stage {

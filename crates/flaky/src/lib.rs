@@ -35,6 +35,7 @@ pub mod presets;
 mod rng;
 pub mod server;
 pub mod sim;
+pub mod world;
 
 pub use contention::{Algorithm, ContentionConfig, ContentionResult};
 pub use endpoint::{

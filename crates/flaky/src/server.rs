@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{CommitLoseAs, CreateMode, EndpointConfig, FailWith, LatencyKind};
 use crate::rng;
+use crate::world::{Identity, World};
 
 /// Largest latency a draw can produce, ms (a long tail beyond an hour is a hang anyway).
 pub const LATENCY_MS_DRAW_MAX: u64 = 3_600_000;
@@ -363,17 +364,32 @@ impl Server {
         }
     }
 
-    /// Handles one request arriving at `now_ms` and decides its reply.
+    /// Handles one request arriving at `now_ms` and decides its reply, with
+    /// draws from the server's own sequence (a request that names no sender).
     pub fn handle(&mut self, now_ms: u64, request: &Request) -> Reply {
+        self.handle_from(now_ms, request, None)
+    }
+
+    /// Handles one request arriving at `now_ms` sent by `identity`: its four
+    /// draws are the world's for that identity (common random numbers), so the
+    /// same call's attempt meets the same fault and latency in every run of
+    /// this seed, simulated or live. Without an identity, draws are sequential.
+    pub fn handle_from(
+        &mut self,
+        now_ms: u64,
+        request: &Request,
+        identity: Option<&Identity>,
+    ) -> Reply {
         self.forget_ended(now_ms);
         // A reused id replaces its earlier entry rather than counting twice.
         self.cancel(now_ms, request.id);
         self.counters.requests_received = self.counters.requests_received.saturating_add(1);
         let nth = self.counters.requests_received;
 
-        let (u_latency, u_latency_2) = (rng::unit(&mut self.rng), rng::unit(&mut self.rng));
-        let u_overload = rng::unit(&mut self.rng);
-        let u_fault = rng::unit(&mut self.rng);
+        let [u_latency, u_latency_2, u_overload, u_fault] = match identity {
+            Some(id) => World::new(self.seed).server_units(id),
+            None => [(); 4].map(|()| rng::unit(&mut self.rng)),
+        };
 
         let in_flight = u64::try_from(self.in_flight.len())
             .unwrap_or(u64::MAX)
