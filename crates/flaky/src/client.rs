@@ -1,13 +1,12 @@
 //! What a client sends for one attempt of a logical call, shared by the
-//! simulator and the browser's live driver so both speak to the endpoint the
+//! run engine, so the simulator and the browser speak to the endpoint the
 //! same way: which requests an attempt makes (check-then-create's GET before
 //! its POST), their method, path, headers and body, and when clients start.
 
-use std::sync::Arc;
+use policy::{Outcome, RequestKind};
 
-use policy::{Call, Outcome, PolicyConfig, RequestKind};
-
-use crate::sim::{Arrival, AttemptOutcome, CallTrace, Operation, RunConfig, ScenarioConfig};
+use crate::scenario::{Operation, RunConfig, ScenarioConfig};
+use crate::trace::AttemptOutcome;
 use crate::{CreateMode, Method, Request};
 
 pub use crate::world::Stage;
@@ -88,27 +87,6 @@ pub fn request(
     }
 }
 
-/// When each client starts, ms from the run's start. Poisson gaps draw from
-/// `rng` (one `u64` per client after the first).
-pub fn client_starts(scenario: &ScenarioConfig, rng: &mut impl policy::Rng) -> Vec<u64> {
-    let mut start = 0u64;
-    (0..scenario.clients)
-        .map(|client| {
-            match scenario.arrival {
-                Arrival::AllAtOnce => {}
-                Arrival::Interval => start = u64::from(client).saturating_mul(scenario.interval_ms),
-                Arrival::Poisson if client > 0 => {
-                    let u = policy::unit_f64(rng);
-                    let gap = -libm::log(1.0 - u) * scenario.interval_ms as f64;
-                    start = start.saturating_add(gap as u64);
-                }
-                Arrival::Poisson => {}
-            }
-            start
-        })
-        .collect()
-}
-
 /// The policy's view of an attempt's outcome.
 pub fn policy_outcome(outcome: AttemptOutcome, retry_after_ms: Option<u64>) -> Outcome {
     match outcome {
@@ -119,31 +97,4 @@ pub fn policy_outcome(outcome: AttemptOutcome, retry_after_ms: Option<u64>) -> O
         AttemptOutcome::NetworkError => Outcome::NetworkError,
         AttemptOutcome::TimedOut => Outcome::TimedOut,
     }
-}
-
-/// Starts logical call `call_id` (the `index_in_client`-th call of `client`)
-/// at `now_ms`: its policy state machine (which draws its idempotency key
-/// from `rng`) and its lane in the trace, still empty.
-pub fn start_call(
-    config: &RunConfig,
-    policy: &Arc<PolicyConfig>,
-    now_ms: u64,
-    call_id: u32,
-    client: u32,
-    index_in_client: u32,
-    rng: &mut impl policy::Rng,
-) -> (Call, CallTrace) {
-    let call = Call::new(policy.clone(), now_ms, request_kind(config), rng);
-    let trace = CallTrace {
-        id: call_id,
-        client,
-        target: target(&config.scenario, call_id, index_in_client),
-        start_ms: now_ms,
-        end_ms: None,
-        result: None,
-        idempotency_key: call.idempotency_key().map(str::to_string),
-        attempts: Vec::new(),
-        sleeps: Vec::new(),
-    };
-    (call, trace)
 }

@@ -31,10 +31,13 @@
 pub mod client;
 pub mod contention;
 pub mod endpoint;
+pub mod engine;
 pub mod presets;
 mod rng;
+pub mod scenario;
 pub mod server;
 pub mod sim;
+pub mod trace;
 pub mod world;
 
 pub use contention::{Algorithm, ContentionConfig, ContentionResult};

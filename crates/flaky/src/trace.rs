@@ -1,0 +1,621 @@
+//! What a run recorded: its lanes (calls kept in detail), client events,
+//! the load and attempt-density series, and the figures of its [`Summary`].
+//!
+//! The run engine records all of it as the run goes ([`Tally`], [`LoadSeries`],
+//! [`Density`]), so a run of a million calls needs memory for its clients and
+//! for the lanes it keeps, not for every attempt.
+
+use std::collections::BTreeMap;
+
+use policy::{ClientEventKind, Done, GaveUp, SleepReason};
+use serde::{Deserialize, Serialize};
+
+use crate::Counters;
+
+/// How one attempt ended, as the client saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    /// A response with this status.
+    Status(u16),
+    /// The connection reset (fetch rejected).
+    NetworkError,
+    /// The client's timeout fired.
+    TimedOut,
+}
+
+impl AttemptOutcome {
+    /// A short name for colouring and counting: `2xx`, `4xx`, `5xx`, `429`,
+    /// `409`, `network_error`, `timed_out`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            AttemptOutcome::Status(409) => "409",
+            AttemptOutcome::Status(429) => "429",
+            AttemptOutcome::Status(s) if *s < 300 => "2xx",
+            AttemptOutcome::Status(s) if *s < 500 => "4xx",
+            AttemptOutcome::Status(_) => "5xx",
+            AttemptOutcome::NetworkError => "network_error",
+            AttemptOutcome::TimedOut => "timed_out",
+        }
+    }
+}
+
+/// One attempt of a call: a bar on its lane.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttemptTrace {
+    /// 1-based.
+    pub attempt: u32,
+    /// When the policy wanted it sent (a sleep's end, the call's start), ms.
+    pub planned_ms: u64,
+    /// When it was sent: later than `planned_ms` when a live browser's timers ran late, ms.
+    pub start_ms: u64,
+    /// `None`: still waiting at the horizon (a hang with no timeout).
+    pub end_ms: Option<u64>,
+    /// The timeout the policy gave this attempt.
+    pub timeout_ms: Option<u64>,
+    /// A half-open breaker probe.
+    pub probe: bool,
+    /// Server requests this attempt made (2 for check-then-create's GET + POST).
+    pub requests: u32,
+    pub outcome: Option<AttemptOutcome>,
+}
+
+impl AttemptTrace {
+    /// An attempt just sent: no request counted, no end, no outcome yet.
+    pub fn started(
+        attempt: u32,
+        planned_ms: u64,
+        start_ms: u64,
+        timeout_ms: Option<u64>,
+        probe: bool,
+    ) -> AttemptTrace {
+        AttemptTrace {
+            attempt,
+            planned_ms,
+            start_ms,
+            end_ms: None,
+            timeout_ms,
+            probe,
+            requests: 0,
+            outcome: None,
+        }
+    }
+}
+
+/// A wait between attempts: a gap on the lane, labelled with its reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SleepTrace {
+    pub from_ms: u64,
+    pub until_ms: u64,
+    pub reason: SleepReason,
+}
+
+/// One logical call: a lane.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallTrace {
+    pub id: u32,
+    pub client: u32,
+    /// The item it creates (create), or the path it reads.
+    pub target: String,
+    pub start_ms: u64,
+    /// `None`: unfinished at the horizon.
+    pub end_ms: Option<u64>,
+    pub result: Option<Done>,
+    pub idempotency_key: Option<String>,
+    pub attempts: Vec<AttemptTrace>,
+    pub sleeps: Vec<SleepTrace>,
+}
+
+/// A change in one client's breaker or budget.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientEventTrace {
+    pub client: u32,
+    pub at_ms: u64,
+    pub kind: ClientEventKind,
+}
+
+/// Server load in one time bucket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoadSample {
+    pub from_ms: u64,
+    pub until_ms: u64,
+    /// Requests that arrived in the bucket.
+    pub arrivals: u64,
+    /// The most requests in flight at once during the bucket.
+    pub in_flight_max: u32,
+}
+
+/// Everything that happened in a run: what the UI draws.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    pub seed: u64,
+    pub horizon_ms: u64,
+    /// When the last call ended (or the horizon, if calls were unfinished).
+    pub end_ms: u64,
+    /// The lanes kept in detail: calls `0..lanes` in start order (every
+    /// call when the run was asked for its full trace).
+    pub calls: Vec<CallTrace>,
+    /// Breaker and budget changes of the clients `0..lanes`.
+    pub client_events: Vec<ClientEventTrace>,
+    /// Requests in flight over time (sent, not yet answered, timed out or aborted).
+    pub server_load: Vec<LoadSample>,
+    /// Attempts over time by outcome, for every call of the run.
+    pub density: Density,
+    pub counters: Counters,
+    /// The run's figures, over every call (not only the lanes).
+    pub summary: Summary,
+}
+
+impl Trace {
+    /// The run's figures (computed as the run went, over every call).
+    pub fn summary(&self) -> Summary {
+        self.summary.clone()
+    }
+
+    /// Whether `calls` holds every call of the run.
+    pub fn is_complete(&self) -> bool {
+        self.calls.len() as u64 == self.summary.calls
+    }
+}
+
+/// The figures of a run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Summary {
+    pub calls: u64,
+    pub succeeded: u64,
+    /// Gave-up calls by reason (`AttemptsExhausted`, `BreakerOpen`, `NonRetryable`, ...).
+    pub gave_up: BTreeMap<String, u64>,
+    /// Calls still going at the horizon (a hung attempt with no timeout, an endless retry loop).
+    pub unfinished: u64,
+    /// Attempts sent by all clients.
+    pub attempts: u64,
+    pub server_requests: u64,
+    /// `server_requests / calls`.
+    pub amplification: f64,
+    /// Latency of finished calls (start to done), nearest rank.
+    pub latency_ms_p50: u64,
+    pub latency_ms_p95: u64,
+    pub latency_ms_p99: u64,
+    pub creates_applied: u64,
+    pub duplicates: u64,
+    /// When the last call finished (or the horizon, if some never did).
+    pub time_to_drain_ms: u64,
+    /// Time breakers spent open, summed over clients, ms.
+    pub breaker_open_ms: u64,
+    pub server_in_flight_max: u32,
+    /// How late attempts were sent after the policy planned them (0 in a
+    /// simulation; a live browser's timers and fetch queue), nearest rank, ms.
+    pub lateness_ms_p50: u64,
+    pub lateness_ms_p99: u64,
+    pub lateness_ms_max: u64,
+}
+
+/// The stable name of a give-up reason, used as the key in [`Summary::gave_up`].
+pub fn gave_up_name(reason: &GaveUp) -> &'static str {
+    match reason {
+        GaveUp::AttemptsExhausted => "AttemptsExhausted",
+        GaveUp::DeadlineExceeded => "DeadlineExceeded",
+        GaveUp::BudgetExhausted => "BudgetExhausted",
+        GaveUp::BreakerOpen => "BreakerOpen",
+        GaveUp::NonRetryable { .. } => "NonRetryable",
+        GaveUp::NetworkErrorNotRetried => "NetworkErrorNotRetried",
+        GaveUp::TimeoutNotRetried => "TimeoutNotRetried",
+        GaveUp::UnkeyedNonIdempotent => "UnkeyedNonIdempotent",
+    }
+}
+
+/// Counts of integer values, for exact nearest-rank percentiles in memory
+/// that grows with the distinct values, not the samples.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Histogram {
+    counts: BTreeMap<u64, u64>,
+    total: u64,
+}
+
+impl Histogram {
+    pub fn add(&mut self, value: u64) {
+        *self.counts.entry(value).or_insert(0) += 1;
+        self.total += 1;
+    }
+
+    pub fn len(&self) -> u64 {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Nearest-rank percentile; 0 when empty.
+    pub fn percentile(&self, p: u64) -> u64 {
+        if self.total == 0 {
+            return 0;
+        }
+        let rank = (p.saturating_mul(self.total)).div_ceil(100).max(1);
+        let mut seen = 0;
+        for (&value, &count) in &self.counts {
+            seen += count;
+            if seen >= rank {
+                return value;
+            }
+        }
+        self.counts.keys().next_back().copied().unwrap_or(0)
+    }
+
+    pub fn max(&self) -> u64 {
+        self.counts.keys().next_back().copied().unwrap_or(0)
+    }
+}
+
+/// The summary's running totals, fed as calls end.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    calls: u64,
+    succeeded: u64,
+    gave_up: BTreeMap<String, u64>,
+    attempts: u64,
+    latencies: Histogram,
+    lateness: Histogram,
+    drain_ms: u64,
+    /// client → (opened at, open until) for breakers open now.
+    open: BTreeMap<u32, (u64, u64)>,
+    breaker_open_ms: u64,
+}
+
+impl Tally {
+    /// A call started.
+    pub fn call_started(&mut self) {
+        self.calls += 1;
+    }
+
+    /// An attempt was sent `lateness_ms` after it was planned.
+    pub fn attempt_sent(&mut self, lateness_ms: u64) {
+        self.attempts += 1;
+        self.lateness.add(lateness_ms);
+    }
+
+    /// A call ended at `end_ms`.
+    pub fn call_done(&mut self, start_ms: u64, end_ms: u64, done: &Done) {
+        self.latencies.add(end_ms.saturating_sub(start_ms));
+        self.drain_ms = self.drain_ms.max(end_ms);
+        match done {
+            Done::Succeeded { .. } => self.succeeded += 1,
+            Done::GaveUp { reason, .. } => {
+                *self
+                    .gave_up
+                    .entry(gave_up_name(reason).to_string())
+                    .or_insert(0) += 1
+            }
+        }
+    }
+
+    /// A client's breaker or budget changed. An open breaker becomes
+    /// half-open when its open duration ends even if no call asks it (it
+    /// changes lazily), so an open spell ends at the first of: the next
+    /// transition, its `until_ms`, the end of the run.
+    pub fn client_event(&mut self, client: u32, at_ms: u64, kind: &ClientEventKind) {
+        if let ClientEventKind::Breaker(state) = kind {
+            if let Some(spell) = self.open.remove(&client) {
+                self.breaker_open_ms = self.breaker_open_ms.saturating_add(open_for(spell, at_ms));
+            }
+            if let policy::BreakerState::Open { until_ms } = state {
+                self.open.insert(client, (at_ms, *until_ms));
+            }
+        }
+    }
+
+    /// The figures, with the server's counters, for a run that ended at `end_ms`.
+    pub fn summary(&self, counters: &Counters, end_ms: u64, horizon_ms: u64) -> Summary {
+        let finished = self.latencies.len();
+        let unfinished = self.calls.saturating_sub(finished);
+        let breaker_open_ms = self
+            .open
+            .values()
+            .fold(self.breaker_open_ms, |total, spell| {
+                total.saturating_add(open_for(*spell, end_ms))
+            });
+        let server_requests = counters.requests_received;
+        Summary {
+            calls: self.calls,
+            succeeded: self.succeeded,
+            gave_up: self.gave_up.clone(),
+            unfinished,
+            attempts: self.attempts,
+            server_requests,
+            amplification: if self.calls == 0 {
+                0.0
+            } else {
+                server_requests as f64 / self.calls as f64
+            },
+            latency_ms_p50: self.latencies.percentile(50),
+            latency_ms_p95: self.latencies.percentile(95),
+            latency_ms_p99: self.latencies.percentile(99),
+            creates_applied: counters.creates_applied,
+            duplicates: counters.duplicates,
+            time_to_drain_ms: if unfinished > 0 {
+                horizon_ms
+            } else {
+                self.drain_ms
+            },
+            breaker_open_ms,
+            server_in_flight_max: counters.in_flight_max,
+            lateness_ms_p50: self.lateness.percentile(50),
+            lateness_ms_p99: self.lateness.percentile(99),
+            lateness_ms_max: self.lateness.max(),
+        }
+    }
+
+    /// When the last finished call ended.
+    pub fn drain_ms(&self) -> u64 {
+        self.drain_ms
+    }
+}
+
+fn open_for((since, until): (u64, u64), end: u64) -> u64 {
+    end.min(until).saturating_sub(since)
+}
+
+/// Most cells a series keeps while it records; it halves its resolution
+/// (doubles the cell width) to stay under this, whatever the run's length.
+const CELLS_MAX: u64 = 256;
+/// Most buckets a series reports.
+const BUCKETS_OUT_MAX: u64 = 128;
+
+/// Cells of equal width from 0 ms that coarsen as time grows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Cells<T> {
+    width_ms: u64,
+    cells: Vec<T>,
+}
+
+impl<T: Clone + Default> Cells<T> {
+    fn new() -> Self {
+        Cells {
+            width_ms: 1,
+            cells: Vec::new(),
+        }
+    }
+
+    /// The cell that holds `t_ms`, coarsening first if needed.
+    fn at(&mut self, t_ms: u64, merge: fn(&T, &T) -> T) -> &mut T {
+        while t_ms / self.width_ms >= CELLS_MAX {
+            self.coarsen(merge);
+        }
+        let i = (t_ms / self.width_ms) as usize;
+        if self.cells.len() <= i {
+            self.cells.resize(i + 1, T::default());
+        }
+        &mut self.cells[i]
+    }
+
+    fn coarsen(&mut self, merge: fn(&T, &T) -> T) {
+        self.width_ms = self.width_ms.saturating_mul(2);
+        self.cells = self
+            .cells
+            .chunks(2)
+            .map(|pair| match pair {
+                [a, b] => merge(a, b),
+                [a] => a.clone(),
+                _ => T::default(),
+            })
+            .collect();
+    }
+
+    /// The cells covering `[0, end_ms]`, at most [`BUCKETS_OUT_MAX`] of them.
+    fn report(&self, end_ms: u64, merge: fn(&T, &T) -> T) -> (u64, Vec<T>) {
+        let mut out = self.clone();
+        while end_ms / out.width_ms + 1 > BUCKETS_OUT_MAX {
+            out.coarsen(merge);
+        }
+        let n = (end_ms / out.width_ms + 1) as usize;
+        out.cells.resize(n, T::default());
+        (out.width_ms, out.cells)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct LoadCell {
+    arrivals: u64,
+    in_flight_max: u32,
+    /// Whether any change happened in the cell (otherwise the level carried over).
+    touched: bool,
+}
+
+fn merge_load(a: &LoadCell, b: &LoadCell) -> LoadCell {
+    LoadCell {
+        arrivals: a.arrivals + b.arrivals,
+        in_flight_max: a.in_flight_max.max(b.in_flight_max),
+        touched: a.touched || b.touched,
+    }
+}
+
+/// Requests in flight over time, fed in time order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoadSeries {
+    cells: Cells<LoadCell>,
+    level: u32,
+    last_ms: u64,
+}
+
+impl Default for LoadSeries {
+    fn default() -> Self {
+        LoadSeries {
+            cells: Cells::new(),
+            level: 0,
+            last_ms: 0,
+        }
+    }
+}
+
+impl LoadSeries {
+    /// Cells between the last change and `t_ms` held the level unchanged.
+    fn carry_to(&mut self, t_ms: u64) {
+        let t_ms = t_ms.max(self.last_ms);
+        let level = self.level;
+        let mut t = self.last_ms;
+        while t / self.cells.width_ms < t_ms / self.cells.width_ms {
+            t = (t / self.cells.width_ms + 1) * self.cells.width_ms;
+            let cell = self.cells.at(t, merge_load);
+            if !cell.touched {
+                cell.in_flight_max = cell.in_flight_max.max(level);
+                cell.touched = true;
+            }
+        }
+        self.last_ms = t_ms;
+    }
+
+    /// A request arrived (was sent) at `t_ms`.
+    pub fn up(&mut self, t_ms: u64) {
+        self.carry_to(t_ms);
+        self.level = self.level.saturating_add(1);
+        let level = self.level;
+        let cell = self.cells.at(self.last_ms, merge_load);
+        cell.arrivals += 1;
+        cell.in_flight_max = cell.in_flight_max.max(level);
+        cell.touched = true;
+    }
+
+    /// A request left (was answered, timed out, aborted) at `t_ms`.
+    pub fn down(&mut self, t_ms: u64) {
+        self.carry_to(t_ms);
+        // carry_to left this cell touched with the level before the change.
+        self.level = self.level.saturating_sub(1);
+        self.cells.at(self.last_ms, merge_load).touched = true;
+    }
+
+    /// The series over `[0, end_ms]`.
+    pub fn samples(&self, end_ms: u64) -> Vec<LoadSample> {
+        let mut series = self.clone();
+        series.carry_to(end_ms);
+        let (width, cells) = series.cells.report(end_ms, merge_load);
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| LoadSample {
+                from_ms: i as u64 * width,
+                until_ms: (i as u64 + 1) * width,
+                arrivals: c.arrivals,
+                in_flight_max: c.in_flight_max,
+            })
+            .collect()
+    }
+}
+
+/// Outcome classes of the density view, in drawing order.
+pub const DENSITY_CLASSES: [&str; 8] = [
+    "2xx",
+    "409",
+    "429",
+    "4xx",
+    "5xx",
+    "network_error",
+    "timed_out",
+    "unfinished",
+];
+
+/// Where an outcome goes in [`DENSITY_CLASSES`].
+pub fn density_class(outcome: Option<AttemptOutcome>) -> usize {
+    let name = outcome.map_or("unfinished", |o| o.class());
+    DENSITY_CLASSES
+        .iter()
+        .position(|c| *c == name)
+        .unwrap_or(DENSITY_CLASSES.len() - 1)
+}
+
+fn merge_counts(a: &[u64; 8], b: &[u64; 8]) -> [u64; 8] {
+    std::array::from_fn(|i| a[i] + b[i])
+}
+
+/// Attempts over time (by when they started) and by outcome, for every call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Density {
+    /// Bucket width, ms.
+    pub width_ms: u64,
+    /// Per bucket from 0 ms, counts in the order of [`DENSITY_CLASSES`].
+    pub buckets: Vec<[u64; 8]>,
+}
+
+impl Default for Density {
+    fn default() -> Self {
+        Density {
+            width_ms: 1,
+            buckets: Vec::new(),
+        }
+    }
+}
+
+/// Records the density as attempts end (in any order of start times).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DensityRecorder {
+    cells: Cells<[u64; 8]>,
+}
+
+impl Default for DensityRecorder {
+    fn default() -> Self {
+        DensityRecorder {
+            cells: Cells::new(),
+        }
+    }
+}
+
+impl DensityRecorder {
+    /// An attempt that started at `start_ms` ended with `outcome` (`None`: unfinished).
+    pub fn add(&mut self, start_ms: u64, outcome: Option<AttemptOutcome>) {
+        self.cells.at(start_ms, merge_counts)[density_class(outcome)] += 1;
+    }
+
+    /// The density over `[0, end_ms]`.
+    pub fn report(&self, end_ms: u64) -> Density {
+        let (width_ms, buckets) = self.cells.report(end_ms, merge_counts);
+        Density { width_ms, buckets }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_percentiles_are_nearest_rank() {
+        let mut h = Histogram::default();
+        for v in [5, 1, 3, 2, 4] {
+            h.add(v);
+        }
+        assert_eq!((h.percentile(50), h.percentile(99), h.max()), (3, 5, 5));
+        assert_eq!(Histogram::default().percentile(50), 0);
+    }
+
+    #[test]
+    fn load_series_counts_arrivals_and_carries_the_level() {
+        let mut s = LoadSeries::default();
+        s.up(0);
+        s.up(10);
+        s.down(500);
+        s.down(900);
+        let samples = s.samples(1000);
+        assert_eq!(samples.iter().map(|x| x.arrivals).sum::<u64>(), 2);
+        let at = |t: u64| {
+            samples
+                .iter()
+                .find(|x| x.from_ms <= t && t < x.until_ms)
+                .map(|x| x.in_flight_max)
+        };
+        assert_eq!(at(300), Some(2));
+        assert_eq!(at(700), Some(1));
+        assert!(samples.len() as u64 <= BUCKETS_OUT_MAX);
+    }
+
+    #[test]
+    fn density_keeps_every_attempt_while_coarsening() {
+        let mut d = DensityRecorder::default();
+        for t in 0..100_000u64 {
+            d.add(t * 7, Some(AttemptOutcome::Status(200)));
+        }
+        d.add(3, None);
+        let r = d.report(700_000);
+        let total: u64 = r.buckets.iter().flat_map(|b| b.iter()).sum();
+        assert_eq!(total, 100_001);
+        assert!(r.buckets.len() as u64 <= BUCKETS_OUT_MAX);
+    }
+}
