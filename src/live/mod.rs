@@ -56,6 +56,10 @@ pub struct LiveUpdate {
 /// that, use the simulator.
 pub const LIVE_CALLS_MAX: u64 = 2_000;
 
+/// Every call of a live run is kept in detail (the trace download has them
+/// all); the page draws only the first lanes.
+pub const LIVE_LANES_MAX: u32 = LIVE_CALLS_MAX as u32;
+
 /// A handle on a live run.
 #[derive(Clone)]
 pub struct RunHandle {

@@ -126,7 +126,7 @@ pub struct LoadSample {
 }
 
 /// Everything that happened in a run: what the UI draws.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
     pub seed: u64,
     pub horizon_ms: u64,
