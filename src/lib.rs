@@ -3,14 +3,15 @@
 //! A thin shell: it renders configs and traces, and turns user input into
 //! knob changes and runs. Nothing here decides a retry: `policy::Call` does,
 //! driven by the simulator (`flaky::sim`) or by the live driver (`live`).
+//! Everything that is not DOM (reducer, URL codec, view model, export) lives
+//! in `app_core`; it is re-exported here so component paths stay short.
 
 pub mod components;
-pub mod export;
 pub mod live;
 pub mod panic;
 pub mod state;
-pub mod url;
-pub mod view;
+
+pub use app_core::{export, url, view};
 
 /// Mounts the app on the page's `<body>`.
 pub fn run() {
