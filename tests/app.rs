@@ -1,11 +1,10 @@
 //! Browser tests of the app: mount it in headless Chromium and read what it
-//! shows; and the URL and state logic it runs on.
+//! shows. The pure logic it runs on (reducer, URL codec, view model, export)
+//! is tested natively in `crates/app-core/tests`.
 #![cfg(target_arch = "wasm32")]
 
 use resilience_playground::components::app::{fire_config, preset_index_for_key, App};
 use resilience_playground::live::Fire;
-use resilience_playground::state::{Action, Mode, State, Theme};
-use resilience_playground::url;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -128,76 +127,6 @@ async fn simulated_fire_draws_a_lane_per_call_and_a_bar_per_attempt() {
 }
 
 #[wasm_bindgen_test]
-fn a_bad_knob_value_is_refused_with_a_message_and_keeps_the_config() {
-    let state = State::default();
-    let next = state.apply(Action::SetKnob {
-        name: "attempts.max".into(),
-        value: "lots".into(),
-    });
-    assert_eq!(next.settings.config, state.settings.config);
-    let message = next.knob_error.expect("an error message");
-    assert!(message.contains("attempts.max"), "{message}");
-}
-
-#[wasm_bindgen_test]
-fn the_url_round_trips_every_setting() {
-    let (mut settings, errors) = url::parse("?preset=circuit-breaker");
-    assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(
-        settings.config.get("breaker.kind").as_deref(),
-        Some("consecutive"),
-        "a preset link loads the preset"
-    );
-    settings.config.set("breaker.open_ms", "1234").expect("set");
-    settings
-        .config
-        .set("retry.status.503", "false")
-        .expect("set");
-    settings
-        .config
-        .set("endpoint.fault.429", "0.2")
-        .expect("set");
-    settings.seed = 7;
-    settings.mode = Mode::Simulated;
-    settings.talk = true;
-    settings.theme = Theme::Dark;
-    let query = url::to_query(&settings);
-    let (back, errors) = url::parse(&query);
-    assert!(errors.is_empty(), "{query}: {errors:?}");
-    assert_eq!(back, settings, "{query}");
-}
-
-#[wasm_bindgen_test]
-fn a_malformed_url_names_each_bad_parameter_and_keeps_the_rest() {
-    let (settings, errors) = url::parse(
-        "?attempts.max=lots&bogus=1&seed=x&mode=warp&backoff.base_ms=250&endpoint.fault.503=2",
-    );
-    assert_eq!(errors.len(), 5, "{errors:?}");
-    for bad in [
-        "attempts.max",
-        "bogus",
-        "seed",
-        "mode",
-        "endpoint.fault.503",
-    ] {
-        assert!(
-            errors.iter().any(|e| e.contains(bad)),
-            "{bad} not named in {errors:?}"
-        );
-    }
-    assert_eq!(
-        settings.config.get("backoff.base_ms").as_deref(),
-        Some("250"),
-        "good parameters are kept"
-    );
-    assert_eq!(
-        settings.config.get("attempts.max").as_deref(),
-        Some("3"),
-        "bad ones fall back to the default"
-    );
-}
-
-#[wasm_bindgen_test]
 fn firing_one_call_runs_one_client_once_and_digits_pick_presets() {
     let mut config = flaky::sim::RunConfig::default();
     config.set("sim.clients", "40").expect("set");
@@ -240,39 +169,4 @@ fn a_panic_shows_an_overlay_with_a_way_back() {
         "the message is escaped"
     );
     overlay.remove();
-}
-
-#[wasm_bindgen_test]
-fn the_cli_export_reproduces_the_config_and_python_states_the_policy() {
-    let (mut settings, _) = url::parse("?preset=circuit-breaker");
-    settings.config.set("jitter.kind", "full").expect("set");
-    let cli = resilience_playground::export::cli_command(&settings.config, 9);
-    assert!(cli.contains("--seed 9"), "{cli}");
-    let mut rebuilt = flaky::sim::RunConfig::default();
-    for line in cli.split("--set ").skip(1) {
-        let pair = line.trim_end_matches([' ', '\\', '\n']);
-        let (k, v) = pair.split_once('=').expect("k=v");
-        rebuilt.set(k, v).expect("a valid knob");
-    }
-    assert_eq!(
-        rebuilt, settings.config,
-        "the command's --set list rebuilds the config"
-    );
-
-    let python = resilience_playground::export::python(&settings.config.policy);
-    assert!(python.contains("stop_after_attempt(2)"), "{python}");
-    assert!(
-        python.contains("wait_random_exponential(multiplier=0.1, exp_base=2, max=60)"),
-        "{python}"
-    );
-    assert!(
-        python.contains("pybreaker.CircuitBreaker(fail_max=4, reset_timeout=2)"),
-        "{python}"
-    );
-    let default = resilience_playground::export::python(&policy::PolicyConfig::default());
-    assert!(
-        default.contains("wait_exponential(multiplier=1, exp_base=2, max=60)"),
-        "the seed's 2 ** attempt: {default}"
-    );
-    assert!(default.contains("timeout=5,"), "{default}");
 }

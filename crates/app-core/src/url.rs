@@ -3,12 +3,20 @@
 //!
 //! Knobs are written relative to a base: the picked preset's config
 //! (`preset=ID`), or the defaults. A bad parameter is named in the returned
-//! errors; the base's value is used for it and the rest is kept.
+//! errors; the base's value is used for it and the rest is kept. Errors
+//! quote at most [`QUOTED_CHARS_MAX`] characters of a name or value, so a
+//! pasted megabyte does not end up in a banner.
+
+use std::collections::HashSet;
 
 use flaky::presets;
 use flaky::sim::RunConfig;
+use policy::knob::KnobError;
 
 use crate::state::{Mode, Settings, Theme, DEFAULT_SEED};
+
+/// How much of a bad name or value an error message quotes.
+pub const QUOTED_CHARS_MAX: usize = 60;
 
 /// Reads settings from a query string (with or without the leading `?`).
 pub fn parse(query: &str) -> (Settings, Vec<String>) {
@@ -18,46 +26,40 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
     let mut knobs: Vec<(String, String)> = Vec::new();
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         let (name, value) = (name.into_owned(), value.into_owned());
+        let pair = || format!("`{}={}`", quoted(&name), quoted(&value));
         match name.as_str() {
             "" => {}
             "seed" => match value.trim().parse::<u64>() {
                 Ok(seed) => settings.seed = seed,
                 Err(_) => errors.push(format!(
-                    "`seed={value}`: expected a whole number; using {DEFAULT_SEED}"
+                    "{}: expected a whole number from 0 to {}; using {DEFAULT_SEED}",
+                    pair(),
+                    u64::MAX
                 )),
             },
             "mode" => match Mode::parse(&value) {
                 Some(mode) => settings.mode = mode,
-                None => errors.push(format!("`mode={value}`: expected live or simulated")),
+                None => errors.push(format!("{}: expected live or simulated", pair())),
             },
             "theme" => match Theme::parse(&value) {
                 Some(theme) => settings.theme = theme,
-                None => errors.push(format!("`theme={value}`: expected auto, light or dark")),
+                None => errors.push(format!("{}: expected auto, light or dark", pair())),
             },
             "talk" | "slow" => match parse_flag(&value) {
                 Some(on) if name == "talk" => settings.talk = on,
                 Some(on) => settings.slow = on,
-                None => errors.push(format!("`{name}={value}`: expected 1 or 0")),
+                None => errors.push(format!("{}: expected 1 or 0", pair())),
             },
             "preset" => match presets::find(&value) {
                 Ok(p) => settings.preset = Some(p.id),
-                Err(e) => errors.push(format!("`preset={value}`: {e}")),
+                Err(e) => errors.push(format!("{}: {e}", pair())),
             },
             _ => knobs.push((name, value)),
         }
     }
     let base = base_config(settings.preset.as_deref());
     let mut config = base.clone();
-    for (name, value) in knobs {
-        if let Err(e) = config.set(&name, &value) {
-            errors.push(match e {
-                policy::knob::KnobError::UnknownName { .. } => {
-                    format!("`{name}`: unknown parameter")
-                }
-                other => format!("`{name}={value}`: {other}"),
-            });
-        }
-    }
+    set_knobs(&mut config, last_of_each(knobs), &mut errors);
     // Cross-knob rules: fall back to the defaults as a whole, and say so.
     if let Err(e) = config.validate() {
         errors.push(format!(
@@ -75,6 +77,58 @@ fn base_config(preset: Option<&str>) -> RunConfig {
         .and_then(|id| presets::find(id).ok())
         .map(|p| p.config)
         .unwrap_or_default()
+}
+
+/// The knobs with a repeated name dropped but for its last value (the one a
+/// left-to-right reading would leave).
+fn last_of_each(knobs: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut seen = HashSet::new();
+    let mut kept: Vec<_> = knobs
+        .into_iter()
+        .rev()
+        .filter(|(name, _)| seen.insert(name.clone()))
+        .collect();
+    kept.reverse();
+    kept
+}
+
+/// Sets the knobs in rounds: a knob refused only because of another (fault
+/// probabilities may sum to at most 1, checked on each set) is tried again
+/// after the rest, so the order of a link's knobs never matters.
+fn set_knobs(config: &mut RunConfig, knobs: Vec<(String, String)>, errors: &mut Vec<String>) {
+    let mut pending = knobs;
+    loop {
+        let tried = pending.len();
+        let mut refused = Vec::new();
+        for (name, value) in pending {
+            if let Err(e) = config.set(&name, &value) {
+                refused.push((name, value, e));
+            }
+        }
+        if refused.is_empty() || refused.len() == tried {
+            errors.extend(refused.into_iter().map(|(n, v, e)| knob_error(&n, &v, e)));
+            return;
+        }
+        pending = refused.into_iter().map(|(n, v, _)| (n, v)).collect();
+    }
+}
+
+/// A refused knob, named; the value is quoted only as far as it helps.
+fn knob_error(name: &str, value: &str, error: KnobError) -> String {
+    match error {
+        KnobError::UnknownName { .. } => format!("`{}`: unknown parameter", quoted(name)),
+        KnobError::BadValue { expected, .. } => {
+            format!("`{}={}`: expected {expected}", quoted(name), quoted(value))
+        }
+    }
+}
+
+/// The first [`QUOTED_CHARS_MAX`] characters of user text, `…` if cut.
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS_MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
 }
 
 fn parse_flag(value: &str) -> Option<bool> {

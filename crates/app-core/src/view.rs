@@ -234,6 +234,8 @@ pub fn ms_label(ms: u64) -> String {
         } else {
             format!("{s:.1} s")
         }
+    } else if ms % 60_000 == 0 {
+        format!("{} min", ms / 60_000)
     } else {
         format!("{:.1} min", ms as f64 / 60_000.0)
     }

@@ -1,0 +1,230 @@
+//! The reducer: one test per action, and what a refused change keeps.
+
+use std::rc::Rc;
+
+use app_core::state::{Action, Mode, RunStatus, Settings, State, Theme, DEFAULT_SEED};
+use flaky::presets;
+use flaky::sim::Trace;
+
+fn set_knob(state: &State, name: &str, value: &str) -> State {
+    state.reduce(Action::SetKnob {
+        name: name.into(),
+        value: value.into(),
+    })
+}
+
+/// A trace that can be told apart from the default one.
+fn trace(end_ms: u64) -> Rc<Trace> {
+    Rc::new(Trace {
+        end_ms,
+        ..Trace::default()
+    })
+}
+
+fn update(run_id: u64, end_ms: u64, running: bool, problem: Option<&str>) -> Action {
+    Action::UpdateRun {
+        run_id,
+        trace: trace(end_ms),
+        running,
+        problem: problem.map(str::to_string),
+    }
+}
+
+#[test]
+fn from_url_keeps_the_settings_and_the_url_problems() {
+    let settings = Settings {
+        seed: 7,
+        ..Settings::default()
+    };
+    let state = State::from_url(settings.clone(), vec!["`mode=warp`: bad".into()]);
+    assert_eq!(state.settings, settings);
+    assert_eq!(state.url_errors, ["`mode=warp`: bad"]);
+    assert_eq!(state.status, RunStatus::Idle);
+    assert_eq!(state.trace, None);
+}
+
+#[test]
+fn set_knob_changes_the_config_and_clears_an_old_error() {
+    let state = State {
+        knob_error: Some("old".into()),
+        ..State::default()
+    };
+    let next = set_knob(&state, "attempts.max", "5");
+    assert_eq!(
+        next.settings.config.get("attempts.max").as_deref(),
+        Some("5")
+    );
+    assert_eq!(next.knob_error, None);
+}
+
+#[test]
+fn a_bad_knob_value_is_refused_with_a_message_and_keeps_the_config() {
+    let state = State::default();
+    let next = set_knob(&state, "attempts.max", "lots");
+    assert_eq!(next.settings.config, state.settings.config);
+    let message = next.knob_error.expect("an error message");
+    assert!(message.contains("attempts.max"), "{message}");
+}
+
+#[test]
+fn an_unknown_knob_is_refused_and_named() {
+    let next = set_knob(&State::default(), "attempts.maximum", "5");
+    assert_eq!(next.settings.config, State::default().settings.config);
+    let message = next.knob_error.expect("an error message");
+    assert!(message.contains("attempts.maximum"), "{message}");
+}
+
+#[test]
+fn a_knob_that_breaks_a_cross_knob_rule_is_refused_and_the_config_kept() {
+    let state = set_knob(&State::default(), "endpoint.fault.500", "0.7");
+    assert_eq!(state.knob_error, None);
+    let next = set_knob(&state, "endpoint.fault.503", "0.7");
+    assert_eq!(next.settings.config, state.settings.config, "0.7 + 0.7 > 1");
+    assert!(next.knob_error.is_some());
+}
+
+#[test]
+fn set_seed_takes_a_whole_number_and_refuses_anything_else() {
+    let next = State::default().reduce(Action::SetSeed(" 123 ".into()));
+    assert_eq!(next.settings.seed, 123);
+    assert_eq!(next.knob_error, None);
+    let refused = next.reduce(Action::SetSeed("-1".into()));
+    assert_eq!(refused.settings.seed, 123, "the old seed is kept");
+    let message = refused.knob_error.expect("an error message");
+    assert!(
+        message.contains("seed") && message.contains("-1"),
+        "{message}"
+    );
+}
+
+#[test]
+fn set_mode_talk_slow_and_theme_change_only_their_setting() {
+    let state = State::default();
+    let next = state
+        .reduce(Action::SetMode(Mode::Simulated))
+        .reduce(Action::SetTalk(true))
+        .reduce(Action::SetSlow(true))
+        .reduce(Action::SetTheme(Theme::Dark));
+    let expected = Settings {
+        mode: Mode::Simulated,
+        talk: true,
+        slow: true,
+        theme: Theme::Dark,
+        ..Settings::default()
+    };
+    assert_eq!(next.settings, expected);
+    assert_eq!(next.settings.seed, DEFAULT_SEED);
+}
+
+#[test]
+fn toggle_talk_flips_it() {
+    let on = State::default().reduce(Action::ToggleTalk);
+    assert!(on.settings.talk);
+    assert!(!on.reduce(Action::ToggleTalk).settings.talk);
+}
+
+#[test]
+fn pick_preset_loads_its_config_and_remembers_its_id() {
+    let preset = Rc::new(presets::find("circuit-breaker").expect("a preset"));
+    let state = State {
+        knob_error: Some("old".into()),
+        ..set_knob(&State::default(), "attempts.max", "9")
+    };
+    let next = state.reduce(Action::PickPreset(preset.clone()));
+    assert_eq!(next.settings.config, preset.config);
+    assert_eq!(next.settings.preset.as_deref(), Some("circuit-breaker"));
+    assert_eq!(next.knob_error, None);
+}
+
+#[test]
+fn dismissing_clears_the_knob_error_or_the_url_errors() {
+    let state = State {
+        knob_error: Some("bad knob".into()),
+        url_errors: vec!["bad url".into()],
+        ..State::default()
+    };
+    let next = state.reduce(Action::DismissKnobError);
+    assert_eq!(next.knob_error, None);
+    assert_eq!(next.url_errors.len(), 1);
+    let next = next.reduce(Action::DismissUrlErrors);
+    assert!(next.url_errors.is_empty());
+}
+
+#[test]
+fn start_run_clears_the_old_trace_and_remembers_the_mode() {
+    let state = State {
+        trace: Some(trace(5)),
+        run_problem: Some("old".into()),
+        ..State::default()
+    }
+    .reduce(Action::SetMode(Mode::Simulated));
+    let next = state.reduce(Action::StartRun { run_id: 3 });
+    assert_eq!(next.run_id, 3);
+    assert_eq!(next.status, RunStatus::Running);
+    assert_eq!(next.trace, None);
+    assert_eq!(next.trace_mode, Some(Mode::Simulated));
+    assert_eq!(next.run_problem, None);
+}
+
+#[test]
+fn update_run_shows_the_trace_and_ends_the_run_when_not_running() {
+    let running = State::default().reduce(Action::StartRun { run_id: 1 });
+    let mid = running.reduce(update(1, 10, true, None));
+    assert_eq!(mid.status, RunStatus::Running);
+    assert_eq!(mid.trace.as_deref().map(|t| t.end_ms), Some(10));
+    let done = mid.reduce(update(1, 20, false, Some("worker restarted")));
+    assert_eq!(done.status, RunStatus::Done);
+    assert_eq!(done.trace.as_deref().map(|t| t.end_ms), Some(20));
+    assert_eq!(done.run_problem.as_deref(), Some("worker restarted"));
+}
+
+#[test]
+fn update_run_without_a_problem_keeps_an_earlier_one() {
+    let state = State::default()
+        .reduce(Action::StartRun { run_id: 1 })
+        .reduce(update(1, 10, true, Some("slow worker")))
+        .reduce(update(1, 20, true, None));
+    assert_eq!(state.run_problem.as_deref(), Some("slow worker"));
+}
+
+#[test]
+fn a_late_update_of_an_older_or_finished_run_is_ignored() {
+    let state = State::default().reduce(Action::StartRun { run_id: 2 });
+    assert_eq!(state.reduce(update(1, 10, false, None)), state, "older run");
+    let done = state.reduce(update(2, 10, false, None));
+    assert_eq!(done.reduce(update(2, 99, true, None)), done, "finished run");
+}
+
+#[test]
+fn reset_clears_the_run_and_retires_its_id() {
+    let state = State::default()
+        .reduce(Action::StartRun { run_id: 4 })
+        .reduce(update(4, 10, true, Some("problem")));
+    let next = state.reduce(Action::Reset);
+    assert_eq!(next.trace, None);
+    assert_eq!(next.status, RunStatus::Idle);
+    assert_eq!(next.run_problem, None);
+    assert_eq!(next.run_id, 5);
+    assert_eq!(
+        next.reduce(update(4, 20, true, None)),
+        next,
+        "the old run's updates are ignored"
+    );
+    let last = State {
+        run_id: u64::MAX,
+        ..State::default()
+    };
+    assert_eq!(last.reduce(Action::Reset).run_id, 0, "wraps, never panics");
+}
+
+#[test]
+fn set_transport_shows_what_serves_the_mock_endpoints() {
+    let next = State::default().reduce(Action::SetTransport {
+        kind: "worker".into(),
+        detail: "service worker ready".into(),
+    });
+    assert_eq!(
+        next.transport,
+        Some(("worker".to_string(), "service worker ready".to_string()))
+    );
+}

@@ -1,0 +1,181 @@
+//! The URL codec: links reproduce the screen, and bad links name what is bad.
+
+use app_core::state::{Mode, Settings, Theme, DEFAULT_SEED};
+use app_core::url::{self, QUOTED_CHARS_MAX};
+use flaky::presets;
+
+#[test]
+fn the_defaults_make_an_empty_query_and_an_empty_query_the_defaults() {
+    assert_eq!(url::to_query(&Settings::default()), "");
+    for query in ["", "?", "?&&", "&"] {
+        let (settings, errors) = url::parse(query);
+        assert!(errors.is_empty(), "{query}: {errors:?}");
+        assert_eq!(settings, Settings::default(), "{query}");
+    }
+}
+
+#[test]
+fn the_url_round_trips_every_setting() {
+    let (mut settings, errors) = url::parse("?preset=circuit-breaker");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        settings.config.get("breaker.kind").as_deref(),
+        Some("consecutive"),
+        "a preset link loads the preset"
+    );
+    settings.config.set("breaker.open_ms", "1234").expect("set");
+    settings
+        .config
+        .set("retry.status.503", "false")
+        .expect("set");
+    settings
+        .config
+        .set("endpoint.fault.429", "0.2")
+        .expect("set");
+    settings.seed = 7;
+    settings.mode = Mode::Simulated;
+    settings.talk = true;
+    settings.slow = true;
+    settings.theme = Theme::Dark;
+    let query = url::to_query(&settings);
+    let (back, errors) = url::parse(&query);
+    assert!(errors.is_empty(), "{query}: {errors:?}");
+    assert_eq!(back, settings, "{query}");
+}
+
+#[test]
+fn knobs_are_written_relative_to_the_preset() {
+    let preset = presets::find("circuit-breaker").expect("a preset");
+    let mut settings = Settings {
+        config: preset.config.clone(),
+        preset: Some(preset.id.clone()),
+        ..Settings::default()
+    };
+    assert_eq!(url::to_query(&settings), "?preset=circuit-breaker");
+    settings.config.set("attempts.max", "7").expect("set");
+    assert_eq!(
+        url::to_query(&settings),
+        "?preset=circuit-breaker&attempts.max=7"
+    );
+}
+
+#[test]
+fn a_malformed_url_names_each_bad_parameter_and_keeps_the_rest() {
+    let (settings, errors) = url::parse(
+        "?attempts.max=lots&bogus=1&seed=x&mode=warp&backoff.base_ms=250&endpoint.fault.503=2",
+    );
+    assert_eq!(errors.len(), 5, "{errors:?}");
+    for bad in [
+        "attempts.max",
+        "bogus",
+        "seed",
+        "mode",
+        "endpoint.fault.503",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(bad)),
+            "{bad} not named in {errors:?}"
+        );
+    }
+    assert_eq!(
+        settings.config.get("backoff.base_ms").as_deref(),
+        Some("250"),
+        "good parameters are kept"
+    );
+    assert_eq!(
+        settings.config.get("attempts.max").as_deref(),
+        Some("3"),
+        "bad ones fall back to the default"
+    );
+    assert_eq!(settings.seed, DEFAULT_SEED);
+    assert_eq!(settings.mode, Mode::default());
+}
+
+#[test]
+fn bad_flags_themes_and_presets_are_named() {
+    let (settings, errors) = url::parse("?talk=maybe&slow=2&theme=neon&preset=nope");
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    for bad in ["`talk=maybe`", "`slow=2`", "`theme=neon`", "`preset=nope`"] {
+        assert!(
+            errors.iter().any(|e| e.starts_with(bad)),
+            "{bad}: {errors:?}"
+        );
+    }
+    assert_eq!(settings, Settings::default());
+}
+
+#[test]
+fn flags_take_the_usual_spellings() {
+    let (settings, errors) = url::parse("talk=on&slow=true&mode=sim&theme=light");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(settings.talk && settings.slow);
+    assert_eq!(settings.mode, Mode::Simulated);
+    assert_eq!(settings.theme, Theme::Light);
+    let (settings, _) = url::parse("talk=0&slow=off");
+    assert!(!settings.talk && !settings.slow);
+}
+
+#[test]
+fn a_knob_before_the_preset_is_still_relative_to_it() {
+    let (settings, errors) = url::parse("?attempts.max=7&preset=circuit-breaker");
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut expected = presets::find("circuit-breaker").expect("a preset").config;
+    expected.set("attempts.max", "7").expect("set");
+    assert_eq!(settings.config, expected);
+}
+
+#[test]
+fn an_over_full_fault_mix_names_the_refused_knob_and_keeps_the_other() {
+    let (settings, errors) = url::parse("?endpoint.fault.500=0.7&endpoint.fault.503=0.7");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("`endpoint.fault.503=0.7`"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        settings.config.get("endpoint.fault.500").as_deref(),
+        Some("0.7")
+    );
+}
+
+#[test]
+fn fault_knobs_apply_in_any_order() {
+    // The preset hangs 30% of requests: 0.9 more only fits once hang is 0.
+    let (settings, errors) =
+        url::parse("?preset=no-timeout&endpoint.fault.500=0.9&endpoint.fault.hang=0");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        settings.config.get("endpoint.fault.500").as_deref(),
+        Some("0.9")
+    );
+    assert_eq!(url::parse(&url::to_query(&settings)).0, settings);
+}
+
+#[test]
+fn a_repeated_knob_takes_its_last_value() {
+    let (settings, errors) = url::parse("?attempts.max=lots&attempts.max=4");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(settings.config.get("attempts.max").as_deref(), Some("4"));
+}
+
+#[test]
+fn percent_encoding_is_decoded_and_junk_is_named() {
+    let (settings, errors) = url::parse("?backoff.base_ms=%32%35%30&%E2%9C%93=%ZZ");
+    assert_eq!(
+        settings.config.get("backoff.base_ms").as_deref(),
+        Some("250")
+    );
+    assert_eq!(errors, ["`✓`: unknown parameter"]);
+}
+
+#[test]
+fn a_long_value_is_quoted_only_in_part() {
+    let long = "9".repeat(100_000);
+    let (_, errors) = url::parse(&format!("?seed={long}&attempts.max={long}&{long}=1"));
+    assert_eq!(errors.len(), 3, "one per bad parameter");
+    for error in &errors {
+        assert!(error.len() < 4 * QUOTED_CHARS_MAX + 200, "{error}");
+        assert!(error.contains('…'), "{error}");
+    }
+    assert!(errors[1].starts_with("`attempts.max="), "{}", errors[1]);
+}

@@ -1,0 +1,208 @@
+//! The view model: every knob has a panel, labels read as words, scales are round.
+
+use std::collections::BTreeSet;
+
+use app_core::view::{self, KnobGroup};
+use flaky::sim::{AttemptOutcome, RunConfig, Trace};
+use policy::{Done, GaveUp, SleepReason};
+
+fn names(groups: &[KnobGroup]) -> Vec<&'static str> {
+    groups
+        .iter()
+        .flat_map(|g| g.knobs.iter().map(|k| k.name))
+        .collect()
+}
+
+#[test]
+fn every_knob_is_in_exactly_one_group() {
+    let groups: Vec<KnobGroup> = [
+        view::policy_groups(),
+        view::endpoint_groups(),
+        view::scenario_groups(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let shown = names(&groups);
+    let unique: BTreeSet<_> = shown.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        shown.len(),
+        "a knob is shown twice: {shown:?}"
+    );
+    let all: BTreeSet<_> = RunConfig::knobs().map(|k| k.name).collect();
+    assert_eq!(unique, all, "every knob has a control");
+    assert!(groups
+        .iter()
+        .all(|g| !g.knobs.is_empty() && !g.title.is_empty()));
+}
+
+#[test]
+fn groups_come_in_teaching_order() {
+    let titles: Vec<_> = view::policy_groups().iter().map(|g| g.title).collect();
+    assert_eq!(titles.first(), Some(&"Attempts and timeouts"));
+    let endpoint = view::endpoint_groups();
+    assert_eq!(endpoint[0].title, "Latency");
+    assert!(
+        names(&endpoint).contains(&"endpoint.create"),
+        "the catch-all group"
+    );
+}
+
+#[test]
+fn a_knob_is_active_only_where_the_config_uses_it() {
+    let mut config = RunConfig::default();
+    config.set("jitter.kind", "none").expect("set");
+    assert!(!view::knob_active(&config, "jitter.ratio"));
+    config.set("jitter.kind", "ratio").expect("set");
+    assert!(view::knob_active(&config, "jitter.ratio"));
+    assert!(!view::knob_active(&config, "jitter.additive_ms"));
+    config.set("breaker.kind", "none").expect("set");
+    assert!(!view::knob_active(&config, "breaker.open_ms"));
+    config.set("breaker.kind", "ratio_time").expect("set");
+    for name in [
+        "breaker.window_ms",
+        "breaker.failure_ratio",
+        "breaker.open_ms",
+    ] {
+        assert!(view::knob_active(&config, name), "{name}");
+    }
+    assert!(!view::knob_active(&config, "breaker.window_count"));
+    assert!(view::knob_active(&config, "attempts.max"), "always matters");
+    assert!(
+        view::knob_active(&config, "no.such.knob"),
+        "unknown: not dimmed"
+    );
+}
+
+#[test]
+fn only_network_knobs_are_simulated_only() {
+    for name in view::SIMULATED_ONLY {
+        assert!(RunConfig::knobs().any(|k| k.name == *name), "{name}");
+        assert!(name.starts_with("sim.net"), "{name}");
+    }
+}
+
+#[test]
+fn outcomes_read_as_words() {
+    assert_eq!(view::outcome_class(None), "pending");
+    assert_eq!(view::outcome_words(None), "no answer yet");
+    assert_eq!(
+        view::outcome_words(Some(AttemptOutcome::Status(503))),
+        "HTTP 503 Service Unavailable"
+    );
+    assert_eq!(
+        view::outcome_words(Some(AttemptOutcome::TimedOut)),
+        "timed out"
+    );
+    assert!(view::outcome_words(Some(AttemptOutcome::NetworkError)).contains("network error"));
+}
+
+#[test]
+fn sleeps_say_how_long_and_why() {
+    let backoff = SleepReason::Backoff {
+        retry: 1,
+        planned_ms: 200,
+        envelope_ms: (0, 400),
+    };
+    assert_eq!(view::sleep_label(&backoff), "200 ms backoff");
+    let capped = SleepReason::RetryAfter {
+        server_ms: 5000,
+        capped_ms: 2000,
+    };
+    assert_eq!(
+        view::sleep_label(&capped),
+        "2000 ms Retry-After (server said 5000)"
+    );
+    let honoured = SleepReason::RetryAfter {
+        server_ms: 1000,
+        capped_ms: 1000,
+    };
+    assert_eq!(view::sleep_label(&honoured), "1000 ms Retry-After");
+}
+
+#[test]
+fn a_call_s_end_reads_as_a_sentence() {
+    assert_eq!(view::done_words(None), "still running");
+    assert_eq!(
+        view::done_words(Some(&Done::Succeeded { attempts: 1 })),
+        "succeeded after 1 attempt"
+    );
+    let gave_up = Done::GaveUp {
+        attempts: 3,
+        reason: GaveUp::AttemptsExhausted,
+    };
+    assert_eq!(
+        view::done_words(Some(&gave_up)),
+        "gave up after 3 attempts: attempts exhausted"
+    );
+    assert_eq!(
+        view::gave_up_words(&GaveUp::NonRetryable { status: 404 }),
+        "404 is not retryable"
+    );
+    assert!(!view::gave_up_words(&GaveUp::BreakerOpen).contains("BreakerOpen"));
+}
+
+#[test]
+fn an_empty_trace_spans_at_least_one_ms() {
+    assert_eq!(view::span_ms(&Trace::default()), 1);
+    let trace = Trace {
+        end_ms: 1234,
+        ..Trace::default()
+    };
+    assert_eq!(view::span_ms(&trace), 1234);
+}
+
+#[test]
+fn a_simulated_trace_spans_everything_in_it() {
+    let mut config = RunConfig::default();
+    config.set("endpoint.fault.503", "0.5").expect("set");
+    let trace = flaky::sim::run(&config, 7);
+    let span = view::span_ms(&trace);
+    for call in &trace.calls {
+        for attempt in &call.attempts {
+            assert!(attempt.end_ms.unwrap_or(attempt.start_ms) <= span);
+        }
+        assert!(call.end_ms.unwrap_or(0) <= span);
+    }
+}
+
+#[test]
+fn nice_ceilings_are_1_2_2_5_or_5_times_a_power_of_ten() {
+    let cases = [
+        (0, 1),
+        (1, 1),
+        (2, 2),
+        (3, 5),
+        (7, 10),
+        (11, 20),
+        (21, 25),
+        (26, 50),
+        (101, 200),
+        (2400, 2500),
+        (2600, 5000),
+    ];
+    for (value, nice) in cases {
+        assert_eq!(view::nice_ceiling(value), nice, "{value}");
+    }
+    assert_eq!(view::nice_ceiling(u64::MAX), u64::MAX, "no overflow");
+}
+
+#[test]
+fn tick_steps_are_round_and_never_zero() {
+    assert_eq!(view::tick_step(1000, 8), 100);
+    assert_eq!(view::tick_step(2000, 8), 200);
+    assert_eq!(view::tick_step(6000, 8), 500);
+    assert_eq!(view::tick_step(0, 0), 1);
+    assert_eq!(view::tick_step(5, 10), 1);
+}
+
+#[test]
+fn durations_are_labelled_compactly() {
+    assert_eq!(view::ms_label(0), "0 ms");
+    assert_eq!(view::ms_label(850), "850 ms");
+    assert_eq!(view::ms_label(2000), "2 s");
+    assert_eq!(view::ms_label(2500), "2.5 s");
+    assert_eq!(view::ms_label(180_000), "3 min");
+    assert_eq!(view::ms_label(90_000), "1.5 min");
+}
