@@ -13,14 +13,16 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use flaky::contention::{self, ContentionConfig};
+use flaky::engine::EngineOptions;
 use flaky::presets;
 use flaky::sim::{self, RunConfig};
 
 use args::{Cli, Command, ContentionArgs, ContentionFormat, KnobsFormat, RunArgs, RunFormat};
 
-/// The most logical calls (`sim.clients × sim.calls`) one run may have: a
-/// trace of more would not fit in memory.
-const RUN_CALLS_MAX: u64 = 1_000_000;
+/// The most logical calls (`sim.clients × sim.calls`) a run with `--trace`
+/// may have: a trace of more would not fit in memory (a summary needs memory
+/// only per client, so a run without `--trace` may have as many as the knobs allow).
+const TRACE_CALLS_MAX: u64 = 1_000_000;
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -112,18 +114,23 @@ fn run_config(a: &RunArgs) -> Result<(RunConfig, String), Failure> {
     config
         .validate()
         .map_err(|e| Failure::Input(format!("invalid configuration: {e}")))?;
-    let calls = u64::from(config.scenario.clients) * u64::from(config.scenario.calls_per_client);
-    if calls > RUN_CALLS_MAX {
-        return Err(Failure::Input(format!(
-            "sim.clients × sim.calls = {calls} calls; this CLI runs at most {RUN_CALLS_MAX}"
-        )));
-    }
     Ok((config, title))
 }
 
 fn run(a: &RunArgs) -> Result<String, Failure> {
     let (config, title) = run_config(a)?;
-    let trace = sim::run(&config, a.seed);
+    let calls = u64::from(config.scenario.clients) * u64::from(config.scenario.calls_per_client);
+    if a.trace.is_some() && calls > TRACE_CALLS_MAX {
+        return Err(Failure::Input(format!(
+            "sim.clients × sim.calls = {calls} calls; --trace writes at most {TRACE_CALLS_MAX} \
+             (without --trace, any number runs: the summary needs memory per client only)"
+        )));
+    }
+    let options = match a.trace {
+        Some(_) => EngineOptions::FULL,
+        None => EngineOptions::lanes(0),
+    };
+    let trace = sim::run_with(&config, a.seed, options);
     if let Some(path) = &a.trace {
         let shown = path.display();
         let file = std::fs::File::create(path)

@@ -43,13 +43,13 @@
 //! assert_eq!(engine.trace(&Default::default()).summary().succeeded, 2);
 //! ```
 
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use policy::{Call, ClientState, PolicyConfig, Step};
 
 use crate::client::{self, Next};
+use crate::queue::TimeQueue;
 use crate::scenario::{Arrival, RunConfig};
 use crate::trace::{
     AttemptOutcome, AttemptTrace, CallTrace, ClientEventTrace, DensityRecorder, LoadSeries,
@@ -105,26 +105,6 @@ enum TimerKind {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Timer {
-    at_ms: u64,
-    seq: u64,
-    kind: TimerKind,
-}
-
-impl PartialOrd for Timer {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Timer {
-    // Reversed: BinaryHeap is a max-heap and the earliest timer goes first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at_ms, other.seq).cmp(&(self.at_ms, self.seq))
-    }
-}
-
 #[derive(Clone, Copy, Debug)]
 struct InFlight {
     attempt: u32,
@@ -156,11 +136,9 @@ pub struct Engine {
     world: World,
     options: EngineOptions,
     clients: Vec<ClientRun>,
-    timers: BinaryHeap<Timer>,
-    seq: u64,
-    /// Requests sent and not yet answered or abandoned → their client.
-    in_flight: BTreeMap<u64, u32>,
-    next_request_id: u64,
+    timers: TimeQueue<TimerKind>,
+    /// Requests sent so far; a request id is `(n << CLIENT_BITS) | client`.
+    requests_sent: u64,
     next_call_id: u32,
     clients_running: u32,
     transmits: VecDeque<Transmit>,
@@ -172,6 +150,15 @@ pub struct Engine {
     density: DensityRecorder,
     now_ms: u64,
     end_ms: Option<u64>,
+}
+
+/// Bits of a request id that name its client (`sim.clients` ≤ 100,000 < 2^20):
+/// a reply finds its call without a map of requests in flight. Ids stay
+/// below 2^53, so JavaScript numbers hold them exactly.
+const CLIENT_BITS: u32 = 20;
+
+fn client_of(request_id: u64) -> u32 {
+    (request_id & ((1 << CLIENT_BITS) - 1)) as u32
 }
 
 /// When each client starts, ms from the run's start. Poisson gaps are the
@@ -213,10 +200,8 @@ impl Engine {
                     next_ordinal: 0,
                 })
                 .collect(),
-            timers: BinaryHeap::new(),
-            seq: 0,
-            in_flight: BTreeMap::new(),
-            next_request_id: 1,
+            timers: TimeQueue::default(),
+            requests_sent: 0,
             next_call_id: 0,
             clients_running: config.scenario.clients,
             transmits: VecDeque::new(),
@@ -275,7 +260,7 @@ impl Engine {
             return None;
         }
         let horizon = self.config.scenario.horizon_ms;
-        Some(self.timers.peek().map_or(horizon, |t| t.at_ms.min(horizon)))
+        Some(self.timers.next_ms().map_or(horizon, |at| at.min(horizon)))
     }
 
     /// The next request to send, if any.
@@ -298,9 +283,8 @@ impl Engine {
         self.now_ms = self.now_ms.max(now_ms);
         let horizon = self.config.scenario.horizon_ms;
         let due = now_ms.min(horizon);
-        while let Some(timer) = self.timers.peek().copied().filter(|t| t.at_ms <= due) {
-            self.timers.pop();
-            self.fire(now_ms, timer);
+        while let Some((at_ms, timer)) = self.timers.pop_due(due) {
+            self.fire(now_ms, at_ms, timer);
             if self.is_finished() {
                 return;
             }
@@ -324,16 +308,11 @@ impl Engine {
             return;
         }
         self.now_ms = self.now_ms.max(now_ms);
-        let Some(client) = self.in_flight.remove(&request_id) else {
+        let client = client_of(request_id);
+        let Some(flight) = self.flight(client).filter(|f| f.request_id == request_id) else {
             return;
         };
         self.load.down(now_ms);
-        let Some(flight) = self.call(client).and_then(|c| c.in_flight) else {
-            return;
-        };
-        if flight.request_id != request_id {
-            return;
-        }
         match client::after(flight.stage, outcome) {
             Next::SendMain => self.transmit(now_ms, client, Stage::Main),
             Next::End(outcome) => self.end_attempt(now_ms, client, outcome, retry_after_ms),
@@ -368,12 +347,7 @@ impl Engine {
     }
 
     fn set_timer(&mut self, at_ms: u64, kind: TimerKind) {
-        self.seq += 1;
-        self.timers.push(Timer {
-            at_ms,
-            seq: self.seq,
-            kind,
-        });
+        self.timers.push(at_ms, kind);
     }
 
     fn call(&self, client: u32) -> Option<&CallRun> {
@@ -388,12 +362,12 @@ impl Engine {
         self.lanes.get_mut(call_id as usize)
     }
 
-    fn fire(&mut self, now_ms: u64, timer: Timer) {
-        match timer.kind {
-            TimerKind::Start { client } => self.start_call(now_ms, timer.at_ms, client),
+    fn fire(&mut self, now_ms: u64, at_ms: u64, timer: TimerKind) {
+        match timer {
+            TimerKind::Start { client } => self.start_call(now_ms, at_ms, client),
             TimerKind::Wake { client, ordinal } => {
                 if self.call(client).is_some_and(|c| c.ordinal == ordinal) {
-                    self.drive(now_ms, timer.at_ms, client);
+                    self.drive(now_ms, at_ms, client);
                 }
             }
             TimerKind::AttemptTimeout {
@@ -414,11 +388,14 @@ impl Engine {
         }
     }
 
+    /// The request in flight of `client`'s call, if any.
+    fn flight(&self, client: u32) -> Option<InFlight> {
+        self.call(client)?.in_flight.filter(|f| f.request_id != 0)
+    }
+
     fn abandon(&mut self, now_ms: u64, request_id: u64) {
-        if self.in_flight.remove(&request_id).is_some() {
-            self.load.down(now_ms);
-            self.aborts.push_back(request_id);
-        }
+        self.load.down(now_ms);
+        self.aborts.push_back(request_id);
     }
 
     fn start_call(&mut self, now_ms: u64, planned_ms: u64, client: u32) {
@@ -539,7 +516,7 @@ impl Engine {
 
     /// Sends the request of `stage` for the client's attempt in flight.
     fn transmit(&mut self, now_ms: u64, client: u32, stage: Stage) {
-        let request_id = self.next_request_id;
+        let request_id = ((self.requests_sent + 1) << CLIENT_BITS) | u64::from(client);
         let Some(run) = self
             .clients
             .get_mut(client as usize)
@@ -550,7 +527,7 @@ impl Engine {
         let Some(flight) = run.in_flight.as_mut() else {
             return;
         };
-        self.next_request_id += 1;
+        self.requests_sent += 1;
         flight.request_id = request_id;
         flight.stage = stage;
         let identity = Identity {
@@ -566,7 +543,6 @@ impl Engine {
         if let Some(attempt) = self.lane_mut(id).and_then(|l| l.attempts.last_mut()) {
             attempt.requests += 1;
         }
-        self.in_flight.insert(request_id, client);
         self.load.up(now_ms);
         self.transmits.push_back(Transmit {
             request_id,

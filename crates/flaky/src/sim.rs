@@ -18,10 +18,10 @@
 //! assert!(summary.amplification >= 1.0);
 //! ```
 
-use std::cmp::Ordering;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::BTreeSet;
 
 use crate::engine::{Engine, EngineOptions, Transmit};
+use crate::queue::TimeQueue;
 use crate::world::{Direction, Identity, World};
 use crate::{Reply, Request, Server};
 
@@ -66,40 +66,15 @@ enum NetKind {
     },
 }
 
-struct NetEvent {
-    at_ms: u64,
-    seq: u64,
-    kind: NetKind,
-}
-
-impl PartialEq for NetEvent {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at_ms, self.seq) == (other.at_ms, other.seq)
-    }
-}
-impl Eq for NetEvent {}
-impl PartialOrd for NetEvent {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for NetEvent {
-    // Reversed: BinaryHeap is a max-heap and the earliest event goes first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at_ms, other.seq).cmp(&(self.at_ms, self.seq))
-    }
-}
-
 /// A simulation that can run in slices ([`Simulation::advance`]), so a
 /// caller can report progress or drop it for a newer one in between.
 pub struct Simulation {
     engine: Engine,
     server: Server,
     world: World,
-    net: BinaryHeap<NetEvent>,
+    net: TimeQueue<NetKind>,
     /// Requests the engine abandoned before they reached the server.
     abandoned: BTreeSet<u64>,
-    seq: u64,
     net_ms: u64,
     net_jitter_ms: u64,
 }
@@ -111,9 +86,8 @@ impl Simulation {
             engine: Engine::new(config, seed, options),
             server: Server::new(config.endpoint.clone(), seed ^ SERVER_SEED_XOR),
             world: World::new(seed),
-            net: BinaryHeap::new(),
+            net: TimeQueue::default(),
             abandoned: BTreeSet::new(),
-            seq: 0,
             net_ms: config.scenario.net_ms,
             net_jitter_ms: config.scenario.net_jitter_ms,
         }
@@ -148,13 +122,14 @@ impl Simulation {
         let Some(timer_ms) = self.engine.poll_timeout() else {
             return false;
         };
-        match self.net.peek() {
-            Some(event) if event.at_ms < timer_ms => {
-                if let Some(event) = self.net.pop() {
-                    self.deliver(event);
-                }
-            }
-            _ => self.engine.handle_timeout(timer_ms),
+        // Engine timers go before network events due at the same millisecond.
+        let net = match timer_ms.checked_sub(1) {
+            Some(before) => self.net.pop_due(before),
+            None => None,
+        };
+        match net {
+            Some((at_ms, event)) => self.deliver(at_ms, event),
+            None => self.engine.handle_timeout(timer_ms),
         }
         self.carry_out();
         true
@@ -183,12 +158,7 @@ impl Simulation {
     }
 
     fn push(&mut self, at_ms: u64, kind: NetKind) {
-        self.seq += 1;
-        self.net.push(NetEvent {
-            at_ms,
-            seq: self.seq,
-            kind,
-        });
+        self.net.push(at_ms, kind);
     }
 
     fn net_delay(&self, identity: &Identity, direction: Direction) -> u64 {
@@ -202,9 +172,8 @@ impl Simulation {
         self.net_ms.saturating_add(extra)
     }
 
-    fn deliver(&mut self, event: NetEvent) {
-        let now = event.at_ms;
-        match event.kind {
+    fn deliver(&mut self, now: u64, event: NetKind) {
+        match event {
             NetKind::AtServer { request, identity } => {
                 let reply = self.server.handle_from(now, &request, Some(&identity));
                 if self.abandoned.remove(&request.id) {
