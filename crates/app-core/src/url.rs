@@ -8,8 +8,9 @@
 //! pasted megabyte does not end up in a banner.
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
-use flaky::presets;
+use flaky::presets::{self, Preset};
 use flaky::sim::RunConfig;
 use policy::knob::KnobError;
 
@@ -50,9 +51,9 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
                 Some(on) => settings.slow = on,
                 None => errors.push(format!("{}: expected 1 or 0", pair())),
             },
-            "preset" => match presets::find(&value) {
-                Ok(p) => settings.preset = Some(p.id),
-                Err(e) => errors.push(format!("{}: {e}", pair())),
+            "preset" => match find_preset(&value) {
+                Ok(p) => settings.preset = Some(p.id.clone()),
+                Err(expected) => errors.push(format!("{}: {expected}", pair())),
             },
             _ => knobs.push((name, value)),
         }
@@ -74,9 +75,20 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
 /// The config a link's knobs are relative to.
 fn base_config(preset: Option<&str>) -> RunConfig {
     preset
-        .and_then(|id| presets::find(id).ok())
-        .map(|p| p.config)
+        .and_then(|id| find_preset(id).ok())
+        .map(|p| p.config.clone())
         .unwrap_or_default()
+}
+
+/// The preset with this id, or what would have been valid. The presets are
+/// parsed once: the URL is written on every change of the settings.
+fn find_preset(id: &str) -> Result<&'static Preset, String> {
+    static PRESETS: OnceLock<Result<Vec<Preset>, String>> = OnceLock::new();
+    let all = PRESETS.get_or_init(presets::all).as_ref()?;
+    all.iter().find(|p| p.id == id).ok_or_else(|| {
+        let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
+        format!("unknown preset; valid presets: {}", ids.join(", "))
+    })
 }
 
 /// The knobs with a repeated name dropped but for its last value (the one a
