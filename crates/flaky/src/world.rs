@@ -139,10 +139,10 @@ pub enum Stream {
 impl Stream {
     fn tag(self) -> u64 {
         match self {
-            Stream::Arrival => 0xA771_7A1,
-            Stream::Client => 0xC11E_E7,
-            Stream::Network => 0x7E7_0012,
-            Stream::Server => 0x5E2_7E2,
+            Stream::Arrival => 0x0A77_17A1,
+            Stream::Client => 0x00C1_1EE7,
+            Stream::Network => 0x07E7_0012,
+            Stream::Server => 0x005E_27E2,
         }
     }
 }
