@@ -101,8 +101,6 @@ fn wait(p: &PolicyConfig) -> (String, &'static str) {
 /// per logical call. Budgets and breakers have no tenacity equivalent; they
 /// are named in comments with the settings to carry over.
 pub fn python(p: &PolicyConfig) -> String {
-    let a = &p.attempts;
-    let r = &p.retry;
     let mut out = String::from("import random, uuid\nimport requests\nfrom tenacity import *\n\n");
     let decorrelated =
         p.backoff.kind == BackoffKind::Decorrelated || p.jitter.kind == JitterKind::Decorrelated;
@@ -115,13 +113,58 @@ pub fn python(p: &PolicyConfig) -> String {
              return self.prev\n\n",
         );
     }
+    out.push_str(&classifier(p));
+    let (stop, stop_note) = stop(p);
+    let (mut wait, wait_note) = wait(p);
+    if p.retry_after.honor {
+        out.push_str(&format!(
+            "def honour_retry_after(fallback, cap={}):  # Retry-After (seconds form) instead of the backoff\n    \
+             def wait(rs):\n        \
+             value = getattr(getattr(rs.outcome.exception(), 'response', None), 'headers', {{}}).get('Retry-After', '')\n        \
+             return min(cap, int(value)) if value.isdigit() else fallback(rs)\n    \
+             return wait\n\n",
+            secs(p.retry_after.cap_ms)
+        ));
+        wait = format!("honour_retry_after({wait})");
+    }
+    out.push_str(&untranslated(p));
+    let a = &p.attempts;
+    let (timeout, timeout_note) = if a.timeout_ms > 0 {
+        (secs(a.timeout_ms), "")
+    } else {
+        (
+            "None".into(),
+            "  # no timeout: a hung server hangs this call",
+        )
+    };
+    let _ = write!(
+        out,
+        "@retry(stop={stop},{stop_note}\n       wait={wait},  # {wait_note}\n       retry=retry_if_exception(is_retryable), reraise=True)\n\
+         def attempt(method, url, key=None, **kwargs):\n    \
+         headers = {{'Idempotency-Key': key}} if key else {{}}\n    \
+         r = requests.request(method, url, headers=headers, timeout={timeout}, **kwargs){timeout_note}\n    \
+         r.raise_for_status()\n    \
+         return r\n\n\
+         def call(method, url, **kwargs):\n    \
+         key = {}  # one key per logical call, the same on every attempt\n    \
+         return attempt(method, url, key, **kwargs)\n",
+        if p.idempotency.key { "uuid.uuid4().hex" } else { "None" }
+    );
+    if p.retry.require_key_for_unsafe {
+        out.push_str("# never retry a POST that carries no key (retry.require_key_for_unsafe)\n");
+    }
+    out
+}
+
+/// `is_retryable(exc)`: the retry classification, per-status overrides first.
+fn classifier(p: &PolicyConfig) -> String {
+    let r = &p.retry;
     let overrides: Vec<String> = r
         .status_overrides
         .iter()
         .map(|(s, v)| format!("{s}: {}", py_bool(*v)))
         .collect();
-    let _ = write!(
-        out,
+    format!(
         "OVERRIDES = {{{}}}\n\ndef is_retryable(exc):\n    \
          if isinstance(exc, requests.Timeout): return {}\n    \
          if isinstance(exc, requests.ConnectionError): return {}\n    \
@@ -138,7 +181,13 @@ pub fn python(p: &PolicyConfig) -> String {
         py_bool(r.in_flight_409),
         py_bool(r.status_5xx),
         py_bool(r.status_4xx),
-    );
+    )
+}
+
+/// The tenacity `stop=` for the attempt limit and the deadline, and a note
+/// for the end of its line.
+fn stop(p: &PolicyConfig) -> (String, &'static str) {
+    let a = &p.attempts;
     let mut stops = Vec::new();
     if a.max > 0 {
         stops.push(format!("stop_after_attempt({})", a.max));
@@ -146,26 +195,19 @@ pub fn python(p: &PolicyConfig) -> String {
     if a.deadline_ms > 0 {
         stops.push(format!("stop_after_delay({})", secs(a.deadline_ms)));
     }
-    let (stop, stop_note) = if stops.is_empty() {
+    if stops.is_empty() {
         (
             "stop_never".to_string(),
             "  # unlimited attempts: the storm anti-pattern",
         )
     } else {
         (stops.join(" | "), "")
-    };
-    let (mut wait, wait_note) = wait(p);
-    if p.retry_after.honor {
-        out.push_str(&format!(
-            "def honour_retry_after(fallback, cap={}):  # Retry-After (seconds form) instead of the backoff\n    \
-             def wait(rs):\n        \
-             value = getattr(getattr(rs.outcome.exception(), 'response', None), 'headers', {{}}).get('Retry-After', '')\n        \
-             return min(cap, int(value)) if value.isdigit() else fallback(rs)\n    \
-             return wait\n\n",
-            secs(p.retry_after.cap_ms)
-        ));
-        wait = format!("honour_retry_after({wait})");
     }
+}
+
+/// Comments for the retry budget and the breaker, which tenacity lacks.
+fn untranslated(p: &PolicyConfig) -> String {
+    let mut out = String::new();
     match p.budget.kind {
         BudgetKind::None => {}
         BudgetKind::TokenBucket => {
@@ -196,30 +238,6 @@ pub fn python(p: &PolicyConfig) -> String {
             b.threshold.saturating_add(1),
             secs(b.open_ms)
         );
-    }
-    let (timeout, timeout_note) = if a.timeout_ms > 0 {
-        (secs(a.timeout_ms), "")
-    } else {
-        (
-            "None".into(),
-            "  # no timeout: a hung server hangs this call",
-        )
-    };
-    let _ = write!(
-        out,
-        "@retry(stop={stop},{stop_note}\n       wait={wait},  # {wait_note}\n       retry=retry_if_exception(is_retryable), reraise=True)\n\
-         def attempt(method, url, key=None, **kwargs):\n    \
-         headers = {{'Idempotency-Key': key}} if key else {{}}\n    \
-         r = requests.request(method, url, headers=headers, timeout={timeout}, **kwargs){timeout_note}\n    \
-         r.raise_for_status()\n    \
-         return r\n\n\
-         def call(method, url, **kwargs):\n    \
-         key = {}  # one key per logical call, the same on every attempt\n    \
-         return attempt(method, url, key, **kwargs)\n",
-        if p.idempotency.key { "uuid.uuid4().hex" } else { "None" }
-    );
-    if r.require_key_for_unsafe {
-        out.push_str("# never retry a POST that carries no key (retry.require_key_for_unsafe)\n");
     }
     out
 }
