@@ -9,6 +9,7 @@
 pub mod components;
 pub mod live;
 pub mod panic;
+pub mod sim_worker;
 pub mod state;
 
 pub use app_core::{export, url, view};

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use flaky::presets::{self, Preset};
-use flaky::sim::{self, RunConfig};
+use flaky::sim::{self, RunConfig, Trace};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -22,8 +22,10 @@ use crate::components::load_chart::LoadChart;
 use crate::components::preset_note::PresetNote;
 use crate::components::timeline::Timeline;
 use crate::live::{self, Fire, LiveUpdate, RunHandle, Transport};
+use crate::sim_worker::{self, SimWorker};
 use crate::state::{Action, Mode, RunStatus, State};
 use crate::view;
+use ::sim_worker::FromWorker;
 
 /// What every component can reach.
 #[derive(Clone, PartialEq)]
@@ -35,6 +37,17 @@ pub struct AppContext {
     pub reset: Callback<()>,
     /// Every preset, in the chapter's order.
     pub presets: Rc<Vec<Rc<Preset>>>,
+    /// Download the shown run's trace as JSON (as `playground run --trace` writes it).
+    pub download: Callback<()>,
+}
+
+/// What the last fire ran: the trace download reruns it in full when the
+/// page kept only the first lanes.
+#[derive(Clone, Default)]
+struct Fired {
+    run_id: u64,
+    config: RunConfig,
+    seed: u64,
 }
 
 /// The config a fire runs: the whole scenario, or one call on one client.
@@ -81,6 +94,27 @@ pub fn app() -> Html {
     });
     let transport: Rc<RefCell<Option<Transport>>> = use_mut_ref(|| None);
     let live_run: Rc<RefCell<Option<RunHandle>>> = use_mut_ref(|| None);
+    let worker: Rc<RefCell<Option<Rc<SimWorker>>>> = use_mut_ref(|| None);
+    let fired: Rc<RefCell<Fired>> = use_mut_ref(Fired::default);
+    // The worker's messages become actions; it starts on the first simulated run.
+    let on_worker = {
+        let dispatcher = state.dispatcher();
+        let fired = fired.clone();
+        use_callback((), move |message: FromWorker, _| {
+            on_worker_message(&dispatcher, &fired.borrow(), message)
+        })
+    };
+    let ensure_worker = {
+        let worker = worker.clone();
+        move || -> Result<Rc<SimWorker>, String> {
+            if let Some(w) = worker.borrow().as_ref() {
+                return Ok(w.clone());
+            }
+            let spawned = SimWorker::spawn(on_worker.clone())?;
+            *worker.borrow_mut() = Some(spawned.clone());
+            Ok(spawned)
+        }
+    };
 
     // Connect to the mock service worker (or fall back to the in-page model) once.
     {
@@ -123,6 +157,8 @@ pub fn app() -> Html {
         let state = state.clone();
         let transport = transport.clone();
         let live_run = live_run.clone();
+        let ensure_worker = ensure_worker.clone();
+        let fired = fired.clone();
         Callback::from(move |what: Fire| {
             if let Some(old) = live_run.borrow_mut().take() {
                 old.cancel();
@@ -130,16 +166,35 @@ pub fn app() -> Html {
             let run_id = state.run_id + 1;
             let config = fire_config(&state.settings.config, what);
             let seed = state.settings.seed;
+            *fired.borrow_mut() = Fired {
+                run_id,
+                config: config.clone(),
+                seed,
+            };
             state.dispatch(Action::StartRun { run_id });
+            let refuse = |problem: String| {
+                state.dispatch(Action::UpdateRun {
+                    run_id,
+                    trace: Rc::new(Trace {
+                        seed,
+                        ..Default::default()
+                    }),
+                    running: false,
+                    problem: Some(problem),
+                })
+            };
+            if what == Fire::Scenario {
+                if let Some(problem) = state.settings.over_limit() {
+                    refuse(problem);
+                    return;
+                }
+            }
             match state.settings.mode {
                 Mode::Simulated => {
-                    let trace = Rc::new(sim::run(&config, seed));
-                    state.dispatch(Action::UpdateRun {
-                        run_id,
-                        trace,
-                        running: false,
-                        problem: None,
-                    });
+                    if let Err(problem) = ensure_worker().and_then(|w| w.run(run_id, &config, seed))
+                    {
+                        refuse(problem);
+                    }
                 }
                 Mode::Live => {
                     let Some(transport) = transport.borrow().clone() else {
@@ -149,12 +204,7 @@ pub fn app() -> Html {
                         );
                         let empty = sim::Trace {
                             seed,
-                            horizon_ms: 0,
-                            end_ms: 0,
-                            calls: Vec::new(),
-                            client_events: Vec::new(),
-                            server_load: Vec::new(),
-                            counters: Default::default(),
+                            ..Default::default()
                         };
                         state.dispatch(Action::UpdateRun {
                             run_id,
@@ -199,15 +249,13 @@ pub fn app() -> Html {
             state.settings.seed,
             state.settings.mode,
         );
+        // A change while a run computes replaces that run (the worker drops it).
         let rerun = state.settings.mode == Mode::Simulated
-            && state.status == RunStatus::Done
+            && state.status != RunStatus::Idle
             && state.trace_mode == Some(Mode::Simulated);
-        let one_call = state.trace.as_ref().is_some_and(|t| {
-            t.calls.len() == 1
-                && state.settings.config.scenario.clients
-                    * state.settings.config.scenario.calls_per_client
-                    > 1
-        });
+        let one_call = fired.borrow().config.scenario.clients == 1
+            && fired.borrow().config.scenario.calls_per_client == 1
+            && state.settings.calls() > 1;
         use_effect_with(key, move |_| {
             if rerun {
                 fire.emit(if one_call { Fire::One } else { Fire::Scenario });
@@ -267,11 +315,33 @@ pub fn app() -> Html {
             dispatcher.dispatch(Action::SetKnob { name, value })
         })
     };
+    let download = {
+        let state = state.clone();
+        let fired = fired.clone();
+        let ensure_worker = ensure_worker.clone();
+        Callback::from(move |()| {
+            let Some(trace) = state.trace.clone() else {
+                return;
+            };
+            let result = if trace.is_complete() {
+                serde_json::to_string(&*trace)
+                    .map_err(|e| e.to_string())
+                    .and_then(|json| sim_worker::download(&trace_file_name(trace.seed), &json))
+            } else {
+                let f = fired.borrow().clone();
+                ensure_worker().and_then(|w| w.full_trace(f.run_id, &f.config, f.seed))
+            };
+            if let Err(problem) = result {
+                web_sys::console::error_1(&problem.into());
+            }
+        })
+    };
     let context = AppContext {
         state: state.clone(),
         fire,
         reset,
         presets,
+        download,
     };
     let s = &state.settings;
     let plan = {
@@ -320,6 +390,42 @@ pub fn app() -> Html {
                 </footer>
             </div>
         </ContextProvider<AppContext>>
+    }
+}
+
+/// The trace download's file name.
+pub fn trace_file_name(seed: u64) -> String {
+    format!("playground-trace-seed-{seed}.json")
+}
+
+fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, message: FromWorker) {
+    match message {
+        FromWorker::Ready => {}
+        FromWorker::Progress { run_id, progress } => dispatcher.dispatch(Action::Progress {
+            run_id,
+            fraction: progress.fraction(),
+        }),
+        FromWorker::Done { run_id, trace, .. } => dispatcher.dispatch(Action::UpdateRun {
+            run_id,
+            trace: Rc::new(*trace),
+            running: false,
+            problem: None,
+        }),
+        FromWorker::FullTrace { json, .. } => {
+            if let Err(problem) = sim_worker::download(&trace_file_name(fired.seed), &json) {
+                web_sys::console::error_1(&problem.into());
+            }
+        }
+        FromWorker::Failed { run_id, message } => dispatcher.dispatch(Action::UpdateRun {
+            // 0: the worker itself failed; it concerns the run in progress.
+            run_id: if run_id == 0 { fired.run_id } else { run_id },
+            trace: Rc::new(Trace {
+                seed: fired.seed,
+                ..Default::default()
+            }),
+            running: false,
+            problem: Some(message),
+        }),
     }
 }
 

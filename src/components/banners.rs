@@ -4,7 +4,7 @@
 use yew::prelude::*;
 
 use crate::components::app::AppContext;
-use crate::state::Action;
+use crate::state::{Action, Mode};
 
 #[component(Banners)]
 pub fn banners() -> Html {
@@ -16,12 +16,24 @@ pub fn banners() -> Html {
         let state = state.clone();
         Callback::from(move |_| state.dispatch(action.clone()))
     };
+    let browser_limit = state
+        .trace
+        .as_ref()
+        .filter(|_| state.trace_mode == Some(Mode::Live))
+        .and_then(|t| crate::view::browser_limit_note(&t.summary));
     let has_any =
         !state.url_errors.is_empty() || state.knob_error.is_some() || state.run_problem.is_some();
+    let limit_note = html! {
+        if let Some(note) = browser_limit {
+            <div class="banners"><div class="banner warn" data-testid="browser-limit" role="note"><span>{ note }</span></div></div>
+        }
+    };
     if !has_any {
-        return html! {};
+        return limit_note;
     }
     html! {
+        <>
+        { limit_note }
         <div class="banners" data-testid="error-banner" role="alert">
             if !state.url_errors.is_empty() {
                 <div class="banner error">
@@ -42,5 +54,6 @@ pub fn banners() -> Html {
                 <div class="banner warn"><span>{ problem }</span></div>
             }
         </div>
+        </>
     }
 }

@@ -5,6 +5,7 @@ pub mod backoff_chart;
 pub mod banners;
 pub mod client_chart;
 pub mod counters;
+pub mod density;
 pub mod export_panel;
 pub mod fire_bar;
 pub mod header;

@@ -73,7 +73,11 @@ pub fn timeline(props: &TimelineProps) -> Html {
     // that did not change keep equal props and are not re-rendered.
     let span = view::nice_ceiling(view::span_ms(trace)) as f64;
     let cut = playhead.map(|p| p.min(span));
-    let n = trace.calls.len().max(1) as f64;
+    // The first lanes in detail; a big run adds the density of every attempt.
+    let lanes = &trace.calls[..trace.calls.len().min(view::DETAIL_LANES_MAX)];
+    let calls = trace.summary.calls.max(trace.calls.len() as u64);
+    let dense = calls > view::DENSITY_CALLS_MIN;
+    let n = lanes.len().max(1) as f64;
     let lane = if n <= 20.0 {
         26.0
     } else {
@@ -87,10 +91,14 @@ pub fn timeline(props: &TimelineProps) -> Html {
     html! {
         <section class="panel timeline-panel" aria-labelledby="timeline-title">
             <h2 id="timeline-title">{ "Attempt timeline" }
-                <span class="sub">{ format!(" {} call{} · {}", trace.calls.len(), if trace.calls.len() == 1 { "" } else { "s" }, ms_label(span as u64)) }
+                <span class="sub">{ format!(" {calls} call{} · {}", if calls == 1 { "" } else { "s" }, ms_label(span as u64)) }
+                if (lanes.len() as u64) < calls { { format!(" · every attempt below, the first {} calls in detail", lanes.len()) } }
                 if cut.is_some() { <span class="sub">{ " · slow motion" }</span> }
                 </span>
             </h2>
+            if dense {
+                <crate::components::density::Density trace={trace.clone()} span_ms={span as u64} />
+            }
             <div class="timeline-scroll">
                 <svg class="timeline" data-testid="timeline" viewBox={format!("0 0 {WIDTH} {height}")} width="100%"
                      role="img" aria-label="Attempt timeline: one lane per call, one bar per attempt">
@@ -106,7 +114,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                             <text x={x(t as f64).to_string()} y="14" text-anchor="middle">{ ms_label(t) }</text>
                         </g>
                     }) }
-                    { for trace.calls.iter().enumerate().map(|(i, call)| html! {
+                    { for lanes.iter().enumerate().map(|(i, call)| html! {
                         <Lane key={call.id} call={call.clone()} top={AXIS + lane * i as f64} {lane} {labels} {cut} {span} />
                     }) }
                     if let Some(p) = cut {

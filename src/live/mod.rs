@@ -54,7 +54,7 @@ pub struct LiveUpdate {
 
 /// The most logical calls one live run may make (clients × calls); beyond
 /// that, use the simulator.
-pub const LIVE_CALLS_MAX: u64 = 2_000;
+pub use app_core::state::LIVE_CALLS_MAX;
 
 /// Every call of a live run is kept in detail (the trace download has them
 /// all); the page draws only the first lanes.

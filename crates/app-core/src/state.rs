@@ -135,6 +135,43 @@ pub struct State {
     pub run_problem: Option<String>,
     /// What serves the mock endpoints, as shown in `sw-status`.
     pub transport: Option<(String, String)>,
+    /// How far a running simulated run is, 0 to 1 (`None`: no progress reported).
+    pub progress: Option<f64>,
+}
+
+pub use flaky::scenario::{LIVE_CALLS_MAX, SIMULATED_CALLS_MAX};
+
+/// The most calls a run of `mode` may make, and why, for the fire bar.
+pub fn calls_limit(mode: Mode) -> (u64, &'static str) {
+    match mode {
+        Mode::Live => (
+            LIVE_CALLS_MAX,
+            "a live run makes real fetches in this tab; beyond this the browser's own queue, not the policy, shapes the result: simulate storms this big",
+        ),
+        Mode::Simulated => (
+            SIMULATED_CALLS_MAX,
+            "the page simulates at most a million calls; the command line (playground run) runs more",
+        ),
+    }
+}
+
+impl Settings {
+    /// `sim.clients × sim.calls`.
+    pub fn calls(&self) -> u64 {
+        u64::from(self.config.scenario.clients) * u64::from(self.config.scenario.calls_per_client)
+    }
+
+    /// Why the scenario cannot be fired in the current mode, if it cannot.
+    pub fn over_limit(&self) -> Option<String> {
+        let (max, why) = calls_limit(self.mode);
+        let calls = self.calls();
+        (calls > max).then(|| {
+            format!(
+                "{} clients × {} calls = {calls} calls is over the limit of {max}: {why}.",
+                self.config.scenario.clients, self.config.scenario.calls_per_client
+            )
+        })
+    }
 }
 
 /// What a user (or a run) can do.
@@ -164,6 +201,11 @@ pub enum Action {
         trace: Rc<Trace>,
         running: bool,
         problem: Option<String>,
+    },
+    /// Run `run_id` is this far along (0 to 1).
+    Progress {
+        run_id: u64,
+        fraction: f64,
     },
     /// Clear the trace and the counters.
     Reset,
@@ -228,9 +270,21 @@ impl State {
             Action::StartRun { run_id } => {
                 next.run_id = run_id;
                 next.status = RunStatus::Running;
-                next.trace = None;
+                // A simulated rerun keeps the last figures on screen (shown as
+                // recomputing) until the new ones arrive, so a slider drag does not flash.
+                let rerun = self.settings.mode == Mode::Simulated
+                    && self.trace_mode == Some(Mode::Simulated);
+                if !rerun {
+                    next.trace = None;
+                }
                 next.trace_mode = Some(self.settings.mode);
                 next.run_problem = None;
+                next.progress = None;
+            }
+            Action::Progress { run_id, fraction } => {
+                if run_id == self.run_id && self.status == RunStatus::Running {
+                    next.progress = Some(fraction.clamp(0.0, 1.0));
+                }
             }
             Action::UpdateRun {
                 run_id,
@@ -240,6 +294,9 @@ impl State {
             } => {
                 if run_id == self.run_id && self.status == RunStatus::Running {
                     next.trace = Some(trace);
+                    if !running {
+                        next.progress = None;
+                    }
                     next.status = if running {
                         RunStatus::Running
                     } else {
@@ -252,6 +309,7 @@ impl State {
             }
             Action::Reset => {
                 next.trace = None;
+                next.progress = None;
                 next.status = RunStatus::Idle;
                 next.run_problem = None;
                 // Wrapping: an id only has to differ from the run it retires.

@@ -240,3 +240,68 @@ pub fn ms_label(ms: u64) -> String {
         format!("{:.1} min", ms as f64 / 60_000.0)
     }
 }
+
+/// Attempts that started later than this after the policy planned them (p99)
+/// mean the browser, not the policy, shaped a live run's timing.
+pub const LATENESS_MS_P99_MAX: u64 = 25;
+
+/// What the page says when a live run's attempts started late: by how much,
+/// and what that does to the figures. `None` when the browser kept time.
+pub fn browser_limit_note(summary: &flaky::sim::Summary) -> Option<String> {
+    (summary.lateness_ms_p99 > LATENESS_MS_P99_MAX).then(|| {
+        format!(
+            "The browser limited this run: attempts started {} ms late at p50 and {} ms at p99 \
+             (at worst {}) after the policy planned them, so latencies and p99 include the \
+             browser's own delay. Fewer clients, or Simulated mode, show the policy alone.",
+            summary.lateness_ms_p50,
+            summary.lateness_ms_p99,
+            ms_label(summary.lateness_ms_max)
+        )
+    })
+}
+
+/// Above this many calls the timeline adds a density view of every attempt
+/// (the lanes then show only the first calls).
+pub const DENSITY_CALLS_MIN: u64 = 200;
+
+/// Lanes the timeline draws in detail, whatever the run's size: the page's
+/// DOM stays bounded.
+pub const DETAIL_LANES_MAX: usize = 100;
+
+/// One column of the density view: attempts that started in
+/// `[from_ms, until_ms)`, by outcome class (in [`flaky::sim::DENSITY_CLASSES`]
+/// order, only the classes present).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DensityColumn {
+    pub from_ms: u64,
+    pub until_ms: u64,
+    pub segments: Vec<(&'static str, u64)>,
+    pub total: u64,
+}
+
+/// The density view's columns (empty buckets left out) and the tallest total.
+pub fn density_columns(density: &flaky::sim::Density) -> (Vec<DensityColumn>, u64) {
+    let width = density.width_ms.max(1);
+    let columns: Vec<DensityColumn> = density
+        .buckets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, counts)| {
+            let segments: Vec<(&'static str, u64)> = flaky::sim::DENSITY_CLASSES
+                .iter()
+                .zip(counts.iter())
+                .filter(|(_, n)| **n > 0)
+                .map(|(class, n)| (*class, *n))
+                .collect();
+            let total = segments.iter().map(|(_, n)| n).sum();
+            (total > 0).then(|| DensityColumn {
+                from_ms: i as u64 * width,
+                until_ms: (i as u64 + 1) * width,
+                segments,
+                total,
+            })
+        })
+        .collect();
+    let tallest = columns.iter().map(|c| c.total).max().unwrap_or(0);
+    (columns, tallest)
+}

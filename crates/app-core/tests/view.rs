@@ -206,3 +206,39 @@ fn durations_are_labelled_compactly() {
     assert_eq!(view::ms_label(180_000), "3 min");
     assert_eq!(view::ms_label(90_000), "1.5 min");
 }
+
+#[test]
+fn a_late_live_run_says_the_browser_limited_it_and_by_how_much() {
+    let mut summary = flaky::sim::Summary {
+        lateness_ms_p99: 25,
+        ..Default::default()
+    };
+    assert_eq!(app_core::view::browser_limit_note(&summary), None);
+    summary.lateness_ms_p50 = 12;
+    summary.lateness_ms_p99 = 140;
+    summary.lateness_ms_max = 2_400;
+    let note = app_core::view::browser_limit_note(&summary).unwrap_or_default();
+    assert!(
+        note.contains("12 ms late at p50 and 140 ms at p99"),
+        "{note}"
+    );
+    assert!(note.contains("2.4 s"), "{note}");
+}
+
+#[test]
+fn the_density_view_counts_every_attempt_of_a_big_run() {
+    let mut config = flaky::sim::RunConfig::default();
+    for (k, v) in [("sim.clients", "3000"), ("endpoint.fault.503", "0.3")] {
+        config.set(k, v).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let trace = flaky::sim::run_with(&config, 1, flaky::engine::EngineOptions::lanes(50));
+    let (columns, tallest) = app_core::view::density_columns(&trace.density);
+    let total: u64 = columns.iter().map(|c| c.total).sum();
+    assert_eq!(total, trace.summary.attempts);
+    assert!(columns.len() <= 128 && !columns.is_empty());
+    assert_eq!(tallest, columns.iter().map(|c| c.total).max().unwrap_or(0));
+    assert!(columns
+        .iter()
+        .any(|c| c.segments.iter().any(|(class, _)| *class == "5xx")));
+    assert_eq!(trace.calls.len(), 50);
+}

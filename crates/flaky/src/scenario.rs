@@ -8,6 +8,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::EndpointConfig;
 
+/// The most logical calls (`sim.clients × sim.calls`) one live run in the
+/// page may make: beyond that the browser, not the policy, shapes the result.
+pub const LIVE_CALLS_MAX: u64 = 2_000;
+
+/// The most logical calls one simulated run in the page may make (it
+/// computes in a worker, in seconds; the command line runs more).
+pub const SIMULATED_CALLS_MAX: u64 = 1_000_000;
+
+/// When clients start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Arrival {

@@ -1,0 +1,242 @@
+//! Simulations off the page's main thread: the messages between the page and
+//! the simulation worker, and the sliced job the worker runs.
+//!
+//! The page posts [`ToWorker`] messages (JSON text); the worker answers with
+//! [`FromWorker`] (JSON text). A run computes in slices of about
+//! [`SLICE_MS`] of work; between slices the worker reports progress and reads
+//! its messages, so a newer run (a knob moved) or a cancel drops the old one
+//! at once instead of queueing behind it.
+//!
+//! ```
+//! use sim_worker::{Job, Slice};
+//! use flaky::sim::RunConfig;
+//! let mut job = Job::new(&RunConfig::default(), 42, 50).unwrap();
+//! let mut clock = 0.0;
+//! let trace = loop {
+//!     match job.slice(|| { clock += 1.0; clock }) {
+//!         Slice::More(_) => continue,
+//!         Slice::Done(trace) => break trace,
+//!     }
+//! };
+//! assert_eq!(trace.summary().calls, 10);
+//! ```
+
+use flaky::engine::EngineOptions;
+use flaky::sim::{RunConfig, Simulation, Trace};
+use serde::{Deserialize, Serialize};
+
+pub use flaky::scenario::SIMULATED_CALLS_MAX;
+
+/// The most calls a trace download holds (a full trace is about 300 bytes
+/// a call as JSON).
+pub const TRACE_CALLS_MAX: u64 = 100_000;
+
+/// Work per slice, ms: the longest a newer run waits for the worker.
+pub const SLICE_MS: f64 = 25.0;
+
+/// Events handled between two looks at the clock.
+const EVENTS_PER_CHECK: u32 = 256;
+
+/// What the page asks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// Run `config` on `seed`, keeping `lanes_max` lanes; drops any older run.
+    Run {
+        run_id: u64,
+        config: Box<RunConfig>,
+        seed: u64,
+        lanes_max: u32,
+    },
+    /// Stop run `run_id` if it is still going.
+    Cancel { run_id: u64 },
+    /// The full trace of `config` on `seed`, as `playground run --trace` writes it.
+    FullTrace {
+        run_id: u64,
+        config: Box<RunConfig>,
+        seed: u64,
+    },
+}
+
+/// Where a run is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Virtual time reached, ms.
+    pub now_ms: u64,
+    pub horizon_ms: u64,
+    pub calls_started: u64,
+    /// `sim.clients × sim.calls`.
+    pub calls_total: u64,
+}
+
+impl Progress {
+    /// How far the run is, 0 to 1: the further of virtual time and calls started.
+    pub fn fraction(&self) -> f64 {
+        let time = self.now_ms as f64 / self.horizon_ms.max(1) as f64;
+        let calls = self.calls_started as f64 / self.calls_total.max(1) as f64;
+        time.max(calls).clamp(0.0, 1.0)
+    }
+}
+
+/// What the worker says.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FromWorker {
+    /// The worker's wasm is loaded.
+    Ready,
+    Progress {
+        run_id: u64,
+        progress: Progress,
+    },
+    /// The run ended; `compute_ms` is the worker's time on it.
+    Done {
+        run_id: u64,
+        trace: Box<Trace>,
+        compute_ms: f64,
+    },
+    /// The full trace, as JSON text.
+    FullTrace {
+        run_id: u64,
+        json: String,
+    },
+    /// The run could not be done; the message says why, in words.
+    Failed {
+        run_id: u64,
+        message: String,
+    },
+}
+
+/// Checks a simulated run before it starts.
+pub fn check(config: &RunConfig, calls_max: u64) -> Result<(), String> {
+    config
+        .validate()
+        .map_err(|e| format!("the config is invalid: {e}"))?;
+    let calls = calls_of(config);
+    if calls > calls_max {
+        return Err(format!(
+            "{} clients × {} calls = {calls} calls; the page simulates at most {calls_max} \
+             (the command line runs more: playground run --set sim.clients=… --set sim.calls=…)",
+            config.scenario.clients, config.scenario.calls_per_client
+        ));
+    }
+    Ok(())
+}
+
+/// `sim.clients × sim.calls`.
+pub fn calls_of(config: &RunConfig) -> u64 {
+    u64::from(config.scenario.clients) * u64::from(config.scenario.calls_per_client)
+}
+
+/// What one slice ended with.
+pub enum Slice {
+    More(Progress),
+    Done(Box<Trace>),
+}
+
+/// A simulation computed in slices.
+pub struct Job {
+    sim: Simulation,
+    horizon_ms: u64,
+    calls_total: u64,
+}
+
+impl Job {
+    /// A job for a checked config (see [`check`]).
+    pub fn new(config: &RunConfig, seed: u64, lanes_max: u32) -> Result<Job, String> {
+        check(config, SIMULATED_CALLS_MAX)?;
+        Ok(Job {
+            sim: Simulation::new(config, seed, EngineOptions::lanes(lanes_max)),
+            horizon_ms: config.scenario.horizon_ms,
+            calls_total: calls_of(config),
+        })
+    }
+
+    /// Computes until `clock()` (ms) has moved [`SLICE_MS`] or the run ends.
+    pub fn slice(&mut self, mut clock: impl FnMut() -> f64) -> Slice {
+        let start = clock();
+        loop {
+            if !self.sim.advance(EVENTS_PER_CHECK) {
+                return Slice::Done(Box::new(self.sim.trace()));
+            }
+            if clock() - start >= SLICE_MS {
+                return Slice::More(self.progress());
+            }
+        }
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            now_ms: self.sim.now_ms(),
+            horizon_ms: self.horizon_ms,
+            calls_started: self.sim.calls_started(),
+            calls_total: self.calls_total,
+        }
+    }
+}
+
+/// The full trace of a run, as JSON text, for a download.
+pub fn full_trace_json(config: &RunConfig, seed: u64) -> Result<String, String> {
+    check(config, TRACE_CALLS_MAX).map_err(|e| format!("no trace download: {e}"))?;
+    let trace = flaky::sim::run(config, seed);
+    serde_json::to_string(&trace).map_err(|e| format!("the trace could not be written: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_as_json() {
+        let run = ToWorker::Run {
+            run_id: 3,
+            config: Box::default(),
+            seed: 9,
+            lanes_max: 100,
+        };
+        let text = serde_json::to_string(&run).unwrap_or_default();
+        assert!(text.contains("\"kind\":\"run\""), "{text}");
+        assert_eq!(serde_json::from_str::<ToWorker>(&text).ok(), Some(run));
+    }
+
+    #[test]
+    fn a_sliced_run_equals_a_whole_run() {
+        let mut config = RunConfig::default();
+        for (k, v) in [("sim.clients", "300"), ("endpoint.fault.503", "0.3")] {
+            config.set(k, v).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut job = Job::new(&config, 5, 40).unwrap_or_else(|e| panic!("{e}"));
+        let mut clock = 0.0;
+        let mut slices = 0;
+        let trace = loop {
+            // Every look at the clock is 10 ms later: a slice every few events.
+            match job.slice(|| {
+                clock += 10.0;
+                clock
+            }) {
+                Slice::More(p) => {
+                    slices += 1;
+                    assert!(p.fraction() <= 1.0);
+                }
+                Slice::Done(trace) => break trace,
+            }
+        };
+        assert!(slices > 0);
+        let whole = flaky::sim::run_with(&config, 5, EngineOptions::lanes(40));
+        assert_eq!(*trace, whole);
+        assert_eq!(trace.calls.len(), 40);
+        assert_eq!(trace.summary().calls, 300);
+    }
+
+    #[test]
+    fn runs_over_the_limit_are_refused_with_the_numbers() {
+        let mut config = RunConfig::default();
+        for (k, v) in [("sim.clients", "100000"), ("sim.calls", "11")] {
+            config.set(k, v).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let Err(message) = Job::new(&config, 1, 10) else {
+            panic!("a run of 1,100,000 calls was accepted");
+        };
+        assert!(message.contains("1100000 calls"), "{message}");
+        assert!(full_trace_json(&config, 1).is_err());
+    }
+}

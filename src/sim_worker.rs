@@ -1,0 +1,117 @@
+//! The page's handle on the simulation worker (`crates/sim-worker`, loaded by
+//! `www/sim-worker-loader.js`): simulated runs compute there, in slices, so
+//! the page stays responsive; a newer run replaces an older one at once.
+
+use std::rc::Rc;
+
+use flaky::sim::RunConfig;
+use sim_worker::{FromWorker, ToWorker};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{MessageEvent, Worker};
+use yew::Callback;
+
+/// The loader script, next to the page.
+pub const LOADER_URL: &str = "./sim-worker-loader.js";
+
+/// Lanes a simulated run keeps in detail for the timeline.
+pub const LANES_MAX: u32 = 200;
+
+/// A running worker; dropping it stops the worker.
+pub struct SimWorker {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl Drop for SimWorker {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+impl SimWorker {
+    /// Starts the worker; every message it sends goes to `on_message`.
+    pub fn spawn(on_message: Callback<FromWorker>) -> Result<Rc<SimWorker>, String> {
+        let worker = Worker::new(LOADER_URL)
+            .map_err(|e| format!("the simulation worker could not start: {}", js_text(&e)))?;
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let message = match event.data().as_string() {
+                Some(text) => serde_json::from_str::<FromWorker>(&text).unwrap_or_else(|e| {
+                    FromWorker::Failed {
+                        run_id: 0,
+                        message: format!("the simulation worker sent something unreadable: {e}"),
+                    }
+                }),
+                None => return,
+            };
+            on_message.emit(message);
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        Ok(Rc::new(SimWorker {
+            worker,
+            _on_message: on_message,
+        }))
+    }
+
+    fn post(&self, message: &ToWorker) -> Result<(), String> {
+        let text = serde_json::to_string(message).map_err(|e| e.to_string())?;
+        self.worker
+            .post_message(&JsValue::from_str(&text))
+            .map_err(|e| format!("the simulation worker is gone: {}", js_text(&e)))
+    }
+
+    /// Runs `config` on `seed` as run `run_id`; any older run stops.
+    pub fn run(&self, run_id: u64, config: &RunConfig, seed: u64) -> Result<(), String> {
+        self.post(&ToWorker::Run {
+            run_id,
+            config: Box::new(config.clone()),
+            seed,
+            lanes_max: LANES_MAX,
+        })
+    }
+
+    /// Stops run `run_id`.
+    pub fn cancel(&self, run_id: u64) {
+        let _ = self.post(&ToWorker::Cancel { run_id });
+    }
+
+    /// Asks for the full trace of `config` on `seed` (answered as `FullTrace`).
+    pub fn full_trace(&self, run_id: u64, config: &RunConfig, seed: u64) -> Result<(), String> {
+        self.post(&ToWorker::FullTrace {
+            run_id,
+            config: Box::new(config.clone()),
+            seed,
+        })
+    }
+}
+
+fn js_text(value: &JsValue) -> String {
+    value
+        .as_string()
+        .or_else(|| {
+            value
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// Saves `text` as a file named `name` (a download).
+pub fn download(name: &str, text: &str) -> Result<(), String> {
+    let fail = |e: JsValue| format!("the download failed: {}", js_text(&e));
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let link: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(fail)?.unchecked_into();
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
