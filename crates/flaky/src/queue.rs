@@ -9,13 +9,19 @@ use std::collections::{BTreeMap, VecDeque};
 #[derive(Clone, Debug)]
 pub(crate) struct TimeQueue<T> {
     slots: BTreeMap<u64, VecDeque<T>>,
+    /// Emptied slots, kept for reuse: a run opens a slot for most milliseconds.
+    spare: Vec<VecDeque<T>>,
     len: usize,
 }
+
+/// Emptied slots kept for reuse.
+const SPARE_MAX: usize = 64;
 
 impl<T> Default for TimeQueue<T> {
     fn default() -> Self {
         TimeQueue {
             slots: BTreeMap::new(),
+            spare: Vec::new(),
             len: 0,
         }
     }
@@ -23,7 +29,14 @@ impl<T> Default for TimeQueue<T> {
 
 impl<T> TimeQueue<T> {
     pub(crate) fn push(&mut self, at_ms: u64, item: T) {
-        self.slots.entry(at_ms).or_default().push_back(item);
+        match self.slots.get_mut(&at_ms) {
+            Some(slot) => slot.push_back(item),
+            None => {
+                let mut slot = self.spare.pop().unwrap_or_default();
+                slot.push_back(item);
+                self.slots.insert(at_ms, slot);
+            }
+        }
         self.len += 1;
     }
 
@@ -41,7 +54,10 @@ impl<T> TimeQueue<T> {
         }
         let item = entry.get_mut().pop_front();
         if entry.get().is_empty() {
-            entry.remove();
+            let slot = entry.remove();
+            if self.spare.len() < SPARE_MAX {
+                self.spare.push(slot);
+            }
         }
         if item.is_some() {
             self.len -= 1;
