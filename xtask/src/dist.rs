@@ -10,6 +10,15 @@ use std::path::{Path, PathBuf};
 /// Extensions of what a page fetches to show itself on first visit.
 const FIRST_LOAD_EXTS: [&str; 4] = ["html", "js", "wasm", "css"];
 
+/// Files the page loads only when first used, after Fire is enabled: the
+/// simulation worker starts at the first simulated run.
+const ON_DEMAND: [&str; 1] = ["sim-worker-loader.js"];
+
+/// Budgets, gzipped bytes: everything fetched before Fire is enabled (the
+/// service worker included), and the whole of dist/.
+pub const FIRST_LOAD_GZ_MAX: u64 = 400_000;
+pub const DIST_GZ_MAX: u64 = 700_000;
+
 struct Entry {
     /// Path relative to dist/, with `/` separators.
     rel: String,
@@ -27,7 +36,8 @@ pub fn dist(ctx: &Ctx) -> Result<()> {
     report(&dir)
 }
 
-fn report(dir: &Path) -> Result<()> {
+/// Prints the size table of `dir` and fails when a budget is exceeded.
+pub fn report(dir: &Path) -> Result<()> {
     let mut files = Vec::new();
     walk(dir, dir, &mut files)?;
     if files.is_empty() {
@@ -83,7 +93,7 @@ fn report(dir: &Path) -> Result<()> {
         (r + entries[*i].raw, g + entries[*i].gz)
     });
     println!();
-    println!("first load counted (index.html and every html/js/wasm/css file it pulls in, transitively):");
+    println!("first load counted (index.html and every html/js/wasm/css file it pulls in, transitively; on demand: {}):", ON_DEMAND.join(", "));
     for (i, why) in &first_load {
         println!("  {}  ({why})", entries[*i].rel);
     }
@@ -115,7 +125,23 @@ fn report(dir: &Path) -> Result<()> {
             kib(gz)
         );
     }
-    Ok(())
+    let over: Vec<String> = [
+        ("first load", gz_fl, FIRST_LOAD_GZ_MAX),
+        ("the whole dist/", gz_all, DIST_GZ_MAX),
+    ]
+    .iter()
+    .map(|(what, gz, max)| {
+        println!("budget: {what} {} of {} bytes gzipped", group(*gz), group(*max));
+        (what, gz, max)
+    })
+    .filter(|(_, gz, max)| gz > max)
+    .map(|(what, gz, max)| format!("{what} is {} bytes gzipped, over its budget of {}", group(*gz), group(*max)))
+    .collect();
+    if over.is_empty() {
+        Ok(())
+    } else {
+        Err(over.join("; "))
+    }
 }
 
 fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
@@ -172,7 +198,10 @@ fn first_load(entries: &[Entry]) -> Vec<(usize, String)> {
         let from = counted[next].0;
         next += 1;
         for (i, e) in entries.iter().enumerate() {
-            if counted.iter().any(|(j, _)| *j == i) || !FIRST_LOAD_EXTS.contains(&ext(&e.rel)) {
+            if counted.iter().any(|(j, _)| *j == i)
+                || !FIRST_LOAD_EXTS.contains(&ext(&e.rel))
+                || ON_DEMAND.contains(&e.rel.as_str())
+            {
                 continue;
             }
             if contains(&entries[from].bytes, e.rel.as_bytes()) {
@@ -240,6 +269,22 @@ mod tests {
                 "sw.js"
             ]
         );
+    }
+
+    #[test]
+    fn on_demand_files_are_not_first_load() {
+        let entries = vec![
+            entry("app_bg.wasm", "./sim-worker-loader.js ./sw.js"),
+            entry("index.html", "app_bg.wasm"),
+            entry("sim-worker-loader.js", "./sim-worker_bg.wasm"),
+            entry("sim-worker_bg.wasm", ""),
+            entry("sw.js", ""),
+        ];
+        let names: Vec<&str> = first_load(&entries)
+            .iter()
+            .map(|(i, _)| entries[*i].rel.as_str())
+            .collect();
+        assert_eq!(names, ["index.html", "app_bg.wasm", "sw.js"]);
     }
 
     #[test]

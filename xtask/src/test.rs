@@ -138,6 +138,8 @@ fn e2e(ctx: &Ctx, counts: &mut Counts) -> Result<()> {
     let mut build = proc::command("trunk", &ctx.root);
     build.args(["build", "--release"]);
     proc::run(&mut build)?;
+    // The size budgets hold for what the tests load.
+    crate::dist::report(&ctx.root.join("dist"))?;
     let mut cmd = proc::command("node", &ctx.root);
     cmd.args([
         "--test",
