@@ -33,6 +33,7 @@ pub mod contention;
 pub mod endpoint;
 pub mod engine;
 pub mod presets;
+pub mod protocol;
 mod queue;
 mod rng;
 pub mod scenario;
