@@ -137,3 +137,31 @@ export async function setControl(page, testId, value) {
     throw new Error(`e2e: control [data-testid="${testId}"] is a ${kind}, not an input or select`);
   }
 }
+
+/**
+ * `promise`, or a rejection naming `what` once `ms` have passed without it
+ * settling (e.g. a page.evaluate while the page's main thread is busy).
+ */
+export async function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`e2e: ${what} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs `trigger` and resolves to the text of the file the page downloads
+ * because of it (the context must accept downloads, as playwright's do by default).
+ */
+export async function downloadText(page, trigger, { timeout = 60_000 } = {}) {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout }), trigger()]);
+  const failure = await download.failure();
+  if (failure) throw new Error(`e2e: the download ${download.suggestedFilename()} failed: ${failure}`);
+  const file = await download.path();
+  return { name: download.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
+}
