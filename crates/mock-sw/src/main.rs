@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 
 use flaky::Reply;
 use js_sys::{Array, Function, Promise, Reflect};
-use mock_sw::{Answer, Incoming, Mock, Plain, SERVED_BY_HEADER};
+use mock_sw::protocol::{header, SERVED_BY};
+use mock_sw::{Answer, Incoming, Mock, Now, Plain};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, Response, ResponseInit, WorkerGlobalScope};
@@ -29,12 +30,13 @@ fn global() -> WorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-/// The worker's monotonic clock, ms.
-fn now_ms() -> f64 {
-    global()
-        .performance()
-        .map(|p| p.now())
-        .unwrap_or_else(js_sys::Date::now)
+/// The worker's clocks: monotonic (runs' clocks) and epoch (the page's `X-Mock-Sent`).
+fn now() -> Now {
+    let epoch_ms = js_sys::Date::now();
+    Now {
+        mono_ms: global().performance().map_or(epoch_ms, |p| p.now()),
+        epoch_ms,
+    }
 }
 
 /// Answers one request under `/mock/`. Never rejects: a failure to build a
@@ -51,13 +53,12 @@ async fn answer(request: &Request) -> Result<Response, JsValue> {
     let url = request.url();
     let method = request.method();
     let headers = request.headers();
-    let run_id = headers.get(mock_sw::RUN_HEADER).ok().flatten();
-    let key = headers.get("Idempotency-Key").ok().flatten();
-    let request_id = headers
-        .get(mock_sw::REQUEST_HEADER)
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    let get = |name: &str| headers.get(name).ok().flatten();
+    let run_id = get(header::RUN);
+    let key = get(header::IDEMPOTENCY_KEY);
+    let request_id = get(header::REQUEST);
+    let call = get(header::CALL);
+    let sent = get(header::SENT);
     let body = match request.text() {
         Ok(p) => JsFuture::from(p)
             .await
@@ -71,10 +72,12 @@ async fn answer(request: &Request) -> Result<Response, JsValue> {
         path: mock_sw::path_of(&url),
         run_id: run_id.as_deref(),
         idempotency_key: key.as_deref(),
-        request_id,
+        request_id: request_id.as_deref(),
+        call: call.as_deref(),
+        sent: sent.as_deref(),
         body: &body,
     };
-    let answer = MOCK.with(|m| m.borrow_mut().handle(now_ms(), &incoming));
+    let answer = MOCK.with(|m| m.borrow_mut().handle(now(), &incoming));
     let (run_id, request_id, delay_ms, reply) = match answer {
         Answer::Now(plain) => return respond(&plain),
         Answer::Cancelled {
@@ -104,7 +107,7 @@ async fn answer(request: &Request) -> Result<Response, JsValue> {
     PENDING.with(|p| p.borrow_mut().remove(&key));
     let aborted = aborted?;
     if aborted {
-        MOCK.with(|m| m.borrow_mut().cancel(now_ms(), &run_id, request_id));
+        MOCK.with(|m| m.borrow_mut().cancel(now(), &run_id, request_id));
         return Ok(Response::error());
     }
     match reply {
@@ -159,7 +162,7 @@ fn respond(plain: &Plain) -> Result<Response, JsValue> {
     for (name, value) in &plain.headers {
         headers.append(name, value)?;
     }
-    headers.append(SERVED_BY_HEADER, "mock-sw")?;
+    headers.append(header::SERVED_BY, SERVED_BY)?;
     let init = ResponseInit::new();
     init.set_status(plain.status);
     init.set_headers(&headers);
