@@ -7,7 +7,7 @@
 //! All state sits in one `RefCell`, never borrowed across an `await` nor while
 //! the UI's callback runs.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -27,10 +27,6 @@ use super::{LiveUpdate, LIVE_CALLS_MAX, LIVE_LANES_MAX};
 /// sleeps; with many calls, fewer updates keep those timers on time.
 fn update_every_ms(calls: u64) -> u32 {
     calls.saturating_mul(2).clamp(50, 250) as u32
-}
-
-thread_local! {
-    static RUNS: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Why a run stops.
@@ -88,13 +84,9 @@ impl Shared {
         seed: u64,
         on_update: Callback<LiveUpdate>,
     ) -> Rc<Shared> {
-        let n = RUNS.with(|c| {
-            c.set(c.get().wrapping_add(1));
-            c.get()
-        });
         let engine = Engine::new(&config, seed, EngineOptions::lanes(LIVE_LANES_MAX));
         Rc::new(Shared {
-            run_id: format!("run-{}-{n}-{seed:x}", js_sys::Date::now() as u64),
+            run_id: super::transport::new_run_id(),
             config,
             transport,
             on_update,
@@ -255,7 +247,9 @@ async fn send_task(shared: Rc<Shared>, transmit: Transmit) {
     else {
         return;
     };
-    let send = shared.transport.send(&shared.run_id, &transmit.request);
+    let send = shared
+        .transport
+        .send(&shared.run_id, &transmit.request, &transmit.identity);
     let result = match race(send, None, &abort).await {
         Raced::Done(result) => result,
         Raced::TimedOut | Raced::Stopped => return,

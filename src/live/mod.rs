@@ -26,10 +26,10 @@ use std::rc::Rc;
 
 use flaky::sim::{RunConfig, Trace};
 
-pub use transport::{
-    Transport, TransportStatus, CONNECT_WAIT_MS, ERROR_HEADER, MOCK_PREFIX, REQUEST_HEADER,
-    RUN_HEADER, RUN_LOST, SERVED_BY_HEADER, SERVER_SEED_XOR, WORKER_URL,
-};
+/// Header names, control paths and bodies shared with the mock worker.
+pub use flaky::protocol;
+pub use flaky::sim::SERVER_SEED_XOR;
+pub use transport::{Transport, TransportStatus, CONNECT_WAIT_MS, WORKER_URL};
 
 /// What to fire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
