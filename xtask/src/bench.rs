@@ -1,9 +1,12 @@
 //! `cargo xtask bench`: the plain (harness = false) benches of `policy` and
-//! `flaky`, then the 10,000-client storm as wasm in headless Chromium.
+//! `flaky` (the 1,000,000-call storms among them), the 10,000-client storm as
+//! wasm in headless Chromium, then the page's figures in headless Chromium
+//! against the release build (`tests/e2e/bench/page.mjs`).
+//! Every figure is printed, none asserted: the machine decides the numbers.
 
-use crate::{proc, Ctx, Result};
+use crate::{proc, setup, Ctx, Result};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const BENCH_PACKAGES: [(&str, &str); 2] = [("policy", "crates/policy"), ("flaky", "crates/flaky")];
 
@@ -20,7 +23,24 @@ fn has_benches(package_dir: &Path) -> bool {
     declared || discovered
 }
 
+/// The page figures' script; not a `node --test` file (no `.test.` in its name).
+const PAGE_SCRIPT: &str = "tests/e2e/bench/page.mjs";
+
+/// The Chromium the wasm storm and the page figures run in (as tests/e2e/browser.mjs finds it).
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM_PATH").map_or_else(|| PathBuf::from(setup::CHROMIUM), PathBuf::from)
+}
+
 pub fn bench(ctx: &Ctx) -> Result<()> {
+    // Half the figures need a browser: say so now, not after minutes of native benches.
+    let chromium = chromium();
+    if !chromium.exists() {
+        return Err(format!(
+            "bench: Chromium not found at {}: the wasm storm and the page figures run in headless \
+             Chromium. Install it with `cargo xtask setup`, or set CHROMIUM_PATH.",
+            chromium.display()
+        ));
+    }
     let mut ran = 0;
     for (package, dir) in BENCH_PACKAGES {
         if !has_benches(&ctx.root.join(dir)) {
@@ -39,6 +59,19 @@ pub fn bench(ctx: &Ctx) -> Result<()> {
     cmd.args(["--release", "--test", "storm_wasm", "--", "--nocapture"])
         .env("PLAYGROUND_BENCH", "1");
     proc::run(&mut cmd)?;
-    println!("bench: {ran} package(s) benchmarked, and the wasm storm");
+    page(ctx)?;
+    println!("bench: {ran} package(s) benchmarked, the wasm storm and the page figures");
     Ok(())
+}
+
+/// The page's figures in headless Chromium, against a fresh release build.
+fn page(ctx: &Ctx) -> Result<()> {
+    setup::setup(ctx, setup::Scope::BuildTools)?;
+    println!("bench: page figures: trunk build --release, then node {PAGE_SCRIPT}");
+    let mut build = proc::command("trunk", &ctx.root);
+    build.args(["build", "--release"]);
+    proc::run(&mut build)?;
+    let mut cmd = proc::command("node", &ctx.root);
+    cmd.arg(PAGE_SCRIPT);
+    proc::run(&mut cmd)
 }

@@ -1,0 +1,201 @@
+// The page's figures for `cargo xtask bench`, measured in headless Chromium
+// against the release build in dist/ (`trunk build --release`):
+//   - simulated mode: a knob change → updated counters, at 1,000 and 30,000 calls;
+//   - the longest main-thread task during a 1,000,000-call simulated run;
+//   - live mode: how late attempts start after the policy planned them.
+// Run with `node tests/e2e/bench/page.mjs`. Not a test (the e2e layer's
+// `node --test tests/e2e/` only picks up *.test.mjs): it prints figures and
+// asserts no timing; it fails only when the page cannot be measured.
+
+import fs from 'node:fs';
+import { launchChromium, openPage, waitUntil } from '../browser.mjs';
+import { serveDist } from '../serve.mjs';
+
+/** How many times the knob is changed per size (the values attempts.max takes). */
+const KNOB_VALUES = [7, 6, 5, 4, 3];
+const KNOB_SIZES = [
+  { calls: 1_000, target: 50 },
+  { calls: 30_000, target: 300 },
+];
+const LIVE_SIZES = [
+  { clients: 100, calls: 1, target: 'target p99 lateness ≤ 10 ms' },
+  { clients: 500, calls: 3, target: 'no target' },
+];
+const LONG_TASK_TARGET_MS = 50;
+
+const fmt = (n) => n.toLocaleString('en-US');
+const plural = (n, word) => `${fmt(n)} ${word}${n === 1 ? '' : 's'}`;
+/** Nearest-rank percentile of an ascending array. */
+const rank = (sorted, p) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
+
+/** Click fire-many and wait until the run reads `done`; its duration in ms, timed in the page. */
+async function fireAndWait(page, timeout) {
+  return page.evaluate(
+    (timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const status = () => document.querySelector('[data-testid=run-status]')?.textContent;
+        const start = performance.now();
+        let left = false;
+        const observer = new MutationObserver(() => {
+          if (status() !== 'done') left = true;
+          else if (left) finish();
+        });
+        const timer = setTimeout(() => {
+          observer.disconnect();
+          reject(new Error(`the run did not end in ${timeoutMs} ms (status: ${status()})`));
+        }, timeoutMs);
+        function finish() {
+          observer.disconnect();
+          clearTimeout(timer);
+          resolve(performance.now() - start);
+        }
+        observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+        left = status() !== 'done';
+        document.querySelector('[data-testid=fire-many]').click();
+      }),
+    timeout,
+  );
+}
+
+async function open(browser, server, query) {
+  const opened = await openPage(browser);
+  await opened.page.goto(server.url + query);
+  await waitUntil(
+    'fire-many to be enabled',
+    async () => !(await opened.page.isDisabled('[data-testid=fire-many]')),
+    { timeout: 60_000 },
+  );
+  return opened;
+}
+
+function reportProblems(what, problems) {
+  for (const p of problems) console.log(`page (${what}): warning: ${p.slice(0, 300)}`);
+}
+
+/**
+ * Change `attempts.max` the way its number input does (value + `change`) and
+ * time, in the page, until the server-requests counter shows a new figure and
+ * the run reads `done`. `null` when that did not happen within `timeoutMs`.
+ */
+async function knobChange(page, value, timeoutMs) {
+  return page.evaluate(
+    ({ value, timeoutMs }) =>
+      new Promise((resolve) => {
+        const text = (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent;
+        const input = document.querySelector('input[data-testid="attempts.max"][type=number]');
+        if (!input) throw new Error('no number input for attempts.max');
+        const before = text('server-requests');
+        let done = false;
+        const finish = (ms) => {
+          if (done) return;
+          done = true;
+          observer.disconnect();
+          clearTimeout(timer);
+          resolve(ms);
+        };
+        const observer = new MutationObserver(() => {
+          if (text('server-requests') !== before && text('run-status') === 'done') {
+            finish(performance.now() - start);
+          }
+        });
+        const timer = setTimeout(() => finish(null), timeoutMs);
+        observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+        const start = performance.now();
+        input.value = String(value);
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+      }),
+    { value, timeoutMs },
+  );
+}
+
+async function knobFigures(browser, server, { calls, target }) {
+  const { page, context, problems } = await open(
+    browser,
+    server,
+    `?preset=full-jitter&mode=simulated&sim.clients=${calls}`,
+  );
+  await fireAndWait(page, 300_000);
+  const times = [];
+  let missed = 0;
+  for (const value of KNOB_VALUES) {
+    const ms = await knobChange(page, value, 60_000);
+    if (ms === null) missed += 1;
+    else times.push(ms);
+  }
+  if (times.length === 0) throw new Error(`knob change at ${calls} calls: the counters never changed`);
+  times.sort((a, b) => a - b);
+  console.log(
+    `page (simulated, ${fmt(calls)} calls): knob change → updated counters, median ${rank(times, 0.5).toFixed(0)} ms, ` +
+      `max ${times.at(-1).toFixed(0)} ms over ${times.length} changes of attempts.max` +
+      `${missed ? ` (${missed} more showed no new counter within 60 s)` : ''} (target ≤ ${target} ms)`,
+  );
+  reportProblems(`${calls} calls`, problems);
+  await context.close();
+}
+
+async function longTaskFigures(browser, server) {
+  const clients = 100_000;
+  const calls = 10;
+  const { page, context, problems } = await open(
+    browser,
+    server,
+    `?preset=full-jitter&mode=simulated&sim.clients=${clients}&sim.calls=${calls}`,
+  );
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask' });
+  });
+  const runMs = await fireAndWait(page, 600_000);
+  // Long-task entries are delivered after the task; let the last ones arrive.
+  await page.waitForTimeout(500);
+  const tasks = await page.evaluate(() => window.__longTasks);
+  const longest = tasks.length ? `${Math.max(...tasks).toFixed(0)} ms` : `none over 50 ms`;
+  console.log(
+    `page (simulated, ${fmt(clients * calls)} calls): run ${(runMs / 1000).toFixed(1)} s, ` +
+      `longest main-thread task ${longest} (${plural(tasks.length, 'long task')}) (target ≤ ${LONG_TASK_TARGET_MS} ms)`,
+  );
+  reportProblems(`${fmt(clients * calls)} calls`, problems);
+  await context.close();
+}
+
+async function liveFigures(browser, server, { clients, calls, target }) {
+  const { page, context, problems } = await open(
+    browser,
+    server,
+    `?preset=full-jitter&mode=live&sim.clients=${clients}&sim.calls=${calls}`,
+  );
+  const wallMs = await fireAndWait(page, 300_000);
+  const download = page.waitForEvent('download');
+  await page.click('[data-testid=download-trace]');
+  const file = await (await download).path();
+  const trace = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const late = trace.calls
+    .flatMap((c) => c.attempts.map((a) => a.start_ms - a.planned_ms))
+    .sort((a, b) => a - b);
+  if (late.length === 0) throw new Error(`live ${clients} clients: the trace has no attempts`);
+  const limited = await page.locator('[data-testid=browser-limit]').count();
+  console.log(
+    `page (live, ${fmt(clients)} clients × ${plural(calls, 'call')}): ${fmt(late.length)} attempts in ${(wallMs / 1000).toFixed(1)} s, ` +
+      `lateness p50 ${rank(late, 0.5)} ms, p99 ${rank(late, 0.99)} ms, max ${late.at(-1)} ms; ` +
+      `latency p99 ${trace.summary.latency_ms_p99} ms${limited ? '; the page says the browser limited the run' : ''} (${target})`,
+  );
+  reportProblems(`live ${clients}`, problems);
+  await context.close();
+}
+
+const server = await serveDist();
+let browser;
+try {
+  browser = await launchChromium();
+  for (const size of KNOB_SIZES) await knobFigures(browser, server, size);
+  await longTaskFigures(browser, server);
+  for (const size of LIVE_SIZES) await liveFigures(browser, server, size);
+} catch (err) {
+  console.error(`page bench: ${err.message}`);
+  process.exitCode = 1;
+} finally {
+  await browser?.close();
+  await server.close();
+}
