@@ -193,17 +193,21 @@ test('over the limit: Fire is disabled and says why; Space starts nothing', TIME
     assert.match(limit, /1,?100,?000 calls/, `the message names the run's size: "${limit}"`);
     assert.match(limit, /1,?000,?000/, `the message names the limit: "${limit}"`);
 
-    await page.locator('body').click({ position: { x: 5, y: 5 } });
-    await page.keyboard.press('Space');
-    await new Promise((r) => setTimeout(r, 1_500));
-    assert.equal(await text(page, 'run-status'), 'idle', 'Space over the limit starts no run');
-    assert.equal(await text(page, 'calls-succeeded'), '–', 'no figures appear');
-
-    // One call under the limit, the same page offers the run again.
+    // One call under the limit, the same page offers the run again; back over, it is refused again.
     await setControl(page, 'sim.calls', 10);
     await waitUntil('Fire to be offered again', async () => (await text(page, 'fire-many')) === 'Fire 1000000 calls');
     assert.ok(await fire.isEnabled());
     assert.equal(await page.getByTestId('fire-limit').count(), 0);
+    await setControl(page, 'sim.calls', 11);
+    await waitUntil('Fire to be refused again', async () => (await text(page, 'fire-many')) === 'Fire (over the limit)');
+    assert.ok(await fire.isDisabled());
+
+    // Space is Fire's shortcut: over the limit it must not start a run either.
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Space');
+    await new Promise((r) => setTimeout(r, 1_500));
+    const after = { status: await text(page, 'run-status'), succeeded: await text(page, 'calls-succeeded'), dup: await text(page, 'dup-count') };
+    assert.deepEqual(after, { status: 'idle', succeeded: '–', dup: '–' }, 'Space over the limit starts no run and shows no figures');
     assertNoProblems(problems);
   } finally {
     await context.close();
