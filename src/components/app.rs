@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use flaky::presets::{self, Preset};
-use flaky::sim::{self, RunConfig, Trace};
+use flaky::sim::{RunConfig, Trace};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -160,6 +160,21 @@ pub fn app() -> Html {
         let ensure_worker = ensure_worker.clone();
         let fired = fired.clone();
         Callback::from(move |what: Fire| {
+            // Refused before anything starts: the last run's figures stay as they were.
+            if what == Fire::Scenario {
+                if let Some(problem) = state.settings.over_limit() {
+                    state.dispatch(Action::RefuseRun { problem });
+                    return;
+                }
+            }
+            let live_transport = transport.borrow().clone();
+            if state.settings.mode == Mode::Live && live_transport.is_none() {
+                state.dispatch(Action::RefuseRun {
+                    problem: "The mock endpoints are still starting; try again in a moment."
+                        .to_string(),
+                });
+                return;
+            }
             if let Some(old) = live_run.borrow_mut().take() {
                 old.cancel();
             }
@@ -172,48 +187,23 @@ pub fn app() -> Html {
                 seed,
             };
             state.dispatch(Action::StartRun { run_id });
-            let refuse = |problem: String| {
-                state.dispatch(Action::UpdateRun {
-                    run_id,
-                    trace: Rc::new(Trace {
-                        seed,
-                        ..Default::default()
-                    }),
-                    running: false,
-                    problem: Some(problem),
-                })
-            };
-            if what == Fire::Scenario {
-                if let Some(problem) = state.settings.over_limit() {
-                    refuse(problem);
-                    return;
-                }
-            }
-            match state.settings.mode {
-                Mode::Simulated => {
+            match (state.settings.mode, live_transport) {
+                (Mode::Simulated, _) => {
                     if let Err(problem) = ensure_worker().and_then(|w| w.run(run_id, &config, seed))
                     {
-                        refuse(problem);
-                    }
-                }
-                Mode::Live => {
-                    let Some(transport) = transport.borrow().clone() else {
-                        let problem = Some(
-                            "The mock endpoints are still starting; try again in a moment."
-                                .to_string(),
-                        );
-                        let empty = sim::Trace {
-                            seed,
-                            ..Default::default()
-                        };
                         state.dispatch(Action::UpdateRun {
                             run_id,
-                            trace: Rc::new(empty),
+                            trace: Rc::new(Trace {
+                                seed,
+                                ..Default::default()
+                            }),
                             running: false,
-                            problem,
+                            problem: Some(problem),
                         });
-                        return;
-                    };
+                    }
+                }
+                (Mode::Live, None) => {}
+                (Mode::Live, Some(transport)) => {
                     let state = state.clone();
                     let on_update = Callback::from(move |update: LiveUpdate| {
                         state.dispatch(Action::UpdateRun {

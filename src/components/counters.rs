@@ -35,7 +35,11 @@ pub fn counters() -> Html {
                 <div><span class="value" data-testid="calls-succeeded">{ n(&|s| s.succeeded.to_string()) }</span><span class="label">{ "succeeded" }</span></div>
                 <div title={reasons.clone()}><span class="value" data-testid="calls-gave-up">{ gave_up_total }</span><span class="label">{ "gave up" }</span>
                     <span class="reasons" data-testid="gave-up-reasons">{ reasons }</span></div>
-                <div><span class="value" data-testid="calls-unfinished">{ n(&|s| s.unfinished.to_string()) }</span><span class="label">{ "unfinished" }</span></div>
+                <div title="not finished when the run's horizon (sim.horizon_ms) came: still going, or never started because their client was still busy"><span class="value" data-testid="calls-unfinished">{ n(&|s| s.unfinished.to_string()) }</span><span class="label">{ "unfinished" }</span>
+                    if let Some(not_started) = summary.as_ref().map(|s| s.not_started).filter(|n| *n > 0) {
+                        <span class="reasons" data-testid="not-started">{ format!("{not_started} never started") }</span>
+                    }
+                </div>
                 <div><span class="value" data-testid="server-requests">{ n(&|s| s.server_requests.to_string()) }</span><span class="label">{ "server requests" }</span></div>
                 <div><span class="value" data-testid="amplification">{ n(&|s| format!("{:.2}×", s.amplification)) }</span><span class="label">{ "amplification" }</span></div>
                 <div><span class="value" data-testid="latency-p99">{ n(&|s| crate::view::ms_label(s.latency_ms_p99)) }</span><span class="label">{ "p99 latency" }</span></div>

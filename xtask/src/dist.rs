@@ -131,11 +131,21 @@ pub fn report(dir: &Path) -> Result<()> {
     ]
     .iter()
     .map(|(what, gz, max)| {
-        println!("budget: {what} {} of {} bytes gzipped", group(*gz), group(*max));
+        println!(
+            "budget: {what} {} of {} bytes gzipped",
+            group(*gz),
+            group(*max)
+        );
         (what, gz, max)
     })
     .filter(|(_, gz, max)| gz > max)
-    .map(|(what, gz, max)| format!("{what} is {} bytes gzipped, over its budget of {}", group(*gz), group(*max)))
+    .map(|(what, gz, max)| {
+        format!(
+            "{what} is {} bytes gzipped, over its budget of {}",
+            group(*gz),
+            group(*max)
+        )
+    })
     .collect();
     if over.is_empty() {
         Ok(())

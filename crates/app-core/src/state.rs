@@ -202,6 +202,11 @@ pub enum Action {
         running: bool,
         problem: Option<String>,
     },
+    /// A fire was refused before it started (over the limit, no transport
+    /// yet): the message shows, the last run's figures stay as they were.
+    RefuseRun {
+        problem: String,
+    },
     /// Run `run_id` is this far along (0 to 1).
     Progress {
         run_id: u64,
@@ -281,6 +286,7 @@ impl State {
                 next.run_problem = None;
                 next.progress = None;
             }
+            Action::RefuseRun { problem } => next.run_problem = Some(problem),
             Action::Progress { run_id, fraction } => {
                 if run_id == self.run_id && self.status == RunStatus::Running {
                     next.progress = Some(fraction.clamp(0.0, 1.0));

@@ -40,6 +40,7 @@ pub fn summary_rows(s: &Summary) -> Vec<(String, String)> {
     }
     rows.extend([
         ("unfinished".into(), s.unfinished.to_string()),
+        ("not_started".into(), s.not_started.to_string()),
         ("attempts".into(), s.attempts.to_string()),
         ("server_requests".into(), s.server_requests.to_string()),
         ("amplification".into(), s.amplification.to_string()),
@@ -54,6 +55,9 @@ pub fn summary_rows(s: &Summary) -> Vec<(String, String)> {
             "server_in_flight_max".into(),
             s.server_in_flight_max.to_string(),
         ),
+        ("lateness_ms_p50".into(), s.lateness_ms_p50.to_string()),
+        ("lateness_ms_p99".into(), s.lateness_ms_p99.to_string()),
+        ("lateness_ms_max".into(), s.lateness_ms_max.to_string()),
     ]);
     rows
 }

@@ -323,9 +323,20 @@ fn bad_input_exits_2_naming_the_bad_part() {
         &["run", "--format", "xml"],
         &["xml", "json", "csv", "table"],
     );
+    // A summary needs memory per client only; a trace of ten million calls is refused.
+    let never_written = std::env::temp_dir().join("playground-never-written.json");
+    let never_written = never_written.to_string_lossy();
     bad(
-        &["run", "--clients", "100000", "--calls", "100"],
-        &["sim.calls"],
+        &[
+            "run",
+            "--clients",
+            "100000",
+            "--calls",
+            "100",
+            "--trace",
+            &never_written,
+        ],
+        &["sim.calls", "--trace"],
     );
     bad(&["contention", "--clients", ""], &["--clients", "empty"]);
     bad(&["contention", "--clients", "10,x"], &["--clients", "`x`"]);

@@ -208,7 +208,9 @@ impl Engine {
             aborts: VecDeque::new(),
             lanes: Vec::new(),
             client_events: Vec::new(),
-            tally: Tally::default(),
+            tally: Tally::new(
+                u64::from(config.scenario.clients) * u64::from(config.scenario.calls_per_client),
+            ),
             load: LoadSeries::default(),
             density: DensityRecorder::default(),
             now_ms: 0,

@@ -152,9 +152,9 @@ impl Trace {
         self.summary.clone()
     }
 
-    /// Whether `calls` holds every call of the run.
+    /// Whether `calls` holds every call of the run that started.
     pub fn is_complete(&self) -> bool {
-        self.calls.len() as u64 == self.summary.calls
+        self.calls.len() as u64 == self.summary.calls - self.summary.not_started
     }
 }
 
@@ -162,16 +162,20 @@ impl Trace {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Summary {
+    /// The scenario's logical calls (`sim.clients × sim.calls`), started or not.
     pub calls: u64,
     pub succeeded: u64,
     /// Gave-up calls by reason (`AttemptsExhausted`, `BreakerOpen`, `NonRetryable`, ...).
     pub gave_up: BTreeMap<String, u64>,
-    /// Calls still going at the horizon (a hung attempt with no timeout, an endless retry loop).
+    /// Calls not finished at the horizon: still going (a hung attempt with no
+    /// timeout, an endless retry loop) or never started (`not_started`).
     pub unfinished: u64,
+    /// Calls whose start the horizon came before (their client was still busy).
+    pub not_started: u64,
     /// Attempts sent by all clients.
     pub attempts: u64,
     pub server_requests: u64,
-    /// `server_requests / calls`.
+    /// `server_requests / calls started`.
     pub amplification: f64,
     /// Latency of finished calls (start to done), nearest rank.
     pub latency_ms_p50: u64,
@@ -251,6 +255,8 @@ impl Histogram {
 /// The summary's running totals, fed as calls end.
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
+    /// `sim.clients × sim.calls`.
+    calls_total: u64,
     calls: u64,
     succeeded: u64,
     gave_up: BTreeMap<String, u64>,
@@ -264,6 +270,14 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// A tally of a run of `calls_total` logical calls.
+    pub fn new(calls_total: u64) -> Tally {
+        Tally {
+            calls_total,
+            ..Tally::default()
+        }
+    }
+
     /// A call started.
     pub fn call_started(&mut self) {
         self.calls += 1;
@@ -308,7 +322,9 @@ impl Tally {
     /// The figures, with the server's counters, for a run that ended at `end_ms`.
     pub fn summary(&self, counters: &Counters, end_ms: u64, horizon_ms: u64) -> Summary {
         let finished = self.latencies.len();
-        let unfinished = self.calls.saturating_sub(finished);
+        let calls = self.calls_total.max(self.calls);
+        let not_started = calls - self.calls;
+        let unfinished = calls.saturating_sub(finished);
         let breaker_open_ms = self
             .open
             .values()
@@ -317,10 +333,11 @@ impl Tally {
             });
         let server_requests = counters.requests_received;
         Summary {
-            calls: self.calls,
+            calls,
             succeeded: self.succeeded,
             gave_up: self.gave_up.clone(),
             unfinished,
+            not_started,
             attempts: self.attempts,
             server_requests,
             amplification: if self.calls == 0 {

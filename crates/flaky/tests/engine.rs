@@ -132,10 +132,11 @@ proptest! {
         let trace = sim::run(&config, seed);
         let s = trace.summary();
         let why = format!("seed {seed}, knobs {knobs:?}");
-        prop_assert_eq!(s.calls, trace.calls.len() as u64, "{}", why);
+        prop_assert_eq!(s.calls - s.not_started, trace.calls.len() as u64, "{}", why);
+        prop_assert_eq!(s.calls, u64::from(config.scenario.clients * config.scenario.calls_per_client), "{}", why);
         prop_assert_eq!(s.succeeded + s.gave_up.values().sum::<u64>() + s.unfinished, s.calls, "{}", why);
         let unfinished = trace.calls.iter().filter(|c| c.end_ms.is_none()).count() as u64;
-        prop_assert_eq!(unfinished, s.unfinished, "{}", why);
+        prop_assert_eq!(unfinished + s.not_started, s.unfinished, "{}", why);
         for call in &trace.calls {
             prop_assert!(call.end_ms.is_none_or(|e| e <= config.scenario.horizon_ms), "{}", why);
             prop_assert_eq!(call.end_ms.is_some(), call.result.is_some(), "{}", why);
