@@ -266,7 +266,7 @@ pub const DENSITY_CALLS_MIN: u64 = 200;
 
 /// Lanes the timeline draws in detail, whatever the run's size: the page's
 /// DOM stays bounded.
-pub const DETAIL_LANES_MAX: usize = 100;
+pub const DETAIL_LANES_MAX: usize = 50;
 
 /// One column of the density view: attempts that started in
 /// `[from_ms, until_ms)`, by outcome class (in [`flaky::sim::DENSITY_CLASSES`]
