@@ -1,13 +1,14 @@
 //! Where a live attempt's requests go: the mock service worker (real
 //! `fetch()` to `/mock/...`) or, when no worker controls the page, the
 //! worker's own request handling ([`mock_sw::Mock`]) running in the page.
-//! Both speak [`flaky::protocol`]: the same headers, the same answers, read
-//! by the same code here.
+//! Both speak [`flaky::protocol`]: the worker gets the protocol's headers,
+//! the in-page server the same facts typed, and both serve them with
+//! [`mock_sw::Mock::serve`].
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use flaky::protocol::{self, header, ErrorKind, ErrorReply, RunStart, MOCK_PREFIX};
+use flaky::protocol::{self, header, RunStart, MOCK_PREFIX};
 use flaky::world::Identity;
 use flaky::{Counters, EndpointConfig, Request};
 use js_sys::Reflect;
@@ -194,9 +195,9 @@ pub(crate) struct Outgoing<'a> {
     /// `X-Mock-Request`: unique in the page, hence in the run.
     pub request_id: u64,
     /// `X-Mock-Call`.
-    pub call: String,
+    pub identity: Identity,
     /// `X-Mock-Sent`: epoch ms.
-    pub sent: String,
+    pub sent_epoch_ms: u64,
 }
 
 thread_local! {
@@ -215,8 +216,8 @@ impl<'a> Outgoing<'a> {
             run_id,
             request,
             request_id,
-            call: identity.to_string(),
-            sent: (js_sys::Date::now() as u64).to_string(),
+            identity: *identity,
+            sent_epoch_ms: js_sys::Date::now() as u64,
         }
     }
 
@@ -229,37 +230,6 @@ impl<'a> Outgoing<'a> {
     pub fn body(&self) -> Option<&str> {
         (!self.request.body.is_empty()).then_some(self.request.body.as_str())
     }
-}
-
-/// What an answer of the mock means for the driver, whichever transport
-/// carried it: a worker-level failure (`X-Mock-Error`) stops the run with
-/// the worker's message; anything else is the endpoint's answer.
-pub(crate) async fn received(
-    status: u16,
-    error: Option<String>,
-    retry_after: Option<String>,
-    body: impl std::future::Future<Output = String>,
-) -> Result<Received, SendError> {
-    let Some(error) = error else {
-        return Ok(Received {
-            status,
-            retry_after,
-        });
-    };
-    if ErrorKind::parse(&error) == Some(ErrorKind::RunLost) {
-        return Err(SendError::RunLost(protocol::RUN_LOST_TEXT.to_string()));
-    }
-    Err(SendError::Problem(format!(
-        "the mock worker refused a request ({status}, {error}): {}",
-        error_text(&body.await)
-    )))
-}
-
-/// The message of an [`ErrorReply`] body, or the body as it is.
-pub(crate) fn error_text(body: &str) -> String {
-    serde_json::from_str::<ErrorReply>(body)
-        .map(|e| e.error)
-        .unwrap_or_else(|_| body.to_string())
 }
 
 /// A new run's id, from 128 random bits (`crypto.getRandomValues`, or

@@ -62,6 +62,28 @@ export async function openPage(browser, { viewport = VIEWPORT } = {}) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const problems = [];
+  watchPage(page, problems);
+  context.on('request', (req) => {
+    if (!isLocal(req.url())) problems.push(`request off this machine: ${req.method()} ${req.url()}`);
+  });
+  return { context, page, problems };
+}
+
+/**
+ * Another page (a second tab) in the context of an `openPage` result: it
+ * shares the context's service worker and storage; its console errors, page
+ * errors and crashes go to its own `problems` (off-machine requests of the
+ * whole context are already caught by `openPage`).
+ */
+export async function openTab(context) {
+  const page = await context.newPage();
+  const problems = [];
+  watchPage(page, problems);
+  return { context, page, problems };
+}
+
+/** Records the page's console errors (but injected faults), page errors and crashes into `problems`. */
+function watchPage(page, problems) {
   page.on('console', (msg) => {
     if (msg.type() === 'error') {
       const loc = msg.location();
@@ -74,10 +96,6 @@ export async function openPage(browser, { viewport = VIEWPORT } = {}) {
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.stack ?? err.message}`));
   page.on('crash', () => problems.push('the page crashed'));
-  context.on('request', (req) => {
-    if (!isLocal(req.url())) problems.push(`request off this machine: ${req.method()} ${req.url()}`);
-  });
-  return { context, page, problems };
 }
 
 export function assertNoProblems(problems) {

@@ -8,7 +8,7 @@ use flaky::protocol::{
 use flaky::Method;
 use serde::Serialize;
 
-use crate::runs::Served;
+use crate::runs::{EndpointRequest, Served};
 use crate::{Answer, Incoming, Mock, Now, Plain};
 
 impl Plain {
@@ -43,22 +43,29 @@ pub(crate) fn run_lost(run_id: &str) -> Plain {
 }
 
 impl Mock {
-    /// Decides the answer to a request arriving at `now`. The glue adds
-    /// `X-Mock-Served-By` to every response.
+    /// Decides the answer to a request arriving at `now`: a control endpoint,
+    /// or a flaky endpoint's (its mock headers read, then [`Mock::serve`]).
+    /// The glue adds `X-Mock-Served-By` to every response.
     pub fn handle(&mut self, now: Now, req: &Incoming<'_>) -> Answer {
-        let Some(path) = req
-            .path
-            .strip_prefix(MOCK_PREFIX)
-            .filter(|p| p.starts_with('/'))
-        else {
-            return Answer::Now(Plain::error(
-                404,
-                "the mock worker answers only paths under /mock/",
-            ));
-        };
         if req.path.starts_with(protocol::CONTROL_PREFIX) {
             return self.control(now, req);
         }
+        self.handle_endpoint(now, req)
+    }
+
+    /// A flaky endpoint's request: a malformed mock header is a 400 naming
+    /// it, a run not kept the run-lost answer.
+    pub(crate) fn handle_endpoint(&mut self, now: Now, req: &Incoming<'_>) -> Answer {
+        let Some(path) = req
+            .path
+            .strip_prefix(MOCK_PREFIX)
+            .filter(|p| p.starts_with('/') && !req.path.starts_with(protocol::CONTROL_PREFIX))
+        else {
+            return Answer::Now(Plain::error(
+                404,
+                "the mock endpoints are the paths under /mock/ but /mock/_control/",
+            ));
+        };
         let Some(method) = Method::from_name(req.method) else {
             return Answer::Now(
                 Plain::error(
@@ -75,8 +82,19 @@ impl Mock {
             Ok(served) => served,
             Err(message) => return Answer::Now(Plain::failure(ErrorKind::BadRequest, &message)),
         };
-        self.serve(now, &served)
-            .unwrap_or_else(|| Answer::Now(run_lost(served.run_id)))
+        match self.serve(now, &served) {
+            Some(Served {
+                request_id,
+                delay_ms,
+                reply,
+            }) => Answer::Server {
+                run_id: served.run_id.to_string(),
+                request_id,
+                delay_ms,
+                reply,
+            },
+            None => Answer::Now(run_lost(served.run_id)),
+        }
     }
 
     fn control(&mut self, now: Now, req: &Incoming<'_>) -> Answer {
@@ -158,11 +176,11 @@ fn read_headers<'a>(
     method: Method,
     path: &'a str,
     req: &Incoming<'a>,
-) -> Result<Served<'a>, String> {
+) -> Result<EndpointRequest<'a>, String> {
     let run_id = req
         .run_id
         .ok_or_else(|| format!("the request has no {} header", header::RUN))?;
-    Ok(Served {
+    Ok(EndpointRequest {
         method,
         path,
         run_id,

@@ -8,8 +8,12 @@
 //!   [`RUNS_MAX`] is forgotten, and its requests get the run-lost answer.
 //!   The typed methods ([`Mock::start_run`], [`Mock::counters`],
 //!   [`Mock::cancel`]) are what the page's in-page fallback calls.
-//! - [`Mock::handle`] (`http.rs`): the HTTP face the worker serves, routing a
-//!   request to the run's server or to a control endpoint.
+//!   [`Mock::serve`] is the run's server answering an [`EndpointRequest`]
+//!   (mock headers read): the one request handling, which the worker and
+//!   the page's in-page fallback share.
+//! - [`Mock::handle`] (`http.rs`): the HTTP face the worker serves: reads
+//!   the mock headers (a 400 naming a bad one) and routes to [`Mock::serve`]
+//!   or a control endpoint.
 //! - `main.rs` is the thin wasm-bindgen glue that turns a `FetchEvent`'s
 //!   request into an [`Incoming`] and an [`Answer`] into a real `Response`
 //!   (with real waits, hangs and resets). It is built only with the `glue`
@@ -54,7 +58,7 @@ use flaky::Reply;
 
 pub use flaky::protocol;
 pub use flaky::sim::SERVER_SEED_XOR;
-pub use runs::{Mock, RUNS_MAX};
+pub use runs::{EndpointRequest, Mock, Served, RUNS_MAX};
 
 /// Two readings of the worker's clocks, taken together.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

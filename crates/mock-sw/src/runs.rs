@@ -1,12 +1,12 @@
 //! The runs the worker keeps: each with its own server, counters and clock.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use flaky::protocol::{self, RunStart, RunStarted, REQUEST_IDS_END};
 use flaky::world::Identity;
 use flaky::{Counters, Method, Reply, Request, Server};
 
-use crate::{Answer, Now, SERVER_SEED_XOR};
+use crate::{Now, SERVER_SEED_XOR};
 
 /// How many runs the worker keeps; starting one more forgets the least
 /// recently used (a run is used when it starts, serves or is read).
@@ -15,6 +15,7 @@ pub const RUNS_MAX: usize = 64;
 const EARLY_CANCELS_MAX: usize = 4_096;
 
 struct Run {
+    id: String,
     server: Server,
     /// The worker's monotonic clock (ms) when the run started.
     started_mono_ms: f64,
@@ -55,22 +56,40 @@ fn whole_ms(ms: f64) -> u64 {
     }
 }
 
-/// A mock request, its headers read.
-pub(crate) struct Served<'a> {
+/// A flaky endpoint request, its mock headers read (see
+/// [`Mock::handle_endpoint`] for the same from raw headers).
+#[derive(Clone, Debug)]
+pub struct EndpointRequest<'a> {
     pub method: Method,
     /// The path relative to the mock prefix (`/items`).
     pub path: &'a str,
+    /// `X-Mock-Run`.
     pub run_id: &'a str,
+    /// `Idempotency-Key`.
     pub idempotency_key: Option<&'a str>,
+    /// `X-Mock-Request`: the page's id for it; `None`: the worker numbers it.
     pub request_id: Option<u64>,
+    /// `X-Mock-Call`: who sent it; `None`: sequential draws.
     pub call: Option<Identity>,
+    /// `X-Mock-Sent`: when the page sent it, epoch ms; `None`: now.
     pub sent_epoch_ms: Option<u64>,
     pub body: &'a str,
 }
 
-/// The worker's state: the runs it keeps, by id.
+/// The run's server's decision on an [`EndpointRequest`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Served {
+    /// The request's id in the run (its `X-Mock-Request`, or the worker's own).
+    pub request_id: u64,
+    /// Wait this long, then respond (or reset); a hang waits for a cancel.
+    pub delay_ms: u64,
+    pub reply: Reply,
+}
+
+/// The worker's state: the runs it keeps (a short list: at most
+/// [`RUNS_MAX`], so a scan is as quick as a map and keeps the wasm small).
 pub struct Mock {
-    runs: BTreeMap<String, Run>,
+    runs: Vec<Run>,
     runs_max: usize,
     /// A tick per use of a run.
     uses: u64,
@@ -86,7 +105,7 @@ impl Mock {
     /// A worker that keeps at most `runs_max` runs (at least 1).
     pub fn with_runs_max(runs_max: usize) -> Mock {
         Mock {
-            runs: BTreeMap::new(),
+            runs: Vec::new(),
             runs_max: runs_max.max(1),
             uses: 0,
         }
@@ -104,7 +123,7 @@ impl Mock {
 
     /// Whether it keeps run `run_id`.
     pub fn has_run(&self, run_id: &str) -> bool {
-        self.runs.contains_key(run_id)
+        self.runs.iter().any(|r| r.id == run_id)
     }
 
     fn tick(&mut self) -> u64 {
@@ -114,7 +133,7 @@ impl Mock {
 
     fn run_mut(&mut self, run_id: &str) -> Option<&mut Run> {
         let tick = self.tick();
-        let run = self.runs.get_mut(run_id)?;
+        let run = self.runs.iter_mut().find(|r| r.id == run_id)?;
         run.last_used = tick;
         Some(run)
     }
@@ -129,33 +148,28 @@ impl Mock {
     /// unchecked config); leaving them out keeps the worker smaller.
     pub fn start_run(&mut self, now: Now, start: RunStart) -> Result<RunStarted, String> {
         protocol::check_run_id(&start.run_id)?;
-        if !self.runs.contains_key(&start.run_id) {
-            while self.runs.len() >= self.runs_max {
-                let Some(oldest) = self
-                    .runs
-                    .iter()
-                    .min_by_key(|(_, r)| r.last_used)
-                    .map(|(id, _)| id.clone())
-                else {
-                    break;
-                };
-                self.runs.remove(&oldest);
-            }
-        }
         let tick = self.tick();
         let server_seed = start.seed ^ SERVER_SEED_XOR;
-        self.runs.insert(
-            start.run_id.clone(),
-            Run {
-                server: Server::new(start.endpoint, server_seed),
-                started_mono_ms: now.mono_ms,
-                last_used: tick,
-                started: tick,
-                next_request_id: REQUEST_IDS_END,
-                early_cancels: BTreeSet::new(),
-                max_page_id: 0,
-            },
-        );
+        let run = Run {
+            id: start.run_id.clone(),
+            server: Server::new(start.endpoint, server_seed),
+            started_mono_ms: now.mono_ms,
+            last_used: tick,
+            started: tick,
+            next_request_id: REQUEST_IDS_END,
+            early_cancels: BTreeSet::new(),
+            max_page_id: 0,
+        };
+        if let Some(same) = self.runs.iter_mut().find(|r| r.id == start.run_id) {
+            *same = run;
+        } else {
+            if self.runs.len() >= self.runs_max {
+                if let Some(oldest) = (0..self.runs.len()).min_by_key(|&i| self.runs[i].last_used) {
+                    self.runs.swap_remove(oldest);
+                }
+            }
+            self.runs.push(run);
+        }
         Ok(RunStarted {
             run_id: start.run_id,
             server_seed,
@@ -172,8 +186,8 @@ impl Mock {
     pub fn latest_run(&self) -> Option<&str> {
         self.runs
             .iter()
-            .max_by_key(|(_, r)| r.started)
-            .map(|(id, _)| id.as_str())
+            .max_by_key(|r| r.started)
+            .map(|r| r.id.as_str())
     }
 
     /// The page gave up on request `request_id` of run `run_id` (it aborted
@@ -195,7 +209,9 @@ impl Mock {
 
     /// Forgets run `run_id`; `false` when it was not kept.
     pub fn forget(&mut self, run_id: &str) -> bool {
-        self.runs.remove(run_id).is_some()
+        let before = self.runs.len();
+        self.runs.retain(|r| r.id != run_id);
+        self.runs.len() < before
     }
 
     /// Forgets every run, as a browser that restarts the worker does.
@@ -203,8 +219,9 @@ impl Mock {
         self.runs.clear();
     }
 
-    /// Serves a mock request of a kept run; `None` when the run is not kept.
-    pub(crate) fn serve(&mut self, now: Now, req: &Served<'_>) -> Option<Answer> {
+    /// Serves a flaky endpoint request of a kept run; `None` when the run is
+    /// not kept (the run-lost answer is due).
+    pub fn serve(&mut self, now: Now, req: &EndpointRequest<'_>) -> Option<Served> {
         let run = self.run_mut(req.run_id)?;
         let arrived_ms = run.arrival(now, req.sent_epoch_ms);
         let now_ms = run.clock(now.mono_ms);
@@ -238,8 +255,7 @@ impl Mock {
             Reply::Respond { at_ms, .. } | Reply::Reset { at_ms } => at_ms.saturating_sub(now_ms),
             Reply::Hang => 0,
         };
-        Some(Answer::Server {
-            run_id: req.run_id.to_string(),
+        Some(Served {
             request_id: id,
             delay_ms,
             reply,

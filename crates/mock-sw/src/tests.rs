@@ -412,6 +412,15 @@ fn bad_control_input_is_a_clear_400_404_or_405() {
         ..get("r")
     };
     assert_eq!(now_plain(mock.handle(at(0.0), &req)).status, 404);
+    let req = Incoming {
+        path: "/mock/_control/health",
+        ..get("r")
+    };
+    assert_eq!(
+        now_plain(mock.handle_endpoint(at(0.0), &req)).status,
+        404,
+        "a control path is no endpoint"
+    );
     let p = now_plain(mock.handle(
         at(0.0),
         &Incoming {

@@ -1,16 +1,16 @@
 //! The in-page fallback: the worker's own [`Mock`] in the page, with real
-//! timers. A request goes through [`Mock::handle`] exactly as the worker
-//! gets it (same headers, same routing, same answers); only the waiting is
-//! done here.
+//! timers. A request is served by [`Mock::serve`], the worker's own request
+//! handling, with what its mock headers would say (typed: nothing to parse);
+//! only the waiting is done here.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use flaky::protocol::{self, header, RunStart};
+use flaky::protocol::{self, RunStart};
 use flaky::{Counters, Reply};
-use mock_sw::{Answer, Incoming, Mock, Now};
+use mock_sw::{EndpointRequest, Mock, Now, Served};
 
-use super::{idempotency_key, received, Outgoing, Received, SendError};
+use super::{idempotency_key, Outgoing, Received, SendError};
 use crate::live::time::{perf_now, sleep_ms};
 
 fn now() -> Now {
@@ -41,44 +41,31 @@ pub(super) async fn send(
     mock: &Rc<RefCell<Mock>>,
     out: &Outgoing<'_>,
 ) -> Result<Received, SendError> {
-    let path = out.path();
-    let request_id = out.request_id.to_string();
-    let incoming = Incoming {
-        method: out.request.method.as_str(),
-        path: &path,
-        run_id: Some(out.run_id),
+    let request = EndpointRequest {
+        method: out.request.method,
+        path: &out.request.path,
+        run_id: out.run_id,
         idempotency_key: idempotency_key(out.request),
-        request_id: Some(&request_id),
-        call: Some(&out.call),
-        sent: Some(&out.sent),
+        request_id: Some(out.request_id),
+        call: Some(out.identity),
+        sent_epoch_ms: Some(out.sent_epoch_ms),
         body: &out.request.body,
     };
-    let answer = mock
+    let served = mock
         .try_borrow_mut()
         .map_err(|_| SendError::Problem(busy()))?
-        .handle(now(), &incoming);
-    let (run_id, request_id, delay_ms, reply) = match answer {
-        Answer::Server {
-            run_id,
-            request_id,
-            delay_ms,
-            reply,
-        } => (run_id, request_id, delay_ms, reply),
-        Answer::Now(plain) => {
-            let error = plain.header(header::ERROR).map(str::to_string);
-            let retry_after = plain.header("Retry-After").map(str::to_string);
-            let body = plain.body.clone();
-            return received(plain.status, error, retry_after, async move { body }).await;
-        }
-        Answer::Cancelled { .. } => {
-            return Err(SendError::Problem(format!(
-                "{path} is a control endpoint, not a mock endpoint"
-            )))
-        }
+        .serve(now(), &request);
+    let Some(Served {
+        request_id,
+        delay_ms,
+        reply,
+    }) = served
+    else {
+        return Err(SendError::RunLost(protocol::RUN_LOST_TEXT.to_string()));
     };
     let mut cancel = CancelOnDrop {
         mock: mock.clone(),
-        run_id,
+        run_id: out.run_id.to_string(),
         request_id,
         armed: true,
     };

@@ -2,8 +2,8 @@
 //! the control endpoints ([`Control`]), all in [`flaky::protocol`]'s terms.
 
 use flaky::protocol::{
-    self, header, Cancel, Control, CountersReply, ErrorKind, Health, RunStart, PROTOCOL_VERSION,
-    SERVED_BY,
+    self, header, Cancel, Control, CountersReply, ErrorKind, ErrorReply, Health, RunStart,
+    PROTOCOL_VERSION, SERVED_BY,
 };
 use flaky::Counters;
 use js_sys::Reflect;
@@ -11,10 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RegistrationOptions, RequestInit, Response};
 
-use super::{
-    error_text, idempotency_key, js_text, received, Outgoing, Received, SendError, CONNECT_WAIT_MS,
-    WORKER_URL,
-};
+use super::{idempotency_key, js_text, Outgoing, Received, SendError, CONNECT_WAIT_MS, WORKER_URL};
 use crate::live::time::{perf_now, race, since, sleep_ms, Raced, Signal};
 
 /// How long a control request (start a run, read counters) may take, ms.
@@ -69,11 +66,13 @@ pub(super) async fn counters(run_id: &str, stop: &Signal) -> Result<Counters, (b
 pub(super) async fn send(out: &Outgoing<'_>) -> Result<Received, SendError> {
     let path = out.path();
     let request_id = out.request_id.to_string();
+    let call = out.identity.to_string();
+    let sent = out.sent_epoch_ms.to_string();
     let mut headers: Vec<(&str, &str)> = vec![
         (header::RUN, out.run_id),
         (header::REQUEST, &request_id),
-        (header::CALL, &out.call),
-        (header::SENT, &out.sent),
+        (header::CALL, &call),
+        (header::SENT, &sent),
     ];
     if let Some(key) = idempotency_key(out.request) {
         headers.push((header::IDEMPOTENCY_KEY, key));
@@ -88,13 +87,34 @@ pub(super) async fn send(out: &Outgoing<'_>) -> Result<Received, SendError> {
     if !served_by_worker(&response) {
         return Err(SendError::Problem(not_the_worker(&path)));
     }
-    received(
-        response.status(),
-        header_of(&response, header::ERROR),
-        header_of(&response, "Retry-After"),
-        body_text(&response),
-    )
-    .await
+    received(&response).await
+}
+
+/// What the worker's answer to a mock request means for the driver: a
+/// worker-level failure (`X-Mock-Error`) stops the run with the worker's
+/// message; anything else is the endpoint's answer.
+async fn received(response: &Response) -> Result<Received, SendError> {
+    let status = response.status();
+    let Some(error) = header_of(response, header::ERROR) else {
+        return Ok(Received {
+            status,
+            retry_after: header_of(response, "Retry-After"),
+        });
+    };
+    if ErrorKind::parse(&error) == Some(ErrorKind::RunLost) {
+        return Err(SendError::RunLost(protocol::RUN_LOST_TEXT.to_string()));
+    }
+    Err(SendError::Problem(format!(
+        "the mock worker refused a request ({status}, {error}): {}",
+        error_text(&body_text(response).await)
+    )))
+}
+
+/// The message of an [`ErrorReply`] body, or the body as it is.
+fn error_text(body: &str) -> String {
+    serde_json::from_str::<ErrorReply>(body)
+        .map(|e| e.error)
+        .unwrap_or_else(|_| body.to_string())
 }
 
 /// Aborts a fetch that is dropped before it finished, and tells the worker
