@@ -3,6 +3,8 @@
 // the network untouched, so it can never break loading the app itself.
 // Listeners are registered synchronously during the first evaluation, as
 // service workers require; the wasm loads in the background.
+// The names below are flaky::protocol's (MOCK_PREFIX, X-Mock-Error: worker-broken,
+// X-Mock-Served-By); a mock-sw test checks this file still spells them.
 importScripts('./mock-sw.js');
 const ready = wasm_bindgen('./mock-sw_bg.wasm');
 // Keep a failed load from becoming an unhandled rejection; mock requests then get a 503.

@@ -515,3 +515,18 @@ fn every_worker_failure_names_its_kind_in_the_header() {
     let body: protocol::ErrorReply = serde_json::from_str(&p.body).expect("an error body");
     assert_eq!(body.error, protocol::run_lost_message("gone"));
 }
+
+#[test]
+fn the_service_worker_shim_uses_the_protocols_names() {
+    // The shim must route before the wasm loads, so it spells the names itself.
+    let shim = include_str!("../../../www/service-worker.js");
+    for name in [
+        format!("'{}/'", protocol::MOCK_PREFIX),
+        format!("'{}'", header::ERROR),
+        format!("'{}'", ErrorKind::WorkerBroken.as_str()),
+        format!("'{}'", header::SERVED_BY),
+        format!("'{}'", protocol::SERVED_BY),
+    ] {
+        assert!(shim.contains(&name), "www/service-worker.js lacks {name}");
+    }
+}
