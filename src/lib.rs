@@ -7,12 +7,13 @@
 //! in `app_core`; it is re-exported here so component paths stay short.
 
 pub mod components;
-pub mod live;
 pub mod panic;
-pub mod sim_worker;
+pub mod run_worker;
 pub mod state;
 
 pub use app_core::{export, url, view};
+/// The live half (its runs happen in the run worker; the page registers the mock service worker).
+pub use live;
 
 /// Mounts the app on the page's `<body>`.
 pub fn run() {

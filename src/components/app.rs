@@ -1,6 +1,7 @@
 //! The page: header, panels, fire controls, counters, timeline and charts.
-//! Owns the runs: simulated ones compute at once, live ones go through
-//! [`crate::live`] and stream updates in.
+//! Owns the runs: both kinds happen in the run worker (`crate::run_worker`),
+//! off the main thread; simulated ones report progress and their result,
+//! live ones stream updates in.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,11 +22,11 @@ use crate::components::knob_panel::KnobPanel;
 use crate::components::load_chart::LoadChart;
 use crate::components::preset_note::PresetNote;
 use crate::components::timeline::Timeline;
-use crate::live::{self, Fire, LiveUpdate, RunHandle, Transport};
-use crate::sim_worker::{self, SimWorker};
+use crate::live::{Fire, Transport, TransportKind};
+use crate::run_worker::{self, RunWorker};
 use crate::state::{Action, Mode, RunStatus, State};
 use crate::view;
-use ::sim_worker::FromWorker;
+use ::run_worker::FromWorker;
 
 /// What every component can reach.
 #[derive(Clone, PartialEq)]
@@ -92,9 +93,11 @@ pub fn app() -> Html {
             Vec::new()
         }
     });
-    let transport: Rc<RefCell<Option<Transport>>> = use_mut_ref(|| None);
-    let live_run: Rc<RefCell<Option<RunHandle>>> = use_mut_ref(|| None);
-    let worker: Rc<RefCell<Option<Rc<SimWorker>>>> = use_mut_ref(|| None);
+    // Where the mock endpoints are (known once the service worker answered).
+    let transport: Rc<RefCell<Option<TransportKind>>> = use_mut_ref(|| None);
+    // The live run going on in the worker, by run id.
+    let live_run: Rc<RefCell<Option<u64>>> = use_mut_ref(|| None);
+    let worker: Rc<RefCell<Option<Rc<RunWorker>>>> = use_mut_ref(|| None);
     let fired: Rc<RefCell<Fired>> = use_mut_ref(Fired::default);
     // The worker's messages become actions; it starts on the first simulated run.
     let on_worker = {
@@ -106,29 +109,35 @@ pub fn app() -> Html {
     };
     let ensure_worker = {
         let worker = worker.clone();
-        move || -> Result<Rc<SimWorker>, String> {
+        move || -> Result<Rc<RunWorker>, String> {
             if let Some(w) = worker.borrow().as_ref() {
                 return Ok(w.clone());
             }
-            let spawned = SimWorker::spawn(on_worker.clone())?;
+            let spawned = RunWorker::spawn(on_worker.clone())?;
             *worker.borrow_mut() = Some(spawned.clone());
             Ok(spawned)
         }
     };
 
     // Connect to the mock service worker (or fall back to the in-page model) once.
+    // Then start the run worker in the background: Fire is enabled before it
+    // loads (a message sent meanwhile waits in its loader).
     {
         let state = state.clone();
         let transport = transport.clone();
+        let ensure_worker = ensure_worker.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 let connected = Transport::connect().await;
                 let status = connected.status();
-                *transport.borrow_mut() = Some(connected);
+                *transport.borrow_mut() = Some(connected.kind());
                 state.dispatch(Action::SetTransport {
                     kind: status.kind.to_string(),
                     detail: status.detail,
                 });
+                if let Err(problem) = ensure_worker() {
+                    web_sys::console::error_1(&problem.into());
+                }
             });
         });
     }
@@ -176,7 +185,9 @@ pub fn app() -> Html {
                 return;
             }
             if let Some(old) = live_run.borrow_mut().take() {
-                old.cancel();
+                if let Ok(worker) = ensure_worker() {
+                    worker.cancel(old);
+                }
             }
             let run_id = state.run_id + 1;
             let config = fire_config(&state.settings.config, what);
@@ -204,17 +215,18 @@ pub fn app() -> Html {
                 }
                 (Mode::Live, None) => {}
                 (Mode::Live, Some(transport)) => {
-                    let state = state.clone();
-                    let on_update = Callback::from(move |update: LiveUpdate| {
-                        state.dispatch(Action::UpdateRun {
+                    match ensure_worker().and_then(|w| w.live(run_id, &config, seed, transport)) {
+                        Ok(()) => *live_run.borrow_mut() = Some(run_id),
+                        Err(problem) => state.dispatch(Action::UpdateRun {
                             run_id,
-                            trace: Rc::new(update.trace),
-                            running: update.running,
-                            problem: update.problem,
-                        });
-                    });
-                    *live_run.borrow_mut() =
-                        Some(live::fire(&transport, &config, seed, what, on_update));
+                            trace: Rc::new(Trace {
+                                seed,
+                                ..Default::default()
+                            }),
+                            running: false,
+                            problem: Some(problem),
+                        }),
+                    }
                 }
             }
         })
@@ -223,9 +235,12 @@ pub fn app() -> Html {
     let reset = {
         let state = state.clone();
         let live_run = live_run.clone();
+        let ensure_worker = ensure_worker.clone();
         Callback::from(move |()| {
             if let Some(old) = live_run.borrow_mut().take() {
-                old.cancel();
+                if let Ok(worker) = ensure_worker() {
+                    worker.cancel(old);
+                }
             }
             state.dispatch(Action::Reset);
         })
@@ -316,10 +331,11 @@ pub fn app() -> Html {
             let result = if trace.is_complete() {
                 serde_json::to_string(&*trace)
                     .map_err(|e| e.to_string())
-                    .and_then(|json| sim_worker::download(&trace_file_name(trace.seed), &json))
+                    .and_then(|json| run_worker::download(&trace_file_name(trace.seed), &json))
             } else {
                 let f = fired.borrow().clone();
-                ensure_worker().and_then(|w| w.full_trace(f.run_id, &f.config, f.seed))
+                let live = state.trace_mode == Some(Mode::Live);
+                ensure_worker().and_then(|w| w.full_trace(f.run_id, &f.config, f.seed, live))
             };
             if let Err(problem) = result {
                 web_sys::console::error_1(&problem.into());
@@ -395,6 +411,17 @@ fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, me
             run_id,
             fraction: progress.fraction(),
         }),
+        FromWorker::LiveUpdate {
+            run_id,
+            trace,
+            running,
+            problem,
+        } => dispatcher.dispatch(Action::UpdateRun {
+            run_id,
+            trace: Rc::new(*trace),
+            running,
+            problem,
+        }),
         FromWorker::Done { run_id, trace, .. } => dispatcher.dispatch(Action::UpdateRun {
             run_id,
             trace: Rc::new(*trace),
@@ -402,7 +429,7 @@ fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, me
             problem: None,
         }),
         FromWorker::FullTrace { json, .. } => {
-            if let Err(problem) = sim_worker::download(&trace_file_name(fired.seed), &json) {
+            if let Err(problem) = run_worker::download(&trace_file_name(fired.seed), &json) {
                 web_sys::console::error_1(&problem.into());
             }
         }

@@ -12,7 +12,7 @@ const FIRST_LOAD_EXTS: [&str; 4] = ["html", "js", "wasm", "css"];
 
 /// Files the page loads only when first used, after Fire is enabled: the
 /// simulation worker starts at the first simulated run.
-const ON_DEMAND: [&str; 1] = ["sim-worker-loader.js"];
+const ON_DEMAND: [&str; 1] = ["run-worker-loader.js"];
 
 /// Budgets, gzipped bytes: everything fetched before Fire is enabled (the
 /// service worker included), and the whole of dist/.
@@ -284,10 +284,10 @@ mod tests {
     #[test]
     fn on_demand_files_are_not_first_load() {
         let entries = vec![
-            entry("app_bg.wasm", "./sim-worker-loader.js ./sw.js"),
+            entry("app_bg.wasm", "./run-worker-loader.js ./sw.js"),
             entry("index.html", "app_bg.wasm"),
-            entry("sim-worker-loader.js", "./sim-worker_bg.wasm"),
-            entry("sim-worker_bg.wasm", ""),
+            entry("run-worker-loader.js", "./run-worker_bg.wasm"),
+            entry("run-worker_bg.wasm", ""),
             entry("sw.js", ""),
         ];
         let names: Vec<&str> = first_load(&entries)

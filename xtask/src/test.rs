@@ -6,7 +6,7 @@ use crate::{Ctx, Layer, Result};
 use std::time::Instant;
 
 /// Packages whose tests also run on wasm32 in headless Chromium.
-const WASM_PACKAGES: [&str; 3] = ["policy", "flaky", "resilience-playground"];
+const WASM_PACKAGES: [&str; 4] = ["policy", "flaky", "live", "resilience-playground"];
 /// The root package is the wasm app: it has no native test layer.
 const APP_PACKAGE: &str = "resilience-playground";
 

@@ -47,13 +47,15 @@ pub fn request_kind(config: &RunConfig) -> RequestKind {
     }
 }
 
-/// The item a call creates (`item-<call id>`, or `item-<index in its client>`
-/// when clients share names), or the path it reads.
-pub fn target(scenario: &ScenarioConfig, call_id: u32, index_in_client: u32) -> String {
+/// The item a call creates (`item-<client>-<ordinal>`, or `item-<ordinal>`
+/// when clients share names), or the path it reads. Named by the call's
+/// identity, not by when it started, so every run of a seed, simulated or
+/// live, creates the same items.
+pub fn target(scenario: &ScenarioConfig, client: u32, ordinal: u32) -> String {
     match scenario.operation {
         Operation::Read => "/flaky".to_string(),
-        Operation::Create if scenario.shared_names => format!("item-{index_in_client}"),
-        Operation::Create => format!("item-{call_id}"),
+        Operation::Create if scenario.shared_names => format!("item-{ordinal}"),
+        Operation::Create => format!("item-{client}-{ordinal}"),
     }
 }
 

@@ -276,6 +276,15 @@ impl Engine {
         self.aborts.pop_front()
     }
 
+    /// The run is stopped at `now_ms` (a cancel): calls still going are
+    /// unfinished and their requests are abandoned, as at the horizon.
+    pub fn stop(&mut self, now_ms: u64) {
+        if !self.is_finished() {
+            self.now_ms = self.now_ms.max(now_ms);
+            self.finish(self.now_ms);
+        }
+    }
+
     /// Time passed to `now_ms`: fires every timer due by then (in due order),
     /// and ends the run at the horizon.
     pub fn handle_timeout(&mut self, now_ms: u64) {
@@ -411,7 +420,7 @@ impl Engine {
         let mut draws = self.world.client_draws(client, ordinal);
         let kind = client::request_kind(&self.config);
         let call = Call::new(self.policy.clone(), now_ms, kind, &mut draws);
-        let target = client::target(&self.config.scenario, id, ordinal);
+        let target = client::target(&self.config.scenario, client, ordinal);
         if id < self.options.lanes_max {
             self.lanes.push(CallTrace {
                 id,

@@ -1,14 +1,19 @@
-//! Simulations off the page's main thread: the messages between the page and
-//! the simulation worker, and the sliced job the worker runs.
+//! Runs off the page's main thread: the messages between the page and the run
+//! worker, and the sliced simulation job the worker runs.
 //!
 //! The page posts [`ToWorker`] messages (JSON text); the worker answers with
-//! [`FromWorker`] (JSON text). A run computes in slices of about
-//! [`SLICE_MS`] of work; between slices the worker reports progress and reads
-//! its messages, so a newer run (a knob moved) or a cancel drops the old one
-//! at once instead of queueing behind it.
+//! [`FromWorker`] (JSON text).
+//! - A simulated run computes in slices of about [`SLICE_MS`] of work; between
+//!   slices the worker reports progress and reads its messages, so a newer run
+//!   (a knob moved) or a cancel drops the old one at once instead of queueing
+//!   behind it.
+//! - A live run ([`live::fire`]) keeps its timers and fetches in the worker,
+//!   where the page's rendering cannot delay them; its updates carry the first
+//!   [`UPDATE_LANES_MAX`] lanes, and the full trace stays in the worker for a
+//!   download.
 //!
 //! ```
-//! use sim_worker::{Job, Slice};
+//! use run_worker::{Job, Slice};
 //! use flaky::sim::RunConfig;
 //! let mut job = Job::new(&RunConfig::default(), 42, 50).unwrap();
 //! let mut clock = 0.0;
@@ -31,6 +36,9 @@ pub use flaky::scenario::SIMULATED_CALLS_MAX;
 /// a call as JSON).
 pub const TRACE_CALLS_MAX: u64 = 100_000;
 
+/// Lanes a live run's updates carry to the page (the worker keeps them all).
+pub const UPDATE_LANES_MAX: usize = 200;
+
 /// Work per slice, ms: the longest a newer run waits for the worker.
 pub const SLICE_MS: f64 = 25.0;
 
@@ -48,13 +56,23 @@ pub enum ToWorker {
         seed: u64,
         lanes_max: u32,
     },
-    /// Stop run `run_id` if it is still going.
+    /// Fire `config` live on `seed` through `transport`; drops any older run.
+    Live {
+        run_id: u64,
+        config: Box<RunConfig>,
+        seed: u64,
+        transport: live::TransportKind,
+    },
+    /// Stop run `run_id` (simulated or live) if it is still going.
     Cancel { run_id: u64 },
-    /// The full trace of `config` on `seed`, as `playground run --trace` writes it.
+    /// The full trace of `config` on `seed`, as `playground run --trace`
+    /// writes it: a simulated run is rerun in full; a live run's is the one
+    /// the worker kept (`live: true`).
     FullTrace {
         run_id: u64,
         config: Box<RunConfig>,
         seed: u64,
+        live: bool,
     },
 }
 
@@ -93,6 +111,14 @@ pub enum FromWorker {
         run_id: u64,
         trace: Box<Trace>,
         compute_ms: f64,
+    },
+    /// A live run's trace so far (its first [`UPDATE_LANES_MAX`] lanes);
+    /// `running: false` ends it.
+    LiveUpdate {
+        run_id: u64,
+        trace: Box<Trace>,
+        running: bool,
+        problem: Option<String>,
     },
     /// The full trace, as JSON text.
     FullTrace {
@@ -171,6 +197,22 @@ impl Job {
             calls_started: self.sim.calls_started(),
             calls_total: self.calls_total,
         }
+    }
+}
+
+/// What a live update carries to the page: the first lanes (and their
+/// clients' events); the summary and series cover every call.
+pub fn for_the_page(trace: &Trace) -> Trace {
+    let lanes = trace.calls.len().min(UPDATE_LANES_MAX);
+    Trace {
+        calls: trace.calls[..lanes].to_vec(),
+        client_events: trace
+            .client_events
+            .iter()
+            .filter(|e| (e.client as usize) < UPDATE_LANES_MAX)
+            .cloned()
+            .collect(),
+        ..trace.clone()
     }
 }
 

@@ -8,13 +8,19 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use futures::future::{self, Either};
+use wasm_bindgen::JsCast;
 
-/// The page's monotonic clock, ms (`performance.now()`, or `Date.now()` without it).
+/// The monotonic clock of the page or worker this runs in, ms
+/// (`performance.now()`, or `Date.now()` without it).
 pub(crate) fn perf_now() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or_else(js_sys::Date::now)
+    js_sys::Reflect::get(
+        &js_sys::global(),
+        &wasm_bindgen::JsValue::from_str("performance"),
+    )
+    .ok()
+    .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+    .map(|p| p.now())
+    .unwrap_or_else(js_sys::Date::now)
 }
 
 /// Whole ms since `origin` (a [`perf_now`] reading), never negative.

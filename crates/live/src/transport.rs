@@ -26,6 +26,12 @@ pub const WORKER_URL: &str = "/service-worker.js";
 /// How long [`Transport::connect`] waits for the worker to control the page, ms.
 pub const CONNECT_WAIT_MS: u64 = 4_000;
 
+const IN_PAGE_PREFIX: &str = "in-page mock server: ";
+
+fn sw_detail() -> String {
+    format!("real fetch() to {MOCK_PREFIX}/… answered by the mock service worker")
+}
+
 /// What the UI shows in its `sw-status` element.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransportStatus {
@@ -71,17 +77,50 @@ pub(crate) enum SendError {
     Problem(String),
 }
 
+/// Where the mock endpoints are, as the page found them: what the run worker
+/// is told, so its live runs use the same transport.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TransportKind {
+    /// The mock service worker controls the page (and so its workers).
+    ServiceWorker,
+    /// No service worker: the mock's own logic runs beside the driver.
+    InPage { reason: String },
+}
+
 impl Transport {
+    /// What [`Transport::from_kind`] rebuilds this transport from.
+    pub fn kind(&self) -> TransportKind {
+        match &self.inner.kind {
+            Kind::ServiceWorker => TransportKind::ServiceWorker,
+            Kind::InPage(_) => TransportKind::InPage {
+                reason: self
+                    .inner
+                    .detail
+                    .strip_prefix(IN_PAGE_PREFIX)
+                    .unwrap_or(&self.inner.detail)
+                    .to_string(),
+            },
+        }
+    }
+
+    /// The transport the page found, in another context of the page (its
+    /// run worker): the service worker (already registered and in control)
+    /// or a fresh in-page mock.
+    pub fn from_kind(kind: &TransportKind) -> Transport {
+        match kind {
+            TransportKind::ServiceWorker => Transport::new(Kind::ServiceWorker, sw_detail()),
+            TransportKind::InPage { reason } => Transport::in_page(reason.clone()),
+        }
+    }
+
     /// Registers the mock service worker and waits (at most [`CONNECT_WAIT_MS`])
     /// until it controls the page; otherwise (no service workers, not a secure
     /// context, a hard reload, a registration error) the in-page server, with
     /// the reason in [`Transport::status`].
     pub async fn connect() -> Transport {
         match worker::connect().await {
-            Ok(()) => Transport::new(
-                Kind::ServiceWorker,
-                format!("real fetch() to {MOCK_PREFIX}/… answered by the mock service worker"),
-            ),
+            Ok(()) => Transport::new(Kind::ServiceWorker, sw_detail()),
             Err(reason) => Transport::in_page(reason),
         }
     }
@@ -91,7 +130,7 @@ impl Transport {
     pub fn in_page(reason: impl Into<String>) -> Transport {
         Transport::new(
             Kind::InPage(Rc::new(RefCell::new(Mock::default()))),
-            format!("in-page mock server: {}", reason.into()),
+            format!("{IN_PAGE_PREFIX}{}", reason.into()),
         )
     }
 

@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RegistrationOptions, RequestInit, Response};
 
 use super::{idempotency_key, js_text, Outgoing, Received, SendError, CONNECT_WAIT_MS, WORKER_URL};
-use crate::live::time::{perf_now, race, since, sleep_ms, Raced, Signal};
+use crate::time::{perf_now, race, since, sleep_ms, Raced, Signal};
 
 /// How long a control request (start a run, read counters) may take, ms.
 const CONTROL_TIMEOUT_MS: u64 = 5_000;
@@ -150,6 +150,14 @@ impl Drop for AbortOnDrop {
     }
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The global `fetch()`: the page's, or the worker's (a dedicated worker
+    /// of a page the mock service worker controls is controlled by it too).
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(input: &str, init: &RequestInit) -> js_sys::Promise;
+}
+
 /// A real `fetch()`; the response (any status) or why there is none.
 async fn fetch(
     path: &str,
@@ -158,7 +166,6 @@ async fn fetch(
     body: Option<&str>,
     cancel: Option<(String, u64)>,
 ) -> Result<Response, SendError> {
-    let window = web_sys::window().ok_or_else(|| SendError::Problem("no window".into()))?;
     let controller = AbortController::new().map_err(|e| SendError::Problem(js_text(&e)))?;
     let h = Headers::new().map_err(|e| SendError::Problem(js_text(&e)))?;
     for (name, value) in headers {
@@ -176,7 +183,7 @@ async fn fetch(
         controller: Some(controller),
         cancel,
     };
-    let promise = window.fetch_with_str_and_init(path, &init);
+    let promise = global_fetch(path, &init);
     let result = JsFuture::from(promise).await;
     guard.controller = None; // finished: nothing to abort
     let value = result.map_err(|_| SendError::Network)?;

@@ -16,7 +16,6 @@ use flaky::sim::{AttemptOutcome, RunConfig};
 use flaky::Counters;
 use gloo_timers::callback::{Interval, Timeout};
 use wasm_bindgen_futures::spawn_local;
-use yew::Callback;
 
 use super::time::{perf_now, race, since, sleep_until, Raced, Signal};
 use super::transport::{SendError, Transport};
@@ -54,7 +53,7 @@ pub(crate) struct Shared {
     pub run_id: String,
     config: RunConfig,
     transport: Transport,
-    on_update: Callback<LiveUpdate>,
+    on_update: Rc<dyn Fn(LiveUpdate)>,
     stop: Signal,
     state: RefCell<State>,
 }
@@ -82,7 +81,7 @@ impl Shared {
         transport: Transport,
         config: RunConfig,
         seed: u64,
-        on_update: Callback<LiveUpdate>,
+        on_update: Rc<dyn Fn(LiveUpdate)>,
     ) -> Rc<Shared> {
         let engine = Engine::new(&config, seed, EngineOptions::lanes(LIVE_LANES_MAX));
         Rc::new(Shared {
@@ -324,6 +323,10 @@ pub(crate) fn stop(shared: &Rc<Shared>, why: Stop) {
             s.problem.get_or_insert_with(|| p.clone());
         }
         s.quiet = matches!(why, Stop::Superseded);
+        // The engine hears the time of the stop: the trace ends now, calls
+        // still going are unfinished.
+        let now = since(s.origin);
+        s.engine.stop(now);
         s.phase = if s.quiet {
             Phase::Finished
         } else {
@@ -388,5 +391,5 @@ fn emit(shared: &Shared) {
             problem: s.problem.clone(),
         }
     };
-    shared.on_update.emit(update);
+    (shared.on_update)(update);
 }

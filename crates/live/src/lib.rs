@@ -1,6 +1,8 @@
 //! The live half: real `fetch()` calls at flaky mock endpoints, driven by the
-//! same `policy::Call` state machine the simulator runs, recorded as the same
-//! [`flaky::sim::Trace`].
+//! run engine ([`flaky::engine::Engine`]) the simulator drives, recorded as
+//! the same [`flaky::sim::Trace`]. It runs in the run worker (`crates/run-worker`),
+//! off the page's main thread, so rendering never delays its timers; every
+//! browser call here works in a page and in a worker alike.
 //!
 //! - [`Transport`]: where requests go. [`Transport::connect`] registers the
 //!   mock service worker (`crates/mock-sw`, loaded by `www/service-worker.js`)
@@ -10,10 +12,10 @@
 //!   executes every logical call with real sleeps and per-attempt
 //!   `AbortController` timeouts, and reports the growing trace to a callback.
 //!
-//! One seed drives one `ChaCha8Rng` for client starts, idempotency keys and
-//! backoff draws, and the server is seeded `seed ^ 0x5EED_F1A4`, as in
-//! `flaky::sim::run`: with a deterministic config (no faults, fixed latency,
-//! no jitter) a live run and a simulated run give the same counters.
+//! Every draw is the run's world's (`flaky::world`), keyed by who makes it,
+//! and the mock worker draws by the identity each request carries: a live
+//! run meets the faults of the simulated run of the same seed; only real
+//! timing differs.
 //!
 //! Nothing here panics on network data or JS values: failures become the
 //! update's `problem`.
@@ -29,10 +31,10 @@ use flaky::sim::{RunConfig, Trace};
 /// Header names, control paths and bodies shared with the mock worker.
 pub use flaky::protocol;
 pub use flaky::sim::SERVER_SEED_XOR;
-pub use transport::{Transport, TransportStatus, CONNECT_WAIT_MS, WORKER_URL};
+pub use transport::{Transport, TransportKind, TransportStatus, CONNECT_WAIT_MS, WORKER_URL};
 
 /// What to fire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Fire {
     /// A single call on client 0.
     One,
@@ -54,7 +56,7 @@ pub struct LiveUpdate {
 
 /// The most logical calls one live run may make (clients × calls); beyond
 /// that, use the simulator.
-pub use app_core::state::LIVE_CALLS_MAX;
+pub use flaky::scenario::LIVE_CALLS_MAX;
 
 /// Every call of a live run is kept in detail (the trace download has them
 /// all); the page draws only the first lanes.
@@ -92,7 +94,7 @@ pub fn fire(
     config: &RunConfig,
     seed: u64,
     what: Fire,
-    on_update: yew::Callback<LiveUpdate>,
+    on_update: impl Fn(LiveUpdate) + 'static,
 ) -> RunHandle {
     let mut config = config.clone();
     if what == Fire::One {
@@ -100,7 +102,7 @@ pub fn fire(
         config.scenario.calls_per_client = 1;
     }
     let handle = RunHandle {
-        shared: driver::Shared::new(transport.clone(), config, seed, on_update),
+        shared: driver::Shared::new(transport.clone(), config, seed, Rc::new(on_update)),
     };
     if let Some(previous) = transport.replace_current(handle.clone()) {
         driver::stop(&previous.shared, driver::Stop::Superseded);

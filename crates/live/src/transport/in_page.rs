@@ -11,7 +11,7 @@ use flaky::{Counters, Reply};
 use mock_sw::{EndpointRequest, Mock, Now, Served};
 
 use super::{idempotency_key, Outgoing, Received, SendError};
-use crate::live::time::{perf_now, sleep_ms};
+use crate::time::{perf_now, sleep_ms};
 
 fn now() -> Now {
     Now {

@@ -1,45 +1,47 @@
-//! The page's handle on the simulation worker (`crates/sim-worker`, loaded by
-//! `www/sim-worker-loader.js`): simulated runs compute there, in slices, so
-//! the page stays responsive; a newer run replaces an older one at once.
+//! The page's handle on the run worker (`crates/run-worker`, loaded by
+//! `www/run-worker-loader.js`): simulated runs compute there, in slices, and
+//! live runs keep their fetches and timers there, so the page stays
+//! responsive and its rendering never delays a timer; a newer run replaces
+//! an older one at once.
 
 use std::rc::Rc;
 
 use flaky::sim::RunConfig;
-use sim_worker::{FromWorker, ToWorker};
+use run_worker::{FromWorker, ToWorker};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, Worker};
 use yew::Callback;
 
 /// The loader script, next to the page.
-pub const LOADER_URL: &str = "./sim-worker-loader.js";
+pub const LOADER_URL: &str = "./run-worker-loader.js";
 
 /// Lanes a simulated run keeps in detail for the timeline.
 pub const LANES_MAX: u32 = 200;
 
 /// A running worker; dropping it stops the worker.
-pub struct SimWorker {
+pub struct RunWorker {
     worker: Worker,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
 
-impl Drop for SimWorker {
+impl Drop for RunWorker {
     fn drop(&mut self) {
         self.worker.terminate();
     }
 }
 
-impl SimWorker {
+impl RunWorker {
     /// Starts the worker; every message it sends goes to `on_message`.
-    pub fn spawn(on_message: Callback<FromWorker>) -> Result<Rc<SimWorker>, String> {
+    pub fn spawn(on_message: Callback<FromWorker>) -> Result<Rc<RunWorker>, String> {
         let worker = Worker::new(LOADER_URL)
-            .map_err(|e| format!("the simulation worker could not start: {}", js_text(&e)))?;
+            .map_err(|e| format!("the run worker could not start: {}", js_text(&e)))?;
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let message = match event.data().as_string() {
                 Some(text) => serde_json::from_str::<FromWorker>(&text).unwrap_or_else(|e| {
                     FromWorker::Failed {
                         run_id: 0,
-                        message: format!("the simulation worker sent something unreadable: {e}"),
+                        message: format!("the run worker sent something unreadable: {e}"),
                     }
                 }),
                 None => return,
@@ -47,7 +49,7 @@ impl SimWorker {
             on_message.emit(message);
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        Ok(Rc::new(SimWorker {
+        Ok(Rc::new(RunWorker {
             worker,
             _on_message: on_message,
         }))
@@ -57,7 +59,7 @@ impl SimWorker {
         let text = serde_json::to_string(message).map_err(|e| e.to_string())?;
         self.worker
             .post_message(&JsValue::from_str(&text))
-            .map_err(|e| format!("the simulation worker is gone: {}", js_text(&e)))
+            .map_err(|e| format!("the run worker is gone: {}", js_text(&e)))
     }
 
     /// Runs `config` on `seed` as run `run_id`; any older run stops.
@@ -70,17 +72,43 @@ impl SimWorker {
         })
     }
 
+    /// Fires `config` live on `seed` as run `run_id`, through the transport
+    /// the page found; any older run stops.
+    pub fn live(
+        &self,
+        run_id: u64,
+        config: &RunConfig,
+        seed: u64,
+        transport: live::TransportKind,
+    ) -> Result<(), String> {
+        self.post(&ToWorker::Live {
+            run_id,
+            config: Box::new(config.clone()),
+            seed,
+            transport,
+        })
+    }
+
     /// Stops run `run_id`.
     pub fn cancel(&self, run_id: u64) {
         let _ = self.post(&ToWorker::Cancel { run_id });
     }
 
-    /// Asks for the full trace of `config` on `seed` (answered as `FullTrace`).
-    pub fn full_trace(&self, run_id: u64, config: &RunConfig, seed: u64) -> Result<(), String> {
+    /// Asks for the full trace of run `run_id` (answered as `FullTrace`): a
+    /// simulated run of `config` on `seed` is rerun in full; a live run's
+    /// trace is the one the worker kept.
+    pub fn full_trace(
+        &self,
+        run_id: u64,
+        config: &RunConfig,
+        seed: u64,
+        live: bool,
+    ) -> Result<(), String> {
         self.post(&ToWorker::FullTrace {
             run_id,
             config: Box::new(config.clone()),
             seed,
+            live,
         })
     }
 }
