@@ -23,6 +23,7 @@ pub const LANES_MAX: u32 = 200;
 pub struct RunWorker {
     worker: Worker,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl Drop for RunWorker {
@@ -36,6 +37,21 @@ impl RunWorker {
     pub fn spawn(on_message: Callback<FromWorker>) -> Result<Rc<RunWorker>, String> {
         let worker = Worker::new(LOADER_URL)
             .map_err(|e| format!("the run worker could not start: {}", js_text(&e)))?;
+        // A worker whose script fails to load (or that throws) would leave a
+        // run "running" for ever: it fails the run in progress instead.
+        let on_error = {
+            let on_message = on_message.clone();
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                let detail = js_sys::Reflect::get(&event, &JsValue::from_str("message"))
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or_else(|| format!("{LOADER_URL} could not be loaded"));
+                on_message.emit(FromWorker::Broken {
+                    message: format!("the run worker failed: {detail}"),
+                });
+            })
+        };
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let message = match event.data().as_string() {
                 Some(text) => serde_json::from_str::<FromWorker>(&text).unwrap_or_else(|e| {
@@ -49,9 +65,11 @@ impl RunWorker {
             on_message.emit(message);
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Rc::new(RunWorker {
             worker,
             _on_message: on_message,
+            _on_error: on_error,
         }))
     }
 

@@ -99,17 +99,26 @@ pub fn app() -> Html {
     let live_run: Rc<RefCell<Option<u64>>> = use_mut_ref(|| None);
     let worker: Rc<RefCell<Option<Rc<RunWorker>>>> = use_mut_ref(|| None);
     let fired: Rc<RefCell<Fired>> = use_mut_ref(Fired::default);
-    // The worker's messages become actions; it starts on the first simulated run.
+    // Why the run worker cannot run anything, once it failed to load.
+    let broken: Rc<RefCell<Option<String>>> = use_mut_ref(|| None);
+    // The worker's messages become actions.
     let on_worker = {
         let dispatcher = state.dispatcher();
         let fired = fired.clone();
+        let broken = broken.clone();
         use_callback((), move |message: FromWorker, _| {
+            if let FromWorker::Broken { message } = &message {
+                *broken.borrow_mut() = Some(message.clone());
+            }
             on_worker_message(&dispatcher, &fired.borrow(), message)
         })
     };
     let ensure_worker = {
         let worker = worker.clone();
         move || -> Result<Rc<RunWorker>, String> {
+            if let Some(problem) = broken.borrow().as_ref() {
+                return Err(problem.clone());
+            }
             if let Some(w) = worker.borrow().as_ref() {
                 return Ok(w.clone());
             }
@@ -433,6 +442,15 @@ fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, me
                 web_sys::console::error_1(&problem.into());
             }
         }
+        FromWorker::Broken { message } => dispatcher.dispatch(Action::UpdateRun {
+            run_id: fired.run_id,
+            trace: Rc::new(Trace {
+                seed: fired.seed,
+                ..Default::default()
+            }),
+            running: false,
+            problem: Some(message),
+        }),
         FromWorker::Failed { run_id, message } => dispatcher.dispatch(Action::UpdateRun {
             // 0: the worker itself failed; it concerns the run in progress.
             run_id: if run_id == 0 { fired.run_id } else { run_id },

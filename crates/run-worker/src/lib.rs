@@ -125,6 +125,11 @@ pub enum FromWorker {
         run_id: u64,
         json: String,
     },
+    /// The worker itself failed (its script did not load, or it threw): no
+    /// run can be done. Raised by the page's handle on the worker.
+    Broken {
+        message: String,
+    },
     /// The run could not be done; the message says why, in words.
     Failed {
         run_id: u64,
