@@ -37,7 +37,7 @@ pub fn density(props: &DensityProps) -> Html {
     html! {
         <svg class="density" data-testid="density" data-attempts={attempts.to_string()}
              viewBox={format!("0 0 {WIDTH} {HEIGHT}")} width="100%" role="img" aria-label={label}>
-            <text class="axis-label" x={(LEFT - 8.0).to_string()} y={(TOP + 10.0).to_string()} text-anchor="end">{ tallest.to_string() }</text>
+            <text class="axis-label" x={(LEFT - 8.0).to_string()} y={(TOP + 10.0).to_string()} text-anchor="end">{ compact(tallest) }</text>
             <text class="axis-label" x={(LEFT - 8.0).to_string()} y={(HEIGHT - 4.0).to_string()} text-anchor="end">{ "0" }</text>
             <line class="baseline" x1={LEFT.to_string()} x2={(WIDTH - RIGHT).to_string()} y1={(HEIGHT - 4.0).to_string()} y2={(HEIGHT - 4.0).to_string()} />
             { for columns.iter().map(|c| {
@@ -63,6 +63,15 @@ pub fn density(props: &DensityProps) -> Html {
                 }
             }) }
         </svg>
+    }
+}
+
+/// A count short enough for the axis at any text size: 950, 30k, 1.2M.
+fn compact(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{}k", n / 1_000),
+        _ => format!("{:.1}M", n as f64 / 1e6),
     }
 }
 
