@@ -183,7 +183,8 @@ pub struct Summary {
     pub latency_ms_p99: u64,
     pub creates_applied: u64,
     pub duplicates: u64,
-    /// When the last call finished (or the horizon, if some never did).
+    /// When the last call finished (or when the run ended, at the horizon or
+    /// stopped, if some never did).
     pub time_to_drain_ms: u64,
     /// Time breakers spent open, summed over clients, ms.
     pub breaker_open_ms: u64,
@@ -350,8 +351,9 @@ impl Tally {
             latency_ms_p99: self.latencies.percentile(99),
             creates_applied: counters.creates_applied,
             duplicates: counters.duplicates,
+            // Unfinished calls: the run ended at the horizon, or was stopped (a cancel).
             time_to_drain_ms: if unfinished > 0 {
-                horizon_ms
+                end_ms.min(horizon_ms)
             } else {
                 self.drain_ms
             },
