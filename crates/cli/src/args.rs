@@ -21,6 +21,8 @@ pub enum Command {
     Knobs(KnobsArgs),
     /// Run the simulator once and print its summary.
     Run(RunArgs),
+    /// Run two configs, A and B, over many seeds and compare their summaries.
+    Compare(CompareArgs),
     /// Run the AWS "Exponential Backoff And Jitter" contention study.
     Contention(ContentionArgs),
 }
@@ -39,14 +41,12 @@ pub enum KnobsFormat {
     Markdown,
 }
 
+/// How a run's config is built: `run`'s options, and `compare`'s for A.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct ConfigArgs {
     /// Start from this preset (see `playground presets`); without it, the defaults.
     #[arg(long, value_name = "ID")]
     pub preset: Option<String>,
-    /// Seed of the run: the same seed gives the same output.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
     /// Logical calls per client (sets `sim.calls`).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub calls: Option<String>,
@@ -57,19 +57,53 @@ pub struct RunArgs {
     /// repeatable. `playground knobs` lists them.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Seed of the run: the same seed gives the same output.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
     /// Output format of the summary.
-    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
-    pub format: RunFormat,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Also write the full trace as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 }
 
+/// How `run` prints a summary and `compare` a comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum RunFormat {
+pub enum Format {
     Json,
     Csv,
     Table,
+}
+
+/// The most seeds `compare` runs.
+pub const COMPARE_SEEDS_MAX: u32 = 10_000;
+
+/// `compare`: A is built like `run`'s config; B is a copy of A, then `--b-set`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// A's config (B starts as a copy of it).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Set a knob of B only, after A's settings; repeatable.
+    #[arg(long = "b-set", value_name = "KEY=VALUE")]
+    pub b_set: Vec<String>,
+    /// How many seeds: each runs A and B on the same world.
+    #[arg(long, value_name = "N", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(COMPARE_SEEDS_MAX)))]
+    pub seeds: u32,
+    /// The first seed; the seeds are S, S+1, ..., S+N-1.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// Output format of the comparison.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

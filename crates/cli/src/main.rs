@@ -1,4 +1,5 @@
-//! `playground`: the simulator and the contention study, headless.
+//! `playground`: the simulator (one run, or two configs compared over many
+//! seeds) and the contention study, headless.
 //!
 //! Exit status: 0 on success, 2 on bad input (clap's usage errors and ours:
 //! unknown preset or knob, a value out of range), 1 when writing output fails.
@@ -6,7 +7,9 @@
 //! that returns an error naming it and what would have been valid.
 
 mod args;
+mod compare;
 mod output;
+mod stats;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -17,7 +20,10 @@ use flaky::engine::EngineOptions;
 use flaky::presets;
 use flaky::sim::{self, RunConfig};
 
-use args::{Cli, Command, ContentionArgs, ContentionFormat, KnobsFormat, RunArgs, RunFormat};
+use args::{
+    Cli, Command, CompareArgs, ConfigArgs, ContentionArgs, ContentionFormat, Format, KnobsFormat,
+    RunArgs,
+};
 
 /// The most logical calls (`sim.clients × sim.calls`) a run with `--trace`
 /// may have: a trace of more would not fit in memory (a summary needs memory
@@ -42,6 +48,7 @@ fn main() -> ExitCode {
             KnobsFormat::Markdown => output::knobs_markdown(),
         }),
         Command::Run(a) => run(&a),
+        Command::Compare(a) => run_compare(&a),
         Command::Contention(a) => run_contention(&a),
     };
     match result.and_then(|text| print(&text)) {
@@ -79,17 +86,27 @@ fn list_presets() -> Result<String, Failure> {
         .collect())
 }
 
+/// A config as `run` builds it, with what it started from (for titles).
+struct Built {
+    config: RunConfig,
+    /// The preset's config, or the defaults.
+    start: RunConfig,
+    /// `preset ID (title)` or `defaults`.
+    origin: String,
+}
+
 /// The config `run` would use: defaults or the preset, then `--calls`,
-/// `--clients` and every `--set` in order.
-fn run_config(a: &RunArgs) -> Result<(RunConfig, String), Failure> {
-    let (mut config, title) = match &a.preset {
+/// `--clients` and every `--set` in order; validated.
+fn run_config(a: &ConfigArgs) -> Result<Built, Failure> {
+    let (start, origin) = match &a.preset {
         Some(id) => {
             let preset = presets::find(id).map_err(Failure::Input)?;
-            let title = format!("preset {} ({}), seed {}", preset.id, preset.title, a.seed);
-            (preset.config, title)
+            let origin = format!("preset {} ({})", preset.id, preset.title);
+            (preset.config, origin)
         }
-        None => (RunConfig::default(), format!("defaults, seed {}", a.seed)),
+        None => (RunConfig::default(), "defaults".to_string()),
     };
+    let mut config = start.clone();
     let shortcuts = [
         ("--calls", "sim.calls", &a.calls),
         ("--clients", "sim.clients", &a.clients),
@@ -101,24 +118,41 @@ fn run_config(a: &RunArgs) -> Result<(RunConfig, String), Failure> {
                 .map_err(|e| Failure::Input(format!("{flag}: {e}")))?;
         }
     }
-    for assignment in &a.set {
+    apply_sets(&mut config, "--set", &a.set)?;
+    config
+        .validate()
+        .map_err(|e| Failure::Input(format!("invalid configuration: {e}")))?;
+    Ok(Built {
+        config,
+        start,
+        origin,
+    })
+}
+
+/// Applies `KEY=VALUE` assignments in order; `flag` names the option in errors.
+fn apply_sets(config: &mut RunConfig, flag: &str, assignments: &[String]) -> Result<(), Failure> {
+    for assignment in assignments {
         let Some((name, value)) = assignment.split_once('=') else {
             return Err(Failure::Input(format!(
-                "--set `{assignment}`: expected KEY=VALUE, e.g. --set backoff.base_ms=200 (`playground knobs` lists the keys)"
+                "{flag} `{assignment}`: expected KEY=VALUE, e.g. {flag} backoff.base_ms=200 (`playground knobs` lists the keys)"
             )));
         };
         config
             .set(name.trim(), value)
-            .map_err(|e| Failure::Input(format!("--set `{assignment}`: {e}")))?;
+            .map_err(|e| Failure::Input(format!("{flag} `{assignment}`: {e}")))?;
     }
-    config
-        .validate()
-        .map_err(|e| Failure::Input(format!("invalid configuration: {e}")))?;
-    Ok((config, title))
+    Ok(())
+}
+
+/// `name=value, ...`.
+fn knob_list(knobs: &[(String, String)]) -> String {
+    let parts: Vec<String> = knobs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    parts.join(", ")
 }
 
 fn run(a: &RunArgs) -> Result<String, Failure> {
-    let (config, title) = run_config(a)?;
+    let Built { config, origin, .. } = run_config(&a.config)?;
+    let title = format!("{origin}, seed {}", a.seed);
     let calls = u64::from(config.scenario.clients) * u64::from(config.scenario.calls_per_client);
     if a.trace.is_some() && calls > TRACE_CALLS_MAX {
         return Err(Failure::Input(format!(
@@ -144,14 +178,64 @@ fn run(a: &RunArgs) -> Result<String, Failure> {
     }
     let summary = trace.summary();
     Ok(match a.format {
-        RunFormat::Json => {
+        Format::Json => {
             let mut json = serde_json::to_string_pretty(&summary)
                 .map_err(|e| Failure::Io(format!("cannot serialise the summary: {e}")))?;
             json.push('\n');
             json
         }
-        RunFormat::Csv => output::summary_csv(&summary),
-        RunFormat::Table => output::summary_table(&title, &summary),
+        Format::Csv => output::summary_csv(&summary),
+        Format::Table => output::summary_table(&title, &summary),
+    })
+}
+
+/// A and B over `--seeds` seeds: A as `run` builds it, B a copy of A with
+/// every `--b-set` applied.
+fn run_compare(a: &CompareArgs) -> Result<String, Failure> {
+    let Built {
+        config: config_a,
+        start,
+        origin,
+    } = run_config(&a.config)?;
+    let mut config_b = config_a.clone();
+    apply_sets(&mut config_b, "--b-set", &a.b_set)?;
+    config_b
+        .validate()
+        .map_err(|e| Failure::Input(format!("invalid configuration of B (after --b-set): {e}")))?;
+    let last = a.seed.checked_add(u64::from(a.seeds) - 1).ok_or_else(|| {
+        Failure::Input(format!(
+            "--seed {} with --seeds {}: the last seed would pass {}",
+            a.seed,
+            a.seeds,
+            u64::MAX
+        ))
+    })?;
+    let seeds: Vec<u64> = (a.seed..=last).collect();
+    let rows = compare::rows(&compare::run_pairs(&config_a, &config_b, &seeds));
+    Ok(match a.format {
+        Format::Json => compare::json(&rows, a.seeds),
+        Format::Csv => compare::csv(&rows),
+        Format::Table => {
+            let a_knobs = config_a.knobs_differing_from(&start);
+            let b_knobs = config_b.knobs_differing_from(&config_a);
+            let heading = [
+                if a_knobs.is_empty() {
+                    format!("A: {origin}")
+                } else {
+                    format!("A: {origin} with {}", knob_list(&a_knobs))
+                },
+                if b_knobs.is_empty() {
+                    "B: the same as A".to_string()
+                } else {
+                    format!("B: A with {}", knob_list(&b_knobs))
+                },
+                format!(
+                    "{} seeds ({}..={last}), A and B on the same world per seed; mean [95% interval]",
+                    a.seeds, a.seed
+                ),
+            ];
+            compare::table(&heading, &rows)
+        }
     })
 }
 

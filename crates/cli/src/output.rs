@@ -21,44 +21,82 @@ const GAVE_UP_REASONS: [GaveUp; 8] = [
     GaveUp::UnkeyedNonIdempotent,
 ];
 
+/// One figure of a summary: a count, or a real number (`amplification`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Figure {
+    Count(u64),
+    Real(f64),
+}
+
+impl Figure {
+    /// The figure as a number to average (counts up to 2^53 are exact).
+    pub fn value(self) -> f64 {
+        match self {
+            Figure::Count(n) => n as f64,
+            Figure::Real(x) => x,
+        }
+    }
+}
+
+impl std::fmt::Display for Figure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Figure::Count(n) => write!(f, "{n}"),
+            Figure::Real(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+/// Every figure of a summary in `Summary`'s field order, by the names
+/// `run --format json` uses; `gave_up` is the total over the reasons.
+pub fn summary_figures(s: &Summary) -> Vec<(&'static str, Figure)> {
+    use Figure::{Count, Real};
+    vec![
+        ("calls", Count(s.calls)),
+        ("succeeded", Count(s.succeeded)),
+        ("gave_up", Count(s.gave_up.values().sum())),
+        ("unfinished", Count(s.unfinished)),
+        ("not_started", Count(s.not_started)),
+        ("attempts", Count(s.attempts)),
+        ("server_requests", Count(s.server_requests)),
+        ("amplification", Real(s.amplification)),
+        ("latency_ms_p50", Count(s.latency_ms_p50)),
+        ("latency_ms_p95", Count(s.latency_ms_p95)),
+        ("latency_ms_p99", Count(s.latency_ms_p99)),
+        ("creates_applied", Count(s.creates_applied)),
+        ("duplicates", Count(s.duplicates)),
+        ("time_to_drain_ms", Count(s.time_to_drain_ms)),
+        ("breaker_open_ms", Count(s.breaker_open_ms)),
+        (
+            "server_in_flight_max",
+            Count(u64::from(s.server_in_flight_max)),
+        ),
+        ("lateness_ms_p50", Count(s.lateness_ms_p50)),
+        ("lateness_ms_p99", Count(s.lateness_ms_p99)),
+        ("lateness_ms_max", Count(s.lateness_ms_max)),
+    ]
+}
+
 /// The summary as `(name, value)` rows in `Summary`'s field order; `gave_up`
-/// becomes one `gave_up.<Reason>` row per reason.
+/// becomes one `gave_up.<Reason>` row per reason, every reason always there.
 pub fn summary_rows(s: &Summary) -> Vec<(String, String)> {
-    let mut rows: Vec<(String, String)> = vec![
-        ("calls".into(), s.calls.to_string()),
-        ("succeeded".into(), s.succeeded.to_string()),
-    ];
     let mut reasons: Vec<&str> = GAVE_UP_REASONS.iter().map(sim::gave_up_name).collect();
     for extra in s.gave_up.keys() {
         if !reasons.contains(&extra.as_str()) {
             reasons.push(extra);
         }
     }
-    for reason in reasons {
-        let n = s.gave_up.get(reason).copied().unwrap_or(0);
-        rows.push((format!("gave_up.{reason}"), n.to_string()));
+    let mut rows = Vec::new();
+    for (name, figure) in summary_figures(s) {
+        if name != "gave_up" {
+            rows.push((name.to_string(), figure.to_string()));
+            continue;
+        }
+        for reason in &reasons {
+            let n = s.gave_up.get(*reason).copied().unwrap_or(0);
+            rows.push((format!("gave_up.{reason}"), n.to_string()));
+        }
     }
-    rows.extend([
-        ("unfinished".into(), s.unfinished.to_string()),
-        ("not_started".into(), s.not_started.to_string()),
-        ("attempts".into(), s.attempts.to_string()),
-        ("server_requests".into(), s.server_requests.to_string()),
-        ("amplification".into(), s.amplification.to_string()),
-        ("latency_ms_p50".into(), s.latency_ms_p50.to_string()),
-        ("latency_ms_p95".into(), s.latency_ms_p95.to_string()),
-        ("latency_ms_p99".into(), s.latency_ms_p99.to_string()),
-        ("creates_applied".into(), s.creates_applied.to_string()),
-        ("duplicates".into(), s.duplicates.to_string()),
-        ("time_to_drain_ms".into(), s.time_to_drain_ms.to_string()),
-        ("breaker_open_ms".into(), s.breaker_open_ms.to_string()),
-        (
-            "server_in_flight_max".into(),
-            s.server_in_flight_max.to_string(),
-        ),
-        ("lateness_ms_p50".into(), s.lateness_ms_p50.to_string()),
-        ("lateness_ms_p99".into(), s.lateness_ms_p99.to_string()),
-        ("lateness_ms_max".into(), s.lateness_ms_max.to_string()),
-    ]);
     rows
 }
 

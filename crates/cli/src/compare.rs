@@ -1,0 +1,287 @@
+//! `playground compare`: configs A and B run on the same seeds, every summary
+//! figure as A's mean, B's mean and the paired difference B − A, each with a
+//! 95% interval over the seeds ([`crate::stats`]).
+//!
+//! Pairing is what makes few seeds enough: on one seed A and B meet the same
+//! world (common random numbers: the engine keys every draw by the call's
+//! identity), so B − A per seed holds the policy's effect, not the world's
+//! luck. Identical A and B give B − A = 0 exactly on every seed, so the
+//! difference's mean and interval are exactly 0.
+
+use std::fmt::Write as _;
+
+use flaky::engine::EngineOptions;
+use flaky::sim::{self, RunConfig, Summary};
+use serde_json::{json, Map, Value};
+
+use crate::output::summary_figures;
+use crate::stats::{interval, Interval};
+
+/// One measure compared: A's mean, B's and the paired difference B − A.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// The summary figure's name as `run --format json` has it (`gave_up.<Reason>` for a reason).
+    pub name: String,
+    pub a: Interval,
+    pub b: Interval,
+    pub diff: Interval,
+}
+
+/// A's and B's summaries on each seed, in the seeds' order. Seeds run in
+/// parallel; every run is summary only (memory per client, not per call).
+pub fn run_pairs(a: &RunConfig, b: &RunConfig, seeds: &[u64]) -> Vec<(Summary, Summary)> {
+    let run = |config: &RunConfig, seed: u64| {
+        sim::run_with(config, seed, EngineOptions::lanes(0)).summary()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = seeds.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = seeds
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|&seed| (run(a, seed), run(b, seed)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// A summary's measures as `(name, value)`, in a fixed order.
+type Measures = Vec<(String, f64)>;
+
+/// A summary's measures: every figure of [`summary_figures`], with one
+/// `gave_up.<Reason>` after the `gave_up` total for each of `reasons`.
+fn measures(s: &Summary, reasons: &[&str]) -> Measures {
+    let mut out = Vec::new();
+    for (name, figure) in summary_figures(s) {
+        out.push((name.to_string(), figure.value()));
+        if name == "gave_up" {
+            for reason in reasons {
+                let n = s.gave_up.get(*reason).copied().unwrap_or(0);
+                out.push((format!("gave_up.{reason}"), n as f64));
+            }
+        }
+    }
+    out
+}
+
+/// Every measure compared over the pairs; the give-up reasons are those seen
+/// in any run of A or B.
+pub fn rows(pairs: &[(Summary, Summary)]) -> Vec<Row> {
+    let mut reasons: Vec<&str> = pairs
+        .iter()
+        .flat_map(|(a, b)| a.gave_up.keys().chain(b.gave_up.keys()))
+        .map(String::as_str)
+        .collect();
+    reasons.sort_unstable();
+    reasons.dedup();
+    let per_seed: Vec<(Measures, Measures)> = pairs
+        .iter()
+        .map(|(a, b)| (measures(a, &reasons), measures(b, &reasons)))
+        .collect();
+    let Some((first, _)) = per_seed.first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let a: Vec<f64> = per_seed.iter().map(|(a, _)| a[i].1).collect();
+            let b: Vec<f64> = per_seed.iter().map(|(_, b)| b[i].1).collect();
+            // Per seed, so identical runs give exactly 0.0 (x − x), never a rounding residue.
+            let diff: Vec<f64> = a.iter().zip(&b).map(|(a, b)| b - a).collect();
+            Row {
+                name: name.clone(),
+                a: interval(&a),
+                b: interval(&b),
+                diff: interval(&diff),
+            }
+        })
+        .collect()
+}
+
+/// `{"a": {measure: {"mean", "lo", "hi"}}, "b": {...}, "diff": {...}, "seeds": N}`.
+pub fn json(rows: &[Row], seeds: u32) -> String {
+    let side = |pick: fn(&Row) -> Interval| -> Value {
+        let map: Map<String, Value> = rows
+            .iter()
+            .map(|r| {
+                let i = pick(r);
+                (
+                    r.name.clone(),
+                    json!({"mean": i.mean, "lo": i.lo, "hi": i.hi}),
+                )
+            })
+            .collect();
+        Value::Object(map)
+    };
+    let value = json!({
+        "a": side(|r| r.a),
+        "b": side(|r| r.b),
+        "diff": side(|r| r.diff),
+        "seeds": seeds,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string());
+    text.push('\n');
+    text
+}
+
+/// The CSV header of [`csv`].
+pub const CSV_HEADER: &str = "measure,a_mean,a_lo,a_hi,b_mean,b_lo,b_hi,diff_mean,diff_lo,diff_hi";
+
+/// A header line, then one row per measure.
+pub fn csv(rows: &[Row]) -> String {
+    let mut out = format!("{CSV_HEADER}\n");
+    for r in rows {
+        let _ = write!(out, "{}", r.name);
+        for i in [r.a, r.b, r.diff] {
+            let _ = write!(out, ",{},{},{}", i.mean, i.lo, i.hi);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Decimals shown for a measure: amplification is a ratio near 1, the rest counts and ms.
+fn decimals(name: &str) -> usize {
+    if name == "amplification" {
+        3
+    } else {
+        1
+    }
+}
+
+/// `mean [lo, hi]`; the mean alone when the interval has no width, whole
+/// when it is a whole number (a count the same on every seed).
+fn show(i: Interval, places: usize, signed: bool) -> String {
+    let f = |x: f64, places: usize| {
+        if signed {
+            format!("{x:+.places$}")
+        } else {
+            format!("{x:.places$}")
+        }
+    };
+    if i.lo == i.hi {
+        let places = if i.mean.fract() == 0.0 { 0 } else { places };
+        f(i.mean, places)
+    } else {
+        format!(
+            "{} [{}, {}]",
+            f(i.mean, places),
+            f(i.lo, places),
+            f(i.hi, places)
+        )
+    }
+}
+
+/// The difference column: `same` when B − A was 0 on every seed, a trailing
+/// `*` when the interval excludes 0.
+fn show_diff(i: Interval, places: usize) -> String {
+    if i.mean == 0.0 && i.lo == 0.0 && i.hi == 0.0 {
+        return "same".to_string();
+    }
+    let text = show(i, places, true);
+    if i.lo > 0.0 || i.hi < 0.0 {
+        format!("{text} *")
+    } else {
+        text
+    }
+}
+
+/// `heading` lines, then an aligned table: measure, A, B, B − A (and a
+/// footnote for `*` when a row has it).
+pub fn table(heading: &[String], rows: &[Row]) -> String {
+    let header = ["measure", "A", "B", "B − A"].map(String::from);
+    let cells: Vec<[String; 4]> = rows
+        .iter()
+        .map(|r| {
+            let places = decimals(&r.name);
+            [
+                r.name.clone(),
+                show(r.a, places, false),
+                show(r.b, places, false),
+                show_diff(r.diff, places),
+            ]
+        })
+        .collect();
+    let mut widths = [0usize; 3];
+    for row in std::iter::once(&header).chain(&cells) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for line in heading {
+        let _ = writeln!(out, "{line}");
+    }
+    out.push('\n');
+    for row in std::iter::once(&header).chain(&cells) {
+        for (w, cell) in widths.iter().zip(row) {
+            let pad = w - cell.chars().count();
+            let _ = write!(out, "{cell}{}  ", " ".repeat(pad));
+        }
+        let _ = writeln!(out, "{}", row[3]);
+    }
+    if cells.iter().any(|row| row[3].ends_with(" *")) {
+        out.push_str("\n* the 95% interval of B − A excludes 0\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> RunConfig {
+        let mut config = RunConfig::default();
+        config
+            .set("endpoint.fault.503", "0.3")
+            .unwrap_or_else(|e| panic!("{e}"));
+        config
+    }
+
+    #[test]
+    fn identical_configs_differ_by_exactly_zero() {
+        let config = small();
+        let rows = rows(&run_pairs(&config, &config, &[0, 1, 2, 3]));
+        assert!(rows.iter().any(|r| r.name == "gave_up"), "{rows:?}");
+        for r in &rows {
+            assert_eq!(
+                (r.diff.mean, r.diff.lo, r.diff.hi),
+                (0.0, 0.0, 0.0),
+                "{r:?}"
+            );
+            assert_eq!(r.a, r.b, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn pairs_keep_the_seeds_order() {
+        let config = small();
+        let seeds: Vec<u64> = (10..27).collect();
+        let pairs = run_pairs(&config, &config, &seeds);
+        assert_eq!(pairs.len(), seeds.len());
+        for (&seed, (a, _)) in seeds.iter().zip(&pairs) {
+            let alone = sim::run_with(&config, seed, EngineOptions::lanes(0)).summary();
+            assert_eq!(a, &alone, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn diffs_are_signed_and_marked_when_they_exclude_zero() {
+        let i = |mean, lo, hi| Interval { mean, lo, hi };
+        assert_eq!(show_diff(i(0.0, 0.0, 0.0), 1), "same");
+        assert_eq!(show_diff(i(12.3, 8.1, 16.5), 1), "+12.3 [+8.1, +16.5] *");
+        assert_eq!(show_diff(i(-1.0, -3.0, 1.0), 1), "-1.0 [-3.0, +1.0]");
+        assert_eq!(show_diff(i(2.0, 2.0, 2.0), 1), "+2 *");
+        assert_eq!(show(i(2.5, 2.5, 2.5), 1, false), "2.5");
+        assert_eq!(show(i(1.25, 1.0, 1.5), 3, false), "1.250 [1.000, 1.500]");
+    }
+}
