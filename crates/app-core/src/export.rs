@@ -43,7 +43,7 @@ fn wait(p: &PolicyConfig) -> (String, &'static str) {
         b.kind == BackoffKind::Decorrelated || p.jitter.kind == JitterKind::Decorrelated;
     if decorrelated {
         return (
-            format!("Decorrelated(base={base}, cap={cap})"),
+            format!("decorrelated(base={base}, cap={cap})"),
             "AWS decorrelated jitter",
         );
     }
@@ -101,16 +101,19 @@ fn wait(p: &PolicyConfig) -> (String, &'static str) {
 /// per logical call. Budgets and breakers have no tenacity equivalent; they
 /// are named in comments with the settings to carry over.
 pub fn python(p: &PolicyConfig) -> String {
-    let mut out = String::from("import random, uuid\nimport requests\nfrom tenacity import *\n\n");
+    let mut out = String::new();
     let decorrelated =
         p.backoff.kind == BackoffKind::Decorrelated || p.jitter.kind == JitterKind::Decorrelated;
     if decorrelated {
+        // The previous sleep lives on tenacity's per-call state (`rs`), so it
+        // starts at `base` for every call and no two calls share it.
         out.push_str(
-            "class Decorrelated:  # AWS: sleep = min(cap, U(base, 3 * previous)); one per call\n    \
-             def __init__(self, base, cap): self.base, self.cap, self.prev = base, cap, base\n    \
-             def __call__(self, rs):\n        \
-             self.prev = min(self.cap, random.uniform(self.base, self.prev * 3))\n        \
-             return self.prev\n\n",
+            "def decorrelated(base, cap):  # AWS: sleep = min(cap, U(base, 3 * previous)), previous starting at base, per call\n    \
+             def wait(rs):\n        \
+             previous = getattr(rs, 'decorrelated_previous', base)\n        \
+             rs.decorrelated_previous = min(cap, random.uniform(base, previous * 3))\n        \
+             return rs.decorrelated_previous\n    \
+             return wait\n\n",
         );
     }
     out.push_str(&classifier(p));
@@ -153,35 +156,87 @@ pub fn python(p: &PolicyConfig) -> String {
     if p.retry.require_key_for_unsafe {
         out.push_str("# never retry a POST that carries no key (retry.require_key_for_unsafe)\n");
     }
-    out
+    format!("{}{out}", imports(&out))
 }
 
-/// `is_retryable(exc)`: the retry classification, per-status overrides first.
+/// What the code in `body` uses, imported by name (no `import *`).
+fn imports(body: &str) -> String {
+    const TENACITY: [&str; 9] = [
+        "retry",
+        "retry_if_exception",
+        "stop_after_attempt",
+        "stop_after_delay",
+        "stop_never",
+        "wait_exponential",
+        "wait_fixed",
+        "wait_incrementing",
+        "wait_random_exponential",
+    ];
+    let used = |name: &str| {
+        body.match_indices(name).any(|(i, _)| {
+            let before = body[..i].chars().next_back();
+            let after = body[i + name.len()..].chars().next();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            !word(before) && !word(after)
+        })
+    };
+    let mut modules: Vec<&str> = ["random", "uuid"]
+        .into_iter()
+        .filter(|m| body.contains(&format!("{m}.")))
+        .collect();
+    modules.push("requests");
+    let names: Vec<&str> = TENACITY.into_iter().filter(|n| used(n)).collect();
+    format!(
+        "import {}\nfrom tenacity import {}\n\n",
+        modules.join(", "),
+        names.join(", ")
+    )
+}
+
+/// `is_retryable(exc)`: the retry classification, per-status overrides
+/// first; only the rules the config turns on are written.
 fn classifier(p: &PolicyConfig) -> String {
     let r = &p.retry;
-    let overrides: Vec<String> = r
-        .status_overrides
-        .iter()
-        .map(|(s, v)| format!("{s}: {}", py_bool(*v)))
-        .collect();
-    format!(
-        "OVERRIDES = {{{}}}\n\ndef is_retryable(exc):\n    \
+    let mut out = String::new();
+    if !r.status_overrides.is_empty() {
+        let overrides: Vec<String> = r
+            .status_overrides
+            .iter()
+            .map(|(s, v)| format!("{s}: {}", py_bool(*v)))
+            .collect();
+        let _ = writeln!(out, "OVERRIDES = {{{}}}\n", overrides.join(", "));
+    }
+    let _ = write!(
+        out,
+        "def is_retryable(exc):\n    \
          if isinstance(exc, requests.Timeout): return {}\n    \
          if isinstance(exc, requests.ConnectionError): return {}\n    \
          if not isinstance(exc, requests.HTTPError): return False\n    \
-         status = exc.response.status_code\n    \
-         if status in OVERRIDES: return OVERRIDES[status]\n    \
-         if status == 429: return {}\n    \
-         if status == 409 and {} and 'Idempotency-Key' in exc.request.headers: return True  # still in flight\n    \
-         return (500 <= status <= 599 and {}) or (400 <= status <= 499 and {})\n\n",
-        overrides.join(", "),
+         status = exc.response.status_code\n",
         py_bool(r.timeout),
         py_bool(r.network_error),
-        py_bool(r.status_429),
-        py_bool(r.in_flight_409),
-        py_bool(r.status_5xx),
-        py_bool(r.status_4xx),
-    )
+    );
+    if !r.status_overrides.is_empty() {
+        out.push_str("    if status in OVERRIDES: return OVERRIDES[status]\n");
+    }
+    let _ = writeln!(
+        out,
+        "    if status == 429: return {}",
+        py_bool(r.status_429)
+    );
+    if r.in_flight_409 {
+        out.push_str(
+            "    if status == 409 and 'Idempotency-Key' in exc.request.headers: return True  # still in flight\n",
+        );
+    }
+    let rest = match (r.status_5xx, r.status_4xx) {
+        (true, true) => "400 <= status <= 599",
+        (true, false) => "500 <= status <= 599",
+        (false, true) => "400 <= status <= 499",
+        (false, false) => "False",
+    };
+    let _ = writeln!(out, "    return {rest}\n");
+    out
 }
 
 /// The tenacity `stop=` for the attempt limit and the deadline, and a note
