@@ -352,3 +352,34 @@ test('screenshots of the main screen in normal and talk mode (the README shows t
     }
   }
 });
+
+test('talk mode is readable whatever the OS scheme and the theme', TIMEOUT, async () => {
+  // Relative luminance (WCAG) of an `rgb(r, g, b)` string.
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.match(/\d+/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  for (const scheme of ['dark', 'light']) {
+    for (const theme of ['auto', 'light', 'dark']) {
+      const { context, page, problems } = await openPage(browser);
+      try {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.goto(`${server.url}?preset=no-idempotency&talk=1&theme=${theme}`, { waitUntil: 'load' });
+        await page.getByTestId('fire-many').waitFor();
+        const [bg, fg] = await page.evaluate(() => {
+          const s = getComputedStyle(document.querySelector('.panel'));
+          return [s.backgroundColor, s.color];
+        });
+        const [hi, lo] = [luminance(bg), luminance(fg)].sort((a, b) => b - a);
+        const contrast = (hi + 0.05) / (lo + 0.05);
+        assert.ok(contrast >= 7, `OS ${scheme}, theme ${theme}: text ${fg} on ${bg} has contrast ${contrast.toFixed(1)}`);
+        assertNoProblems(problems);
+      } finally {
+        await context.close();
+      }
+    }
+  }
+});
