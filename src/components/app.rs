@@ -298,6 +298,15 @@ pub fn app() -> Html {
                         }
                         "r" | "R" => latest.borrow().1.emit(()),
                         "t" | "T" => dispatcher.dispatch(Action::ToggleTalk),
+                        // A presentation clicker sends PageDown/PageUp (or arrows).
+                        "PageDown" | "ArrowRight" => {
+                            e.prevent_default();
+                            dispatcher.dispatch(Action::StepPreset(1));
+                        }
+                        "PageUp" | "ArrowLeft" => {
+                            e.prevent_default();
+                            dispatcher.dispatch(Action::StepPreset(-1));
+                        }
                         key => {
                             if let Some(index) = preset_index_for_key(key) {
                                 if let Some(p) = presets.get(index) {
@@ -307,17 +316,52 @@ pub fn app() -> Html {
                         }
                     }
                 });
+            // A control clicked with the mouse gives the focus back, so the
+            // shortcuts keep working (a keyboard user's focus stays put).
+            let unfocus = Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+                let pointer = e
+                    .dyn_ref::<web_sys::MouseEvent>()
+                    .is_some_and(|m| m.detail() > 0);
+                let changed_by_pointer = e.type_() == "change" && POINTER_DOWN.with(|p| p.get());
+                if !(pointer || changed_by_pointer) {
+                    return;
+                }
+                if let Some(el) = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+                    .filter(gives_focus_back)
+                {
+                    let _ = el.blur();
+                }
+            });
+            let track_pointer = Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+                POINTER_DOWN.with(|p| p.set(e.type_() == "pointerdown"));
+            });
             let document = web_sys::window().and_then(|w| w.document());
+            let listeners: [(&str, &js_sys::Function); 5] = [
+                ("keydown", listener.as_ref().unchecked_ref()),
+                ("click", unfocus.as_ref().unchecked_ref()),
+                ("change", unfocus.as_ref().unchecked_ref()),
+                ("pointerdown", track_pointer.as_ref().unchecked_ref()),
+                ("keydown", track_pointer.as_ref().unchecked_ref()),
+            ];
             if let Some(d) = &document {
-                let _ = d
-                    .add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+                for (kind, f) in listeners {
+                    let _ = d.add_event_listener_with_callback(kind, f);
+                }
             }
             move || {
                 if let Some(d) = document {
-                    let _ = d.remove_event_listener_with_callback(
-                        "keydown",
-                        listener.as_ref().unchecked_ref(),
-                    );
+                    let listeners: [(&str, &js_sys::Function); 5] = [
+                        ("keydown", listener.as_ref().unchecked_ref()),
+                        ("click", unfocus.as_ref().unchecked_ref()),
+                        ("change", unfocus.as_ref().unchecked_ref()),
+                        ("pointerdown", track_pointer.as_ref().unchecked_ref()),
+                        ("keydown", track_pointer.as_ref().unchecked_ref()),
+                    ];
+                    for (kind, f) in listeners {
+                        let _ = d.remove_event_listener_with_callback(kind, f);
+                    }
                 }
             }
         });
@@ -401,7 +445,7 @@ pub fn app() -> Html {
                     </main>
                 </div>
                 <footer class="footer">
-                    <kbd>{ "Space" }</kbd>{ " fire · " }<kbd>{ "R" }</kbd>{ " reset · " }<kbd>{ "1–9, 0" }</kbd>{ " presets · " }<kbd>{ "T" }</kbd>{ " talk mode" }
+                    <kbd>{ "Space" }</kbd>{ " fire · " }<kbd>{ "R" }</kbd>{ " reset · " }<kbd>{ "1–9, 0" }</kbd>{ " presets · " }<kbd>{ "T" }</kbd>{ " talk mode · " }<kbd>{ "PageDown / →" }</kbd>{ " next lesson · " }<kbd>{ "PageUp / ←" }</kbd>{ " previous" }
                 </footer>
             </div>
         </ContextProvider<AppContext>>
@@ -470,6 +514,25 @@ pub fn preset_index_for_key(key: &str) -> Option<usize> {
         "0" => Some(9),
         k if k.len() == 1 => k.parse::<usize>().ok().filter(|d| *d >= 1).map(|d| d - 1),
         _ => None,
+    }
+}
+
+thread_local! {
+    /// Whether the last pointer or key event was a pointer press: a select
+    /// changed right after one was changed with the mouse.
+    static POINTER_DOWN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Buttons, checkboxes and selects give the focus back after a mouse click;
+/// text and number fields keep it (the user is typing).
+fn gives_focus_back(el: &web_sys::HtmlElement) -> bool {
+    match el.tag_name().as_str() {
+        "BUTTON" | "SELECT" => true,
+        "INPUT" => matches!(
+            el.get_attribute("type").as_deref(),
+            Some("checkbox" | "radio" | "button" | "submit" | "range")
+        ),
+        _ => false,
     }
 }
 

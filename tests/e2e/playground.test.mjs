@@ -383,3 +383,33 @@ test('talk mode is readable whatever the OS scheme and the theme', TIMEOUT, asyn
     }
   }
 });
+
+test('shortcuts keep working after a mouse click, and a clicker walks the lessons', TIMEOUT, async () => {
+  const { context, page, problems } = await openApp('?preset=no-idempotency&mode=simulated');
+  try {
+    // A checkbox clicked with the mouse: Space then fires, it does not toggle the box again.
+    await page.getByTestId('slow').click();
+    assert.equal(await page.getByTestId('slow').isChecked(), true);
+    await page.keyboard.press('Space');
+    await waitUntil('Space to fire', async () => (await text(page, 'run-status')) === 'done');
+    assert.equal(await page.getByTestId('slow').isChecked(), true, 'Space did not toggle the checkbox');
+    await page.getByTestId('slow').click();
+    // A preset picked with the mouse: the clicker's PageDown/PageUp walk the deck from there.
+    const ids = await page.getByTestId('preset').evaluate((s) => [...s.options].map((o) => o.value).filter(Boolean));
+    const at = ids.indexOf('no-idempotency');
+    assert.ok(at >= 0 && at + 1 < ids.length, `no-idempotency among ${ids}`);
+    await page.keyboard.press('PageDown');
+    await waitUntil('the next lesson', async () => (await page.getByTestId('preset').inputValue()) === ids[at + 1]);
+    await page.keyboard.press('PageUp');
+    await page.keyboard.press('PageUp');
+    await waitUntil('the previous lesson', async () => (await page.getByTestId('preset').inputValue()) === ids[at - 1]);
+    // R still resets after a mouse click on a button.
+    await page.getByTestId('fire-many').click();
+    await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done');
+    await page.keyboard.press('r');
+    await waitUntil('R to reset', async () => (await text(page, 'run-status')) === 'idle');
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});

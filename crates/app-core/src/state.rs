@@ -185,6 +185,9 @@ pub enum Action {
     SetSeed(String),
     SetMode(Mode),
     PickPreset(Rc<Preset>),
+    /// The next (`1`) or previous (`-1`) preset in the chapter's order, as a
+    /// presentation clicker walks a deck; it stops at either end.
+    StepPreset(i32),
     SetTalk(bool),
     ToggleTalk,
     SetSlow(bool),
@@ -265,6 +268,27 @@ impl State {
                 next.settings.config = preset.config.clone();
                 next.settings.preset = Some(preset.id.clone());
                 next.knob_error = None;
+            }
+            Action::StepPreset(by) => {
+                if let Ok(all) = crate::url::all_presets() {
+                    let at = self
+                        .settings
+                        .preset
+                        .as_deref()
+                        .and_then(|id| all.iter().position(|p| p.id == id));
+                    let to = match (at, by.signum()) {
+                        (None, 1) => Some(0),
+                        (None, _) => all.len().checked_sub(1),
+                        (Some(i), 1) => Some((i + 1).min(all.len().saturating_sub(1))),
+                        (Some(i), -1) => Some(i.saturating_sub(1)),
+                        (Some(i), _) => Some(i),
+                    };
+                    if let Some(preset) = to.and_then(|i| all.get(i)) {
+                        next.settings.config = preset.config.clone();
+                        next.settings.preset = Some(preset.id.clone());
+                        next.knob_error = None;
+                    }
+                }
             }
             Action::SetTalk(on) => next.settings.talk = on,
             Action::ToggleTalk => next.settings.talk = !self.settings.talk,

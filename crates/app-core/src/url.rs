@@ -80,11 +80,20 @@ fn base_config(preset: Option<&str>) -> RunConfig {
         .unwrap_or_default()
 }
 
+/// Every preset, in the chapter's order, parsed once.
+pub fn all_presets() -> Result<&'static [Preset], String> {
+    static PRESETS: OnceLock<Result<Vec<Preset>, String>> = OnceLock::new();
+    PRESETS
+        .get_or_init(presets::all)
+        .as_ref()
+        .map(Vec::as_slice)
+        .map_err(Clone::clone)
+}
+
 /// The preset with this id, or what would have been valid. The presets are
 /// parsed once: the URL is written on every change of the settings.
 fn find_preset(id: &str) -> Result<&'static Preset, String> {
-    static PRESETS: OnceLock<Result<Vec<Preset>, String>> = OnceLock::new();
-    let all = PRESETS.get_or_init(presets::all).as_ref()?;
+    let all = all_presets()?;
     all.iter().find(|p| p.id == id).ok_or_else(|| {
         let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
         format!("unknown preset; valid presets: {}", ids.join(", "))

@@ -228,3 +228,28 @@ fn set_transport_shows_what_serves_the_mock_endpoints() {
         Some(("worker".to_string(), "service worker ready".to_string()))
     );
 }
+
+#[test]
+fn step_preset_walks_the_chapter_in_order_and_stops_at_the_ends() {
+    let all = app_core::url::all_presets().expect("the presets");
+    let state = State::default();
+    let first = state.reduce(Action::StepPreset(1));
+    assert_eq!(first.settings.preset.as_deref(), Some(all[0].id.as_str()));
+    assert_eq!(first.settings.config, all[0].config);
+    let second = first.reduce(Action::StepPreset(1));
+    assert_eq!(second.settings.preset.as_deref(), Some(all[1].id.as_str()));
+    let back = second.reduce(Action::StepPreset(-1));
+    assert_eq!(back.settings.preset.as_deref(), Some(all[0].id.as_str()));
+    assert_eq!(
+        back.reduce(Action::StepPreset(-1)).settings.preset,
+        back.settings.preset
+    );
+    let mut last = back;
+    for _ in 0..all.len() + 3 {
+        last = last.reduce(Action::StepPreset(1));
+    }
+    assert_eq!(
+        last.settings.preset.as_deref(),
+        all.last().map(|p| p.id.as_str())
+    );
+}
