@@ -37,6 +37,7 @@ pub mod protocol;
 mod queue;
 mod rng;
 pub mod scenario;
+pub mod series;
 pub mod server;
 pub mod sim;
 pub mod trace;

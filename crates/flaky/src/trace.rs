@@ -1,9 +1,9 @@
 //! What a run recorded: its lanes (calls kept in detail), client events,
 //! the load and attempt-density series, and the figures of its [`Summary`].
 //!
-//! The run engine records all of it as the run goes ([`Tally`], [`LoadSeries`],
-//! [`Density`]), so a run of a million calls needs memory for its clients and
-//! for the lanes it keeps, not for every attempt.
+//! The run engine records all of it as the run goes ([`Tally`] here; the load
+//! and density series in [`crate::series`]), so a run of a million calls needs
+//! memory for its clients and for the lanes it keeps, not for every attempt.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +11,8 @@ use policy::{ClientEventKind, Done, GaveUp, SleepReason};
 use serde::{Deserialize, Serialize};
 
 use crate::Counters;
+
+pub use crate::series::{density_class, Density, DensityRecorder, LoadSeries, DENSITY_CLASSES};
 
 /// How one attempt ended, as the client saw it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -375,222 +377,6 @@ fn open_for((since, until): (u64, u64), end: u64) -> u64 {
     end.min(until).saturating_sub(since)
 }
 
-/// Most cells a series keeps while it records; it halves its resolution
-/// (doubles the cell width) to stay under this, whatever the run's length.
-const CELLS_MAX: u64 = 256;
-/// Most buckets a series reports.
-const BUCKETS_OUT_MAX: u64 = 128;
-
-/// Cells of equal width from 0 ms that coarsen as time grows.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Cells<T> {
-    width_ms: u64,
-    cells: Vec<T>,
-}
-
-impl<T: Clone + Default> Cells<T> {
-    fn new() -> Self {
-        Cells {
-            width_ms: 1,
-            cells: Vec::new(),
-        }
-    }
-
-    /// The cell that holds `t_ms`, coarsening first if needed.
-    fn at(&mut self, t_ms: u64, merge: fn(&T, &T) -> T) -> &mut T {
-        while t_ms / self.width_ms >= CELLS_MAX {
-            self.coarsen(merge);
-        }
-        let i = (t_ms / self.width_ms) as usize;
-        if self.cells.len() <= i {
-            self.cells.resize(i + 1, T::default());
-        }
-        &mut self.cells[i]
-    }
-
-    fn coarsen(&mut self, merge: fn(&T, &T) -> T) {
-        self.width_ms = self.width_ms.saturating_mul(2);
-        self.cells = self
-            .cells
-            .chunks(2)
-            .map(|pair| match pair {
-                [a, b] => merge(a, b),
-                [a] => a.clone(),
-                _ => T::default(),
-            })
-            .collect();
-    }
-
-    /// The cells covering `[0, end_ms]`, at most [`BUCKETS_OUT_MAX`] of them.
-    fn report(&self, end_ms: u64, merge: fn(&T, &T) -> T) -> (u64, Vec<T>) {
-        let mut out = self.clone();
-        while end_ms / out.width_ms + 1 > BUCKETS_OUT_MAX {
-            out.coarsen(merge);
-        }
-        let n = (end_ms / out.width_ms + 1) as usize;
-        out.cells.resize(n, T::default());
-        (out.width_ms, out.cells)
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-struct LoadCell {
-    arrivals: u64,
-    in_flight_max: u32,
-    /// Whether any change happened in the cell (otherwise the level carried over).
-    touched: bool,
-}
-
-fn merge_load(a: &LoadCell, b: &LoadCell) -> LoadCell {
-    LoadCell {
-        arrivals: a.arrivals + b.arrivals,
-        in_flight_max: a.in_flight_max.max(b.in_flight_max),
-        touched: a.touched || b.touched,
-    }
-}
-
-/// Requests in flight over time, fed in time order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LoadSeries {
-    cells: Cells<LoadCell>,
-    level: u32,
-    last_ms: u64,
-}
-
-impl Default for LoadSeries {
-    fn default() -> Self {
-        LoadSeries {
-            cells: Cells::new(),
-            level: 0,
-            last_ms: 0,
-        }
-    }
-}
-
-impl LoadSeries {
-    /// Cells between the last change and `t_ms` held the level unchanged.
-    fn carry_to(&mut self, t_ms: u64) {
-        let t_ms = t_ms.max(self.last_ms);
-        let level = self.level;
-        let mut t = self.last_ms;
-        while t / self.cells.width_ms < t_ms / self.cells.width_ms {
-            t = (t / self.cells.width_ms + 1) * self.cells.width_ms;
-            let cell = self.cells.at(t, merge_load);
-            if !cell.touched {
-                cell.in_flight_max = cell.in_flight_max.max(level);
-                cell.touched = true;
-            }
-        }
-        self.last_ms = t_ms;
-    }
-
-    /// A request arrived (was sent) at `t_ms`.
-    pub fn up(&mut self, t_ms: u64) {
-        self.carry_to(t_ms);
-        self.level = self.level.saturating_add(1);
-        let level = self.level;
-        let cell = self.cells.at(self.last_ms, merge_load);
-        cell.arrivals += 1;
-        cell.in_flight_max = cell.in_flight_max.max(level);
-        cell.touched = true;
-    }
-
-    /// A request left (was answered, timed out, aborted) at `t_ms`.
-    pub fn down(&mut self, t_ms: u64) {
-        self.carry_to(t_ms);
-        // carry_to left this cell touched with the level before the change.
-        self.level = self.level.saturating_sub(1);
-        self.cells.at(self.last_ms, merge_load).touched = true;
-    }
-
-    /// The series over `[0, end_ms]`.
-    pub fn samples(&self, end_ms: u64) -> Vec<LoadSample> {
-        let mut series = self.clone();
-        series.carry_to(end_ms);
-        let (width, cells) = series.cells.report(end_ms, merge_load);
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| LoadSample {
-                from_ms: i as u64 * width,
-                until_ms: (i as u64 + 1) * width,
-                arrivals: c.arrivals,
-                in_flight_max: c.in_flight_max,
-            })
-            .collect()
-    }
-}
-
-/// Outcome classes of the density view, in drawing order.
-pub const DENSITY_CLASSES: [&str; 8] = [
-    "2xx",
-    "409",
-    "429",
-    "4xx",
-    "5xx",
-    "network_error",
-    "timed_out",
-    "unfinished",
-];
-
-/// Where an outcome goes in [`DENSITY_CLASSES`].
-pub fn density_class(outcome: Option<AttemptOutcome>) -> usize {
-    let name = outcome.map_or("unfinished", |o| o.class());
-    DENSITY_CLASSES
-        .iter()
-        .position(|c| *c == name)
-        .unwrap_or(DENSITY_CLASSES.len() - 1)
-}
-
-fn merge_counts(a: &[u64; 8], b: &[u64; 8]) -> [u64; 8] {
-    std::array::from_fn(|i| a[i] + b[i])
-}
-
-/// Attempts over time (by when they started) and by outcome, for every call.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Density {
-    /// Bucket width, ms.
-    pub width_ms: u64,
-    /// Per bucket from 0 ms, counts in the order of [`DENSITY_CLASSES`].
-    pub buckets: Vec<[u64; 8]>,
-}
-
-impl Default for Density {
-    fn default() -> Self {
-        Density {
-            width_ms: 1,
-            buckets: Vec::new(),
-        }
-    }
-}
-
-/// Records the density as attempts end (in any order of start times).
-#[derive(Clone, Debug, PartialEq)]
-pub struct DensityRecorder {
-    cells: Cells<[u64; 8]>,
-}
-
-impl Default for DensityRecorder {
-    fn default() -> Self {
-        DensityRecorder {
-            cells: Cells::new(),
-        }
-    }
-}
-
-impl DensityRecorder {
-    /// An attempt that started at `start_ms` ended with `outcome` (`None`: unfinished).
-    pub fn add(&mut self, start_ms: u64, outcome: Option<AttemptOutcome>) {
-        self.cells.at(start_ms, merge_counts)[density_class(outcome)] += 1;
-    }
-
-    /// The density over `[0, end_ms]`.
-    pub fn report(&self, end_ms: u64) -> Density {
-        let (width_ms, buckets) = self.cells.report(end_ms, merge_counts);
-        Density { width_ms, buckets }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,38 +389,5 @@ mod tests {
         }
         assert_eq!((h.percentile(50), h.percentile(99), h.max()), (3, 5, 5));
         assert_eq!(Histogram::default().percentile(50), 0);
-    }
-
-    #[test]
-    fn load_series_counts_arrivals_and_carries_the_level() {
-        let mut s = LoadSeries::default();
-        s.up(0);
-        s.up(10);
-        s.down(500);
-        s.down(900);
-        let samples = s.samples(1000);
-        assert_eq!(samples.iter().map(|x| x.arrivals).sum::<u64>(), 2);
-        let at = |t: u64| {
-            samples
-                .iter()
-                .find(|x| x.from_ms <= t && t < x.until_ms)
-                .map(|x| x.in_flight_max)
-        };
-        assert_eq!(at(300), Some(2));
-        assert_eq!(at(700), Some(1));
-        assert!(samples.len() as u64 <= BUCKETS_OUT_MAX);
-    }
-
-    #[test]
-    fn density_keeps_every_attempt_while_coarsening() {
-        let mut d = DensityRecorder::default();
-        for t in 0..100_000u64 {
-            d.add(t * 7, Some(AttemptOutcome::Status(200)));
-        }
-        d.add(3, None);
-        let r = d.report(700_000);
-        let total: u64 = r.buckets.iter().flat_map(|b| b.iter()).sum();
-        assert_eq!(total, 100_001);
-        assert!(r.buckets.len() as u64 <= BUCKETS_OUT_MAX);
     }
 }
