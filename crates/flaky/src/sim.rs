@@ -73,7 +73,9 @@ pub struct Simulation {
     server: Server,
     world: World,
     net: TimeQueue<NetKind>,
-    /// Requests the engine abandoned before they reached the server.
+    /// Requests on their way to the server (bounded by what is in transit).
+    to_server: BTreeSet<u64>,
+    /// Of those, the ones the engine abandoned meanwhile.
     abandoned: BTreeSet<u64>,
     net_ms: u64,
     net_jitter_ms: u64,
@@ -87,6 +89,7 @@ impl Simulation {
             server: Server::new(config.endpoint.clone(), seed ^ SERVER_SEED_XOR),
             world: World::new(seed),
             net: TimeQueue::default(),
+            to_server: BTreeSet::new(),
             abandoned: BTreeSet::new(),
             net_ms: config.scenario.net_ms,
             net_jitter_ms: config.scenario.net_jitter_ms,
@@ -143,6 +146,7 @@ impl Simulation {
         }) = self.engine.poll_transmit()
         {
             let at_ms = now.saturating_add(self.net_delay(&identity, Direction::ToServer));
+            self.to_server.insert(request.id);
             self.push(
                 at_ms,
                 NetKind::AtServer {
@@ -153,7 +157,9 @@ impl Simulation {
         }
         while let Some(request_id) = self.engine.poll_abort() {
             self.server.cancel(now, request_id);
-            self.abandoned.insert(request_id);
+            if self.to_server.contains(&request_id) {
+                self.abandoned.insert(request_id);
+            }
         }
     }
 
@@ -176,6 +182,7 @@ impl Simulation {
         match event {
             NetKind::AtServer { request, identity } => {
                 let reply = self.server.handle_from(now, &request, Some(&identity));
+                self.to_server.remove(&request.id);
                 if self.abandoned.remove(&request.id) {
                     // The client hung up first: the server did the work, no one hears it.
                     self.server.cancel(now, request.id);
