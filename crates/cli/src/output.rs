@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use flaky::contention::ContentionResult;
 use flaky::sim::{self, RunConfig, Summary};
+pub use flaky::trace::Figure;
 use policy::config::STATUS_OVERRIDE_KNOB;
 use policy::knob::{KnobKind, KnobSpec};
 use policy::GaveUp;
@@ -21,60 +22,9 @@ const GAVE_UP_REASONS: [GaveUp; 8] = [
     GaveUp::UnkeyedNonIdempotent,
 ];
 
-/// One figure of a summary: a count, or a real number (`amplification`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Figure {
-    Count(u64),
-    Real(f64),
-}
-
-impl Figure {
-    /// The figure as a number to average (counts up to 2^53 are exact).
-    pub fn value(self) -> f64 {
-        match self {
-            Figure::Count(n) => n as f64,
-            Figure::Real(x) => x,
-        }
-    }
-}
-
-impl std::fmt::Display for Figure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Figure::Count(n) => write!(f, "{n}"),
-            Figure::Real(x) => write!(f, "{x}"),
-        }
-    }
-}
-
-/// Every figure of a summary in `Summary`'s field order, by the names
-/// `run --format json` uses; `gave_up` is the total over the reasons.
+/// Every figure of a summary in `Summary`'s field order (see [`Summary::figures`]).
 pub fn summary_figures(s: &Summary) -> Vec<(&'static str, Figure)> {
-    use Figure::{Count, Real};
-    vec![
-        ("calls", Count(s.calls)),
-        ("succeeded", Count(s.succeeded)),
-        ("gave_up", Count(s.gave_up.values().sum())),
-        ("unfinished", Count(s.unfinished)),
-        ("not_started", Count(s.not_started)),
-        ("attempts", Count(s.attempts)),
-        ("server_requests", Count(s.server_requests)),
-        ("amplification", Real(s.amplification)),
-        ("latency_ms_p50", Count(s.latency_ms_p50)),
-        ("latency_ms_p95", Count(s.latency_ms_p95)),
-        ("latency_ms_p99", Count(s.latency_ms_p99)),
-        ("creates_applied", Count(s.creates_applied)),
-        ("duplicates", Count(s.duplicates)),
-        ("time_to_drain_ms", Count(s.time_to_drain_ms)),
-        ("breaker_open_ms", Count(s.breaker_open_ms)),
-        (
-            "server_in_flight_max",
-            Count(u64::from(s.server_in_flight_max)),
-        ),
-        ("lateness_ms_p50", Count(s.lateness_ms_p50)),
-        ("lateness_ms_p99", Count(s.lateness_ms_p99)),
-        ("lateness_ms_max", Count(s.lateness_ms_max)),
-    ]
+    s.figures()
 }
 
 /// The summary as `(name, value)` rows in `Summary`'s field order; `gave_up`

@@ -21,6 +21,35 @@ pub struct PresetSource {
     pub explanation: String,
     /// Knob assignments over [`RunConfig::default`].
     pub set: BTreeMap<String, String>,
+    /// Which deck the preset belongs to.
+    #[serde(default)]
+    pub deck: Deck,
+    /// The mode that shows the lesson (many clients need the simulator).
+    #[serde(default)]
+    pub mode: PresetMode,
+    /// The summary figure that carries the lesson (a name of
+    /// [`crate::trace::Summary::figures`]), shown big on the talk stage.
+    pub headline: String,
+}
+
+/// A preset's deck: the chapter's lessons in order, the lessons beyond it,
+/// and library profiles (which set only the client policy).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Deck {
+    #[default]
+    Chapter,
+    Beyond,
+    Profile,
+}
+
+/// The mode a preset opens in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PresetMode {
+    #[default]
+    Simulated,
+    Live,
 }
 
 /// A preset, its config built.
@@ -30,6 +59,10 @@ pub struct Preset {
     pub title: String,
     pub chapter: String,
     pub explanation: String,
+    pub deck: Deck,
+    pub mode: PresetMode,
+    /// The summary figure that carries the lesson.
+    pub headline: String,
     pub config: RunConfig,
 }
 
@@ -54,13 +87,30 @@ pub fn build(source: PresetSource) -> Result<Preset, String> {
     config
         .validate()
         .map_err(|e| format!("preset `{}`: {e}", source.id))?;
+    if crate::trace::Summary::default()
+        .figure(&source.headline)
+        .is_none()
+    {
+        return Err(format!(
+            "preset `{}`: headline `{}` is not a summary figure",
+            source.id, source.headline
+        ));
+    }
     Ok(Preset {
         id: source.id,
         title: source.title,
         chapter: source.chapter,
         explanation: source.explanation,
+        deck: source.deck,
+        mode: source.mode,
+        headline: source.headline,
         config,
     })
+}
+
+/// The presets of one deck, in order.
+pub fn deck(deck: Deck) -> Result<Vec<Preset>, String> {
+    Ok(all()?.into_iter().filter(|p| p.deck == deck).collect())
 }
 
 /// The preset with this id, or an error listing the valid ids.

@@ -198,6 +198,92 @@ pub struct Summary {
     pub lateness_ms_max: u64,
 }
 
+/// One figure of a summary: a count, or a real number (`amplification`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Figure {
+    Count(u64),
+    Real(f64),
+}
+
+impl Figure {
+    /// The figure as a number to average (counts up to 2^53 are exact).
+    pub fn value(self) -> f64 {
+        match self {
+            Figure::Count(n) => n as f64,
+            Figure::Real(x) => x,
+        }
+    }
+}
+
+impl std::fmt::Display for Figure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Figure::Count(n) => write!(f, "{n}"),
+            Figure::Real(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+impl Summary {
+    /// Every figure in field order, by the names `run --format json` uses;
+    /// `gave_up` is the total over the reasons.
+    pub fn figures(&self) -> Vec<(&'static str, Figure)> {
+        let s = self;
+        use Figure::{Count, Real};
+        vec![
+            ("calls", Count(s.calls)),
+            ("succeeded", Count(s.succeeded)),
+            ("gave_up", Count(s.gave_up.values().sum())),
+            ("unfinished", Count(s.unfinished)),
+            ("not_started", Count(s.not_started)),
+            ("attempts", Count(s.attempts)),
+            ("server_requests", Count(s.server_requests)),
+            ("amplification", Real(s.amplification)),
+            ("latency_ms_p50", Count(s.latency_ms_p50)),
+            ("latency_ms_p95", Count(s.latency_ms_p95)),
+            ("latency_ms_p99", Count(s.latency_ms_p99)),
+            ("creates_applied", Count(s.creates_applied)),
+            ("duplicates", Count(s.duplicates)),
+            ("time_to_drain_ms", Count(s.time_to_drain_ms)),
+            ("breaker_open_ms", Count(s.breaker_open_ms)),
+            (
+                "server_in_flight_max",
+                Count(u64::from(s.server_in_flight_max)),
+            ),
+            ("lateness_ms_p50", Count(s.lateness_ms_p50)),
+            ("lateness_ms_p99", Count(s.lateness_ms_p99)),
+            ("lateness_ms_max", Count(s.lateness_ms_max)),
+        ]
+    }
+
+    /// One figure by its name (see [`Summary::figures`]), as a number; `None`
+    /// for a name that is not a figure.
+    /// `gave_up.<Reason>` names one give-up reason's count.
+    pub fn figure(&self, name: &str) -> Option<f64> {
+        if let Some(reason) = name.strip_prefix("gave_up.") {
+            return GAVE_UP_NAMES
+                .contains(&reason)
+                .then(|| self.gave_up.get(reason).copied().unwrap_or(0) as f64);
+        }
+        self.figures()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| f.value())
+    }
+}
+
+/// Every give-up reason's stable name, in [`gave_up_name`]'s order.
+pub const GAVE_UP_NAMES: [&str; 8] = [
+    "AttemptsExhausted",
+    "DeadlineExceeded",
+    "BudgetExhausted",
+    "BreakerOpen",
+    "NonRetryable",
+    "NetworkErrorNotRetried",
+    "TimeoutNotRetried",
+    "UnkeyedNonIdempotent",
+];
+
 /// The stable name of a give-up reason, used as the key in [`Summary::gave_up`].
 pub fn gave_up_name(reason: &GaveUp) -> &'static str {
     match reason {
