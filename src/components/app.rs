@@ -24,7 +24,7 @@ use crate::components::preset_note::PresetNote;
 use crate::components::timeline::Timeline;
 use crate::live::{Fire, Transport, TransportKind};
 use crate::run_worker::{self, RunWorker};
-use crate::state::{Action, Mode, RunStatus, State};
+use crate::state::{Action, Mode, RunStatus, Side, State};
 use crate::view;
 use ::run_worker::FromWorker;
 
@@ -49,6 +49,8 @@ struct Fired {
     run_id: u64,
     config: RunConfig,
     seed: u64,
+    /// What side B last ran (config, seed, mode): an unchanged B is not rerun.
+    b: Option<(RunConfig, u64, Mode)>,
 }
 
 /// The config a fire runs: the whole scenario, or one call on one client.
@@ -98,6 +100,8 @@ pub fn app() -> Html {
     // The live run going on in the worker, by run id.
     let live_run: Rc<RefCell<Option<u64>>> = use_mut_ref(|| None);
     let worker: Rc<RefCell<Option<Rc<RunWorker>>>> = use_mut_ref(|| None);
+    // Side B runs in a worker of its own, at the same time as A.
+    let worker_b: Rc<RefCell<Option<Rc<RunWorker>>>> = use_mut_ref(|| None);
     let fired: Rc<RefCell<Fired>> = use_mut_ref(Fired::default);
     // Why the run worker cannot run anything, once it failed to load.
     let broken: Rc<RefCell<Option<String>>> = use_mut_ref(|| None);
@@ -110,8 +114,30 @@ pub fn app() -> Html {
             if let FromWorker::Broken { message } = &message {
                 *broken.borrow_mut() = Some(message.clone());
             }
-            on_worker_message(&dispatcher, &fired.borrow(), message)
+            on_worker_message(&dispatcher, &fired.borrow(), Side::A, message)
         })
+    };
+    let on_worker_b = {
+        let dispatcher = state.dispatcher();
+        let fired = fired.clone();
+        use_callback((), move |message: FromWorker, _| {
+            on_worker_message(&dispatcher, &fired.borrow(), Side::B, message)
+        })
+    };
+    let ensure_worker_b = {
+        let worker_b = worker_b.clone();
+        let broken = broken.clone();
+        move || -> Result<Rc<RunWorker>, String> {
+            if let Some(problem) = broken.borrow().as_ref() {
+                return Err(problem.clone());
+            }
+            if let Some(w) = worker_b.borrow().as_ref() {
+                return Ok(w.clone());
+            }
+            let spawned = RunWorker::spawn(on_worker_b.clone())?;
+            *worker_b.borrow_mut() = Some(spawned.clone());
+            Ok(spawned)
+        }
     };
     let ensure_worker = {
         let worker = worker.clone();
@@ -197,63 +223,94 @@ pub fn app() -> Html {
                 if let Ok(worker) = ensure_worker() {
                     worker.cancel(old);
                 }
-            }
-            let run_id = state.run_id + 1;
-            let config = fire_config(&state.settings.config, what);
-            let seed = state.settings.seed;
-            *fired.borrow_mut() = Fired {
-                run_id,
-                config: config.clone(),
-                seed,
-            };
-            state.dispatch(Action::StartRun { run_id });
-            match (state.settings.mode, live_transport) {
-                (Mode::Simulated, _) => {
-                    if let Err(problem) = ensure_worker().and_then(|w| w.run(run_id, &config, seed))
-                    {
-                        state.dispatch(Action::UpdateRun {
-                            run_id,
-                            trace: Rc::new(Trace {
-                                seed,
-                                ..Default::default()
-                            }),
-                            running: false,
-                            problem: Some(problem),
-                        });
-                    }
+                if let Ok(worker) = ensure_worker_b() {
+                    worker.cancel(old);
                 }
-                (Mode::Live, None) => {}
-                (Mode::Live, Some(transport)) => {
-                    match ensure_worker().and_then(|w| w.live(run_id, &config, seed, transport)) {
-                        Ok(()) => *live_run.borrow_mut() = Some(run_id),
-                        Err(problem) => state.dispatch(Action::UpdateRun {
-                            run_id,
-                            trace: Rc::new(Trace {
-                                seed,
-                                ..Default::default()
-                            }),
-                            running: false,
-                            problem: Some(problem),
+            }
+            let run_id = state.run_id.wrapping_add(1);
+            let config = fire_config(&state.settings.config, what);
+            let config_b = state.settings.config_b().map(|b| fire_config(&b, what));
+            let seed = state.settings.seed;
+            let mode = state.settings.mode;
+            // B unchanged on an unchanged world (same config, seed, mode, and its
+            // trace still shown): its figures stand, only A reruns.
+            let b_key = config_b.clone().map(|c| (c, seed, mode));
+            let with_b = b_key.is_some()
+                && (fired.borrow().b != b_key || state.trace_b.is_none() || mode == Mode::Live);
+            {
+                let mut f = fired.borrow_mut();
+                f.run_id = run_id;
+                f.config = config.clone();
+                f.seed = seed;
+                if with_b {
+                    f.b = b_key;
+                }
+            }
+            state.dispatch(Action::StartRun { run_id, with_b });
+            let sides = [
+                (Side::A, Some(config)),
+                (Side::B, config_b.filter(|_| with_b)),
+            ];
+            for (side, config) in sides {
+                let Some(config) = config else {
+                    continue;
+                };
+                let worker = match side {
+                    Side::A => ensure_worker(),
+                    Side::B => ensure_worker_b(),
+                };
+                let started = match (mode, &live_transport) {
+                    (Mode::Simulated, _) => worker.and_then(|w| w.run(run_id, &config, seed)),
+                    (Mode::Live, None) => Ok(()),
+                    (Mode::Live, Some(transport)) => worker
+                        .and_then(|w| w.live(run_id, &config, seed, transport.clone()))
+                        .map(|()| *live_run.borrow_mut() = Some(run_id)),
+                };
+                if let Err(problem) = started {
+                    state.dispatch(Action::UpdateRun {
+                        run_id,
+                        side,
+                        trace: Rc::new(Trace {
+                            seed,
+                            ..Default::default()
                         }),
-                    }
+                        running: false,
+                        problem: Some(problem),
+                    });
                 }
             }
         })
     };
 
-    let reset = {
-        let state = state.clone();
+    // Stops a live run still going (before a reset or another lesson).
+    let cancel_live = {
         let live_run = live_run.clone();
-        let ensure_worker = ensure_worker.clone();
+        let worker = worker.clone();
+        let worker_b = worker_b.clone();
         Callback::from(move |()| {
             if let Some(old) = live_run.borrow_mut().take() {
-                if let Ok(worker) = ensure_worker() {
-                    worker.cancel(old);
+                for w in [&worker, &worker_b] {
+                    if let Some(w) = w.borrow().as_ref() {
+                        w.cancel(old);
+                    }
                 }
             }
+        })
+    };
+    let reset = {
+        let state = state.clone();
+        let cancel_live = cancel_live.clone();
+        Callback::from(move |()| {
+            cancel_live.emit(());
             state.dispatch(Action::Reset);
         })
     };
+
+    // Another lesson: a live run of the old one stops (its figures are gone).
+    {
+        let cancel_live = cancel_live.clone();
+        use_effect_with(state.settings.preset.clone(), move |_| cancel_live.emit(()));
+    }
 
     // Simulated mode recomputes as the user moves a control, once something was fired.
     {
@@ -457,13 +514,22 @@ pub fn trace_file_name(seed: u64) -> String {
     format!("playground-trace-seed-{seed}.json")
 }
 
-fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, message: FromWorker) {
+fn on_worker_message(
+    dispatcher: &UseReducerDispatcher<State>,
+    fired: &Fired,
+    side: Side,
+    message: FromWorker,
+) {
     match message {
         FromWorker::Ready => {}
-        FromWorker::Progress { run_id, progress } => dispatcher.dispatch(Action::Progress {
-            run_id,
-            fraction: progress.fraction(),
-        }),
+        FromWorker::Progress { run_id, progress } => {
+            if side == Side::A {
+                dispatcher.dispatch(Action::Progress {
+                    run_id,
+                    fraction: progress.fraction(),
+                })
+            }
+        }
         FromWorker::LiveUpdate {
             run_id,
             trace,
@@ -471,12 +537,14 @@ fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, me
             problem,
         } => dispatcher.dispatch(Action::UpdateRun {
             run_id,
+            side,
             trace: Rc::new(*trace),
             running,
             problem,
         }),
         FromWorker::Done { run_id, trace, .. } => dispatcher.dispatch(Action::UpdateRun {
             run_id,
+            side,
             trace: Rc::new(*trace),
             running: false,
             problem: None,
@@ -488,6 +556,7 @@ fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, me
         }
         FromWorker::Broken { message } => dispatcher.dispatch(Action::UpdateRun {
             run_id: fired.run_id,
+            side,
             trace: Rc::new(Trace {
                 seed: fired.seed,
                 ..Default::default()
@@ -498,6 +567,7 @@ fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, me
         FromWorker::Failed { run_id, message } => dispatcher.dispatch(Action::UpdateRun {
             // 0: the worker itself failed; it concerns the run in progress.
             run_id: if run_id == 0 { fired.run_id } else { run_id },
+            side,
             trace: Rc::new(Trace {
                 seed: fired.seed,
                 ..Default::default()
