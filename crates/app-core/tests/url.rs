@@ -50,6 +50,7 @@ fn knobs_are_written_relative_to_the_preset() {
         config: preset.config.clone(),
         preset: Some(preset.id.clone()),
         mode: preset.mode.into(),
+        b: preset.config_b.clone(),
         ..Settings::default()
     };
     assert_eq!(url::to_query(&settings), "?preset=circuit-breaker");
