@@ -195,9 +195,13 @@ fn a_comparison_link_gives_b_as_a_with_its_own_knobs() {
         app_core::state::Mode::Simulated,
         "the preset's mode"
     );
+    // That B is the lesson's own: the link says only the lesson.
+    assert_eq!(url::to_query(&settings), "?preset=no-jitter");
+    let (other, errors) = url::parse("?preset=no-jitter&b.jitter.kind=equal");
+    assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(
-        url::to_query(&settings),
-        "?preset=no-jitter&b.jitter.kind=full"
+        url::to_query(&other),
+        "?preset=no-jitter&b.jitter.kind=equal"
     );
 }
 
