@@ -8,7 +8,7 @@ use std::rc::Rc;
 use yew::Reducible;
 
 pub use app_core::state::{
-    Action, Mode, Replay, RunStatus, Settings, Side, Theme, DEFAULT_SEED, REPLAY_SPEEDS,
+    deck_ids, Action, Mode, Replay, RunStatus, Settings, Side, Theme, DEFAULT_SEED, REPLAY_SPEEDS,
 };
 
 /// The core state, reducible by Yew. Derefs to [`app_core::state::State`].

@@ -21,6 +21,8 @@ use crate::components::header::Header;
 use crate::components::knob_panel::KnobPanel;
 use crate::components::load_chart::LoadChart;
 use crate::components::preset_note::PresetNote;
+use crate::components::replay_bar::ReplayBar;
+use crate::components::stage::Stage;
 use crate::components::timeline::Timeline;
 use crate::live::{Fire, Transport, TransportKind};
 use crate::run_worker::{self, RunWorker};
@@ -337,8 +339,8 @@ pub fn app() -> Html {
     // Keyboard: Space fires, R resets, digits pick presets, T toggles talk mode.
     // The listener lives for the page; it reaches this render's callbacks
     // through `latest` and dispatches without reading a (stale) state handle.
-    let latest = use_mut_ref(|| (fire.clone(), reset.clone()));
-    *latest.borrow_mut() = (fire.clone(), reset.clone());
+    let latest = use_mut_ref(|| (fire.clone(), reset.clone(), state.settings.clone()));
+    *latest.borrow_mut() = (fire.clone(), reset.clone(), state.settings.clone());
     {
         let dispatcher = state.dispatcher();
         let presets = presets.clone();
@@ -348,6 +350,19 @@ pub fn app() -> Html {
                     if e.ctrl_key() || e.meta_key() || e.alt_key() || typing_in_a_field(&e) {
                         return;
                     }
+                    // A select or a slider keeps its own arrows and page keys.
+                    let navigation = matches!(
+                        e.key().as_str(),
+                        "ArrowLeft"
+                            | "ArrowRight"
+                            | "ArrowUp"
+                            | "ArrowDown"
+                            | "PageUp"
+                            | "PageDown"
+                    );
+                    if navigation && adjusting_a_control(&e) {
+                        return;
+                    }
                     match e.key().as_str() {
                         " " => {
                             e.prevent_default();
@@ -355,6 +370,7 @@ pub fn app() -> Html {
                         }
                         "r" | "R" => latest.borrow().1.emit(()),
                         "t" | "T" => dispatcher.dispatch(Action::ToggleTalk),
+                        "p" | "P" => dispatcher.dispatch(Action::ReplayToggle),
                         // A presentation clicker sends PageDown/PageUp (or arrows).
                         "PageDown" | "ArrowRight" => {
                             e.prevent_default();
@@ -365,8 +381,13 @@ pub fn app() -> Html {
                             dispatcher.dispatch(Action::StepPreset(-1));
                         }
                         key => {
+                            // Digits pick the deck's first ten lessons.
                             if let Some(index) = preset_index_for_key(key) {
-                                if let Some(p) = presets.get(index) {
+                                let deck = crate::state::deck_ids(&latest.borrow().2);
+                                if let Some(p) = deck
+                                    .get(index)
+                                    .and_then(|id| presets.iter().find(|p| &p.id == id))
+                                {
                                     dispatcher.dispatch(Action::PickPreset(p.clone()));
                                 }
                             }
@@ -424,10 +445,30 @@ pub fn app() -> Html {
         });
     }
 
+    // The replay moves while it plays.
+    {
+        let dispatcher = state.dispatcher();
+        let playing = state.replay.is_some_and(|r| r.playing);
+        use_effect_with(playing, move |playing| {
+            let ticker = playing.then(|| {
+                gloo_timers::callback::Interval::new(REPLAY_FRAME_MS, move || {
+                    dispatcher.dispatch(Action::ReplayTick(f64::from(REPLAY_FRAME_MS)))
+                })
+            });
+            move || drop(ticker)
+        });
+    }
+
     let on_knob = {
         let dispatcher = state.dispatcher();
         use_callback((), move |(name, value): (String, String), _| {
             dispatcher.dispatch(Action::SetKnob { name, value })
+        })
+    };
+    let on_knob_b = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |(name, value): (String, String), _| {
+            dispatcher.dispatch(Action::SetKnobB { name, value })
         })
     };
     let download = {
@@ -466,23 +507,45 @@ pub fn app() -> Html {
         policy::schedule(&s.config.policy, &mut rng)
     };
     let trace = state.trace.clone();
+    let comparing = s.b.is_some();
+    let axis = [&state.trace, &state.trace_b]
+        .iter()
+        .filter_map(|t| t.as_ref().map(|t| view::span_ms(t)))
+        .max();
+    let cursor = state.replay.map(|r| r.cursor_ms);
+    let finished = state.status == RunStatus::Done;
+    let live = s.mode == Mode::Live;
+    if s.talk {
+        return html! {
+            <ContextProvider<AppContext> context={context}>
+                <div class="app talk">
+                    <a class="skip-link" href="#run-controls">{ "Skip to the run controls" }</a>
+                    <Stage on_knob={on_knob} on_knob_b={on_knob_b} />
+                </div>
+            </ContextProvider<AppContext>>
+        };
+    }
     html! {
         <ContextProvider<AppContext> context={context}>
-            <div class={classes!("app", s.talk.then_some("talk"))}>
+            <div class="app">
+                <a class="skip-link" href="#run-controls">{ "Skip to the run controls" }</a>
                 <Header />
                 <Banners />
                 <PresetNote />
                 <div class="layout">
-                    <aside class="controls" aria-label="Settings">
-                        <KnobPanel title="Client policy" groups={Rc::new(view::policy_groups())} open_first={4} config={s.config.clone()} live={s.mode == Mode::Live} on_change={on_knob.clone()} />
-                        <KnobPanel title="Endpoint (server)" groups={Rc::new(view::endpoint_groups())} open_first={1} config={s.config.clone()} live={s.mode == Mode::Live} on_change={on_knob.clone()} />
-                        <KnobPanel title="Scenario" groups={Rc::new(view::scenario_groups())} open_first={1} config={s.config.clone()} live={s.mode == Mode::Live} on_change={on_knob.clone()} />
-                    </aside>
-                    <main class="stage">
+                    <main class="stage-main">
                         <FireBar />
+                        <ReplayBar />
                         <Counters />
-                        <Timeline trace={trace.clone()} slow={s.slow} />
+                        <Timeline trace={trace.clone()} {cursor} axis_ms={axis} side={comparing.then_some(Side::A)} {finished} />
+                        if comparing {
+                            <Timeline trace={state.trace_b.clone()} {cursor} axis_ms={axis} side={Some(Side::B)} {finished} />
+                        }
                         <div class="charts">
+                            <section class="panel chart-panel" aria-labelledby="load-title">
+                                <h2 id="load-title">{ if comparing { "Server load · A and B" } else { "Server load" } }</h2>
+                                <LoadChart trace={trace.clone()} trace_b={state.trace_b.clone()} {cursor} />
+                            </section>
                             <section class="panel chart-panel" aria-labelledby="backoff-title">
                                 <h2 id="backoff-title">{ "Backoff per retry" }</h2>
                                 <p class="formula" data-testid="formula"><code>{ policy::backoff::formula(&s.config.policy) }</code></p>
@@ -491,23 +554,31 @@ pub fn app() -> Html {
                             </section>
                             <section class="panel chart-panel" aria-labelledby="client-title">
                                 <h2 id="client-title">{ "Breaker and budget" }</h2>
-                                <ClientChart trace={trace.clone()} />
-                            </section>
-                            <section class="panel chart-panel" aria-labelledby="load-title">
-                                <h2 id="load-title">{ "Server load" }</h2>
-                                <LoadChart trace={trace} />
+                                <ClientChart trace={trace} />
                             </section>
                         </div>
                         <crate::components::export_panel::ExportPanel />
                     </main>
+                    <aside class="controls" aria-label="Settings">
+                        <KnobPanel title={if comparing { "Client policy A" } else { "Client policy" }} groups={Rc::new(view::policy_groups())} open_first={4} config={s.config.clone()} {live} on_change={on_knob.clone()} testid={Some(AttrValue::from("side-a-knobs"))} />
+                        if let Some(b) = s.config_b() {
+                            <KnobPanel title="Client policy B" groups={Rc::new(view::policy_groups())} open_first={4} config={b} {live} on_change={on_knob_b}
+                                id_prefix="knob-b-" differs={Rc::new(s.b_differs())} testid={Some(AttrValue::from("side-b-knobs"))} />
+                        }
+                        <KnobPanel title="Endpoint (server)" groups={Rc::new(view::endpoint_groups())} open_first={1} config={s.config.clone()} {live} on_change={on_knob.clone()} />
+                        <KnobPanel title="Scenario" groups={Rc::new(view::scenario_groups())} open_first={1} config={s.config.clone()} {live} on_change={on_knob} />
+                    </aside>
                 </div>
                 <footer class="footer">
-                    <kbd>{ "Space" }</kbd>{ " fire · " }<kbd>{ "R" }</kbd>{ " reset · " }<kbd>{ "1–9, 0" }</kbd>{ " presets · " }<kbd>{ "T" }</kbd>{ " talk mode · " }<kbd>{ "PageDown / →" }</kbd>{ " next lesson · " }<kbd>{ "PageUp / ←" }</kbd>{ " previous" }
+                    <kbd>{ "Space" }</kbd>{ " fire · " }<kbd>{ "R" }</kbd>{ " reset · " }<kbd>{ "1–9, 0" }</kbd>{ " lessons · " }<kbd>{ "→ / PageDown" }</kbd>{ " next lesson · " }<kbd>{ "← / PageUp" }</kbd>{ " previous · " }<kbd>{ "P" }</kbd>{ " replay · " }<kbd>{ "T" }</kbd>{ " talk stage" }
                 </footer>
             </div>
         </ContextProvider<AppContext>>
     }
 }
+
+/// How often a playing replay moves, ms.
+const REPLAY_FRAME_MS: u32 = 40;
 
 /// The trace download's file name.
 pub fn trace_file_name(seed: u64) -> String {
@@ -606,15 +677,33 @@ fn gives_focus_back(el: &web_sys::HtmlElement) -> bool {
     }
 }
 
-fn typing_in_a_field(e: &web_sys::KeyboardEvent) -> bool {
-    let Some(target) = e
-        .target()
+fn key_target(e: &web_sys::KeyboardEvent) -> Option<web_sys::Element> {
+    e.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-    else {
+}
+
+/// Text entry keeps every key; every other control leaves the shortcuts on.
+fn typing_in_a_field(e: &web_sys::KeyboardEvent) -> bool {
+    let Some(target) = key_target(e) else {
         return false;
     };
-    matches!(
-        target.tag_name().as_str(),
-        "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
-    )
+    if target.get_attribute("contenteditable").is_some() {
+        return true;
+    }
+    match target.tag_name().as_str() {
+        "TEXTAREA" => true,
+        "INPUT" => !matches!(
+            target.get_attribute("type").as_deref(),
+            Some("checkbox" | "radio" | "button" | "submit" | "range" | "reset")
+        ),
+        _ => false,
+    }
+}
+
+/// A focused select or slider, whose arrow and page keys change its value.
+fn adjusting_a_control(e: &web_sys::KeyboardEvent) -> bool {
+    key_target(e).is_some_and(|t| {
+        t.tag_name() == "SELECT"
+            || (t.tag_name() == "INPUT" && t.get_attribute("type").as_deref() == Some("range"))
+    })
 }

@@ -300,6 +300,8 @@ pub enum Action {
     ReplaySpeed(f64),
     /// Move the replay's cursor (ms of run time); the replay pauses at its end.
     ReplayTo(f64),
+    /// Wall-clock time passed (ms): a playing replay moves by it times its speed.
+    ReplayTick(f64),
     /// End the replay: everything shows the whole run again.
     ReplayStop,
     SetTalk(bool),
@@ -532,6 +534,17 @@ impl State {
                     next.replay = Some(Replay {
                         cursor_ms,
                         playing: r.playing && cursor_ms < end,
+                        ..r
+                    });
+                }
+            }
+            Action::ReplayTick(wall_ms) => {
+                if let Some(r) = self.replay.filter(|r| r.playing) {
+                    let end = self.run_span_ms();
+                    let cursor_ms = (r.cursor_ms + wall_ms.max(0.0) * r.speed).min(end);
+                    next.replay = Some(Replay {
+                        cursor_ms,
+                        playing: cursor_ms < end,
                         ..r
                     });
                 }

@@ -569,3 +569,34 @@ pub fn log_position(min: f64, max: f64, value: f64) -> u32 {
         .round()
         .clamp(0.0, f64::from(LOG_STEPS)) as u32
 }
+
+/// A choice knob's value in words (the value itself stays in the URL and CLI).
+pub fn choice_words(knob: &str, value: &str) -> String {
+    let words = match (knob, value) {
+        (_, "none") => "none",
+        ("backoff.kind", "decorrelated") => "decorrelated (AWS: random, from the previous delay)",
+        ("jitter.kind", "full") => "full jitter: random 0 to d",
+        ("jitter.kind", "equal") => "equal jitter: d/2 plus random 0 to d/2",
+        ("jitter.kind", "decorrelated") => "decorrelated jitter (AWS)",
+        ("jitter.kind", "ratio") => "ratio: d × (1 ± r)",
+        ("jitter.kind", "additive") => "additive: d + random 0 to a",
+        ("budget.kind", "token_bucket") => "token bucket (AWS SDK standard mode)",
+        ("budget.kind", "ratio") => "ratio of calls (gRPC / Finagle style)",
+        ("breaker.kind", "consecutive") => "after N consecutive failures",
+        ("breaker.kind", "ratio_count") => "failure ratio over the last N calls",
+        ("breaker.kind", "ratio_time") => "failure ratio over a time window",
+        ("endpoint.latency.kind", "long_tail") => "long tail (p50 and p99)",
+        ("endpoint.create", "naive_post") => "naive POST: every applied attempt creates",
+        ("endpoint.create", "check_then_create") => "check, then create (GET then POST: racy)",
+        ("endpoint.create", "idempotency_key") => "POST with Idempotency-Key",
+        ("endpoint.create", "put_with_id") => "PUT with a client-chosen id",
+        ("sim.arrival", "all_at_once") => "all at once",
+        ("sim.arrival", "poisson") => "Poisson arrivals",
+        ("sim.arrival", "interval") => "one every interval",
+        (_, "reset") => "connection reset",
+        (_, "hang") => "hang (no answer)",
+        (_, "default") => "the default",
+        (_, other) => return other.replace('_', " "),
+    };
+    words.to_string()
+}

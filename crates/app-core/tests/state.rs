@@ -400,4 +400,23 @@ fn the_replay_plays_pauses_and_stops_at_the_end_of_the_run() {
         Some(4.0)
     );
     assert_eq!(playing.reduce(Action::ReplayStop).replay, None);
+    let fast = playing.reduce(Action::ReplaySpeed(4.0));
+    let moved = fast
+        .reduce(Action::ReplayTick(100.0))
+        .replay
+        .expect("replay");
+    assert_eq!(moved.cursor_ms, 400.0);
+    let ended = fast
+        .reduce(Action::ReplayTick(1000.0))
+        .replay
+        .expect("replay");
+    assert_eq!((ended.cursor_ms, ended.playing), (1000.0, false));
+    let paused = playing
+        .reduce(Action::ReplayToggle)
+        .reduce(Action::ReplayTick(100.0));
+    assert_eq!(
+        paused.replay.map(|r| r.cursor_ms),
+        Some(0.0),
+        "a paused replay stays"
+    );
 }
