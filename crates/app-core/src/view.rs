@@ -119,6 +119,12 @@ pub fn outcome_words(outcome: Option<AttemptOutcome>) -> String {
         Some(AttemptOutcome::Status(s)) => format!("HTTP {s} {}", flaky::server::reason_phrase(s)),
         Some(AttemptOutcome::NetworkError) => "network error (connection reset)".into(),
         Some(AttemptOutcome::TimedOut) => "timed out".into(),
+        Some(AttemptOutcome::ThrottledLocally) => {
+            "rejected by the client's throttle (not sent)".into()
+        }
+        Some(AttemptOutcome::Cancelled) => {
+            "cancelled: another attempt won (the server still did the work)".into()
+        }
     }
 }
 
@@ -165,6 +171,7 @@ pub fn gave_up_words(reason: &policy::GaveUp) -> String {
         NetworkErrorNotRetried => "network errors not retried".into(),
         TimeoutNotRetried => "timeouts not retried".into(),
         UnkeyedNonIdempotent => "unkeyed POST not retried".into(),
+        BulkheadFull => "too many calls in flight (bulkhead full, failed fast)".into(),
     }
 }
 

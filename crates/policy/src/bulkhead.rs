@@ -51,7 +51,8 @@ pub const MAX_IN_FLIGHT_KNOB: KnobSpec = KnobSpec {
         max: 100_000,
     },
     unit: "calls",
-    help: "bulkhead: a client's calls in flight at once at most (see sim.call_every_ms); 0 = no limit",
+    help:
+        "bulkhead: a client's calls in flight at once at most (see sim.call_every_ms); 0 = no limit",
 };
 pub const WHEN_FULL_KNOB: KnobSpec = KnobSpec {
     name: "client.when_full",
@@ -86,5 +87,30 @@ impl BulkheadConfig {
             }
         }
         Ok(())
+    }
+}
+
+/// What a call that is due to start does, with `in_flight` of its client's
+/// calls already in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Start now.
+    Go,
+    /// Wait for a slot.
+    Wait,
+    /// Give up at once ([`crate::GaveUp::BulkheadFull`]).
+    Fail,
+}
+
+impl BulkheadConfig {
+    /// The bulkhead's rule for a call due now.
+    pub fn admit(&self, in_flight: u32) -> Admission {
+        if self.max_in_flight == 0 || in_flight < self.max_in_flight {
+            Admission::Go
+        } else if self.when_full == WhenFull::Wait {
+            Admission::Wait
+        } else {
+            Admission::Fail
+        }
     }
 }

@@ -225,7 +225,9 @@ enum Phase {
     Ready,
     /// The attempts in `Call::flights` are in flight; the latest was sent
     /// (or rejected by the throttle) at `last_sent_ms`.
-    InFlight { last_sent_ms: u64 },
+    InFlight {
+        last_sent_ms: u64,
+    },
     /// The last attempt failed retryably; the retry is decided in `poll`.
     Failed {
         timed_out: bool,
@@ -326,7 +328,9 @@ impl Call {
     pub fn hedge_at_ms(&self) -> Option<u64> {
         let hedge = &self.config.hedge;
         match self.phase {
-            Phase::InFlight { last_sent_ms, .. } if hedge.is_on() && self.hedges < hedge.max_extra => {
+            Phase::InFlight { last_sent_ms, .. }
+                if hedge.is_on() && self.hedges < hedge.max_extra =>
+            {
                 Some(last_sent_ms.saturating_add(hedge.delay_ms))
             }
             _ => None,

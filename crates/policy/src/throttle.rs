@@ -82,7 +82,10 @@ pub const KIND_KNOB: KnobSpec = KnobSpec {
 };
 pub const K_KNOB: KnobSpec = KnobSpec {
     name: "throttle.k",
-    kind: KnobKind::Float { min: 1.0, max: 100.0 },
+    kind: KnobKind::Float {
+        min: 1.0,
+        max: 100.0,
+    },
     unit: "",
     help: "K of adaptive throttling: requests up to K × accepts go through",
 };

@@ -88,14 +88,18 @@ fn local_rejections_happen_at_the_formulas_rate() {
         (f64::from(rejected) - expected).abs() < 5.0 * sd,
         "rejected {rejected}, expected {expected:.0} ± {sd:.0} (accepts {accepts})"
     );
-    assert!(rejected > 1000, "a failing backend is throttled: {rejected}");
+    assert!(
+        rejected > 1000,
+        "a failing backend is throttled: {rejected}"
+    );
 }
 
 #[test]
 fn a_rejected_attempt_sends_nothing_and_is_retried() {
-    let mut config = PolicyConfig::default();
-    config.throttle = adaptive(2.0, 0);
-    let config = Arc::new(config);
+    let config = Arc::new(PolicyConfig {
+        throttle: adaptive(2.0, 0),
+        ..PolicyConfig::default()
+    });
     let mut client = ClientState::new(&config);
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     // Teach the throttle that nothing is accepted: 40 requests, all 503.
@@ -105,10 +109,15 @@ fn a_rejected_attempt_sends_nothing_and_is_retried() {
         let mut call = Call::new(Arc::clone(&config), now, RequestKind::Idempotent, &mut rng);
         loop {
             match call.poll(now, &mut client, &mut rng) {
-                Step::Send { attempt, .. } => call.on_outcome(now + 1, attempt, UNAVAILABLE, &mut client),
+                Step::Send { attempt, .. } => {
+                    call.on_outcome(now + 1, attempt, UNAVAILABLE, &mut client)
+                }
                 Step::Throttled { attempt } => {
                     throttled += 1;
-                    assert!(call.in_flight().next().is_none(), "attempt {attempt}: nothing in flight");
+                    assert!(
+                        call.in_flight().next().is_none(),
+                        "attempt {attempt}: nothing in flight"
+                    );
                 }
                 Step::Sleep { until_ms, .. } => now = until_ms,
                 Step::AwaitOutcome => panic!("nothing in flight"),
@@ -134,17 +143,30 @@ fn a_hedge_is_sent_after_the_delay_and_the_first_success_wins() {
     let mut client = ClientState::new(&config);
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let mut call = Call::new(Arc::clone(&config), 0, RequestKind::Idempotent, &mut rng);
-    assert!(matches!(call.poll(0, &mut client, &mut rng), Step::Send { attempt: 1, .. }));
+    assert!(matches!(
+        call.poll(0, &mut client, &mut rng),
+        Step::Send { attempt: 1, .. }
+    ));
     assert_eq!(call.hedge_at_ms(), Some(100));
     assert_eq!(call.poll(99, &mut client, &mut rng), Step::AwaitOutcome);
-    assert!(matches!(call.poll(100, &mut client, &mut rng), Step::Send { attempt: 2, .. }));
+    assert!(matches!(
+        call.poll(100, &mut client, &mut rng),
+        Step::Send { attempt: 2, .. }
+    ));
     assert_eq!(call.hedge_at_ms(), Some(200));
-    assert!(matches!(call.poll(200, &mut client, &mut rng), Step::Send { attempt: 3, .. }));
+    assert!(matches!(
+        call.poll(200, &mut client, &mut rng),
+        Step::Send { attempt: 3, .. }
+    ));
     assert_eq!(call.hedge_at_ms(), None, "max_extra 2 reached");
     assert_eq!(call.in_flight().collect::<Vec<_>>(), [1, 2, 3]);
     call.on_outcome(250, 2, OK, &mut client);
     assert_eq!(call.done(), Some(&Done::Succeeded { attempts: 3 }));
-    assert_eq!(call.in_flight().collect::<Vec<_>>(), [1, 3], "the driver cancels these");
+    assert_eq!(
+        call.in_flight().collect::<Vec<_>>(),
+        [1, 3],
+        "the driver cancels these"
+    );
     call.on_outcome(260, 1, UNAVAILABLE, &mut client); // too late: ignored
     assert_eq!(call.done(), Some(&Done::Succeeded { attempts: 3 }));
 }
