@@ -158,8 +158,14 @@ impl Engine {
         outcome: AttemptOutcome,
     ) {
         self.cut_flights(now_ms, client, ordinal, outcome);
-        if let Some(run) = self.call_mut(client, ordinal) {
-            run.stack.truncate(layer + 1);
+        let Some(run) = self.call_mut(client, ordinal) else {
+            return;
+        };
+        run.stack.truncate(layer + 1);
+        // Only the deepest layer sleeps: a sleep still going is its, and ends here.
+        let id = run.id;
+        if let Some(sleep) = self.lane_mut(id).and_then(|l| l.sleeps.last_mut()) {
+            sleep.until_ms = sleep.until_ms.min(now_ms.max(sleep.from_ms));
         }
     }
 
