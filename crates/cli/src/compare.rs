@@ -86,19 +86,27 @@ pub fn rows(pairs: &[(Summary, Summary)]) -> Vec<Row> {
         .iter()
         .map(|(a, b)| (measures(a, &reasons), measures(b, &reasons)))
         .collect();
-    let Some((first, _)) = per_seed.first() else {
-        return Vec::new();
-    };
-    first
+    // Every measure of any run, in first-seen order: runs with more layers
+    // have more `requests_per_layer.N`; a layer a run does not have counts 0.
+    let mut names: Vec<&str> = Vec::new();
+    for (a, b) in &per_seed {
+        for (name, _) in a.iter().chain(b) {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+    }
+    let value =
+        |m: &Measures, name: &str| m.iter().find(|(n, _)| n == name).map_or(0.0, |(_, v)| *v);
+    names
         .iter()
-        .enumerate()
-        .map(|(i, (name, _))| {
-            let a: Vec<f64> = per_seed.iter().map(|(a, _)| a[i].1).collect();
-            let b: Vec<f64> = per_seed.iter().map(|(_, b)| b[i].1).collect();
+        .map(|name| {
+            let a: Vec<f64> = per_seed.iter().map(|(a, _)| value(a, name)).collect();
+            let b: Vec<f64> = per_seed.iter().map(|(_, b)| value(b, name)).collect();
             // Per seed, so identical runs give exactly 0.0 (x − x), never a rounding residue.
             let diff: Vec<f64> = a.iter().zip(&b).map(|(a, b)| b - a).collect();
             Row {
-                name: name.clone(),
+                name: name.to_string(),
                 a: interval(&a),
                 b: interval(&b),
                 diff: interval(&diff),
