@@ -7,6 +7,12 @@
 //! identity), so B − A per seed holds the policy's effect, not the world's
 //! luck. Identical A and B give B − A = 0 exactly on every seed, so the
 //! difference's mean and interval are exactly 0.
+//!
+//! A measure can have no value on some seeds (`recovered_ms` is null when a
+//! run never recovered). Then A's and B's means are over the seeds where it
+//! has one, B − A over the seeds where both have one, and a row
+//! `<measure>.missing` follows it: the fraction of seeds without a value
+//! (1 or 0 per seed, so its mean is that fraction, with its interval).
 
 use std::fmt::Write as _;
 
@@ -53,8 +59,8 @@ pub fn run_pairs(a: &RunConfig, b: &RunConfig, seeds: &[u64]) -> Vec<(Summary, S
     })
 }
 
-/// A summary's measures as `(name, value)`, in a fixed order.
-type Measures = Vec<(String, f64)>;
+/// A summary's measures as `(name, value)`, in a fixed order (`None`: no value).
+type Measures = Vec<(String, Option<f64>)>;
 
 /// A summary's measures: every figure of [`summary_figures`], with one
 /// `gave_up.<Reason>` after the `gave_up` total for each of `reasons`.
@@ -65,7 +71,7 @@ fn measures(s: &Summary, reasons: &[&str]) -> Measures {
         if name == "gave_up" {
             for reason in reasons {
                 let n = s.gave_up.get(*reason).copied().unwrap_or(0);
-                out.push((format!("gave_up.{reason}"), n as f64));
+                out.push((format!("gave_up.{reason}"), Some(n as f64)));
             }
         }
     }
@@ -89,22 +95,40 @@ pub fn rows(pairs: &[(Summary, Summary)]) -> Vec<Row> {
     let Some((first, _)) = per_seed.first() else {
         return Vec::new();
     };
-    first
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| {
-            let a: Vec<f64> = per_seed.iter().map(|(a, _)| a[i].1).collect();
-            let b: Vec<f64> = per_seed.iter().map(|(_, b)| b[i].1).collect();
-            // Per seed, so identical runs give exactly 0.0 (x − x), never a rounding residue.
-            let diff: Vec<f64> = a.iter().zip(&b).map(|(a, b)| b - a).collect();
-            Row {
-                name: name.clone(),
-                a: interval(&a),
-                b: interval(&b),
-                diff: interval(&diff),
-            }
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (i, (name, _)) in first.iter().enumerate() {
+        let a: Vec<Option<f64>> = per_seed.iter().map(|(a, _)| a[i].1).collect();
+        let b: Vec<Option<f64>> = per_seed.iter().map(|(_, b)| b[i].1).collect();
+        let present = |v: &[Option<f64>]| v.iter().flatten().copied().collect::<Vec<f64>>();
+        // Per seed, so identical runs give exactly 0.0 (x − x), never a rounding residue.
+        let diff: Vec<f64> = a
+            .iter()
+            .zip(&b)
+            .filter_map(|(a, b)| Some((*b)? - (*a)?))
+            .collect();
+        out.push(Row {
+            name: name.clone(),
+            a: interval(&present(&a)),
+            b: interval(&present(&b)),
+            diff: interval(&diff),
+        });
+        if a.iter().chain(&b).any(Option::is_none) {
+            let missing = |v: &[Option<f64>]| -> Vec<f64> {
+                v.iter()
+                    .map(|x| if x.is_none() { 1.0 } else { 0.0 })
+                    .collect()
+            };
+            let (ma, mb) = (missing(&a), missing(&b));
+            let md: Vec<f64> = ma.iter().zip(&mb).map(|(a, b)| b - a).collect();
+            out.push(Row {
+                name: format!("{name}.missing"),
+                a: interval(&ma),
+                b: interval(&mb),
+                diff: interval(&md),
+            });
+        }
+    }
+    out
 }
 
 /// `{"a": {measure: {"mean", "lo", "hi"}}, "b": {...}, "diff": {...}, "seeds": N}`.
@@ -149,9 +173,10 @@ pub fn csv(rows: &[Row]) -> String {
     out
 }
 
-/// Decimals shown for a measure: amplification is a ratio near 1, the rest counts and ms.
+/// Decimals shown for a measure: amplification is a ratio near 1, and a
+/// `.missing` row a fraction; the rest are counts and ms.
 fn decimals(name: &str) -> usize {
-    if name == "amplification" {
+    if name == "amplification" || name.ends_with(".missing") {
         3
     } else {
         1

@@ -11,6 +11,9 @@ use std::fmt;
 use policy::knob::{self, KnobError, KnobKind, KnobSpec};
 use serde::{Deserialize, Serialize};
 
+use crate::capacity::{self, Capacity};
+use crate::windows;
+
 /// The shape of the latency distribution.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -298,6 +301,8 @@ pub struct EndpointConfig {
     pub overload: Overload,
     /// Create semantics.
     pub create: CreateMode,
+    /// Service rate, queue and shedding (off by default: see [`crate::capacity`]).
+    pub capacity: Capacity,
 }
 
 impl Default for EndpointConfig {
@@ -313,6 +318,7 @@ impl Default for EndpointConfig {
             outages: Vec::new(),
             overload: Overload::default(),
             create: CreateMode::NaivePost,
+            capacity: Capacity::default(),
         }
     }
 }
@@ -428,7 +434,13 @@ static KNOBS: &[KnobSpec] = &[
         name: "endpoint.outage.status",
         kind: KnobKind::Choice(FailWith::NAMES),
         unit: "",
-        help: "how requests fail during the outage: a status, reset or hang",
+        help: "how requests fail during every outage window: a status, reset or hang",
+    },
+    KnobSpec {
+        name: "endpoint.outages",
+        kind: KnobKind::List { syntax: windows::OUTAGE_SYNTAX },
+        unit: "ms",
+        help: "outage windows START+DURATION, comma-separated (e.g. 20000+30000,80000+10000); endpoint.outage.* edit the first",
     },
     KnobSpec {
         name: "endpoint.overload.limit",
@@ -454,6 +466,12 @@ static KNOBS: &[KnobSpec] = &[
         unit: "",
         help: "create semantics: naive_post, check_then_create, idempotency_key or put_with_id",
     },
+    capacity::RPS,
+    capacity::QUEUE_MAX,
+    capacity::QUEUE_ORDER,
+    capacity::SHED,
+    capacity::SHED_MAX_AGE_MS,
+    capacity::SHED_RETRY_AFTER_S,
 ];
 
 impl EndpointConfig {
@@ -467,6 +485,9 @@ impl EndpointConfig {
     pub fn get(&self, name: &str) -> Option<String> {
         let outage = self.outages.first().cloned().unwrap_or_default();
         let l = &self.latency;
+        if let Some(value) = self.capacity.get(name) {
+            return Some(value);
+        }
         Some(match name {
             "endpoint.latency.kind" => choice_name(LatencyKind::NAMES, &LatencyKind::ALL, l.kind),
             "endpoint.latency.ms" => l.fixed_ms.to_string(),
@@ -484,6 +505,9 @@ impl EndpointConfig {
             "endpoint.outage.start_ms" => outage.start_ms.to_string(),
             "endpoint.outage.duration_ms" => outage.duration_ms.to_string(),
             "endpoint.outage.status" => outage.status.to_string(),
+            "endpoint.outages" => {
+                windows::format_outages(self.outages.iter().map(|o| (o.start_ms, o.duration_ms)))
+            }
             "endpoint.overload.limit" => self.overload.limit.to_string(),
             "endpoint.overload.error_per_excess" => self.overload.error_per_excess.to_string(),
             "endpoint.overload.latency_ms_per_excess" => {
@@ -499,6 +523,9 @@ impl EndpointConfig {
     /// Fault probabilities must keep their sum at most 1.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
         let spec = knob::find(KNOBS, name)?;
+        if self.capacity.set(spec, value)? {
+            return Ok(());
+        }
         match name {
             "endpoint.latency.kind" => self.latency.kind = pick(spec, value, &LatencyKind::ALL)?,
             "endpoint.latency.ms" => self.latency.fixed_ms = spec.parse_int(value)?,
@@ -517,7 +544,28 @@ impl EndpointConfig {
             "endpoint.outage.duration_ms" => {
                 self.first_outage().duration_ms = spec.parse_int(value)?
             }
-            "endpoint.outage.status" => self.first_outage().status = parse_fail_with(spec, value)?,
+            "endpoint.outage.status" => {
+                let status = parse_fail_with(spec, value)?;
+                self.first_outage();
+                for outage in &mut self.outages {
+                    outage.status = status;
+                }
+            }
+            "endpoint.outages" => {
+                // Every window fails the way the first did (endpoint.outage.status).
+                let status = self
+                    .outages
+                    .first()
+                    .map_or(FailWith::Status(503), |o| o.status);
+                self.outages = windows::parse_outages(name, value)?
+                    .into_iter()
+                    .map(|(start_ms, duration_ms)| Outage {
+                        start_ms,
+                        duration_ms,
+                        status,
+                    })
+                    .collect();
+            }
             "endpoint.overload.limit" => {
                 self.overload.limit = u32::try_from(spec.parse_int(value)?).unwrap_or(u32::MAX);
             }

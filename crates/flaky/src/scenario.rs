@@ -6,6 +6,7 @@ use policy::knob::{self, KnobError, KnobKind, KnobSpec};
 use policy::PolicyConfig;
 use serde::{Deserialize, Serialize};
 
+use crate::windows::{self, Spike};
 use crate::EndpointConfig;
 
 /// The most logical calls (`sim.clients × sim.calls`) one live run in the
@@ -74,6 +75,9 @@ pub struct ScenarioConfig {
     /// Every client creates the same item names (`item-<call number>`), so
     /// concurrent check-then-create calls race on one name.
     pub shared_names: bool,
+    /// Arrival-rate spikes (`sim.spike`): gaps between arrivals shrink.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spikes: Vec<Spike>,
 }
 
 impl Default for ScenarioConfig {
@@ -89,6 +93,7 @@ impl Default for ScenarioConfig {
             horizon_ms: 60_000,
             operation: Operation::Read,
             shared_names: false,
+            spikes: Vec::new(),
         }
     }
 }
@@ -113,6 +118,7 @@ static SCENARIO_KNOBS: &[KnobSpec] = &[
     KnobSpec { name: "sim.horizon_ms", kind: KnobKind::Int { min: 1, max: 86_400_000 }, unit: "ms", help: "The run stops here; calls still going count as unfinished." },
     KnobSpec { name: "sim.operation", kind: KnobKind::Choice(Operation::NAMES), unit: "", help: "read: GET /flaky. create: create an item as endpoint.create says." },
     KnobSpec { name: "sim.shared_names", kind: KnobKind::Bool, unit: "", help: "All clients create the same item names: concurrent check-then-create races." },
+    KnobSpec { name: "sim.spike", kind: KnobKind::List { syntax: windows::SPIKE_SYNTAX }, unit: "", help: "Arrival-rate spikes START+DURATION*FACTOR, comma-separated: a gap (sim.interval_ms, sim.call_gap_ms) that begins in the window is divided by FACTOR." },
 ];
 
 impl ScenarioConfig {
@@ -134,6 +140,7 @@ impl ScenarioConfig {
             "sim.horizon_ms" => self.horizon_ms.to_string(),
             "sim.operation" => name_of(Operation::NAMES, &Operation::ALL, self.operation),
             "sim.shared_names" => self.shared_names.to_string(),
+            "sim.spike" => windows::format_spikes(&self.spikes),
             _ => return None,
         })
     }
@@ -153,6 +160,7 @@ impl ScenarioConfig {
             "sim.horizon_ms" => self.horizon_ms = int(value)?,
             "sim.operation" => self.operation = Operation::ALL[spec.parse_choice(value)?],
             "sim.shared_names" => self.shared_names = spec.parse_bool(value)?,
+            "sim.spike" => self.spikes = windows::parse_spikes(name, value)?,
             _ => {
                 return Err(KnobError::UnknownName {
                     name: name.into(),
@@ -244,6 +252,24 @@ impl RunConfig {
             }
         }
         changed
+    }
+
+    /// When the last trigger ends: the end of the last outage window or
+    /// spike, ms (0 without any). `recovered_ms` counts from here.
+    pub fn last_trigger_end_ms(&self) -> u64 {
+        let outages = self
+            .endpoint
+            .outages
+            .iter()
+            .filter(|o| o.duration_ms > 0)
+            .map(|o| o.start_ms.saturating_add(o.duration_ms));
+        let spikes = self
+            .scenario
+            .spikes
+            .iter()
+            .filter(|s| s.duration_ms > 0)
+            .map(Spike::end_ms);
+        outages.chain(spikes).max().unwrap_or(0)
     }
 
     /// Checks cross-knob rules (e.g. fault probabilities summing past 1).

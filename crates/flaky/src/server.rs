@@ -33,6 +33,14 @@
 //! happens to it (two for latency, one for overload, one for the fault mix),
 //! so changing a fault knob does not reshuffle the latencies.
 //!
+//! # Capacity
+//! With `endpoint.capacity.rps` set, a request first waits in a queue (see
+//! [`crate::capacity`]); the order of decisions above then runs when its
+//! service starts, with that time as `now_ms`. The simulator drives the queue
+//! with [`Server::arrive`], [`Server::poll_timeout`], [`Server::handle_timeout`]
+//! and [`Server::poll_served`]; [`Server::handle_from`] (the mock worker's
+//! way, no timers) decides at arrival against a virtual FIFO queue.
+//!
 //! # Time
 //! A created item becomes visible to `GET /items/{name}` when its reply leaves
 //! (`at_ms`); counters count it at arrival, when it is decided. An
@@ -47,6 +55,10 @@ use serde::{Deserialize, Serialize};
 use crate::endpoint::{CommitLoseAs, CreateMode, EndpointConfig, FailWith, LatencyKind};
 use crate::rng;
 use crate::world::{Identity, World};
+
+mod queued;
+
+pub use queued::Served;
 
 /// Largest latency a draw can produce, ms (a long tail beyond an hour is a hang anyway).
 pub const LATENCY_MS_DRAW_MAX: u64 = 3_600_000;
@@ -167,6 +179,23 @@ pub struct Counters {
     pub replies_lost: u64,
     /// The most requests in flight at once.
     pub in_flight_max: u32,
+    /// Requests dropped unserved at the head of the queue (`endpoint.shed=max_age`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shed: u64,
+    /// Requests turned away because the queue was full (`endpoint.queue.max`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rejected: u64,
+    /// The longest the queue was.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub queue_len_max: u32,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 /// An item and its copies (more than one is a duplicate create).
@@ -295,6 +324,8 @@ pub struct Server {
     in_flight_until: BTreeMap<u64, u64>,
     counters: Counters,
     items_created: u64,
+    /// The queue of a server with a capacity limit.
+    queue: queued::Queue,
 }
 
 impl Server {
@@ -310,6 +341,7 @@ impl Server {
             in_flight_until: BTreeMap::new(),
             counters: Counters::default(),
             items_created: 0,
+            queue: queued::Queue::default(),
         }
     }
 
@@ -383,9 +415,27 @@ impl Server {
         self.forget_ended(now_ms);
         // A reused id replaces its earlier entry rather than counting twice.
         self.cancel(now_ms, request.id);
-        self.counters.requests_received = self.counters.requests_received.saturating_add(1);
-        let nth = self.counters.requests_received;
+        let nth = self.receive();
+        if self.config.capacity.is_limited() {
+            return self.decide_at_arrival(now_ms, nth, request, identity);
+        }
+        self.serve(now_ms, nth, request, identity)
+    }
 
+    /// Counts a request in; returns its number (1-based).
+    fn receive(&mut self) -> u64 {
+        self.counters.requests_received = self.counters.requests_received.saturating_add(1);
+        self.counters.requests_received
+    }
+
+    /// Serves the `nth` request at `now_ms`: draws, the order of decisions, in flight, counters.
+    fn serve(
+        &mut self,
+        now_ms: u64,
+        nth: u64,
+        request: &Request,
+        identity: Option<&Identity>,
+    ) -> Reply {
         let [u_latency, u_latency_2, u_overload, u_fault] = match identity {
             Some(id) => World::new(self.seed).server_units(id),
             None => [(); 4].map(|()| rng::unit(&mut self.rng)),
@@ -417,12 +467,16 @@ impl Server {
         }
         let count = u32::try_from(in_flight).unwrap_or(u32::MAX);
         self.counters.in_flight_max = self.counters.in_flight_max.max(count);
+        self.count_status(&reply);
+        reply
+    }
+
+    fn count_status(&mut self, reply: &Reply) {
         *self
             .counters
             .by_status
             .entry(reply.status_key())
             .or_insert(0) += 1;
-        reply
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -7,6 +7,7 @@ use policy::{Call, Step};
 use super::{CallRun, ClientEventTrace, Engine, InFlight, TimerKind, Transmit, CLIENT_BITS};
 use crate::client;
 use crate::trace::{AttemptOutcome, AttemptTrace, CallTrace, SleepTrace};
+use crate::windows::spiked_gap_ms;
 use crate::world::{Identity, Stage};
 
 impl Engine {
@@ -87,7 +88,7 @@ impl Engine {
                 sleeps: Vec::new(),
             });
         }
-        self.tally.call_started();
+        self.tally.call_started(now_ms);
         slot.call = Some(CallRun {
             id,
             ordinal,
@@ -162,7 +163,8 @@ impl Engine {
                 }
                 self.tally.call_done(start_ms, now_ms, &done);
                 let calls = self.config.scenario.calls_per_client;
-                let gap = self.config.scenario.call_gap_ms;
+                let scenario = &self.config.scenario;
+                let gap = spiked_gap_ms(&scenario.spikes, now_ms, scenario.call_gap_ms);
                 if let Some(slot) = self.clients.get_mut(client as usize) {
                     slot.call = None;
                     if slot.next_ordinal < calls {
