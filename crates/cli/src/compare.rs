@@ -28,9 +28,15 @@ use crate::stats::{interval, Interval};
 pub struct Row {
     /// The summary figure's name as `run --format json` has it (`gave_up.<Reason>` for a reason).
     pub name: String,
-    pub a: Interval,
-    pub b: Interval,
-    pub diff: Interval,
+    /// `None`: the measure had no value on any seed.
+    pub a: Option<Interval>,
+    pub b: Option<Interval>,
+    pub diff: Option<Interval>,
+}
+
+/// The interval of `values`, `None` if there are none.
+fn interval_of(values: &[f64]) -> Option<Interval> {
+    (!values.is_empty()).then(|| interval(values))
 }
 
 /// A's and B's summaries on each seed, in the seeds' order. Seeds run in
@@ -108,9 +114,9 @@ pub fn rows(pairs: &[(Summary, Summary)]) -> Vec<Row> {
             .collect();
         out.push(Row {
             name: name.clone(),
-            a: interval(&present(&a)),
-            b: interval(&present(&b)),
-            diff: interval(&diff),
+            a: interval_of(&present(&a)),
+            b: interval_of(&present(&b)),
+            diff: interval_of(&diff),
         });
         if a.iter().chain(&b).any(Option::is_none) {
             let missing = |v: &[Option<f64>]| -> Vec<f64> {
@@ -122,9 +128,9 @@ pub fn rows(pairs: &[(Summary, Summary)]) -> Vec<Row> {
             let md: Vec<f64> = ma.iter().zip(&mb).map(|(a, b)| b - a).collect();
             out.push(Row {
                 name: format!("{name}.missing"),
-                a: interval(&ma),
-                b: interval(&mb),
-                diff: interval(&md),
+                a: interval_of(&ma),
+                b: interval_of(&mb),
+                diff: interval_of(&md),
             });
         }
     }
@@ -133,15 +139,15 @@ pub fn rows(pairs: &[(Summary, Summary)]) -> Vec<Row> {
 
 /// `{"a": {measure: {"mean", "lo", "hi"}}, "b": {...}, "diff": {...}, "seeds": N}`.
 pub fn json(rows: &[Row], seeds: u32) -> String {
-    let side = |pick: fn(&Row) -> Interval| -> Value {
+    let side = |pick: fn(&Row) -> Option<Interval>| -> Value {
         let map: Map<String, Value> = rows
             .iter()
             .map(|r| {
-                let i = pick(r);
-                (
-                    r.name.clone(),
-                    json!({"mean": i.mean, "lo": i.lo, "hi": i.hi}),
-                )
+                let value = match pick(r) {
+                    Some(i) => json!({"mean": i.mean, "lo": i.lo, "hi": i.hi}),
+                    None => Value::Null,
+                };
+                (r.name.clone(), value)
             })
             .collect();
         Value::Object(map)
@@ -166,7 +172,12 @@ pub fn csv(rows: &[Row]) -> String {
     for r in rows {
         let _ = write!(out, "{}", r.name);
         for i in [r.a, r.b, r.diff] {
-            let _ = write!(out, ",{},{},{}", i.mean, i.lo, i.hi);
+            match i {
+                Some(i) => {
+                    let _ = write!(out, ",{},{},{}", i.mean, i.lo, i.hi);
+                }
+                None => out.push_str(",,,"),
+            }
         }
         out.push('\n');
     }
@@ -182,6 +193,9 @@ fn decimals(name: &str) -> usize {
         1
     }
 }
+
+/// A measure with no value on any seed, in the table.
+const NO_VALUE: &str = "—";
 
 /// `mean [lo, hi]`; the mean alone when the interval has no width, whole
 /// when it is a whole number (a count the same on every seed).
@@ -230,9 +244,9 @@ pub fn table(heading: &[String], rows: &[Row]) -> String {
             let places = decimals(&r.name);
             [
                 r.name.clone(),
-                show(r.a, places, false),
-                show(r.b, places, false),
-                show_diff(r.diff, places),
+                r.a.map_or(NO_VALUE.into(), |i| show(i, places, false)),
+                r.b.map_or(NO_VALUE.into(), |i| show(i, places, false)),
+                r.diff.map_or(NO_VALUE.into(), |i| show_diff(i, places)),
             ]
         })
         .collect();
@@ -278,11 +292,11 @@ mod tests {
         let rows = rows(&run_pairs(&config, &config, &[0, 1, 2, 3]));
         assert!(rows.iter().any(|r| r.name == "gave_up"), "{rows:?}");
         for r in &rows {
-            assert_eq!(
-                (r.diff.mean, r.diff.lo, r.diff.hi),
-                (0.0, 0.0, 0.0),
-                "{r:?}"
-            );
+            // No difference at all only for a measure with no value on any seed.
+            match r.diff {
+                Some(d) => assert_eq!((d.mean, d.lo, d.hi), (0.0, 0.0, 0.0), "{r:?}"),
+                None => assert_eq!((r.a, r.b), (None, None), "{r:?}"),
+            }
             assert_eq!(r.a, r.b, "{r:?}");
         }
     }
@@ -308,5 +322,47 @@ mod tests {
         assert_eq!(show_diff(i(2.0, 2.0, 2.0), 1), "+2 *");
         assert_eq!(show(i(2.5, 2.5, 2.5), 1, false), "2.5");
         assert_eq!(show(i(1.25, 1.0, 1.5), 3, false), "1.250 [1.000, 1.500]");
+    }
+
+    #[test]
+    fn a_measure_missing_on_some_seeds_is_averaged_where_present_and_counted() {
+        let summary = |recovered_ms| Summary {
+            recovered_ms,
+            ..Summary::default()
+        };
+        let pairs = [
+            (summary(Some(1000)), summary(Some(3000))),
+            (summary(None), summary(Some(5000))),
+            (summary(Some(2000)), summary(None)),
+            (summary(None), summary(None)),
+        ];
+        let rows = rows(&pairs);
+        let row = |name: &str| {
+            rows.iter()
+                .find(|r| r.name == name)
+                .unwrap_or_else(|| panic!("no row {name} in {rows:?}"))
+        };
+        let mean = |i: Option<Interval>| i.map(|i| i.mean);
+        let r = row("recovered_ms");
+        assert_eq!((mean(r.a), mean(r.b)), (Some(1500.0), Some(4000.0)));
+        // Only the first seed has both.
+        assert_eq!(mean(r.diff), Some(2000.0));
+        let m = row("recovered_ms.missing");
+        assert_eq!(
+            (mean(m.a), mean(m.b), mean(m.diff)),
+            (Some(0.5), Some(0.5), Some(0.0))
+        );
+        // Missing on every seed: no value at all, shown as a dash.
+        let never = super::rows(&[(summary(None), summary(None))]);
+        assert_eq!(
+            never
+                .iter()
+                .find(|r| r.name == "recovered_ms")
+                .and_then(|r| r.a),
+            None
+        );
+        assert!(table(&[], &never).contains("recovered_ms.missing"));
+        // A measure present everywhere gets no `.missing` row.
+        assert!(rows.iter().all(|r| r.name != "goodput.missing"));
     }
 }
