@@ -12,7 +12,8 @@
 
 use std::collections::VecDeque;
 
-use super::{Body, Reply, Request, Response, Server};
+use super::routes::{Body, Response};
+use super::{Reply, Request, Server};
 use crate::capacity::{QueueOrder, Shed};
 use crate::series::QueueSeries;
 use crate::trace::QueueSample;
