@@ -83,6 +83,7 @@ pub fn knob_values(spec: &KnobSpec) -> String {
         KnobKind::Float { min, max } => format!("{min}..={max} (real)"),
         KnobKind::Bool => "true|false".to_string(),
         KnobKind::Choice(names) => names.join("|"),
+        KnobKind::List { syntax } => format!("list of {syntax}, or none"),
     }
 }
 

@@ -27,6 +27,7 @@ fn presets_lists_every_preset_with_its_title() {
         "layered-retries",
         "hedging",
         "bulkhead",
+        "metastable-storm",
     ] {
         assert!(
             lines
@@ -407,4 +408,45 @@ fn readme_knob_table_is_current() {
         listing.contains("backoff.base_ms") && listing.contains("retry.status.NNN"),
         "{listing}"
     );
+}
+
+#[test]
+fn run_and_knobs_cover_the_capacity_outage_and_spike_knobs() {
+    let knobs = [
+        ("endpoint.capacity.rps", "50"),
+        ("endpoint.queue.max", "5"),
+        ("endpoint.queue.order", "lifo"),
+        ("endpoint.shed", "reject"),
+        ("endpoint.shed.max_age_ms", "200"),
+        ("endpoint.shed.retry_after_s", "1"),
+        ("endpoint.outages", "100+200,600+100"),
+        ("sim.spike", "0+500*2"),
+    ];
+    let mut args = vec![
+        "run".to_string(),
+        "--format".into(),
+        "json".into(),
+        "--clients".into(),
+        "20".into(),
+    ];
+    for (k, v) in knobs {
+        args.push("--set".into());
+        args.push(format!("{k}={v}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let s = json(&args);
+    for name in ["goodput", "recovered_ms", "shed"] {
+        assert!(s.get(name).is_some(), "`{name}` missing from {s}");
+    }
+    // 20 clients at once into a queue of 5: some are rejected.
+    assert!(field(&s, "shed") > 0, "{s}");
+    let listing = ok(&["knobs"]);
+    for (k, _) in knobs {
+        assert!(listing.contains(k), "{k} missing from the knob list");
+    }
+    bad(
+        &["run", "--set", "endpoint.outages=1+2,x"],
+        &["endpoint.outages", "part 2 `x`"],
+    );
+    bad(&["run", "--set", "sim.spike=1+2"], &["sim.spike", "part 1"]);
 }

@@ -7,6 +7,7 @@ use policy::PolicyConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::layers::LayersConfig;
+use crate::windows::{self, Spike};
 use crate::EndpointConfig;
 
 /// The most logical calls (`sim.clients × sim.calls`) one live run in the
@@ -82,6 +83,9 @@ pub struct ScenarioConfig {
     /// not its earlier calls have ended (so a slow endpoint piles them up);
     /// 0 = closed loop (the next call starts `call_gap_ms` after one ends).
     pub call_every_ms: u64,
+    /// Arrival-rate spikes (`sim.spike`): gaps between arrivals shrink.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spikes: Vec<Spike>,
 }
 
 impl Default for ScenarioConfig {
@@ -99,6 +103,7 @@ impl Default for ScenarioConfig {
             shared_names: false,
             layers: 1,
             call_every_ms: 0,
+            spikes: Vec::new(),
         }
     }
 }
@@ -125,6 +130,7 @@ static SCENARIO_KNOBS: &[KnobSpec] = &[
     KnobSpec { name: "sim.shared_names", kind: KnobKind::Bool, unit: "", help: "All clients create the same item names: concurrent check-then-create races." },
     KnobSpec { name: "sim.layers", kind: KnobKind::Int { min: 1, max: crate::layers::LAYERS_MAX as u64 }, unit: "", help: "Services stacked between clients and endpoint, each retrying with its own policy (layer.N.*); a call into layer N is served by calls into layer N+1." },
     KnobSpec { name: "sim.call_every_ms", kind: KnobKind::Int { min: 0, max: 3_600_000 }, unit: "ms", help: "Open loop: a client starts a call this often whether or not earlier ones ended (client.max_in_flight bounds them); 0 = one call after another." },
+    KnobSpec { name: "sim.spike", kind: KnobKind::List { syntax: windows::SPIKE_SYNTAX }, unit: "", help: "Arrival-rate spikes START+DURATION*FACTOR, comma-separated: a gap (sim.interval_ms, sim.call_gap_ms) that begins in the window is divided by FACTOR." },
 ];
 
 impl ScenarioConfig {
@@ -148,6 +154,7 @@ impl ScenarioConfig {
             "sim.shared_names" => self.shared_names.to_string(),
             "sim.layers" => self.layers.to_string(),
             "sim.call_every_ms" => self.call_every_ms.to_string(),
+            "sim.spike" => windows::format_spikes(&self.spikes),
             _ => return None,
         })
     }
@@ -169,6 +176,7 @@ impl ScenarioConfig {
             "sim.shared_names" => self.shared_names = spec.parse_bool(value)?,
             "sim.layers" => self.layers = int(value)? as u32,
             "sim.call_every_ms" => self.call_every_ms = int(value)?,
+            "sim.spike" => self.spikes = windows::parse_spikes(name, value)?,
             _ => {
                 return Err(KnobError::UnknownName {
                     name: name.into(),
@@ -282,6 +290,24 @@ impl RunConfig {
         }
         changed.extend(self.layers.differing_from(&base.layers));
         changed
+    }
+
+    /// When the last trigger ends: the end of the last outage window or
+    /// spike, ms (0 without any). `recovered_ms` counts from here.
+    pub fn last_trigger_end_ms(&self) -> u64 {
+        let outages = self
+            .endpoint
+            .outages
+            .iter()
+            .filter(|o| o.duration_ms > 0)
+            .map(|o| o.start_ms.saturating_add(o.duration_ms));
+        let spikes = self
+            .scenario
+            .spikes
+            .iter()
+            .filter(|s| s.duration_ms > 0)
+            .map(Spike::end_ms);
+        outages.chain(spikes).max().unwrap_or(0)
     }
 
     /// Checks cross-knob rules (e.g. fault probabilities summing past 1).

@@ -10,9 +10,12 @@ use std::collections::BTreeMap;
 use policy::{ClientEventKind, Done, GaveUp, SleepReason};
 use serde::{Deserialize, Serialize};
 
+use crate::recovery::Recovery;
 use crate::Counters;
 
-pub use crate::series::{density_class, Density, DensityRecorder, LoadSeries, DENSITY_CLASSES};
+pub use crate::series::{
+    density_class, Density, DensityRecorder, LoadSeries, QueueSeries, DENSITY_CLASSES,
+};
 
 /// How one attempt ended, as the client saw it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +151,17 @@ pub struct LoadSample {
     pub in_flight_max: u32,
 }
 
+/// The server's queue in one time bucket (a server with a capacity limit).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueSample {
+    pub from_ms: u64,
+    pub until_ms: u64,
+    /// The longest the queue was during the bucket.
+    pub queue_len_max: u32,
+    /// Requests shed or rejected during the bucket.
+    pub shed: u64,
+}
+
 /// Everything that happened in a run: what the UI draws.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
@@ -164,6 +178,10 @@ pub struct Trace {
     pub server_load: Vec<LoadSample>,
     /// Attempts over time by outcome, for every call of the run.
     pub density: Density,
+    /// The server's queue over time; empty without `endpoint.capacity.rps`
+    /// (and in live mode, where the mock worker keeps no series).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_queue: Vec<QueueSample>,
     pub counters: Counters,
     /// The run's figures, over every call (not only the lanes).
     pub summary: Summary,
@@ -217,6 +235,14 @@ pub struct Summary {
     pub lateness_ms_p50: u64,
     pub lateness_ms_p99: u64,
     pub lateness_ms_max: u64,
+    /// Calls that succeeded per second of the run: `succeeded × 1000 / end_ms`.
+    pub goodput: f64,
+    /// How long after the last outage or spike ended the run was healthy
+    /// again (calls succeeding at ≥ 90% of the rate they start, over a whole
+    /// second; see [`crate::recovery`]), ms; `None`: never within the run.
+    pub recovered_ms: Option<u64>,
+    /// Requests the server shed or rejected unserved (`endpoint.shed`, `endpoint.queue.max`).
+    pub shed: u64,
     // Measures of the mechanisms beyond the chapter, left out of JSON while
     // zero so that older traces (and the golden files) read the same.
     /// Attempts sent while another attempt of the same call was in flight.
@@ -231,20 +257,30 @@ pub struct Summary {
     pub requests_per_layer: Vec<u64>,
 }
 
-/// One figure of a summary: a count, or a real number (`amplification`).
+/// One figure of a summary: a count, a real number (`amplification`), or
+/// no value (`recovered_ms` of a run that never recovered).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Figure {
     Count(u64),
     Real(f64),
+    /// No value: written `null`.
+    Missing,
 }
 
 impl Figure {
-    /// The figure as a number to average (counts up to 2^53 are exact).
-    pub fn value(self) -> f64 {
+    /// The figure as a number to average (counts up to 2^53 are exact);
+    /// `None` for [`Figure::Missing`].
+    pub fn value(self) -> Option<f64> {
         match self {
-            Figure::Count(n) => n as f64,
-            Figure::Real(x) => x,
+            Figure::Count(n) => Some(n as f64),
+            Figure::Real(x) => Some(x),
+            Figure::Missing => None,
         }
+    }
+
+    /// A count, or missing.
+    pub fn maybe(value: Option<u64>) -> Figure {
+        value.map_or(Figure::Missing, Figure::Count)
     }
 }
 
@@ -253,6 +289,7 @@ impl std::fmt::Display for Figure {
         match self {
             Figure::Count(n) => write!(f, "{n}"),
             Figure::Real(x) => write!(f, "{x}"),
+            Figure::Missing => f.write_str("null"),
         }
     }
 }
@@ -286,6 +323,9 @@ impl Summary {
             ("lateness_ms_p50", Count(s.lateness_ms_p50)),
             ("lateness_ms_p99", Count(s.lateness_ms_p99)),
             ("lateness_ms_max", Count(s.lateness_ms_max)),
+            ("goodput", Real(s.goodput)),
+            ("recovered_ms", Figure::maybe(s.recovered_ms)),
+            ("shed", Count(s.shed)),
             ("hedged_attempts", Count(s.hedged_attempts)),
             ("throttled_locally", Count(s.throttled_locally)),
         ];
@@ -311,8 +351,17 @@ impl Summary {
         }
     }
 
+    /// Whether `name` is a figure (see [`Summary::figures`]) or `gave_up.<Reason>`.
+    pub fn has_figure(&self, name: &str) -> bool {
+        match name.strip_prefix("gave_up.") {
+            Some(reason) => GAVE_UP_NAMES.contains(&reason),
+            None => self.figures().iter().any(|(n, _)| *n == name),
+        }
+    }
+
     /// One figure by its name (see [`Summary::figures`]), as a number; `None`
-    /// for a name that is not a figure.
+    /// for a name that is not a figure, or a figure with no value
+    /// ([`Summary::has_figure`] tells them apart).
     /// `gave_up.<Reason>` names one give-up reason's count.
     pub fn figure(&self, name: &str) -> Option<f64> {
         if let Some(reason) = name.strip_prefix("gave_up.") {
@@ -323,7 +372,7 @@ impl Summary {
         self.figures()
             .into_iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, f)| f.value())
+            .and_then(|(_, f)| f.value())
     }
 }
 
@@ -422,6 +471,7 @@ pub struct Tally {
     /// client → (opened at, open until) for breakers open now.
     open: BTreeMap<u32, (u64, u64)>,
     breaker_open_ms: u64,
+    recovery: Recovery,
     hedged_attempts: u64,
     throttled_locally: u64,
     /// Calls into layers 2.. (attempts sent by the layer above), when `sim.layers > 1`.
@@ -437,9 +487,16 @@ impl Tally {
         }
     }
 
-    /// A call started.
-    pub fn call_started(&mut self) {
+    /// Measures `recovered_ms` from `from_ms` (the last trigger's end).
+    pub fn recovering_from(mut self, from_ms: u64) -> Tally {
+        self.recovery = Recovery::from(from_ms);
+        self
+    }
+
+    /// A call started at `at_ms`.
+    pub fn call_started(&mut self, at_ms: u64) {
         self.calls += 1;
+        self.recovery.call_started(at_ms);
     }
 
     /// An attempt was sent `lateness_ms` after it was planned.
@@ -476,7 +533,10 @@ impl Tally {
         self.latencies.add(end_ms.saturating_sub(start_ms));
         self.drain_ms = self.drain_ms.max(end_ms);
         match done {
-            Done::Succeeded { .. } => self.succeeded += 1,
+            Done::Succeeded { .. } => {
+                self.succeeded += 1;
+                self.recovery.call_succeeded(end_ms);
+            }
             Done::GaveUp { reason, .. } => {
                 *self
                     .gave_up
@@ -543,6 +603,13 @@ impl Tally {
             lateness_ms_p50: self.lateness.percentile(50),
             lateness_ms_p99: self.lateness.percentile(99),
             lateness_ms_max: self.lateness.max(),
+            goodput: if end_ms == 0 {
+                0.0
+            } else {
+                self.succeeded as f64 * 1000.0 / end_ms as f64
+            },
+            recovered_ms: self.recovery.recovered_ms(end_ms.min(horizon_ms)),
+            shed: counters.shed.saturating_add(counters.rejected),
             hedged_attempts: self.hedged_attempts,
             throttled_locally: self.throttled_locally,
             requests_per_layer: if self.layer_calls.is_empty() {

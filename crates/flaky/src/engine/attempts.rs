@@ -8,6 +8,7 @@ use policy::{Done, Outcome};
 use super::{ClientEventTrace, Engine, InFlight, TimerKind, Transmit, CLIENT_BITS};
 use crate::client;
 use crate::trace::AttemptOutcome;
+use crate::windows::spiked_gap_ms;
 use crate::world::{Identity, Stage};
 
 impl Engine {
@@ -258,6 +259,7 @@ impl Engine {
             self.drive(now_ms, now_ms, client, next);
         }
         if every == 0 && more {
+            let gap = spiked_gap_ms(&self.config.scenario.spikes, now_ms, gap);
             self.set_timer(now_ms.saturating_add(gap), TimerKind::Start { client });
         }
         if client_done {

@@ -64,6 +64,7 @@ use crate::scenario::{Arrival, RunConfig};
 use crate::trace::{
     AttemptOutcome, CallTrace, ClientEventTrace, DensityRecorder, LoadSeries, Tally, Trace,
 };
+use crate::windows::spiked_gap_ms;
 use crate::world::{Draws, Identity, Stage, Stream, World};
 use crate::{Counters, Request};
 
@@ -214,6 +215,7 @@ fn client_of(request_id: u64) -> u32 {
 
 /// When each client starts, ms from the run's start. Poisson gaps are the
 /// world's arrival draws, keyed by client: a policy change never moves them.
+/// A gap that begins in a spike (`sim.spike`) is divided by its factor.
 pub fn client_starts(config: &RunConfig, world: &World) -> Vec<u64> {
     let scenario = &config.scenario;
     let mut start = 0u64;
@@ -221,11 +223,17 @@ pub fn client_starts(config: &RunConfig, world: &World) -> Vec<u64> {
         .map(|client| {
             match scenario.arrival {
                 Arrival::AllAtOnce => {}
-                Arrival::Interval => start = u64::from(client).saturating_mul(scenario.interval_ms),
+                // Outside spikes this sums to client × interval_ms, as before.
+                Arrival::Interval if client > 0 => {
+                    let gap = spiked_gap_ms(&scenario.spikes, start, scenario.interval_ms);
+                    start = start.saturating_add(gap);
+                }
+                Arrival::Interval => {}
                 Arrival::Poisson if client > 0 => {
                     let u = world.unit(Stream::Arrival, [u64::from(client), 0], 0);
                     let gap = -libm::log(1.0 - u) * scenario.interval_ms as f64;
-                    start = start.saturating_add(gap as u64);
+                    start =
+                        start.saturating_add(spiked_gap_ms(&scenario.spikes, start, gap as u64));
                 }
                 Arrival::Poisson => {}
             }
@@ -272,7 +280,8 @@ impl Engine {
             tally: Tally::new(
                 u64::from(config.scenario.clients) * u64::from(config.scenario.calls_per_client),
             )
-            .with_layers(layers),
+            .with_layers(layers)
+            .recovering_from(config.last_trigger_end_ms()),
             load: LoadSeries::default(),
             density: DensityRecorder::default(),
             now_ms: 0,
@@ -421,6 +430,7 @@ impl Engine {
             client_events: self.client_events.clone(),
             server_load: self.load.samples(end_ms),
             density: density.report(end_ms),
+            server_queue: Vec::new(),
             counters: counters.clone(),
             summary: self.tally.summary(counters, end_ms, horizon_ms),
         }

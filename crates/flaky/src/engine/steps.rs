@@ -9,6 +9,7 @@ use policy::{Call, Done, GaveUp, Outcome, Step};
 use super::{CallRun, Engine, InFlight, Layer, TimerKind};
 use crate::client;
 use crate::trace::{AttemptOutcome, AttemptTrace, CallTrace, SleepTrace};
+use crate::windows::spiked_gap_ms;
 
 impl Engine {
     pub(super) fn set_timer(&mut self, at_ms: u64, kind: TimerKind) {
@@ -107,6 +108,7 @@ impl Engine {
         slot.next_ordinal += 1;
         let admission = self.policies[0].client.admit(slot.running());
         if every > 0 && slot.next_ordinal < calls {
+            let every = spiked_gap_ms(&self.config.scenario.spikes, planned_ms, every);
             let next = planned_ms.saturating_add(every);
             self.set_timer(next, TimerKind::Start { client });
         }
@@ -129,7 +131,7 @@ impl Engine {
                 sleeps: Vec::new(),
             });
         }
-        self.tally.call_started();
+        self.tally.call_started(now_ms);
         let run = CallRun {
             id,
             ordinal,
