@@ -1,5 +1,6 @@
 //! A control for one knob, shaped by its [`KnobSpec`]: a slider with a number
-//! field for bounded numbers, a checkbox for booleans, a select for choices.
+//! field for bounded numbers, a checkbox for booleans, a select for choices,
+//! a text field for lists of windows (`endpoint.outages`, `sim.spike`).
 //! Its `data-testid` is the knob's dotted name.
 
 use policy::knob::{KnobKind, KnobSpec};
@@ -61,6 +62,13 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
                 emit(el.checked().to_string());
             });
             html! { <input id={id.clone()} class="switch" data-testid={testid.clone()} type="checkbox" checked={props.value == "true"} {onchange} /> }
+        }
+        KnobKind::List { syntax } => {
+            let onchange = Callback::from(move |e: Event| {
+                let el: HtmlInputElement = e.target_unchecked_into();
+                emit(el.value());
+            });
+            html! { <input id={id.clone()} data-testid={spec.name} type="text" title={syntax} placeholder="none" value={props.value.clone()} {onchange} /> }
         }
         KnobKind::Choice(choices) => {
             let onchange = Callback::from(move |e: Event| {
