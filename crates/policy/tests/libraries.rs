@@ -20,7 +20,7 @@ use policy::jitter::{self, DrawState};
 use policy::rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 use policy::{
     BackoffKind, BudgetKind, ClientState, JitterKind, Outcome, PolicyConfig, RequestKind,
-    SleepReason, Step,
+    RetryAfterKind, SleepReason, Step,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngSeed};
@@ -519,6 +519,67 @@ proptest! {
             }
             let after = budget.tokens().unwrap_or(0);
             prop_assert!(after <= capacity, "{} > {}", after, capacity);
+        }
+    }
+
+    /// Whole calls under the new kinds, Retry-After kinds and the refunding
+    /// bucket: every backoff sleep lies in its envelope (throttled or not),
+    /// every Retry-After sleep follows its kind's formula, and the bucket
+    /// stays within its capacity.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn calls_follow_the_library_formulas(
+        mut c in library_config(), seed in any::<u64>(),
+        ra_kind in prop_oneof![Just(RetryAfterKind::Capped), Just(RetryAfterKind::Envoy), Just(RetryAfterKind::Aws)],
+        ra_cap in 0u64..20_000, capacity in 0u64..80, costs in proptest::array::uniform3(0u64..20),
+        statuses in proptest::collection::vec((prop_oneof![Just(429u16), Just(500), Just(503), Just(200)], proptest::option::of(0u64..30_000)), 0..10),
+    ) {
+        c.attempts.max = 6;
+        c.retry_after.kind = ra_kind;
+        c.retry_after.cap_ms = ra_cap;
+        c.budget.kind = BudgetKind::TokenBucketRefund;
+        c.budget.capacity = capacity;
+        [c.budget.retry_cost, c.budget.timeout_cost, c.budget.throttle_cost] = costs;
+        let config = Arc::new(c.clone());
+        let mut client = ClientState::new(&config);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let script: Vec<Scripted> = statuses
+            .iter()
+            .map(|(status, retry_after_ms)| Scripted { latency_ms: 3, outcome: Outcome::Response { status: *status, retry_after_ms: *retry_after_ms } })
+            .collect();
+        for start in [0, 100_000] {
+            let (_, steps) = run(&config, start, RequestKind::Idempotent, &mut client, &mut rng, &script);
+            prop_assert!(client.budget_tokens().is_some_and(|t| t <= capacity), "seed {}: bucket over capacity", seed);
+            for (now, step) in &steps {
+                let Step::Sleep { until_ms, reason } = step else { continue };
+                match reason {
+                    SleepReason::Backoff { retry, planned_ms, envelope_ms } => {
+                        let plain = jitter::envelope_for(&c, *retry, false);
+                        let throttled = jitter::envelope_for(&c, *retry, true);
+                        prop_assert!(*envelope_ms == plain || *envelope_ms == throttled, "seed {}: envelope {:?}", seed, envelope_ms);
+                        prop_assert!(envelope_ms.0 <= *planned_ms && *planned_ms <= envelope_ms.1, "seed {}: {} outside {:?}", seed, planned_ms, envelope_ms);
+                        prop_assert_eq!(until_ms - now, *planned_ms);
+                    }
+                    SleepReason::RetryAfter { server_ms: v, capped_ms: s } => {
+                        let (v, s) = (*v, *s);
+                        match ra_kind {
+                            RetryAfterKind::Capped => prop_assert_eq!(s, v.min(ra_cap)),
+                            RetryAfterKind::Envoy => {
+                                prop_assert!(v <= ra_cap, "seed {}: {} above the cap was obeyed", seed, v);
+                                prop_assert!(v <= s && s <= v + v / 2, "seed {}: {} outside [{}, 1.5·{}]", seed, s, v, v);
+                            }
+                            RetryAfterKind::Aws => {
+                                // s = max(t, min(v, t + cap)) with t in the backoff envelope.
+                                let retry = steps.iter().filter(|(_, st)| matches!(st, Step::Send { .. })).count() as u32;
+                                let hi = jitter::envelope_for(&c, retry.max(1), true).1.max(jitter::envelope_for(&c, retry.max(1), false).1);
+                                prop_assert!(s >= v.min(ra_cap), "seed {}: {} below min(v, cap)", seed, s);
+                                prop_assert!(s <= hi.max(v.min(hi.saturating_add(ra_cap))), "seed {}: {} too long", seed, s);
+                            }
+                        }
+                        prop_assert_eq!(until_ms - now, s);
+                    }
+                }
+            }
         }
     }
 }
