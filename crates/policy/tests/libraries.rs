@@ -78,6 +78,30 @@ fn polly_decorrelated_jitter_v2() {
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn polly_jitter_for_constant_and_linear_is_ratio_a_quarter() {
+    // RetryHelper.cs:49-56 ApplyJitter: d + d·0.5·u − d·0.5/2 = d·(0.75 + 0.5·u),
+    // used for Constant (d = base) and Linear (d = (attempt + 1)·base, line 125).
+    let linear = config(&[
+        ("backoff.kind", "linear"),
+        ("backoff.base_ms", "2000"),
+        ("backoff.cap_ms", "86400000"),
+        ("jitter.kind", "ratio"),
+        ("jitter.ratio", "0.25"),
+    ]);
+    assert_eq!(draws(&linear, &[0.5, 0.5, 0.5]), [2000, 4000, 6000]);
+    assert_eq!(draws(&linear, &[0.0, 0.0]), [1500, 3000]);
+    assert_eq!(draws(&linear, &[0.75, 0.25]), [2250, 3500]);
+    let constant = config(&[
+        ("backoff.kind", "constant"),
+        ("backoff.base_ms", "2000"),
+        ("jitter.kind", "ratio"),
+        ("jitter.ratio", "0.25"),
+    ]);
+    assert_eq!(envelopes(&constant, 3), [(1500, 2500); 3]);
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn resilience4j_exponential_random_backoff() {
     // resilience4j-core/src/main/java/io/github/resilience4j/core/IntervalFunction.java (at af9e7c979):
     // ofExponentialRandomBackoff(500, 1.5, 0.5) (lines 146-159): I(n) = (long)(I(n−1)·1.5) = 500, 750, 1125, 1687, 2530;
