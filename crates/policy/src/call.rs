@@ -17,10 +17,14 @@
 //! fast). After an attempt, in `on_outcome`: success, then the
 //! classification (non-retryable → give up), then the idempotency guard
 //! (`retry.require_key_for_unsafe`), then `attempts.max`. In the next `poll`:
-//! the delay (Retry-After if honoured, else a backoff draw), then the
+//! the delay (Retry-After if honoured, as `retry_after.kind` says: `capped`
+//! draws nothing, `envoy` one jitter draw unless the hint is above the cap,
+//! `aws` the backoff it compares the hint with; else a backoff draw, with
+//! `backoff.throttle_base_ms` after a throttling failure), then the
 //! deadline (if the sleep would end at or after it, give up with
 //! [`GaveUp::DeadlineExceeded`] at once instead of sleeping in vain), then
-//! the budget (charged now, before the sleep).
+//! the budget (charged now, before the sleep; the price depends on whether the
+//! failure was a timeout, throttling or else, see [`crate::budget::RetryCause`]).
 
 use std::sync::Arc;
 
