@@ -70,9 +70,9 @@
 //! # Modules
 //!
 //! [`config`] (every knob, with [`knob`] names), [`classify`], [`backoff`],
-//! [`jitter`], [`retry_after`], [`breaker`], [`budget`], [`throttle`]
-//! (adaptive client throttling), [`hedge`] (hedged requests), [`bulkhead`]
-//! (a limit of calls in flight), [`call`].
+//! [`jitter`] (and Polly's [`decorrelated_v2`]), [`retry_after`], [`breaker`],
+//! [`budget`], [`throttle`] (adaptive client throttling), [`hedge`] (hedged
+//! requests), [`bulkhead`] (a limit of calls in flight), [`call`].
 
 pub mod backoff;
 pub mod breaker;
@@ -81,6 +81,7 @@ pub mod bulkhead;
 pub mod call;
 pub mod classify;
 pub mod config;
+pub mod decorrelated_v2;
 pub mod hedge;
 pub mod jitter;
 pub mod knob;
@@ -99,7 +100,7 @@ pub use classify::{Outcome, RequestKind, Verdict};
 pub use config::{
     AttemptsConfig, BackoffConfig, BackoffKind, BreakerConfig, BreakerKind, BudgetConfig,
     BudgetKind, ClassifyConfig, IdempotencyConfig, JitterConfig, JitterKind, PolicyConfig,
-    RetryAfterConfig,
+    RetryAfterConfig, RetryAfterKind,
 };
 
 /// A uniform `f64` in `[0, 1)` from one `u64` draw (53 random bits), the
