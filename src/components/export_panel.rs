@@ -15,7 +15,7 @@ pub fn export_panel() -> Html {
     let copied = use_state(|| None::<&'static str>);
     let s = &ctx.state.settings;
     let cli = export::cli_command(&s.config, s.seed);
-    let python = export::python(&s.config.policy);
+    let python = ::export::export(::export::Target::Tenacity, &s.config.policy).text;
     let copy = |what: &'static str, text: String| {
         let copied = copied.clone();
         Callback::from(move |_| {
