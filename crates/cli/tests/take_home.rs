@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{bad, ok, playground};
+use common::{bad, json, ok, playground};
 
 #[test]
 fn export_prints_one_document_and_warns_on_stderr() {
