@@ -79,13 +79,17 @@ pub const SIMULATED_ONLY: &[&str] = &["sim.net_ms", "sim.net_jitter_ms"];
 pub fn knob_active(config: &RunConfig, name: &str) -> bool {
     let get = |n: &str| config.get(n).unwrap_or_default();
     match name {
-        "jitter.ratio" => get("jitter.kind") == "ratio",
+        "jitter.ratio" => matches!(
+            get("jitter.kind").as_str(),
+            "ratio" | "ratio_after_cap" | "randomized"
+        ),
         "jitter.additive_ms" => get("jitter.kind") == "additive",
-        "backoff.multiplier" => get("backoff.kind") == "exponential",
+        "backoff.multiplier" => get("backoff.kind").starts_with("exponential"),
         "budget.capacity"
         | "budget.retry_cost"
         | "budget.timeout_cost"
-        | "budget.success_refill" => get("budget.kind") == "token_bucket",
+        | "budget.success_refill" => get("budget.kind").starts_with("token_bucket"),
+        "budget.throttle_cost" => get("budget.kind") == "token_bucket_refund",
         "budget.ratio" | "budget.min_retries" | "budget.window_ms" => get("budget.kind") == "ratio",
         "breaker.threshold" => get("breaker.kind") == "consecutive",
         "breaker.window_count" => get("breaker.kind") == "ratio_count",
@@ -94,7 +98,7 @@ pub fn knob_active(config: &RunConfig, name: &str) -> bool {
             get("breaker.kind").starts_with("ratio")
         }
         "breaker.open_ms" | "breaker.half_open_probes" => get("breaker.kind") != "none",
-        "retry_after.cap_ms" => get("retry_after.honor") == "true",
+        "retry_after.cap_ms" | "retry_after.kind" => get("retry_after.honor") == "true",
         "endpoint.latency.ms" => get("endpoint.latency.kind") == "fixed",
         "endpoint.latency.min_ms" | "endpoint.latency.max_ms" => {
             get("endpoint.latency.kind") == "uniform"

@@ -10,12 +10,17 @@ fn export_prints_one_document_and_warns_on_stderr() {
     let out = playground(&["export", "--target", "grpc", "--preset", "circuit-breaker"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).expect("utf-8");
-    let json: serde_json::Value = serde_json::from_str(&text).expect("stdout is one JSON document");
-    assert_eq!(json["methodConfig"][0]["retryPolicy"]["maxAttempts"], 2);
+    let grpc: serde_json::Value = serde_json::from_str(&text).expect("stdout is one JSON document");
+    assert_eq!(grpc["methodConfig"][0]["retryPolicy"]["maxAttempts"], 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("warning: grpc cannot express breaker.kind=consecutive"),
         "{stderr}"
+    );
+    let polly = json(&["export", "--target", "polly", "--set", "attempts.max=5"]);
+    assert_eq!(
+        polly["Resilience"]["Retry"]["MaxRetryAttempts"], 4,
+        "retries, not attempts"
     );
 }
 

@@ -29,19 +29,31 @@ pub(crate) fn ini(p: &PolicyConfig, notes: &mut Notes) -> String {
         "# The same in the environment:\n#   AWS_RETRY_MODE=standard\n#   AWS_MAX_ATTEMPTS={max}\n\
          [default]\nretry_mode = standard\nmax_attempts = {max}\n"
     );
-    notes.add(
-        "backoff.*, jitter.*",
-        "the SDK's own backoff: U(0, 1)·min(20 s, 1 s·2^(n-1)) in standard mode (50 ms base since the 2026 change)",
-    );
+    let bo = &p.backoff;
+    let sdk_backoff = bo.kind == policy::BackoffKind::Exponential
+        && bo.multiplier == 2.0
+        && bo.cap_ms == 20_000
+        && p.jitter.kind == policy::JitterKind::Full
+        && ((bo.base_ms == 1000 && bo.throttle_base_ms == 0)
+            || (bo.base_ms == 50 && bo.throttle_base_ms == 1000));
+    if !sdk_backoff {
+        notes.add(
+            "backoff.*, jitter.*",
+            "the SDK's own backoff: U(0, 1)·min(20 s, 1 s·2^(n-1)) in standard mode (base 50 ms, 1 s after throttling, since the 2026 change)",
+        );
+    }
     let b = &p.budget;
-    let standard = b.kind == BudgetKind::TokenBucket
-        && b.capacity == 500
-        && b.retry_cost == 5
-        && b.timeout_cost == 10;
-    if !standard {
+    // Standard mode's quota: before 2026 5 per retry, 10 after a timeout; since, 14 and 5 after throttling.
+    let quota = |cost: u64, timeout: u64| {
+        b.kind == BudgetKind::TokenBucketRefund
+            && b.capacity == 500
+            && b.retry_cost == cost
+            && b.timeout_cost == timeout
+    };
+    if !(quota(5, 10) || quota(14, 14)) {
         notes.add(
             "budget.*",
-            "standard mode always has its retry quota: 500 tokens, 5 per retry, 10 after a timeout, refunded on success",
+            "standard mode always has its retry quota, refunded on success: 500 tokens, 5 per retry and 10 after a timeout (14 per retry, 5 after throttling since 2026)",
         );
     }
     notes.add(
@@ -54,10 +66,10 @@ pub(crate) fn ini(p: &PolicyConfig, notes: &mut Notes) -> String {
             "timeouts are client options in code (botocore Config(connect_timeout, read_timeout)), not in the config file",
         );
     }
-    if p.retry_after.honor {
+    if p.retry_after.honor && p.retry_after.kind != policy::RetryAfterKind::Aws {
         notes.add(
             "retry_after.honor=true",
-            "standard mode does not read Retry-After",
+            "standard mode reads only x-amz-retry-after, and only since 2026 (retry_after.kind=aws)",
         );
     }
     common::no_breaker(p, notes, "The AWS SDK");

@@ -127,6 +127,8 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
             "do not retry a keyless non-idempotent request (leave it out of `when`)",
         );
     }
+    common::formula_note(p, notes);
+    common::library_knobs(p, notes, "backon", policy::RetryAfterKind::Capped);
     common::no_budget(p, notes, "backon");
     common::no_breaker(p, notes, "backon");
     out

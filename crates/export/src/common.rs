@@ -2,7 +2,7 @@
 //! target's format, and the notes every config format needs.
 
 use policy::classify::{classify, Outcome, Verdict};
-use policy::{BreakerKind, BudgetKind, PolicyConfig};
+use policy::{BreakerKind, BudgetKind, PolicyConfig, RetryAfterKind};
 
 use crate::Notes;
 
@@ -115,8 +115,8 @@ pub fn quoted(text: &str) -> String {
 pub fn no_budget(p: &PolicyConfig, notes: &mut Notes, what: &str) {
     match p.budget.kind {
         BudgetKind::None => {}
-        BudgetKind::TokenBucket => notes.add(
-            "budget.kind=token_bucket",
+        BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund => notes.add(
+            &format!("budget.kind={}", p.get("budget.kind").unwrap_or_default()),
             format!(
                 "{what} has no retry budget: every call retries up to its limit (capacity {}, retry cost {}, timeout cost {}, refill {} are not applied)",
                 p.budget.capacity, p.budget.retry_cost, p.budget.timeout_cost, p.budget.success_refill
@@ -177,5 +177,37 @@ pub fn c_condition(statuses: &[u16], var: &str) -> String {
         "false".to_string()
     } else {
         parts.join(" || ")
+    }
+}
+
+/// Notes for the library-specific knobs a target lacks: the throttling base
+/// (AWS 2026) and the Retry-After kinds other than `native`.
+pub fn library_knobs(p: &PolicyConfig, notes: &mut Notes, what: &str, native: RetryAfterKind) {
+    if p.backoff.throttle_base_ms > 0 {
+        notes.add(
+            "backoff.throttle_base_ms",
+            format!(
+                "{what} has one base: after a throttling failure it backs off from base_ms too"
+            ),
+        );
+    }
+    if p.retry_after.honor
+        && p.retry_after.kind != native
+        && p.retry_after.kind != RetryAfterKind::Capped
+    {
+        notes.add(
+            &format!(
+                "retry_after.kind={}",
+                p.get("retry_after.kind").unwrap_or_default()
+            ),
+            format!("{what} does not sleep Retry-After that way: it sleeps min(Retry-After, cap)"),
+        );
+    }
+}
+
+/// The note for a formula the code targets write approximately, if any.
+pub fn formula_note(p: &PolicyConfig, notes: &mut Notes) {
+    if let Some((knob, text)) = crate::formula::approximation(p) {
+        notes.add(knob, text);
     }
 }

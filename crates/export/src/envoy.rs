@@ -20,7 +20,7 @@
 use std::fmt::Write;
 
 use policy::backoff::is_decorrelated;
-use policy::{BackoffKind, BreakerKind, BudgetKind, JitterKind, PolicyConfig};
+use policy::{BackoffKind, BreakerKind, BudgetKind, JitterKind, PolicyConfig, RetryAfterKind};
 
 use crate::common::{self, num, proto_duration};
 use crate::Notes;
@@ -124,16 +124,19 @@ pub(crate) fn yaml(p: &PolicyConfig, notes: &mut Notes) -> String {
             "    rate_limited_retry_back_off:\n      reset_headers:\n      - name: Retry-After\n        format: SECONDS\n      max_interval: {}\n",
             proto_duration(p.retry_after.cap_ms.max(1))
         );
-        notes.add(
-            "retry_after.cap_ms",
-            "Envoy ignores a Retry-After above max_interval (it backs off instead) rather than capping it, and reads only the seconds form",
-        );
+        if p.retry_after.kind != RetryAfterKind::Envoy {
+            notes.add(
+                &format!("retry_after.kind={}", p.get("retry_after.kind").unwrap_or_default()),
+                "Envoy ignores a Retry-After above max_interval (it backs off instead) and sleeps U(v, 1.5v) below it (retry_after.kind=envoy)",
+            );
+        }
     }
     let cluster = cluster(p, notes);
     if !cluster.is_empty() {
         out.push_str("cluster:\n");
         out.push_str(&cluster);
     }
+    common::library_knobs(p, notes, "Envoy", RetryAfterKind::Envoy);
     common::code_only(p, notes, "Envoy");
     out
 }
@@ -161,8 +164,8 @@ fn cluster(p: &PolicyConfig, notes: &mut Notes) -> String {
     let bu = &p.budget;
     match bu.kind {
         BudgetKind::None => {}
-        BudgetKind::TokenBucket => notes.add(
-            "budget.kind=token_bucket",
+        BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund => notes.add(
+            &format!("budget.kind={}", p.get("budget.kind").unwrap_or_default()),
             "Envoy's retry budget is a share of active requests, not a token bucket: none is written",
         ),
         BudgetKind::Ratio => {

@@ -110,6 +110,8 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
             "return backoff.Permanent from op for a keyless non-idempotent request",
         );
     }
+    common::formula_note(p, notes);
+    common::library_knobs(p, notes, "cenkalti/backoff", policy::RetryAfterKind::Capped);
     common::no_budget(p, notes, "cenkalti/backoff");
     common::no_breaker(p, notes, "cenkalti/backoff");
     let mut imports = vec!["\"context\"", "\"errors\"", "\"fmt\""];

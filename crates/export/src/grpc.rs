@@ -15,7 +15,7 @@
 //!   than half full). Ours is written as `maxTokens = 2·capacity/retry_cost`,
 //!   `tokenRatio = success_refill/retry_cost`.
 
-use policy::{BackoffKind, BudgetKind, JitterKind, PolicyConfig};
+use policy::{BackoffKind, BudgetKind, JitterKind, PolicyConfig, RetryAfterKind};
 use serde_json::{json, Value};
 
 use crate::common::{self, num, proto_duration};
@@ -89,6 +89,13 @@ fn retry_policy(p: &PolicyConfig, codes: Vec<&str>, notes: &mut Notes) -> Value 
     let b = &p.backoff;
     let multiplier = match b.kind {
         BackoffKind::Exponential => b.multiplier,
+        BackoffKind::ExponentialFloor => {
+            notes.add(
+                "backoff.kind=exponential_floor",
+                "gRPC does not floor each step: base·multiplier^(n-1)",
+            );
+            b.multiplier
+        }
         BackoffKind::Constant => 1.0,
         BackoffKind::Linear => {
             notes.add(
@@ -109,6 +116,7 @@ fn retry_policy(p: &PolicyConfig, codes: Vec<&str>, notes: &mut Notes) -> Value 
         }
     };
     match p.jitter.kind {
+        JitterKind::RatioAfterCap if (p.jitter.ratio - 0.2).abs() < 1e-9 => {}
         JitterKind::Ratio if (p.jitter.ratio - 0.2).abs() < 1e-9 => notes.add(
             "jitter.kind=ratio",
             "gRPC jitters ±20% after the cap, so a delay may reach 1.2·maxBackoff (ours stays under the cap)",
@@ -116,7 +124,7 @@ fn retry_policy(p: &PolicyConfig, codes: Vec<&str>, notes: &mut Notes) -> Value 
         kind => notes.add(
             &format!("jitter.kind={}", p.get("jitter.kind").unwrap_or_default()),
             match kind {
-                JitterKind::Ratio => format!("gRPC's jitter is always ±20%, not ±{}", num(p.jitter.ratio * 100.0) + "%"),
+                JitterKind::Ratio | JitterKind::RatioAfterCap => format!("gRPC's jitter is always ±20%, not ±{}", num(p.jitter.ratio * 100.0) + "%"),
                 _ => "gRPC's jitter is always ±20% of the delay (ratio 0.2)".to_string(),
             },
         ),
@@ -183,13 +191,13 @@ fn throttling(p: &PolicyConfig, notes: &mut Notes) -> Option<Value> {
             );
             None
         }
-        BudgetKind::TokenBucket => {
+        BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund => {
             let cost = b.retry_cost.max(1) as f64;
             // gRPC: 0 < maxTokens <= 1000, 0 < tokenRatio, 3 decimals.
             let max_tokens = (2.0 * b.capacity as f64 / cost).round().clamp(1.0, 1000.0);
             let ratio = ((b.success_refill as f64 / cost) * 1000.0).round().max(1.0) / 1000.0;
             notes.add(
-                "budget.kind=token_bucket",
+                &format!("budget.kind={}", p.get("budget.kind").unwrap_or_default()),
                 format!(
                     "retryThrottling: gRPC takes 1 token per failed attempt (not {} per retry), gives {} per success and retries only while above half of {}: the same ratios, not the same bucket",
                     b.retry_cost, num(ratio), num(max_tokens)
@@ -207,6 +215,7 @@ fn notes_for_the_rest(p: &PolicyConfig, notes: &mut Notes) {
             "gRPC reads server pushback (grpc-retry-pushback-ms), not Retry-After, and does not cap it",
         );
     }
+    common::library_knobs(p, notes, "gRPC", RetryAfterKind::Capped);
     common::no_breaker(p, notes, "gRPC");
     common::code_only(p, notes, "A service config");
 }

@@ -124,6 +124,8 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
             "ky never retries a timeout (its timeout ends the whole call)",
         );
     }
+    common::formula_note(p, notes);
+    common::library_knobs(p, notes, "ky", policy::RetryAfterKind::Capped);
     common::no_budget(p, notes, "ky");
     common::no_breaker(p, notes, "ky");
     out

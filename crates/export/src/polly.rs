@@ -104,6 +104,7 @@ pub(crate) fn json(p: &PolicyConfig, notes: &mut Notes) -> Value {
         json!({ "Timeout": timeout(a.timeout_ms, "attempts.timeout_ms=0", notes) });
     section["TotalRequestTimeout"] =
         json!({ "Timeout": timeout(a.deadline_ms, "attempts.deadline_ms=0", notes) });
+    common::library_knobs(p, notes, "Polly", policy::RetryAfterKind::Capped);
     common::no_budget(p, notes, "The standard handler");
     common::code_only(p, notes, "appsettings.json");
     json!({ SECTION: section })
@@ -112,10 +113,14 @@ pub(crate) fn json(p: &PolicyConfig, notes: &mut Notes) -> Value {
 /// `BackoffType` and `UseJitter`.
 pub fn backoff(p: &PolicyConfig, notes: &mut Notes) -> (&'static str, bool) {
     let b = &p.backoff;
+    if p.jitter.kind == JitterKind::DecorrelatedV2 {
+        // Polly's own: Exponential with UseJitter is decorrelated jitter V2.
+        return ("Exponential", true);
+    }
     let kind = if is_decorrelated(p) {
         notes.add(
             "backoff.kind=decorrelated",
-            "Polly's nearest is Exponential with UseJitter (decorrelated jitter V2, a different curve)",
+            "Polly's nearest is Exponential with UseJitter (decorrelated jitter V2, jitter.kind=decorrelated_v2, a different curve)",
         );
         return ("Exponential", true);
     } else {

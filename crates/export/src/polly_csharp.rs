@@ -14,7 +14,8 @@ use crate::common::{self, num};
 use crate::formula::{self, CSHARP};
 use crate::Notes;
 
-fn delay_generator(p: &PolicyConfig) -> String {
+fn delay_generator(p: &PolicyConfig, notes: &mut Notes) -> String {
+    crate::common::formula_note(p, notes);
     if is_decorrelated(p) {
         let expr = formula::decorrelated(p, &CSHARP);
         return format!(
@@ -34,6 +35,18 @@ fn delay_generator(p: &PolicyConfig) -> String {
          return ValueTask.FromResult<TimeSpan?>(TimeSpan.FromMilliseconds({expr}));\n            \
          }}"
     )
+}
+
+/// Polly's own jitter when it is the knob (V2), else our formula.
+fn delay(p: &PolicyConfig, notes: &mut Notes) -> String {
+    if p.jitter.kind == policy::JitterKind::DecorrelatedV2 && !p.backoff.first_retry_immediate {
+        return format!(
+            "BackoffType = DelayBackoffType.Exponential,\n                UseJitter = true,  // Polly's decorrelated jitter V2\n                \
+             Delay = TimeSpan.FromMilliseconds({}),\n                MaxDelay = TimeSpan.FromMilliseconds({})",
+            p.backoff.base_ms, p.backoff.cap_ms
+        );
+    }
+    format!("DelayGenerator = {}", delay_generator(p, notes))
 }
 
 pub fn csharp(p: &PolicyConfig, notes: &mut Notes) -> String {
@@ -92,12 +105,12 @@ pub fn csharp(p: &PolicyConfig, notes: &mut Notes) -> String {
              _ => false,\n                    \
              }});\n                \
              }},\n                \
-             DelayGenerator = {},\n            \
+             {},\n            \
              }});\n",
             p.retry_after.honor,
             r.timeout,
             r.network_error,
-            delay_generator(p)
+            delay(p, notes)
         );
     }
     if r.require_key_for_unsafe {
@@ -130,6 +143,7 @@ pub fn csharp(p: &PolicyConfig, notes: &mut Notes) -> String {
         );
     }
     out.push_str("}\n");
+    common::library_knobs(p, notes, "Polly", policy::RetryAfterKind::Capped);
     common::no_budget(p, notes, "Polly");
     out
 }

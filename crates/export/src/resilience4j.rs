@@ -141,7 +141,17 @@ pub(crate) fn yaml(p: &PolicyConfig, notes: &mut Notes) -> String {
             "resilience4j requires waitDuration > 0: 1ms",
         );
     }
-    if b.kind == BackoffKind::Exponential && !is_decorrelated(p) {
+    let exponential = matches!(
+        b.kind,
+        BackoffKind::Exponential | BackoffKind::ExponentialFloor
+    );
+    if exponential && !is_decorrelated(p) {
+        if b.kind == BackoffKind::Exponential && b.multiplier.fract() != 0.0 {
+            notes.add(
+                "backoff.kind=exponential",
+                "resilience4j floors each step, (long)(I·multiplier) (backoff.kind=exponential_floor): a delay may be a few ms shorter",
+            );
+        }
         let _ = write!(
             out,
             "        enableExponentialBackoff: true\n        exponentialBackoffMultiplier: {}\n        exponentialMaxWaitDuration: {}\n",
@@ -161,7 +171,7 @@ pub(crate) fn yaml(p: &PolicyConfig, notes: &mut Notes) -> String {
     }
     match p.jitter.kind {
         JitterKind::None | JitterKind::Decorrelated => {}
-        JitterKind::Ratio => {
+        JitterKind::Ratio | JitterKind::Randomized | JitterKind::RatioAfterCap => {
             // Spring refuses factors ≥ 1.
             let f = p.jitter.ratio.clamp(0.0, 0.999);
             let _ = write!(
@@ -169,10 +179,12 @@ pub(crate) fn yaml(p: &PolicyConfig, notes: &mut Notes) -> String {
                 "        enableRandomizedWait: true\n        randomizedWaitFactor: {}\n",
                 num(f)
             );
-            notes.add(
-                "jitter.kind=ratio",
-                "resilience4j draws max(1, I·(1−f) + U·(2f·I + 1)) ms: up to 1 ms more than d·U(1−r, 1+r)",
-            );
+            if p.jitter.kind != JitterKind::Randomized {
+                notes.add(
+                    &format!("jitter.kind={}", p.get("jitter.kind").unwrap_or_default()),
+                    "resilience4j randomizes the uncapped interval as max(1, I·(1−f) + U·(2f·I + 1)) ms, then caps it (jitter.kind=randomized)",
+                );
+            }
         }
         kind => notes.add(
             &format!("jitter.kind={}", p.get("jitter.kind").unwrap_or_default()),
@@ -194,6 +206,7 @@ pub(crate) fn yaml(p: &PolicyConfig, notes: &mut Notes) -> String {
         );
     }
     rest(p, notes);
+    common::library_knobs(p, notes, "resilience4j", policy::RetryAfterKind::Capped);
     out
 }
 

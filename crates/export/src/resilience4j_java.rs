@@ -29,14 +29,34 @@ fn interval(p: &PolicyConfig, notes: &mut Notes) -> String {
             "attempt -> (long) Math.min({cap}, Math.floor({base} + ThreadLocalRandom.current().nextDouble() * (Math.min({cap}, {base} * Math.pow(3.0, attempt)) - {base})))"
         );
     }
-    if b.kind == BackoffKind::Exponential && p.jitter.kind == JitterKind::None {
-        return format!(
-            "IntervalFunction.ofExponentialBackoff(Duration.ofMillis({}), {}, Duration.ofMillis({}))",
-            b.base_ms.max(1),
-            formula::lit(b.multiplier),
-            b.cap_ms.max(1)
-        );
+    // resilience4j's own functions (IntervalFunction.java), where they are exactly the knobs.
+    let integral = b.multiplier.fract() == 0.0;
+    let exponential =
+        b.kind == BackoffKind::ExponentialFloor || (b.kind == BackoffKind::Exponential && integral);
+    let (base, mult, cap) = (
+        b.base_ms.max(1),
+        formula::lit(b.multiplier),
+        b.cap_ms.max(1),
+    );
+    let factor = formula::lit(p.jitter.ratio.clamp(0.0, 0.999));
+    if !b.first_retry_immediate && b.base_ms > 0 {
+        match (exponential, b.kind, p.jitter.kind) {
+            (true, _, JitterKind::None) => {
+                return format!("IntervalFunction.ofExponentialBackoff(Duration.ofMillis({base}), {mult}, Duration.ofMillis({cap}))")
+            }
+            (true, _, JitterKind::Randomized) => {
+                return format!("IntervalFunction.ofExponentialRandomBackoff(Duration.ofMillis({base}), {mult}, {factor}, Duration.ofMillis({cap}))")
+            }
+            (_, BackoffKind::Constant, JitterKind::None) if b.base_ms <= b.cap_ms => {
+                return format!("IntervalFunction.of(Duration.ofMillis({base}))")
+            }
+            (_, BackoffKind::Constant, JitterKind::Randomized) if b.base_ms <= b.cap_ms => {
+                return format!("IntervalFunction.ofRandomized(Duration.ofMillis({base}), {factor})")
+            }
+            _ => {}
+        }
     }
+    common::formula_note(p, notes);
     let expr = formula::delay_ms(p, &JAVA).unwrap_or_else(|| "0.0".to_string());
     format!("attempt -> {{ double n = attempt; return (long) ({expr}); }}")
 }
@@ -141,6 +161,7 @@ pub fn java(p: &PolicyConfig, notes: &mut Notes) -> String {
             "resilience4j never sees the request: decorate only idempotent or keyed calls with the Retry",
         );
     }
+    common::library_knobs(p, notes, "resilience4j", policy::RetryAfterKind::Capped);
     common::no_budget(p, notes, "resilience4j");
     out
 }

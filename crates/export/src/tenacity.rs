@@ -41,6 +41,9 @@ fn wait(p: &PolicyConfig) -> (String, &'static str) {
             "our formula, as delay_ms above",
         )
     };
+    if b.first_retry_immediate {
+        return custom();
+    }
     match (b.kind, p.jitter.kind) {
         (BackoffKind::Constant, JitterKind::None) => (
             format!("wait_fixed({})", secs(b.base_ms.min(b.cap_ms))),
@@ -57,6 +60,13 @@ fn wait(p: &PolicyConfig) -> (String, &'static str) {
         (BackoffKind::Exponential, JitterKind::Full) => (
             format!("wait_random_exponential(multiplier={base}, exp_base={mult}, max={cap})"),
             "full jitter: U(0, d)",
+        ),
+        (BackoffKind::Exponential, JitterKind::Additive) => (
+            format!(
+                "wait_exponential_jitter(initial={base}, max={cap}, exp_base={mult}, jitter={})",
+                secs(p.jitter.additive_ms)
+            ),
+            "min(max, initial * exp_base ** (n - 1) + U(0, jitter))",
         ),
         _ => custom(),
     }
@@ -113,6 +123,10 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
         );
     }
     untranslated(p, notes);
+    if wait.contains("delay_ms(") {
+        crate::common::formula_note(p, notes);
+    }
+    crate::common::library_knobs(p, notes, "tenacity", policy::RetryAfterKind::Capped);
     let a = &p.attempts;
     let (timeout, timeout_note) = if a.timeout_ms > 0 {
         (secs(a.timeout_ms), "")
@@ -140,7 +154,7 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
 
 /// What the code in `body` uses, imported by name (no `import *`).
 fn imports(body: &str) -> String {
-    const TENACITY: [&str; 9] = [
+    const TENACITY: [&str; 10] = [
         "retry",
         "retry_if_exception",
         "stop_after_attempt",
@@ -150,6 +164,7 @@ fn imports(body: &str) -> String {
         "wait_fixed",
         "wait_incrementing",
         "wait_random_exponential",
+        "wait_exponential_jitter",
     ];
     let used = |name: &str| {
         body.match_indices(name).any(|(i, _)| {
@@ -262,8 +277,8 @@ fn untranslated(p: &PolicyConfig, notes: &mut Notes) {
     let b = &p.budget;
     match b.kind {
         BudgetKind::None => {}
-        BudgetKind::TokenBucket => notes.add(
-            "budget.kind=token_bucket",
+        BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund => notes.add(
+            &format!("budget.kind={}", p.get("budget.kind").unwrap_or_default()),
             format!(
                 "Retry budget (token bucket) not in tenacity: every call retries up to its limit (capacity {}, retry cost {}, timeout cost {}, +{} per success)",
                 b.capacity, b.retry_cost, b.timeout_cost, b.success_refill

@@ -163,6 +163,8 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
             "urllib3 has no overall deadline: only the retry count and each attempt's timeout bound a call",
         );
     }
+    common::formula_note(p, notes);
+    common::library_knobs(p, notes, "urllib3", policy::RetryAfterKind::Capped);
     common::no_budget(p, notes, "urllib3");
     common::no_breaker(p, notes, "urllib3");
     let modules: Vec<&str> = ["math", "random", "uuid"]

@@ -189,7 +189,7 @@ fn resilience4j_carries_attempts_backoff_classification_and_breaker_exactly() {
                 &["backoff.base_ms", "backoff.multiplier"],
             );
         }
-        if p.jitter.kind == JitterKind::Ratio && p.jitter.ratio < 1.0 {
+        if p.jitter.kind == JitterKind::Randomized && p.jitter.ratio < 1.0 {
             assert_same(
                 Format::Resilience4j,
                 &name,
@@ -267,7 +267,13 @@ fn policy_strategy() -> impl Strategy<Value = PolicyConfig> {
         0u32..12,
         0u64..200_000,
         0u64..300_000,
-        prop::sample::select(vec!["constant", "linear", "exponential", "decorrelated"]),
+        prop::sample::select(vec![
+            "constant",
+            "linear",
+            "exponential",
+            "decorrelated",
+            "exponential_floor",
+        ]),
         prop::sample::select(vec![
             "none",
             "full",
@@ -275,6 +281,9 @@ fn policy_strategy() -> impl Strategy<Value = PolicyConfig> {
             "decorrelated",
             "ratio",
             "additive",
+            "ratio_after_cap",
+            "randomized",
+            "decorrelated_v2",
         ]),
         (0u64..30_000, 0u64..100_000),
         (
@@ -284,7 +293,7 @@ fn policy_strategy() -> impl Strategy<Value = PolicyConfig> {
             any::<bool>(),
             any::<bool>(),
         ),
-        prop::sample::select(vec!["none", "token_bucket", "ratio"]),
+        prop::sample::select(vec!["none", "token_bucket", "ratio", "token_bucket_refund"]),
         prop::sample::select(vec!["none", "consecutive", "ratio_count", "ratio_time"]),
         (1u32..20, 1u64..120_000, 0.01f64..1.0),
     )

@@ -27,10 +27,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::breaker::{Breaker, BreakerState, Permit};
-use crate::budget::Budget;
-use crate::classify::{classify, is_breaker_failure, Outcome, RequestKind, Verdict};
-use crate::config::PolicyConfig;
-use crate::{jitter, Rng};
+use crate::budget::{Budget, RetryCause};
+use crate::classify::{classify, is_breaker_failure, is_throttling, Outcome, RequestKind, Verdict};
+use crate::config::{PolicyConfig, RetryAfterKind};
+use crate::{jitter, retry_after, unit_f64, Rng};
 
 /// What the driver should do next.
 ///
@@ -71,7 +71,8 @@ pub enum SleepReason {
         envelope_ms: (u64, u64),
     },
     /// The server's `Retry-After` of `server_ms`, obeyed as `capped_ms`
-    /// (`min(server_ms, retry_after.cap_ms)`).
+    /// (`min(server_ms, retry_after.cap_ms)`; under `retry_after.kind` `envoy`
+    /// or `aws`, the sleep [`crate::retry_after::sleep_ms`] gives).
     RetryAfter { server_ms: u64, capped_ms: u64 },
 }
 
@@ -205,6 +206,7 @@ enum Phase {
     /// The last attempt failed retryably; the retry is decided in `poll`.
     Failed {
         timed_out: bool,
+        throttled: bool,
         retry_after_ms: Option<u64>,
     },
     Sleeping {
@@ -223,8 +225,10 @@ pub struct Call {
     deadline_ms: Option<u64>,
     key: Option<String>,
     attempts_sent: u32,
-    /// The previous drawn delay, for decorrelated backoff.
-    previous_delay_ms: u64,
+    /// What the delay draws remember (decorrelated backoffs).
+    draws: jitter::DrawState,
+    /// Tokens the last retry took from the budget (`token_bucket_refund` gives them back).
+    last_retry_cost: Option<u64>,
     phase: Phase,
 }
 
@@ -247,14 +251,15 @@ impl Call {
             0 => None,
             d => Some(now_ms.saturating_add(d)),
         };
-        let previous_delay_ms = config.backoff.base_ms;
+        let draws = jitter::DrawState::new(&config);
         Call {
             config,
             request,
             deadline_ms,
             key,
             attempts_sent: 0,
-            previous_delay_ms,
+            draws,
+            last_retry_cost: None,
             phase: Phase::Ready,
         }
     }
@@ -319,8 +324,16 @@ impl Call {
             Phase::Sleeping { .. } | Phase::Ready => self.send(now_ms, client),
             Phase::Failed {
                 timed_out,
+                throttled,
                 retry_after_ms,
-            } => self.schedule_retry(now_ms, timed_out, retry_after_ms, client, rng),
+            } => {
+                let cause = match (timed_out, throttled) {
+                    (true, _) => RetryCause::Timeout,
+                    (false, true) => RetryCause::Throttling,
+                    (false, false) => RetryCause::Failure,
+                };
+                self.schedule_retry(now_ms, cause, retry_after_ms, client, rng)
+            }
         }
     }
 
@@ -354,47 +367,77 @@ impl Call {
         }
     }
 
+    /// The backoff draw for `retry` and its sleep reason.
+    fn draw_backoff(
+        &mut self,
+        retry: u32,
+        throttled: bool,
+        rng: &mut impl Rng,
+    ) -> (u64, SleepReason) {
+        let config = &self.config;
+        let planned_ms = jitter::draw(config, retry, throttled, &mut self.draws, rng);
+        let envelope_ms = jitter::envelope_for(config, retry, throttled);
+        (
+            planned_ms,
+            SleepReason::Backoff {
+                retry,
+                planned_ms,
+                envelope_ms,
+            },
+        )
+    }
+
     fn schedule_retry(
         &mut self,
         now_ms: u64,
-        timed_out: bool,
+        cause: RetryCause,
         retry_after_ms: Option<u64>,
         client: &mut ClientState,
         rng: &mut impl Rng,
     ) -> Step {
         let config = Arc::clone(&self.config);
+        let ra = &config.retry_after;
         let retry = self.attempts_sent;
-        let (delay_ms, reason) = match retry_after_ms.filter(|_| config.retry_after.honor) {
-            Some(server_ms) => {
-                let capped_ms = server_ms.min(config.retry_after.cap_ms);
-                (
+        let throttled = cause == RetryCause::Throttling;
+        let hint = retry_after_ms.filter(|_| ra.honor);
+        // `capped` draws nothing for a hint (the goldens' draws stay as they were);
+        // `envoy` draws its jitter, `aws` the backoff it compares the hint with.
+        let (delay_ms, reason) = match (hint, ra.kind) {
+            (Some(server_ms), RetryAfterKind::Capped) => {
+                let capped_ms = server_ms.min(ra.cap_ms);
+                let reason = SleepReason::RetryAfter {
+                    server_ms,
                     capped_ms,
-                    SleepReason::RetryAfter {
-                        server_ms,
-                        capped_ms,
-                    },
-                )
+                };
+                (capped_ms, reason)
             }
-            None => {
-                let planned_ms = jitter::draw_ms(&config, retry, self.previous_delay_ms, rng);
-                self.previous_delay_ms = planned_ms;
-                let envelope_ms = jitter::envelope_ms(&config, retry);
-                (
-                    planned_ms,
-                    SleepReason::Backoff {
-                        retry,
-                        planned_ms,
-                        envelope_ms,
-                    },
-                )
+            (Some(server_ms), RetryAfterKind::Envoy) if server_ms <= ra.cap_ms => {
+                let u = unit_f64(rng);
+                let capped_ms = retry_after::sleep_ms(ra, server_ms, 0, u).unwrap_or(server_ms);
+                let reason = SleepReason::RetryAfter {
+                    server_ms,
+                    capped_ms,
+                };
+                (capped_ms, reason)
             }
+            (Some(server_ms), RetryAfterKind::Aws) => {
+                let (t, _) = self.draw_backoff(retry, throttled, rng);
+                let capped_ms = retry_after::sleep_ms(ra, server_ms, t, 0.0).unwrap_or(t);
+                let reason = SleepReason::RetryAfter {
+                    server_ms,
+                    capped_ms,
+                };
+                (capped_ms, reason)
+            }
+            _ => self.draw_backoff(retry, throttled, rng),
         };
         let until_ms = now_ms.saturating_add(delay_ms);
         if self.deadline_ms.is_some_and(|d| until_ms >= d) {
             return self.finish(GaveUp::DeadlineExceeded);
         }
-        if !client.budget.try_retry(now_ms, timed_out) {
-            return self.finish(GaveUp::BudgetExhausted);
+        match client.budget.charge(now_ms, cause) {
+            Some(cost) => self.last_retry_cost = Some(cost),
+            None => return self.finish(GaveUp::BudgetExhausted),
         }
         self.phase = Phase::Sleeping {
             until_ms,
@@ -426,9 +469,10 @@ impl Call {
         let verdict = classify(rules, &outcome, self.key.is_some());
         let attempts = self.attempts_sent;
         let gave_up = |reason| Phase::Done(Done::GaveUp { attempts, reason });
+        let throttled = is_throttling(&outcome);
         self.phase = match (verdict, outcome) {
             (Verdict::Success, _) => {
-                client.budget.on_success(now_ms);
+                client.budget.on_call_success(now_ms, self.last_retry_cost);
                 Phase::Done(Done::Succeeded { attempts })
             }
             (Verdict::Fatal, Outcome::Response { status, .. }) => {
@@ -450,14 +494,17 @@ impl Call {
             }
             (Verdict::Retryable, Outcome::Response { retry_after_ms, .. }) => Phase::Failed {
                 timed_out: false,
+                throttled,
                 retry_after_ms,
             },
             (Verdict::Retryable, Outcome::TimedOut) => Phase::Failed {
                 timed_out: true,
+                throttled: false,
                 retry_after_ms: None,
             },
             (Verdict::Retryable, Outcome::NetworkError) => Phase::Failed {
                 timed_out: false,
+                throttled: false,
                 retry_after_ms: None,
             },
         };

@@ -69,7 +69,8 @@
 //! # Modules
 //!
 //! [`config`] (every knob, with [`knob`] names), [`classify`], [`backoff`],
-//! [`jitter`], [`retry_after`], [`breaker`], [`budget`], [`call`].
+//! [`jitter`] (and Polly's [`decorrelated_v2`]), [`retry_after`], [`breaker`],
+//! [`budget`], [`call`].
 
 pub mod backoff;
 pub mod breaker;
@@ -77,6 +78,7 @@ pub mod budget;
 pub mod call;
 pub mod classify;
 pub mod config;
+pub mod decorrelated_v2;
 pub mod jitter;
 pub mod knob;
 pub mod retry_after;
@@ -93,7 +95,7 @@ pub use classify::{Outcome, RequestKind, Verdict};
 pub use config::{
     AttemptsConfig, BackoffConfig, BackoffKind, BreakerConfig, BreakerKind, BudgetConfig,
     BudgetKind, ClassifyConfig, IdempotencyConfig, JitterConfig, JitterKind, PolicyConfig,
-    RetryAfterConfig,
+    RetryAfterConfig, RetryAfterKind,
 };
 
 /// A uniform `f64` in `[0, 1)` from one `u64` draw (53 random bits), the

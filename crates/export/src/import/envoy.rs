@@ -159,12 +159,12 @@ fn retry_policy(policy: &Node, out: &mut Knobs) -> Result<(), ImportError> {
     match policy.get("rate_limited_retry_back_off") {
         Some(r) => {
             out.set("retry_after.honor", true, Some(&r))?;
+            out.set("retry_after.kind", "envoy", Some(&r))?;
             let cap = match r.get("max_interval") {
                 Some(m) => duration(&m)?,
                 None => 300_000,
             };
             out.set("retry_after.cap_ms", cap, Some(&r))?;
-            out.note("rate_limited_retry_back_off: Envoy ignores a Retry-After above max_interval; the playground caps it");
         }
         None => out.set("retry_after.honor", false, None)?,
     }

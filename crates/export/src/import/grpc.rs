@@ -130,7 +130,7 @@ fn retry_policy(policy: &Node, out: &mut Knobs) -> Result<(), ImportError> {
         crate::common::num(multiplier.number()?),
         Some(&multiplier),
     )?;
-    out.set("jitter.kind", "ratio", None)?;
+    out.set("jitter.kind", "ratio_after_cap", None)?;
     out.set("jitter.ratio", 0.2, None)?;
     match policy.get("perAttemptRecvTimeout") {
         Some(t) => out.set("attempts.timeout_ms", duration(&t)?, Some(&t))?,

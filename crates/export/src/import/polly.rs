@@ -73,10 +73,7 @@ pub(crate) fn read(doc: &Doc, out: &mut Knobs) -> Result<(), ImportError> {
         None => true,
     };
     let (backoff, multiplier) = match (kind.as_str(), jitter) {
-        ("Exponential", true) => {
-            out.note("Exponential with UseJitter is Polly's decorrelated jitter V2: read as AWS decorrelated jitter");
-            ("decorrelated", 2)
-        }
+        ("Exponential", true) => ("exponential", 2),
         ("Exponential", false) => ("exponential", 2),
         ("Constant", _) => ("constant", 2),
         ("Linear", _) => ("linear", 2),
@@ -90,12 +87,15 @@ pub(crate) fn read(doc: &Doc, out: &mut Knobs) -> Result<(), ImportError> {
     };
     out.set("backoff.kind", backoff, None)?;
     out.set("backoff.multiplier", multiplier, None)?;
-    if jitter && backoff != "decorrelated" {
-        out.set("jitter.kind", "ratio", None)?;
-        out.set("jitter.ratio", 0.25, None)?;
-    } else {
-        out.set("jitter.kind", "none", None)?;
+    match (jitter, backoff) {
+        (true, "exponential") => out.set("jitter.kind", "decorrelated_v2", None)?,
+        (true, _) => {
+            out.set("jitter.kind", "ratio", None)?;
+            out.set("jitter.ratio", 0.25, None)?;
+        }
+        (false, _) => out.set("jitter.kind", "none", None)?,
     }
+    out.set("retry_after.kind", "capped", None)?;
     let field = |k: &str| r.and_then(|r| r.get(k));
     out.set(
         "backoff.base_ms",

@@ -73,7 +73,7 @@ pub(crate) fn read(doc: &Doc, out: &mut Knobs) -> Result<(), ImportError> {
     };
     out.set("backoff.base_ms", wait, retry.get("waitDuration").as_ref())?;
     if flag(&retry, "enableExponentialBackoff")? {
-        out.set("backoff.kind", "exponential", None)?;
+        out.set("backoff.kind", "exponential_floor", None)?;
         let m = number_or(&retry, "exponentialBackoffMultiplier", 1.5)?;
         out.set(
             "backoff.multiplier",
@@ -95,7 +95,7 @@ pub(crate) fn read(doc: &Doc, out: &mut Knobs) -> Result<(), ImportError> {
     }
     if flag(&retry, "enableRandomizedWait")? {
         let f = number_or(&retry, "randomizedWaitFactor", 0.5)?;
-        out.set("jitter.kind", "ratio", None)?;
+        out.set("jitter.kind", "randomized", None)?;
         out.set(
             "jitter.ratio",
             crate::common::num(f),
