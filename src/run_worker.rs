@@ -112,6 +112,15 @@ impl RunWorker {
         let _ = self.post(&ToWorker::Cancel { run_id });
     }
 
+    /// Reads a pasted config (answered as `Imported` with the same `request_id`).
+    pub fn import(&self, request_id: u64, format: &str, text: &str) -> Result<(), String> {
+        self.post(&ToWorker::Import {
+            request_id,
+            format: format.to_string(),
+            text: text.to_string(),
+        })
+    }
+
     /// Asks for the full trace of run `run_id` (answered as `FullTrace`): a
     /// simulated run of `config` on `seed` is rerun in full; a live run's
     /// trace is the one the worker kept.

@@ -25,8 +25,35 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run the AWS "Exponential Backoff And Jitter" contention study.
     Contention(ContentionArgs),
+    /// Write the client policy as code or config for a library (one document
+    /// on stdout; what the target cannot express goes to stderr too).
+    Export(ExportArgs),
+    /// Read a gRPC, Envoy, resilience4j or Polly config back into knobs: one
+    /// `--set KEY=VALUE` per line, then the page URL.
+    Import(ImportArgs),
     /// The delays per retry: each retry's envelope and N seeded draws.
     Plan(PlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// tenacity, urllib3, polly, polly-csharp, resilience4j, resilience4j-java,
+    /// grpc, envoy, aws, ky, go-cenkalti or backon.
+    #[arg(long, value_name = "TARGET")]
+    pub target: String,
+    /// The policy: a preset and knobs, as `run` builds it.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// grpc, envoy, resilience4j or polly.
+    #[arg(long, value_name = "FORMAT")]
+    pub from: String,
+    /// The file to read (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 /// The most samples `plan` draws per retry.

@@ -11,6 +11,7 @@ mod compare;
 mod output;
 mod plan;
 mod stats;
+mod take_home;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -33,7 +34,7 @@ const TRACE_CALLS_MAX: u64 = 1_000_000;
 
 /// Why a command failed.
 #[derive(Debug)]
-enum Failure {
+pub(crate) enum Failure {
     /// Bad input: exit status 2.
     Input(String),
     /// Output could not be written: exit status 1.
@@ -51,6 +52,8 @@ fn main() -> ExitCode {
         Command::Run(a) => run(&a),
         Command::Compare(a) => run_compare(&a),
         Command::Contention(a) => run_contention(&a),
+        Command::Export(a) => take_home::export(&a),
+        Command::Import(a) => take_home::import(&a),
         Command::Plan(a) => run_plan(&a),
     };
     match result.and_then(|text| print(&text)) {
@@ -89,8 +92,8 @@ fn list_presets() -> Result<String, Failure> {
 }
 
 /// A config as `run` builds it, with what it started from (for titles).
-struct Built {
-    config: RunConfig,
+pub(crate) struct Built {
+    pub config: RunConfig,
     /// The preset's config, or the defaults.
     start: RunConfig,
     /// `preset ID (title)` or `defaults`.
@@ -99,7 +102,7 @@ struct Built {
 
 /// The config `run` would use: defaults or the preset, then `--calls`,
 /// `--clients` and every `--set` in order; validated.
-fn run_config(a: &ConfigArgs) -> Result<Built, Failure> {
+pub(crate) fn run_config(a: &ConfigArgs) -> Result<Built, Failure> {
     let (start, origin) = match &a.preset {
         Some(id) => {
             let preset = presets::find(id).map_err(Failure::Input)?;

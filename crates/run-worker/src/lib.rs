@@ -74,6 +74,14 @@ pub enum ToWorker {
         seed: u64,
         live: bool,
     },
+    /// Read a pasted config (`format`: `grpc`, `envoy`, `resilience4j`,
+    /// `polly`) into knobs; answered by `Imported`. Parsers live here, not
+    /// in the page's first load.
+    Import {
+        request_id: u64,
+        format: String,
+        text: String,
+    },
 }
 
 /// Where a run is.
@@ -135,6 +143,39 @@ pub enum FromWorker {
         run_id: u64,
         message: String,
     },
+    /// What `Import` read: the knob assignments and notes, or the error
+    /// naming the line and field.
+    Imported {
+        request_id: u64,
+        result: Result<ImportedKnobs, String>,
+    },
+}
+
+/// A pasted config, as knobs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportedKnobs {
+    /// `(knob, value)`, to apply in order.
+    pub assignments: Vec<(String, String)>,
+    /// What was read only approximately.
+    pub notes: Vec<String>,
+}
+
+/// Reads `text` as `format` (see [`export::import`]).
+///
+/// ```
+/// let read = run_worker::import("grpc", r#"{"methodConfig": [{"retryPolicy": {"maxAttempts": 4,
+///     "initialBackoff": "0.1s", "maxBackoff": "1s", "backoffMultiplier": 2,
+///     "retryableStatusCodes": ["UNAVAILABLE"]}}]}"#).unwrap();
+/// assert!(read.assignments.contains(&("attempts.max".to_string(), "4".to_string())));
+/// assert!(run_worker::import("grpc", "{").unwrap_err().contains("line 1"));
+/// ```
+pub fn import(format: &str, text: &str) -> Result<ImportedKnobs, String> {
+    let format = export::import::Format::parse(format)?;
+    let imported = export::import::import(format, text).map_err(|e| e.to_string())?;
+    Ok(ImportedKnobs {
+        assignments: imported.assignments,
+        notes: imported.notes,
+    })
 }
 
 /// Checks a simulated run before it starts.
@@ -243,6 +284,34 @@ mod tests {
         let text = serde_json::to_string(&run).unwrap_or_default();
         assert!(text.contains("\"kind\":\"run\""), "{text}");
         assert_eq!(serde_json::from_str::<ToWorker>(&text).ok(), Some(run));
+    }
+
+    #[test]
+    fn an_import_round_trips_and_a_bad_paste_is_named() {
+        let ask = ToWorker::Import {
+            request_id: 7,
+            format: "envoy".into(),
+            text: "retry_on: 5xx\nnum_retries: 3\n".into(),
+        };
+        let text = serde_json::to_string(&ask).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<ToWorker>(&text).ok(), Some(ask));
+        let read = import("envoy", "retry_on: 5xx\nnum_retries: 3\n");
+        let answer = FromWorker::Imported {
+            request_id: 7,
+            result: read.clone(),
+        };
+        let text = serde_json::to_string(&answer).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<FromWorker>(&text).ok(), Some(answer));
+        let knobs = read.unwrap_or_default();
+        assert!(
+            knobs
+                .assignments
+                .contains(&("attempts.max".into(), "4".into())),
+            "{knobs:?}"
+        );
+        let bad = import("envoy", "retry_on: sometimes\n").unwrap_err();
+        assert!(bad.contains("line 1") && bad.contains("retry_on"), "{bad}");
+        assert!(import("xml", "").unwrap_err().contains("grpc, envoy"));
     }
 
     #[test]

@@ -97,6 +97,14 @@ pub fn on_message(data: JsValue) {
             seed,
             live,
         }) => post(&full_trace(run_id, &config, seed, live)),
+        Ok(ToWorker::Import {
+            request_id,
+            format,
+            text,
+        }) => post(&FromWorker::Imported {
+            request_id,
+            result: run_worker::import(&format, &text),
+        }),
         Err(e) => post(&FromWorker::Failed {
             run_id: 0,
             message: format!("the run worker could not read a message: {e}"),
