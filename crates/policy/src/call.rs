@@ -454,11 +454,11 @@ impl Call {
                     reason: GaveUp::AttemptsExhausted,
                 })
             } else {
-                // Retried like a 503 without Retry-After: not throttling by `is_throttling`.
+                // A local rejection is not the server throttling.
                 Phase::Failed {
                     timed_out: false,
-                    throttled: false,
                     retry_after_ms: None,
+                    throttled: false,
                 }
             };
             return Step::Throttled { attempt };
@@ -607,9 +607,9 @@ impl Call {
         let verdict = classify(rules, &outcome, self.key.is_some());
         let attempts = self.attempts_sent;
         let gave_up = |reason| Phase::Done(Done::GaveUp { attempts, reason });
-        let throttled = is_throttling(&outcome);
         // A hedged attempt failed retryably while another is still out: wait for that one.
         let waiting = !self.flights.is_empty() && verdict == Verdict::Retryable;
+        let throttled = is_throttling(&outcome);
         self.phase = match (verdict, outcome) {
             (Verdict::Retryable, _) if waiting => Phase::InFlight { last_sent_ms },
             (Verdict::Success, _) => {
