@@ -598,7 +598,19 @@ pub fn choice_words(knob: &str, value: &str) -> String {
         ("jitter.kind", "decorrelated") => "decorrelated jitter (AWS)",
         ("jitter.kind", "ratio") => "ratio: d × (1 ± r)",
         ("jitter.kind", "additive") => "additive: d + random 0 to a",
-        ("budget.kind", "token_bucket") => "token bucket (AWS SDK standard mode)",
+        ("backoff.kind", "exponential_floor") => "exponential, whole ms each step (resilience4j)",
+        ("jitter.kind", "ratio_after_cap") => {
+            "ratio after the cap: d × (1 ± r), may pass the cap (gRPC)"
+        }
+        ("jitter.kind", "randomized") => "randomized before the cap (resilience4j)",
+        ("jitter.kind", "decorrelated_v2") => "decorrelated jitter V2 (Polly)",
+        ("retry_after.kind", "capped") => "obey it, up to the cap",
+        ("retry_after.kind", "envoy") => "Envoy: ignore it above the cap, else wait v to 1.5·v",
+        ("retry_after.kind", "aws") => "AWS: at least the backoff, at most backoff + cap",
+        ("budget.kind", "token_bucket") => "token bucket (a fixed refill per success)",
+        ("budget.kind", "token_bucket_refund") => {
+            "token bucket refunding on success (AWS SDK standard mode)"
+        }
         ("budget.kind", "ratio") => "ratio of calls (gRPC / Finagle style)",
         ("breaker.kind", "consecutive") => "after N consecutive failures",
         ("breaker.kind", "ratio_count") => "failure ratio over the last N calls",

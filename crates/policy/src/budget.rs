@@ -9,7 +9,8 @@
 //!   attempt gives back `budget.success_refill` (1), up to the capacity. A
 //!   retry that would take more tokens than are left is refused. (The AWS SDK
 //!   gives back the retry cost when a retried call succeeds; here every
-//!   success refills the same amount, which is simpler to read on a chart.)
+//!   success refills the same amount, which is simpler to read on a chart;
+//!   the AWS behaviour is `token_bucket_refund`.)
 //! - `token_bucket_refund`, the AWS SDKs' retry quota (botocore
 //!   `botocore/retries/standard.py` `RetryQuotaChecker`, `botocore/retries/quota.py`):
 //!   the same bucket, but a retry after a throttling failure

@@ -269,7 +269,8 @@ impl Default for RetryAfterConfig {
 pub enum BudgetKind {
     /// No budget: only `attempts.max` limits retries.
     None,
-    /// AWS SDK standard mode: a bucket of tokens, each retry costs some.
+    /// A bucket of tokens, each retry costs some, each success refills a fixed
+    /// amount (the AWS SDKs refund instead: `TokenBucketRefund`).
     TokenBucket,
     /// Retries ≤ `min_retries + ratio × calls` within a time window.
     Ratio,
