@@ -16,7 +16,7 @@ use crate::components::backoff_chart::BackoffChart;
 use crate::components::banners::Banners;
 use crate::components::client_chart::ClientChart;
 use crate::components::counters::Counters;
-use crate::components::export_panel::{imported_actions, ImportAnswer};
+use crate::components::export_panel::{imported_actions, ExportAnswer, ImportAnswer};
 use crate::components::fire_bar::FireBar;
 use crate::components::header::Header;
 use crate::components::knob_panel::KnobPanel;
@@ -47,6 +47,10 @@ pub struct AppContext {
     pub import: Callback<(String, String)>,
     /// The answer to the latest paste.
     pub imported: Option<Rc<ImportAnswer>>,
+    /// Write the policy for a target (its name) in the run worker.
+    pub export: Callback<(String, policy::PolicyConfig)>,
+    /// The latest document written.
+    pub exported: Option<Rc<ExportAnswer>>,
 }
 
 /// What the last fire ran: the trace download reruns it in full when the
@@ -115,6 +119,9 @@ pub fn app() -> Html {
     // The answer to the latest pasted config (read in the run worker).
     let imported = use_state(|| None::<Rc<ImportAnswer>>);
     let import_id: Rc<RefCell<u64>> = use_mut_ref(|| 0);
+    // The latest document written for a library (in the run worker too).
+    let exported = use_state(|| None::<Rc<ExportAnswer>>);
+    let export_id: Rc<RefCell<u64>> = use_mut_ref(|| 0);
     // The worker's messages become actions.
     let on_worker = {
         let dispatcher = state.dispatcher();
@@ -122,7 +129,15 @@ pub fn app() -> Html {
         let broken = broken.clone();
         let imported = imported.setter();
         let import_id = import_id.clone();
+        let exported = exported.setter();
+        let export_id = export_id.clone();
         use_callback((), move |message: FromWorker, _| {
+            if let FromWorker::Exported { request_id, result } = message {
+                if request_id == *export_id.borrow() {
+                    exported.set(Some(Rc::new(ExportAnswer { request_id, result })));
+                }
+                return;
+            }
             if let FromWorker::Broken { message } = &message {
                 *broken.borrow_mut() = Some(message.clone());
             }
@@ -533,6 +548,25 @@ pub fn app() -> Html {
             }
         })
     };
+    let export = {
+        let ensure_worker = ensure_worker.clone();
+        let exported = exported.setter();
+        Callback::from(move |(target, policy): (String, policy::PolicyConfig)| {
+            let request_id = {
+                let mut id = export_id.borrow_mut();
+                *id += 1;
+                *id
+            };
+            if let Err(problem) =
+                ensure_worker().and_then(|w| w.export(request_id, &target, &policy))
+            {
+                exported.set(Some(Rc::new(ExportAnswer {
+                    request_id,
+                    result: Err(problem),
+                })));
+            }
+        })
+    };
     let context = AppContext {
         state: state.clone(),
         fire,
@@ -541,6 +575,8 @@ pub fn app() -> Html {
         download,
         import,
         imported: (*imported).clone(),
+        export,
+        exported: (*exported).clone(),
     };
     let s = &state.settings;
     let plan = {
@@ -678,7 +714,7 @@ fn on_worker_message(
             problem: Some(message),
         }),
         // Handled where the worker's messages arrive (only side A's worker reads pastes).
-        FromWorker::Imported { .. } => {}
+        FromWorker::Imported { .. } | FromWorker::Exported { .. } => {}
         FromWorker::Failed { run_id, message } => dispatcher.dispatch(Action::UpdateRun {
             // 0: the worker itself failed; it concerns the run in progress.
             run_id: if run_id == 0 { fired.run_id } else { run_id },

@@ -1,12 +1,12 @@
 //! "Use this policy": the exact CLI command for this run; the client policy
 //! written for a library (pick the target, copy the document); and a pasted
-//! gRPC, Envoy, resilience4j or Polly config read back into the knobs. The
-//! documents are written here (`export` crate, writers only); a paste is
-//! read by the run worker, so the YAML parser stays out of the first load.
+//! gRPC, Envoy, resilience4j or Polly config read back into the knobs. Both
+//! the writing and the reading happen in the run worker (`export` crate), so
+//! neither the writers nor the YAML parser are in the page's first load.
 
 use ::export::import::Format;
 use ::export::Target;
-use run_worker::ImportedKnobs;
+use run_worker::{ExportedDocument, ImportedKnobs};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -19,6 +19,13 @@ use crate::export;
 pub struct ImportAnswer {
     pub request_id: u64,
     pub result: Result<ImportedKnobs, String>,
+}
+
+/// The run worker's answer to the latest document asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportAnswer {
+    pub request_id: u64,
+    pub result: Result<ExportedDocument, String>,
 }
 
 /// How a copy went.
@@ -86,9 +93,24 @@ pub fn export_panel() -> Html {
         .as_ref()
         .map(|c| c.state.settings.config.policy.clone())
         .unwrap_or_default();
-    let document = use_memo((*target, policy), |(t, p)| ::export::export(*t, p));
+    // The worker writes the document whenever the target or the policy changes.
+    {
+        let export = ctx.as_ref().map(|c| c.export.clone());
+        use_effect_with((*target, policy), move |(t, p)| {
+            if let Some(export) = export {
+                export.emit((t.name().to_string(), p.clone()));
+            }
+        });
+    }
     let Some(ctx) = ctx else {
         return html! {};
+    };
+    let (text, notes) = match ctx.exported.as_deref() {
+        Some(ExportAnswer {
+            result: Ok(doc), ..
+        }) => (doc.text.clone(), doc.notes.len()),
+        Some(ExportAnswer { result: Err(e), .. }) => (format!("Not written: {e}"), 0),
+        None => ("Writing…".to_string(), 0),
     };
     let s = &ctx.state.settings;
     let cli = export::cli_command(&s.config, s.seed);
@@ -127,7 +149,7 @@ pub fn export_panel() -> Html {
         Callback::from(move |_| copy(cli.clone(), node.clone(), Copied::Cli, copied.clone()))
     };
     let copy_doc = {
-        let (text, node, copied) = (document.text.clone(), doc_ref.clone(), copied.clone());
+        let (text, node, copied) = (text.clone(), doc_ref.clone(), copied.clone());
         Callback::from(move |_| copy(text.clone(), node.clone(), Copied::Document, copied.clone()))
     };
     let answer = match ctx.imported.as_deref() {
@@ -162,10 +184,10 @@ pub fn export_panel() -> Html {
                 <button data-testid="export-copy" onclick={copy_doc}>{ label(*copied, Copied::Document) }</button>
                 { selected_hint }
             </h3>
-            if !document.notes.is_empty() {
-                <p class="sub">{ format!("{} setting(s) this target cannot express are listed at the top, with what it does instead.", document.notes.len()) }</p>
+            if notes > 0 {
+                <p class="sub">{ format!("{notes} setting(s) this target cannot express are listed at the top, with what it does instead.") }</p>
             }
-            <pre data-testid="export-document" ref={doc_ref}><code>{ document.text.clone() }</code></pre>
+            <pre data-testid="export-document" ref={doc_ref}><code>{ text }</code></pre>
             <h3>
                 <label for="import-format">{ "Import from " }</label>
                 <select id="import-format" data-testid="import-format" onchange={on_format}>

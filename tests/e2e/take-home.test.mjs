@@ -5,8 +5,9 @@
 // data-testid="export-document" and a copy button data-testid="export-copy";
 // a select data-testid="import-format", a textarea data-testid="import-text",
 // a button data-testid="import-apply" and the answer in
-// data-testid="import-result". A paste is read by the run worker; its knobs
-// apply to the knob controls (data-testid = the knob's name).
+// data-testid="import-result". The run worker writes the document and reads
+// a paste; the paste's knobs apply to the knob controls (data-testid = the
+// knob's name).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,7 +61,9 @@ test('picking a target shows its document, and copy copies it', TIMEOUT, async (
   const { context, page, problems } = await openPanel();
   try {
     const doc = page.getByTestId('export-document');
-    assert.match(await doc.textContent(), /from tenacity import/, 'tenacity first');
+    await waitUntil('the tenacity document (the first target)', async () =>
+      (await doc.textContent()).includes('from tenacity import'),
+    );
     await setControl(page, 'export-target', 'grpc');
     const grpc = await waitUntil('the gRPC service config', async () => {
       const text = await doc.textContent();

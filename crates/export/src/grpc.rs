@@ -23,6 +23,7 @@ use crate::Notes;
 
 /// Which knob each retryable gRPC status code stands for (both ways).
 pub const CODES: [(&str, &str); 8] = [
+    // UNAVAILABLE: no connection, or the server said 503.
     ("UNAVAILABLE", "retry.network_error"),
     ("DEADLINE_EXCEEDED", "retry.timeout"),
     ("RESOURCE_EXHAUSTED", "retry.status_429"),
@@ -158,7 +159,8 @@ fn codes(p: &PolicyConfig, notes: &mut Notes) -> Vec<&'static str> {
     let r = &p.retry;
     let statuses = common::retryable_statuses(p);
     let on = |knob: &str| match knob {
-        "retry.network_error" => r.network_error,
+        // UNAVAILABLE is also what a 503 becomes in gRPC.
+        "retry.network_error" => r.network_error || statuses.contains(&503),
         "retry.timeout" => r.timeout,
         "retry.status_429" => statuses.contains(&429),
         "retry.status_5xx" => r.status_5xx,

@@ -71,7 +71,7 @@ pub(crate) fn json(p: &PolicyConfig, notes: &mut Notes) -> Value {
         retry["Delay"] = json!(timespan(86_400_000));
         notes.add("backoff.base_ms", "Polly's Delay is at most 1 day");
     }
-    if p.retry_after.honor {
+    if p.retry_after.honor && p.retry_after.cap_ms < 86_400_000 {
         notes.add(
             "retry_after.cap_ms",
             "Polly obeys Retry-After as sent, uncapped",

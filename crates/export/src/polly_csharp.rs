@@ -119,7 +119,7 @@ pub fn csharp(p: &PolicyConfig, notes: &mut Notes) -> String {
             "a keyless non-idempotent request that failed without a response is still retried (the rule sees only responses)",
         );
     }
-    if p.retry_after.honor {
+    if p.retry_after.honor && p.retry_after.cap_ms < 86_400_000 {
         notes.add(
             "retry_after.cap_ms",
             "Polly obeys Retry-After as sent, uncapped",

@@ -79,10 +79,13 @@ fn grpc_carries_attempts_backoff_deadline_and_throttling_exactly() {
                     "attempts.max",
                     "backoff.multiplier",
                     "attempts.deadline_ms",
-                    "retry.network_error",
                     "retry.timeout",
                 ],
             );
+            // UNAVAILABLE stands for network errors and 503 alike.
+            let unavailable =
+                p.retry.network_error || export::retryable_statuses(&p).contains(&503);
+            assert_eq!(back.retry.network_error, unavailable, "{name}");
             if p.backoff.base_ms > 0 && p.backoff.cap_ms > 0 {
                 assert_same(
                     Format::Grpc,

@@ -82,6 +82,13 @@ pub enum ToWorker {
         format: String,
         text: String,
     },
+    /// Write `policy` for `target` (an `export::Target` name); answered by
+    /// `Exported`. The writers live here too, out of the page's first load.
+    Export {
+        request_id: u64,
+        target: String,
+        policy: Box<policy::PolicyConfig>,
+    },
 }
 
 /// Where a run is.
@@ -149,6 +156,29 @@ pub enum FromWorker {
         request_id: u64,
         result: Result<ImportedKnobs, String>,
     },
+    /// What `Export` wrote.
+    Exported {
+        request_id: u64,
+        result: Result<ExportedDocument, String>,
+    },
+}
+
+/// A policy written for a library: the document and its notes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExportedDocument {
+    pub text: String,
+    /// What the target cannot express (the document's comment block).
+    pub notes: Vec<String>,
+}
+
+/// Writes `policy` for the target named `target` (see [`export::export`]).
+pub fn export(target: &str, policy: &policy::PolicyConfig) -> Result<ExportedDocument, String> {
+    let target = export::Target::parse(target)?;
+    let doc = export::export(target, policy);
+    Ok(ExportedDocument {
+        text: doc.text,
+        notes: doc.notes,
+    })
 }
 
 /// A pasted config, as knobs.
@@ -312,6 +342,16 @@ mod tests {
         let bad = import("envoy", "retry_on: sometimes\n").unwrap_err();
         assert!(bad.contains("line 1") && bad.contains("retry_on"), "{bad}");
         assert!(import("xml", "").unwrap_err().contains("grpc, envoy"));
+        let ask = ToWorker::Export {
+            request_id: 8,
+            target: "grpc".into(),
+            policy: Box::default(),
+        };
+        let text = serde_json::to_string(&ask).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<ToWorker>(&text).ok(), Some(ask));
+        let doc = export("grpc", &policy::PolicyConfig::default()).unwrap_or_default();
+        assert!(doc.text.contains("\"maxAttempts\": 3"), "{}", doc.text);
+        assert!(export("cobol", &policy::PolicyConfig::default()).is_err());
     }
 
     #[test]

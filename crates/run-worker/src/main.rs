@@ -105,6 +105,14 @@ pub fn on_message(data: JsValue) {
             request_id,
             result: run_worker::import(&format, &text),
         }),
+        Ok(ToWorker::Export {
+            request_id,
+            target,
+            policy,
+        }) => post(&FromWorker::Exported {
+            request_id,
+            result: run_worker::export(&target, &policy),
+        }),
         Err(e) => post(&FromWorker::Failed {
             run_id: 0,
             message: format!("the run worker could not read a message: {e}"),

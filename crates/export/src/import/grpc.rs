@@ -186,6 +186,10 @@ fn retry_policy(policy: &Node, out: &mut Knobs) -> Result<(), ImportError> {
     if has("retry.status_5xx") {
         statuses.extend(500..=599);
     }
+    if has("retry.network_error") {
+        statuses.push(503);
+    }
     statuses.sort_unstable();
+    statuses.dedup();
     out.statuses(&statuses, Some(&codes))
 }
