@@ -11,8 +11,11 @@ use std::path::{Path, PathBuf};
 const FIRST_LOAD_EXTS: [&str; 4] = ["html", "js", "wasm", "css"];
 
 /// Files the page loads only when first used, after Fire is enabled: the
-/// simulation worker starts at the first simulated run.
-const ON_DEMAND: [&str; 1] = ["run-worker-loader.js"];
+/// simulation worker starts at the first simulated run. The files
+/// app-files.js lists (all of dist/) are not followed either: the service
+/// worker caches them for offline use in the background, once it controls
+/// the page, without holding up Fire.
+const ON_DEMAND: [&str; 2] = ["run-worker-loader.js", crate::app_files::FILE_NAME];
 
 /// Budgets, gzipped bytes: everything fetched before Fire is enabled (the
 /// service worker included), and the whole of dist/.
@@ -27,13 +30,34 @@ struct Entry {
     bytes: Vec<u8>,
 }
 
-pub fn dist(ctx: &Ctx) -> Result<()> {
+/// `public_url`: where the build will be hosted (`/` or a path such as
+/// `/playground/`), passed to Trunk as `--public-url`.
+pub fn dist(ctx: &Ctx, public_url: &str) -> Result<()> {
     setup::setup(ctx, setup::Scope::BuildTools)?;
+    let public_url = check_public_url(public_url)?;
     let mut build = proc::command("trunk", &ctx.root);
-    build.args(["build", "--release"]);
+    build.args(["build", "--release", "--public-url", &public_url]);
     proc::run(&mut build)?;
     let dir = ctx.root.join("dist");
     report(&dir)
+}
+
+/// A public URL Trunk and the service worker agree on: an absolute path
+/// (or a full URL) that ends in `/`, which is added when missing.
+fn check_public_url(url: &str) -> Result<String> {
+    let url = url.trim();
+    let absolute =
+        url.starts_with('/') || url.starts_with("http://") || url.starts_with("https://");
+    if !absolute || url.contains(char::is_whitespace) || url.contains(['?', '#']) {
+        return Err(format!(
+            "--public-url `{url}`: give the path the app is hosted under, e.g. `/` or `/playground/`"
+        ));
+    }
+    Ok(if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    })
 }
 
 /// Prints the size table of `dir` and fails when a budget is exceeded.
@@ -154,7 +178,7 @@ pub fn report(dir: &Path) -> Result<()> {
     }
 }
 
-fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
+pub(crate) fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
     let read = fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in read {
         let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
@@ -295,6 +319,24 @@ mod tests {
             .map(|(i, _)| entries[*i].rel.as_str())
             .collect();
         assert_eq!(names, ["index.html", "app_bg.wasm", "sw.js"]);
+    }
+
+    #[test]
+    fn public_urls_are_directories() {
+        assert_eq!(check_public_url("/").as_deref(), Ok("/"));
+        assert_eq!(check_public_url("/some/path").as_deref(), Ok("/some/path/"));
+        assert_eq!(
+            check_public_url(" /playground/ ").as_deref(),
+            Ok("/playground/")
+        );
+        assert_eq!(
+            check_public_url("https://example.org/pg").as_deref(),
+            Ok("https://example.org/pg/")
+        );
+        for bad in ["playground/", "", "/a b/", "/x/?y"] {
+            let e = check_public_url(bad).unwrap_err();
+            assert!(e.contains("--public-url"), "{e}");
+        }
     }
 
     #[test]

@@ -31,7 +31,9 @@ use flaky::sim::{RunConfig, Trace};
 /// Header names, control paths and bodies shared with the mock worker.
 pub use flaky::protocol;
 pub use flaky::sim::SERVER_SEED_XOR;
-pub use transport::{Transport, TransportKind, TransportStatus, CONNECT_WAIT_MS, WORKER_URL};
+pub use transport::{
+    Transport, TransportKind, TransportStatus, CONNECT_WAIT_MS, WORKER_SCOPE, WORKER_URL,
+};
 
 /// What to fire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
