@@ -143,6 +143,9 @@ pub struct Trace {
     pub server_load: Vec<LoadSample>,
     /// Attempts over time by outcome, for every call of the run.
     pub density: Density,
+    /// Calls that ended over time, succeeded or gave up, for every call.
+    #[serde(default)]
+    pub call_ends: crate::series::CallEnds,
     pub counters: Counters,
     /// The run's figures, over every call (not only the lanes).
     pub summary: Summary,

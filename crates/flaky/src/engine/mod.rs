@@ -149,6 +149,7 @@ pub struct Engine {
     tally: Tally,
     load: LoadSeries,
     density: DensityRecorder,
+    call_ends: crate::series::CallEndsRecorder,
     now_ms: u64,
     end_ms: Option<u64>,
 }
@@ -214,6 +215,7 @@ impl Engine {
             ),
             load: LoadSeries::default(),
             density: DensityRecorder::default(),
+            call_ends: Default::default(),
             now_ms: 0,
             end_ms: None,
         };
@@ -353,6 +355,7 @@ impl Engine {
             client_events: self.client_events.clone(),
             server_load: self.load.samples(end_ms),
             density: density.report(end_ms),
+            call_ends: self.call_ends.report(end_ms),
             counters: counters.clone(),
             summary: self.tally.summary(counters, end_ms, horizon_ms),
         }

@@ -161,6 +161,8 @@ impl Engine {
                     lane.result = Some(done.clone());
                 }
                 self.tally.call_done(start_ms, now_ms, &done);
+                self.call_ends
+                    .add(now_ms, matches!(done, policy::Done::Succeeded { .. }));
                 let calls = self.config.scenario.calls_per_client;
                 let gap = self.config.scenario.call_gap_ms;
                 if let Some(slot) = self.clients.get_mut(client as usize) {
