@@ -20,12 +20,18 @@ export async function number(page, testId) {
   return n;
 }
 
+/** The button that fires the scenario: `fire` on the talk stage, `fire-many` otherwise. */
+export async function fireButton(page) {
+  const talk = await page.evaluate(() => document.documentElement.dataset.talk === '1');
+  return page.getByTestId(talk ? 'fire' : 'fire-many').first();
+}
+
 /** Waits until the service worker controls `page` and Fire is enabled. */
 export async function waitUntilUsable(page) {
   await waitUntil('the service worker to control the page', () =>
     page.evaluate(() => !!navigator.serviceWorker.controller),
   );
-  await waitUntil('Fire to be enabled', () => page.getByTestId('fire-many').isEnabled());
+  await waitUntil('Fire to be enabled', async () => (await fireButton(page)).isEnabled({ timeout: 1_000 }));
 }
 
 /** Opens `url` in a new context (`openPage`) and waits until the app is usable. */
@@ -37,9 +43,9 @@ export async function openApp(browser, url, { viewport, colorScheme } = {}) {
   return opened;
 }
 
-/** Clicks Fire (the many-clients button) and waits until the run is done. */
+/** Clicks Fire (the scenario's button) and waits until the run is done. */
 export async function fireAndWait(page, { timeout = 90_000 } = {}) {
-  await page.getByTestId('fire-many').click();
+  await (await fireButton(page)).click();
   await waitUntil('the run to start', async () => (await text(page, 'run-status')) !== 'idle', {
     timeout: 5_000,
   }).catch(() => {});
