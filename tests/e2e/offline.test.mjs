@@ -118,6 +118,15 @@ test('a new build replaces the cache as a whole; the stale one is deleted', TIME
     await waitUntil('the new styles to be served', () =>
       page.evaluate(async () => (await (await fetch('styles.css')).text()).includes('the next build')),
     );
+
+    // A cache the browser (or the user) cleared falls through to the network,
+    // and the worker fills it again.
+    await page.evaluate(async () => {
+      for (const name of await caches.keys()) await caches.delete(name);
+    });
+    await page.reload({ waitUntil: 'load' });
+    await waitUntilUsable(page);
+    await waitForAppCache(page, server.url, next);
     assertNoProblems(problems);
   } finally {
     await context.close();
