@@ -11,11 +11,14 @@ use std::path::{Path, PathBuf};
 const FIRST_LOAD_EXTS: [&str; 4] = ["html", "js", "wasm", "css"];
 
 /// Files the page loads only when first used, after Fire is enabled: the
-/// simulation worker starts at the first simulated run. The files
-/// app-files.js lists (all of dist/) are not followed either: the service
-/// worker caches them for offline use in the background, once it controls
-/// the page, without holding up Fire.
-const ON_DEMAND: [&str; 2] = ["run-worker-loader.js", crate::app_files::FILE_NAME];
+/// simulation worker starts at the first simulated run.
+const ON_DEMAND: [&str; 1] = ["run-worker-loader.js"];
+
+/// Counted, but what they name is not followed: app-files.js (imported by
+/// the service worker) lists all of dist/, which the worker caches for
+/// offline use in the background once it controls the page, without
+/// holding up Fire.
+const NOT_FOLLOWED: [&str; 1] = [crate::app_files::FILE_NAME];
 
 /// Budgets, gzipped bytes: everything fetched before Fire is enabled (the
 /// service worker included), and the whole of dist/.
@@ -117,7 +120,7 @@ pub fn report(dir: &Path) -> Result<()> {
         (r + entries[*i].raw, g + entries[*i].gz)
     });
     println!();
-    println!("first load counted (index.html and every html/js/wasm/css file it pulls in, transitively; on demand: {}):", ON_DEMAND.join(", "));
+    println!("first load counted (index.html and every html/js/wasm/css file it pulls in, transitively; on demand: {}; not followed: {}):", ON_DEMAND.join(", "), NOT_FOLLOWED.join(", "));
     for (i, why) in &first_load {
         println!("  {}  ({why})", entries[*i].rel);
     }
@@ -231,6 +234,9 @@ fn first_load(entries: &[Entry]) -> Vec<(usize, String)> {
     while next < counted.len() {
         let from = counted[next].0;
         next += 1;
+        if NOT_FOLLOWED.contains(&entries[from].rel.as_str()) {
+            continue;
+        }
         for (i, e) in entries.iter().enumerate() {
             if counted.iter().any(|(j, _)| *j == i)
                 || !FIRST_LOAD_EXTS.contains(&ext(&e.rel))
@@ -319,6 +325,21 @@ mod tests {
             .map(|(i, _)| entries[*i].rel.as_str())
             .collect();
         assert_eq!(names, ["index.html", "app_bg.wasm", "sw.js"]);
+    }
+
+    #[test]
+    fn the_offline_list_is_counted_but_not_followed() {
+        let entries = vec![
+            entry("app-files.js", "self.APP_FILES = [\"big.wasm\"]"),
+            entry("big.wasm", ""),
+            entry("index.html", "sw.js"),
+            entry("sw.js", "importScripts('./app-files.js')"),
+        ];
+        let names: Vec<&str> = first_load(&entries)
+            .iter()
+            .map(|(i, _)| entries[*i].rel.as_str())
+            .collect();
+        assert_eq!(names, ["index.html", "sw.js", "app-files.js"]);
     }
 
     #[test]
