@@ -134,10 +134,14 @@ pub fn report(dir: &Path) -> Result<()> {
     );
     // The page's own files vs the mock service worker's (fetched by the
     // browser when the page registers it, off the page's critical path).
-    let is_worker = |rel: &str| rel == "service-worker.js" || rel.starts_with("mock-sw");
+    let is_worker = |rel: &str| {
+        rel == "service-worker.js"
+            || rel == crate::app_files::FILE_NAME
+            || rel.starts_with("mock-sw")
+    };
     for (label, worker) in [
         ("app (html, js, wasm, css)", false),
-        ("worker (service-worker.js, mock-sw.*)", true),
+        ("worker (service-worker.js, app-files.js, mock-sw.*)", true),
     ] {
         let (raw, gz) = first_load
             .iter()
