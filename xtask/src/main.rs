@@ -4,6 +4,7 @@
 //! CI run. Every external tool is installed by `setup`, idempotently, and every
 //! child process gets `./node_modules/.bin` and `~/.cargo/bin` first on its PATH.
 
+mod app_files;
 mod bench;
 mod conformance;
 mod dist;
@@ -52,7 +53,16 @@ enum Cmd {
     },
     /// Setup of the build tools, `trunk build --release` into dist/, then a
     /// size table (raw and gzip) and the first-load total.
-    Dist,
+    Dist {
+        /// Where the build will be hosted: `/` (the site root) or a path such
+        /// as `/playground/` (Trunk's `--public-url`).
+        #[arg(long, default_value = "/")]
+        public_url: String,
+    },
+    /// Trunk's post_build hook (Trunk.toml): writes app-files.js, the app's
+    /// files the service worker caches for offline use.
+    #[command(hide = true)]
+    AppFiles,
     /// `cargo bench` for the `policy` and `flaky` packages.
     Bench,
 }
@@ -124,7 +134,8 @@ fn main() -> ExitCode {
             Cmd::Setup => setup::setup(&ctx, setup::Scope::All),
             Cmd::Serve { port } => serve(&ctx, port),
             Cmd::Test { only } => test::test(&ctx, &only),
-            Cmd::Dist => dist::dist(&ctx),
+            Cmd::Dist { public_url } => dist::dist(&ctx, &public_url),
+            Cmd::AppFiles => app_files::app_files(),
             Cmd::Bench => bench::bench(&ctx),
         }
     });
