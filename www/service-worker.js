@@ -41,13 +41,24 @@ function cached(url) {
 }
 
 const mockWasm = './mock-sw_bg.wasm';
-// The mock's wasm from this build's cache when it is there: a worker the
-// browser restarts while offline still answers live runs.
-const ready = wasm_bindgen({
-  module_or_path: cached(new URL(mockWasm, self.location.href).href).then((hit) => hit || fetch(mockWasm)),
-});
-// Keep a failed load from becoming an unhandled rejection; mock requests then get a 503.
-ready.catch((e) => console.error('mock-sw: the wasm failed to load', e));
+let loading = null;
+/**
+ * The mock's wasm, loaded on the first mock request (not before: the page's
+ * first load does not need it), from this build's cache when it is there: a
+ * worker the browser restarts while offline still answers live runs.
+ */
+function mockReady() {
+  if (!loading) {
+    loading = wasm_bindgen({
+      module_or_path: cached(new URL(mockWasm, self.location.href).href).then((hit) => hit || fetch(mockWasm)),
+    });
+    // Keep a failed load from becoming an unhandled rejection; mock requests then get a 503.
+    loading.catch((e) => console.error('mock-sw: the wasm failed to load', e));
+  }
+  return loading;
+}
+/** The run worker's loader: the page asks for it right after Fire is enabled. */
+const RUN_WORKER_LOADER = new URL('run-worker-loader.js', SCOPE).href;
 
 /** The cache key of an app file request, or null (not one of the app's files). */
 function appUrl(request) {
@@ -115,16 +126,16 @@ async function dropStaleCaches() {
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => {
   event.waitUntil(Promise.all([self.clients.claim(), dropStaleCaches()]));
-  // Not awaited: filling the cache (the whole app) must not delay the page's
-  // first live run; every fetch below keeps the worker alive until it is done.
-  fill();
+  // The cache (the whole app) fills once the page is usable, not before: on
+  // the first mock request or when the page starts its run worker, which it
+  // does right after Fire is enabled. The first load stays what the page needs.
 });
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.url.startsWith(MOCK)) {
     event.waitUntil(fill());
     event.respondWith(
-      ready.then(
+      mockReady().then(
         () => wasm_bindgen.handle(request),
         (e) => new Response(JSON.stringify({ error: 'the mock worker failed to load: ' + e }), {
           status: 503,
@@ -136,6 +147,6 @@ self.addEventListener('fetch', (event) => {
   }
   const key = appUrl(request);
   if (key === null) return;
-  event.waitUntil(fill());
+  if (key === RUN_WORKER_LOADER) event.waitUntil(fill());
   event.respondWith(cached(key).then((hit) => hit || fetch(request)));
 });
