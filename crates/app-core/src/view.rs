@@ -23,6 +23,9 @@ pub fn policy_groups() -> Vec<KnobGroup> {
         ("budget", "Retry budget"),
         ("breaker", "Circuit breaker"),
         ("idempotency", "Idempotency"),
+        ("throttle", "Adaptive throttling"),
+        ("hedge", "Hedged requests"),
+        ("client", "Bulkhead (calls in flight)"),
     ];
     group(PolicyConfig::knobs(), ORDER, |name| {
         name.split('.').next().unwrap_or("")
@@ -36,6 +39,9 @@ pub fn endpoint_groups() -> Vec<KnobGroup> {
         ("fault", "Fault mix (probability per request)"),
         ("outage", "Outage window"),
         ("overload", "Overload"),
+        ("capacity", "Capacity"),
+        ("queue", "Queue"),
+        ("shed", "Load shedding"),
         ("", "Creates, Retry-After, fail-first-N"),
     ];
     group(EndpointConfig::knobs(), ORDER, |name| {
@@ -95,6 +101,9 @@ pub fn knob_active(config: &RunConfig, name: &str) -> bool {
         }
         "breaker.open_ms" | "breaker.half_open_probes" => get("breaker.kind") != "none",
         "retry_after.cap_ms" => get("retry_after.honor") == "true",
+        "throttle.k" | "throttle.window_ms" | "throttle.scope" => get("throttle.kind") != "none",
+        "hedge.max_extra" => get("hedge.delay_ms") != "0",
+        "client.when_full" => get("client.max_in_flight") != "0",
         "endpoint.latency.ms" => get("endpoint.latency.kind") == "fixed",
         "endpoint.latency.min_ms" | "endpoint.latency.max_ms" => {
             get("endpoint.latency.kind") == "uniform"
@@ -171,6 +180,7 @@ pub fn gave_up_words(reason: &policy::GaveUp) -> String {
         NetworkErrorNotRetried => "network errors not retried".into(),
         TimeoutNotRetried => "timeouts not retried".into(),
         UnkeyedNonIdempotent => "unkeyed POST not retried".into(),
+        ThrottledLocally => "rejected by the client's adaptive throttle (failed fast)".into(),
         BulkheadFull => "too many calls in flight (bulkhead full, failed fast)".into(),
     }
 }

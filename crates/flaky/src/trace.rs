@@ -386,7 +386,7 @@ pub const REQUESTS_PER_LAYER_NAMES: [&str; 5] = [
 ];
 
 /// Every give-up reason's stable name, in [`gave_up_name`]'s order.
-pub const GAVE_UP_NAMES: [&str; 9] = [
+pub const GAVE_UP_NAMES: [&str; 10] = [
     "AttemptsExhausted",
     "DeadlineExceeded",
     "BudgetExhausted",
@@ -395,6 +395,7 @@ pub const GAVE_UP_NAMES: [&str; 9] = [
     "NetworkErrorNotRetried",
     "TimeoutNotRetried",
     "UnkeyedNonIdempotent",
+    "ThrottledLocally",
     "BulkheadFull",
 ];
 
@@ -409,6 +410,7 @@ pub fn gave_up_name(reason: &GaveUp) -> &'static str {
         GaveUp::NetworkErrorNotRetried => "NetworkErrorNotRetried",
         GaveUp::TimeoutNotRetried => "TimeoutNotRetried",
         GaveUp::UnkeyedNonIdempotent => "UnkeyedNonIdempotent",
+        GaveUp::ThrottledLocally => "ThrottledLocally",
         GaveUp::BulkheadFull => "BulkheadFull",
     }
 }

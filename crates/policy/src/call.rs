@@ -22,8 +22,9 @@
 //!
 //! Decisions, in order. Before every attempt: the deadline (an attempt never
 //! starts at or after `start + attempts.deadline_ms`), `attempts.max`, the
-//! adaptive throttle (a local rejection is a failed attempt, retried like a
-//! 503 without Retry-After), then the breaker (fail fast). A hedge is only
+//! adaptive throttle (a local rejection fails the call fast, like an open
+//! breaker: [`GaveUp::ThrottledLocally`]), then the breaker (fail fast).
+//! A hedge the throttle rejects is simply not sent. A hedge is only
 //! sent while the breaker is closed, and asks the budget first. After an attempt, in `on_outcome`: success, then the
 //! classification (non-retryable → give up), then the idempotency guard
 //! (`retry.require_key_for_unsafe`), then `attempts.max`. In the next `poll`:
@@ -70,8 +71,9 @@ pub enum Step {
     /// Finished.
     Done(Done),
     /// The adaptive throttle rejected attempt `attempt` locally: nothing is
-    /// sent. Poll again now (the call retries, gives up, or keeps waiting
-    /// for a hedged attempt still in flight).
+    /// sent. Poll again now: the call has given up
+    /// ([`GaveUp::ThrottledLocally`]), or, for a hedge, keeps waiting for
+    /// the attempts still in flight.
     Throttled { attempt: u32 },
 }
 
@@ -119,6 +121,10 @@ pub enum GaveUp {
     /// A non-idempotent request without an idempotency key failed, and
     /// `retry.require_key_for_unsafe` forbids retrying it.
     UnkeyedNonIdempotent,
+    /// The adaptive throttle rejected the attempt at the client: the call
+    /// fails fast, like an open breaker (retrying what the throttle just
+    /// refused would only ask it again).
+    ThrottledLocally,
     /// The client's bulkhead was full (`client.max_in_flight` calls in
     /// flight) and `client.when_full = fail`: nothing was sent.
     BulkheadFull,
@@ -211,6 +217,14 @@ impl ClientState {
     /// The adaptive throttle's probability of a local rejection at `now_ms`.
     pub fn throttle_probability(&self, now_ms: u64) -> f64 {
         self.throttle.reject_probability(now_ms)
+    }
+
+    /// Exchanges this client's throttle with `other`: a driver with one
+    /// throttle for all clients (`throttle.scope = shared`) swaps it in
+    /// before a call of this client is polled or told an outcome, and out
+    /// after.
+    pub fn swap_throttle(&mut self, other: &mut Throttle) {
+        std::mem::swap(&mut self.throttle, other);
     }
 
     /// Direct access for tests and the simulator's detailed views.
@@ -431,17 +445,10 @@ impl Call {
                 client.budget.on_call(now_ms);
             }
             let attempt = self.attempts_sent;
-            self.phase = if self.config.attempts.max != 0 && attempt >= self.config.attempts.max {
-                Phase::Done(Done::GaveUp {
-                    attempts: attempt,
-                    reason: GaveUp::AttemptsExhausted,
-                })
-            } else {
-                Phase::Failed {
-                    timed_out: false,
-                    retry_after_ms: None,
-                }
-            };
+            self.phase = Phase::Done(Done::GaveUp {
+                attempts: attempt,
+                reason: GaveUp::ThrottledLocally,
+            });
             return Step::Throttled { attempt };
         }
         let Some(permit) = client.breaker.permit(now_ms) else {

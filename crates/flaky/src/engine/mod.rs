@@ -56,6 +56,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use policy::throttle::{Throttle, ThrottleScope};
 use policy::{Call, ClientState, Outcome, PolicyConfig};
 
 use crate::client::{self, Next};
@@ -185,6 +186,8 @@ pub struct Engine {
     config: RunConfig,
     /// One per layer, top first (hedging off above the bottom).
     policies: Vec<Arc<PolicyConfig>>,
+    /// Per layer, the throttle all clients share (`throttle.scope = shared`).
+    shared_throttles: Vec<Option<Throttle>>,
     world: World,
     options: EngineOptions,
     clients: Vec<ClientRun>,
@@ -266,6 +269,12 @@ impl Engine {
                     states: policies.iter().map(|p| ClientState::new(p)).collect(),
                     calls: Vec::new(),
                     next_ordinal: 0,
+                })
+                .collect(),
+            shared_throttles: policies
+                .iter()
+                .map(|p| {
+                    (p.throttle.scope == ThrottleScope::Shared).then(|| Throttle::new(&p.throttle))
                 })
                 .collect(),
             policies,
