@@ -268,6 +268,8 @@ impl Engine {
             lane.result = Some(done.clone());
         }
         self.tally.call_done(run.start_ms, now_ms, &done);
+        self.call_ends
+            .add(now_ms, matches!(done, policy::Done::Succeeded { .. }));
         if let Some(next) = waiting {
             self.drive(now_ms, now_ms, client, next);
         }
