@@ -133,6 +133,12 @@ fn side_counters(props: &SideProps) -> Html {
                     </div>
                     { figure("server_requests", "server-requests", html! { { format!("server requests{}", if replaying { " so far" } else { "" }) } }, at.map(|a| a.server_requests)) }
                     { figure("amplification", "amplification", html! { { "amplification (server requests per call)" } }, None) }
+                    if let Some(layers) = summary.as_ref().and_then(view::layer_counts) {
+                        <div class="figure" data-figure="requests_per_layer" title="calls each layer received (sim.layers), then the endpoint's requests: each layer's retries multiply the ones below">
+                            <span class="value layers" data-testid="requests-per-layer">{ layers.iter().map(|(_, n)| view::group_thousands(*n)).collect::<Vec<_>>().join(" → ") }</span>
+                            <span class="label">{ format!("calls per layer: {}", layers.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>().join(" → ")) }</span>
+                        </div>
+                    }
                     { figure("latency_ms_p99", "latency-p99", html! { <>{ "p99 latency " }<span class="scope" data-testid="latency-scope">{ view::latency_scope(&s) }</span></> }, None) }
                     { figure("creates_applied", "creates-applied", html! { { "creates applied" } }, None) }
                     { figure("breaker_open_ms", "breaker-open-ms", html! { <>{ "breaker open, " }<span class="scope">{ view::breaker_open_words(&s, props.clients) }</span></> }, None) }

@@ -618,3 +618,53 @@ pub fn choice_words(knob: &str, value: &str) -> String {
     };
     words.to_string()
 }
+
+/// The row of each attempt bar within its lane: attempts that overlap in
+/// time (a hedge sent while an earlier attempt is still out) go to the next
+/// free row, so both bars show. Row 0 for attempts one after another.
+/// An attempt with no end yet occupies its row to the end of the lane.
+pub fn attempt_rows(attempts: &[flaky::sim::AttemptTrace]) -> Vec<u32> {
+    let mut busy_until: Vec<u64> = Vec::new();
+    attempts
+        .iter()
+        .map(|a| {
+            let end = a.end_ms.unwrap_or(u64::MAX);
+            match busy_until.iter().position(|until| *until <= a.start_ms) {
+                Some(row) => {
+                    busy_until[row] = end;
+                    row as u32
+                }
+                None => {
+                    busy_until.push(end);
+                    busy_until.len() as u32 - 1
+                }
+            }
+        })
+        .collect()
+}
+
+/// With `sim.layers > 1`, the calls each layer received, in words, top
+/// first, then the endpoint's requests: `[("layer 1 (top)", 50), ...,
+/// ("endpoint", 1350)]`. `None` with one layer (the counters already show
+/// calls and server requests).
+pub fn layer_counts(summary: &flaky::sim::Summary) -> Option<Vec<(String, u64)>> {
+    if summary.requests_per_layer.is_empty() {
+        return None;
+    }
+    let counts = summary.requests_per_layer();
+    let last = counts.len() - 1;
+    Some(
+        counts
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let words = match i {
+                    0 => "layer 1 (top)".to_string(),
+                    i if i == last => "endpoint".to_string(),
+                    i => format!("layer {}", i + 1),
+                };
+                (words, n)
+            })
+            .collect(),
+    )
+}
