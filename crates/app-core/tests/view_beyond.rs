@@ -100,3 +100,26 @@ fn the_new_outcomes_and_reasons_have_words_not_identifiers() {
         );
     }
 }
+
+#[test]
+fn a_link_keeps_the_lower_layers_policies_and_the_new_knobs() {
+    let (mut settings, errors) = app_core::url::parse("?preset=layered-retries");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(settings.config.get("layer.2.backoff.base_ms").as_deref(), Some("100"));
+    for (k, v) in [
+        ("layer.3.attempts.max", "5"),
+        ("layer.2.retry.status.503", "false"),
+        ("hedge.delay_ms", "250"),
+        ("throttle.kind", "adaptive"),
+        ("throttle.scope", "shared"),
+        ("client.max_in_flight", "3"),
+        ("sim.call_every_ms", "20"),
+    ] {
+        settings.config.set(k, v).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let query = app_core::url::to_query(&settings);
+    assert!(query.contains("layer.3.attempts.max=5"), "{query}");
+    let (back, errors) = app_core::url::parse(&query);
+    assert!(errors.is_empty(), "{query}: {errors:?}");
+    assert_eq!(back.config, settings.config, "{query}");
+}
