@@ -105,7 +105,10 @@ fn the_new_outcomes_and_reasons_have_words_not_identifiers() {
 fn a_link_keeps_the_lower_layers_policies_and_the_new_knobs() {
     let (mut settings, errors) = app_core::url::parse("?preset=layered-retries");
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(settings.config.get("layer.2.backoff.base_ms").as_deref(), Some("100"));
+    assert_eq!(
+        settings.config.get("layer.2.backoff.base_ms").as_deref(),
+        Some("100")
+    );
     for (k, v) in [
         ("layer.3.attempts.max", "5"),
         ("layer.2.retry.status.503", "false"),

@@ -252,3 +252,32 @@ fn adaptive_throttling_ends_the_metastable_storm() {
         );
     }
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn each_lessons_policy_b_is_its_try_next() {
+    let b = |id: &str| {
+        let p = presets::find(id).unwrap_or_else(|e| panic!("{e}"));
+        let mut config = p.config.clone();
+        config.policy = p.config_b.unwrap_or_else(|| panic!("{id} has a B"));
+        (p.config, config)
+    };
+    let (hedging, without) = b("hedging");
+    assert_eq!(without, preset("no-hedging"), "hedging's B is no-hedging");
+    let (plain, with_hedges) = b("no-hedging");
+    assert_eq!(with_hedges, hedging, "no-hedging's B is hedging");
+    assert_eq!(plain, preset("no-hedging"));
+    let (fail, wait) = b("bulkhead");
+    for seed in SEEDS {
+        let (f, w) = (summary(&fail, seed), summary(&wait, seed));
+        assert!(
+            w.latency_ms_p50 > 2 * f.latency_ms_p99,
+            "seed {seed}: waiting for the bulkhead queues calls: p50 {} waiting, p99 {} failing fast",
+            w.latency_ms_p50,
+            f.latency_ms_p99
+        );
+        assert_eq!(w.gave_up.get("BulkheadFull"), None, "seed {seed}");
+    }
+    let (_, slow) = b("metastable-adaptive");
+    assert_eq!(slow.policy.throttle.window_ms, 10_000);
+}
