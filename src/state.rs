@@ -7,7 +7,9 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-pub use app_core::state::{Action, Mode, RunStatus, Settings, Theme, DEFAULT_SEED};
+pub use app_core::state::{
+    deck_ids, Action, Mode, Replay, RunStatus, Settings, Side, Theme, DEFAULT_SEED, REPLAY_SPEEDS,
+};
 
 /// The core state, reducible by Yew. Derefs to [`app_core::state::State`].
 #[derive(Clone, Debug, PartialEq, Default)]

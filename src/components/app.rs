@@ -21,10 +21,12 @@ use crate::components::header::Header;
 use crate::components::knob_panel::KnobPanel;
 use crate::components::load_chart::LoadChart;
 use crate::components::preset_note::PresetNote;
+use crate::components::replay_bar::ReplayBar;
+use crate::components::stage::Stage;
 use crate::components::timeline::Timeline;
 use crate::live::{Fire, Transport, TransportKind};
 use crate::run_worker::{self, RunWorker};
-use crate::state::{Action, Mode, RunStatus, State};
+use crate::state::{Action, Mode, RunStatus, Side, State};
 use crate::view;
 use ::run_worker::FromWorker;
 
@@ -49,6 +51,8 @@ struct Fired {
     run_id: u64,
     config: RunConfig,
     seed: u64,
+    /// What side B last ran (config, seed, mode): an unchanged B is not rerun.
+    b: Option<(RunConfig, u64, Mode)>,
 }
 
 /// The config a fire runs: the whole scenario, or one call on one client.
@@ -98,6 +102,8 @@ pub fn app() -> Html {
     // The live run going on in the worker, by run id.
     let live_run: Rc<RefCell<Option<u64>>> = use_mut_ref(|| None);
     let worker: Rc<RefCell<Option<Rc<RunWorker>>>> = use_mut_ref(|| None);
+    // Side B runs in a worker of its own, at the same time as A.
+    let worker_b: Rc<RefCell<Option<Rc<RunWorker>>>> = use_mut_ref(|| None);
     let fired: Rc<RefCell<Fired>> = use_mut_ref(Fired::default);
     // Why the run worker cannot run anything, once it failed to load.
     let broken: Rc<RefCell<Option<String>>> = use_mut_ref(|| None);
@@ -110,8 +116,30 @@ pub fn app() -> Html {
             if let FromWorker::Broken { message } = &message {
                 *broken.borrow_mut() = Some(message.clone());
             }
-            on_worker_message(&dispatcher, &fired.borrow(), message)
+            on_worker_message(&dispatcher, &fired.borrow(), Side::A, message)
         })
+    };
+    let on_worker_b = {
+        let dispatcher = state.dispatcher();
+        let fired = fired.clone();
+        use_callback((), move |message: FromWorker, _| {
+            on_worker_message(&dispatcher, &fired.borrow(), Side::B, message)
+        })
+    };
+    let ensure_worker_b = {
+        let worker_b = worker_b.clone();
+        let broken = broken.clone();
+        move || -> Result<Rc<RunWorker>, String> {
+            if let Some(problem) = broken.borrow().as_ref() {
+                return Err(problem.clone());
+            }
+            if let Some(w) = worker_b.borrow().as_ref() {
+                return Ok(w.clone());
+            }
+            let spawned = RunWorker::spawn(on_worker_b.clone())?;
+            *worker_b.borrow_mut() = Some(spawned.clone());
+            Ok(spawned)
+        }
     };
     let ensure_worker = {
         let worker = worker.clone();
@@ -197,63 +225,94 @@ pub fn app() -> Html {
                 if let Ok(worker) = ensure_worker() {
                     worker.cancel(old);
                 }
-            }
-            let run_id = state.run_id + 1;
-            let config = fire_config(&state.settings.config, what);
-            let seed = state.settings.seed;
-            *fired.borrow_mut() = Fired {
-                run_id,
-                config: config.clone(),
-                seed,
-            };
-            state.dispatch(Action::StartRun { run_id });
-            match (state.settings.mode, live_transport) {
-                (Mode::Simulated, _) => {
-                    if let Err(problem) = ensure_worker().and_then(|w| w.run(run_id, &config, seed))
-                    {
-                        state.dispatch(Action::UpdateRun {
-                            run_id,
-                            trace: Rc::new(Trace {
-                                seed,
-                                ..Default::default()
-                            }),
-                            running: false,
-                            problem: Some(problem),
-                        });
-                    }
+                if let Ok(worker) = ensure_worker_b() {
+                    worker.cancel(old);
                 }
-                (Mode::Live, None) => {}
-                (Mode::Live, Some(transport)) => {
-                    match ensure_worker().and_then(|w| w.live(run_id, &config, seed, transport)) {
-                        Ok(()) => *live_run.borrow_mut() = Some(run_id),
-                        Err(problem) => state.dispatch(Action::UpdateRun {
-                            run_id,
-                            trace: Rc::new(Trace {
-                                seed,
-                                ..Default::default()
-                            }),
-                            running: false,
-                            problem: Some(problem),
+            }
+            let run_id = state.run_id.wrapping_add(1);
+            let config = fire_config(&state.settings.config, what);
+            let config_b = state.settings.config_b().map(|b| fire_config(&b, what));
+            let seed = state.settings.seed;
+            let mode = state.settings.mode;
+            // B unchanged on an unchanged world (same config, seed, mode, and its
+            // trace still shown): its figures stand, only A reruns.
+            let b_key = config_b.clone().map(|c| (c, seed, mode));
+            let with_b = b_key.is_some()
+                && (fired.borrow().b != b_key || state.trace_b.is_none() || mode == Mode::Live);
+            {
+                let mut f = fired.borrow_mut();
+                f.run_id = run_id;
+                f.config = config.clone();
+                f.seed = seed;
+                if with_b {
+                    f.b = b_key;
+                }
+            }
+            state.dispatch(Action::StartRun { run_id, with_b });
+            let sides = [
+                (Side::A, Some(config)),
+                (Side::B, config_b.filter(|_| with_b)),
+            ];
+            for (side, config) in sides {
+                let Some(config) = config else {
+                    continue;
+                };
+                let worker = match side {
+                    Side::A => ensure_worker(),
+                    Side::B => ensure_worker_b(),
+                };
+                let started = match (mode, &live_transport) {
+                    (Mode::Simulated, _) => worker.and_then(|w| w.run(run_id, &config, seed)),
+                    (Mode::Live, None) => Ok(()),
+                    (Mode::Live, Some(transport)) => worker
+                        .and_then(|w| w.live(run_id, &config, seed, transport.clone()))
+                        .map(|()| *live_run.borrow_mut() = Some(run_id)),
+                };
+                if let Err(problem) = started {
+                    state.dispatch(Action::UpdateRun {
+                        run_id,
+                        side,
+                        trace: Rc::new(Trace {
+                            seed,
+                            ..Default::default()
                         }),
-                    }
+                        running: false,
+                        problem: Some(problem),
+                    });
                 }
             }
         })
     };
 
-    let reset = {
-        let state = state.clone();
+    // Stops a live run still going (before a reset or another lesson).
+    let cancel_live = {
         let live_run = live_run.clone();
-        let ensure_worker = ensure_worker.clone();
+        let worker = worker.clone();
+        let worker_b = worker_b.clone();
         Callback::from(move |()| {
             if let Some(old) = live_run.borrow_mut().take() {
-                if let Ok(worker) = ensure_worker() {
-                    worker.cancel(old);
+                for w in [&worker, &worker_b] {
+                    if let Some(w) = w.borrow().as_ref() {
+                        w.cancel(old);
+                    }
                 }
             }
+        })
+    };
+    let reset = {
+        let state = state.clone();
+        let cancel_live = cancel_live.clone();
+        Callback::from(move |()| {
+            cancel_live.emit(());
             state.dispatch(Action::Reset);
         })
     };
+
+    // Another lesson: a live run of the old one stops (its figures are gone).
+    {
+        let cancel_live = cancel_live.clone();
+        use_effect_with(state.settings.preset.clone(), move |_| cancel_live.emit(()));
+    }
 
     // Simulated mode recomputes as the user moves a control, once something was fired.
     {
@@ -280,8 +339,8 @@ pub fn app() -> Html {
     // Keyboard: Space fires, R resets, digits pick presets, T toggles talk mode.
     // The listener lives for the page; it reaches this render's callbacks
     // through `latest` and dispatches without reading a (stale) state handle.
-    let latest = use_mut_ref(|| (fire.clone(), reset.clone()));
-    *latest.borrow_mut() = (fire.clone(), reset.clone());
+    let latest = use_mut_ref(|| (fire.clone(), reset.clone(), state.settings.clone()));
+    *latest.borrow_mut() = (fire.clone(), reset.clone(), state.settings.clone());
     {
         let dispatcher = state.dispatcher();
         let presets = presets.clone();
@@ -291,6 +350,19 @@ pub fn app() -> Html {
                     if e.ctrl_key() || e.meta_key() || e.alt_key() || typing_in_a_field(&e) {
                         return;
                     }
+                    // A select or a slider keeps its own arrows and page keys.
+                    let navigation = matches!(
+                        e.key().as_str(),
+                        "ArrowLeft"
+                            | "ArrowRight"
+                            | "ArrowUp"
+                            | "ArrowDown"
+                            | "PageUp"
+                            | "PageDown"
+                    );
+                    if navigation && adjusting_a_control(&e) {
+                        return;
+                    }
                     match e.key().as_str() {
                         " " => {
                             e.prevent_default();
@@ -298,6 +370,7 @@ pub fn app() -> Html {
                         }
                         "r" | "R" => latest.borrow().1.emit(()),
                         "t" | "T" => dispatcher.dispatch(Action::ToggleTalk),
+                        "p" | "P" => dispatcher.dispatch(Action::ReplayToggle),
                         // A presentation clicker sends PageDown/PageUp (or arrows).
                         "PageDown" | "ArrowRight" => {
                             e.prevent_default();
@@ -308,8 +381,13 @@ pub fn app() -> Html {
                             dispatcher.dispatch(Action::StepPreset(-1));
                         }
                         key => {
+                            // Digits pick the deck's first ten lessons.
                             if let Some(index) = preset_index_for_key(key) {
-                                if let Some(p) = presets.get(index) {
+                                let deck = crate::state::deck_ids(&latest.borrow().2);
+                                if let Some(p) = deck
+                                    .get(index)
+                                    .and_then(|id| presets.iter().find(|p| &p.id == id))
+                                {
                                     dispatcher.dispatch(Action::PickPreset(p.clone()));
                                 }
                             }
@@ -367,10 +445,30 @@ pub fn app() -> Html {
         });
     }
 
+    // The replay moves while it plays.
+    {
+        let dispatcher = state.dispatcher();
+        let playing = state.replay.is_some_and(|r| r.playing);
+        use_effect_with(playing, move |playing| {
+            let ticker = playing.then(|| {
+                gloo_timers::callback::Interval::new(REPLAY_FRAME_MS, move || {
+                    dispatcher.dispatch(Action::ReplayTick(f64::from(REPLAY_FRAME_MS)))
+                })
+            });
+            move || drop(ticker)
+        });
+    }
+
     let on_knob = {
         let dispatcher = state.dispatcher();
         use_callback((), move |(name, value): (String, String), _| {
             dispatcher.dispatch(Action::SetKnob { name, value })
+        })
+    };
+    let on_knob_b = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |(name, value): (String, String), _| {
+            dispatcher.dispatch(Action::SetKnobB { name, value })
         })
     };
     let download = {
@@ -409,23 +507,45 @@ pub fn app() -> Html {
         policy::schedule(&s.config.policy, &mut rng)
     };
     let trace = state.trace.clone();
+    let comparing = s.b.is_some();
+    let axis = [&state.trace, &state.trace_b]
+        .iter()
+        .filter_map(|t| t.as_ref().map(|t| view::span_ms(t)))
+        .max();
+    let cursor = state.replay.map(|r| r.cursor_ms);
+    let finished = state.status == RunStatus::Done;
+    let live = s.mode == Mode::Live;
+    if s.talk {
+        return html! {
+            <ContextProvider<AppContext> context={context}>
+                <div class="app talk">
+                    <a class="skip-link" href="#run-controls">{ "Skip to the run controls" }</a>
+                    <Stage on_knob={on_knob} on_knob_b={on_knob_b} />
+                </div>
+            </ContextProvider<AppContext>>
+        };
+    }
     html! {
         <ContextProvider<AppContext> context={context}>
-            <div class={classes!("app", s.talk.then_some("talk"))}>
+            <div class="app">
+                <a class="skip-link" href="#run-controls">{ "Skip to the run controls" }</a>
                 <Header />
                 <Banners />
                 <PresetNote />
                 <div class="layout">
-                    <aside class="controls" aria-label="Settings">
-                        <KnobPanel title="Client policy" groups={Rc::new(view::policy_groups())} open_first={4} config={s.config.clone()} live={s.mode == Mode::Live} on_change={on_knob.clone()} />
-                        <KnobPanel title="Endpoint (server)" groups={Rc::new(view::endpoint_groups())} open_first={1} config={s.config.clone()} live={s.mode == Mode::Live} on_change={on_knob.clone()} />
-                        <KnobPanel title="Scenario" groups={Rc::new(view::scenario_groups())} open_first={1} config={s.config.clone()} live={s.mode == Mode::Live} on_change={on_knob.clone()} />
-                    </aside>
-                    <main class="stage">
+                    <main class="stage-main">
                         <FireBar />
+                        <ReplayBar />
                         <Counters />
-                        <Timeline trace={trace.clone()} slow={s.slow} />
+                        <Timeline trace={trace.clone()} {cursor} axis_ms={axis} side={comparing.then_some(Side::A)} {finished} />
+                        if comparing {
+                            <Timeline trace={state.trace_b.clone()} {cursor} axis_ms={axis} side={Some(Side::B)} {finished} />
+                        }
                         <div class="charts">
+                            <section class="panel chart-panel" aria-labelledby="load-title">
+                                <h2 id="load-title">{ if comparing { "Server load · A and B" } else { "Server load" } }</h2>
+                                <LoadChart trace={trace.clone()} trace_b={state.trace_b.clone()} {cursor} />
+                            </section>
                             <section class="panel chart-panel" aria-labelledby="backoff-title">
                                 <h2 id="backoff-title">{ "Backoff per retry" }</h2>
                                 <p class="formula" data-testid="formula"><code>{ policy::backoff::formula(&s.config.policy) }</code></p>
@@ -434,36 +554,53 @@ pub fn app() -> Html {
                             </section>
                             <section class="panel chart-panel" aria-labelledby="client-title">
                                 <h2 id="client-title">{ "Breaker and budget" }</h2>
-                                <ClientChart trace={trace.clone()} />
-                            </section>
-                            <section class="panel chart-panel" aria-labelledby="load-title">
-                                <h2 id="load-title">{ "Server load" }</h2>
-                                <LoadChart trace={trace} />
+                                <ClientChart trace={trace} />
                             </section>
                         </div>
                         <crate::components::export_panel::ExportPanel />
                     </main>
+                    <aside class="controls" aria-label="Settings">
+                        <KnobPanel title={if comparing { "Client policy A" } else { "Client policy" }} groups={Rc::new(view::policy_groups())} open_first={4} config={s.config.clone()} {live} on_change={on_knob.clone()} testid={Some(AttrValue::from("side-a-knobs"))} />
+                        if let Some(b) = s.config_b() {
+                            <KnobPanel title="Client policy B" groups={Rc::new(view::policy_groups())} open_first={4} config={b} {live} on_change={on_knob_b}
+                                id_prefix="knob-b-" differs={Rc::new(s.b_differs())} testid={Some(AttrValue::from("side-b-knobs"))} />
+                        }
+                        <KnobPanel title="Endpoint (server)" groups={Rc::new(view::endpoint_groups())} open_first={1} config={s.config.clone()} {live} on_change={on_knob.clone()} />
+                        <KnobPanel title="Scenario" groups={Rc::new(view::scenario_groups())} open_first={1} config={s.config.clone()} {live} on_change={on_knob} />
+                    </aside>
                 </div>
                 <footer class="footer">
-                    <kbd>{ "Space" }</kbd>{ " fire · " }<kbd>{ "R" }</kbd>{ " reset · " }<kbd>{ "1–9, 0" }</kbd>{ " presets · " }<kbd>{ "T" }</kbd>{ " talk mode · " }<kbd>{ "PageDown / →" }</kbd>{ " next lesson · " }<kbd>{ "PageUp / ←" }</kbd>{ " previous" }
+                    <kbd>{ "Space" }</kbd>{ " fire · " }<kbd>{ "R" }</kbd>{ " reset · " }<kbd>{ "1–9, 0" }</kbd>{ " lessons · " }<kbd>{ "→ / PageDown" }</kbd>{ " next lesson · " }<kbd>{ "← / PageUp" }</kbd>{ " previous · " }<kbd>{ "P" }</kbd>{ " replay · " }<kbd>{ "T" }</kbd>{ " talk stage" }
                 </footer>
             </div>
         </ContextProvider<AppContext>>
     }
 }
 
+/// How often a playing replay moves, ms.
+const REPLAY_FRAME_MS: u32 = 40;
+
 /// The trace download's file name.
 pub fn trace_file_name(seed: u64) -> String {
     format!("playground-trace-seed-{seed}.json")
 }
 
-fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, message: FromWorker) {
+fn on_worker_message(
+    dispatcher: &UseReducerDispatcher<State>,
+    fired: &Fired,
+    side: Side,
+    message: FromWorker,
+) {
     match message {
         FromWorker::Ready => {}
-        FromWorker::Progress { run_id, progress } => dispatcher.dispatch(Action::Progress {
-            run_id,
-            fraction: progress.fraction(),
-        }),
+        FromWorker::Progress { run_id, progress } => {
+            if side == Side::A {
+                dispatcher.dispatch(Action::Progress {
+                    run_id,
+                    fraction: progress.fraction(),
+                })
+            }
+        }
         FromWorker::LiveUpdate {
             run_id,
             trace,
@@ -471,12 +608,14 @@ fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, me
             problem,
         } => dispatcher.dispatch(Action::UpdateRun {
             run_id,
+            side,
             trace: Rc::new(*trace),
             running,
             problem,
         }),
         FromWorker::Done { run_id, trace, .. } => dispatcher.dispatch(Action::UpdateRun {
             run_id,
+            side,
             trace: Rc::new(*trace),
             running: false,
             problem: None,
@@ -488,6 +627,7 @@ fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, me
         }
         FromWorker::Broken { message } => dispatcher.dispatch(Action::UpdateRun {
             run_id: fired.run_id,
+            side,
             trace: Rc::new(Trace {
                 seed: fired.seed,
                 ..Default::default()
@@ -498,6 +638,7 @@ fn on_worker_message(dispatcher: &UseReducerDispatcher<State>, fired: &Fired, me
         FromWorker::Failed { run_id, message } => dispatcher.dispatch(Action::UpdateRun {
             // 0: the worker itself failed; it concerns the run in progress.
             run_id: if run_id == 0 { fired.run_id } else { run_id },
+            side,
             trace: Rc::new(Trace {
                 seed: fired.seed,
                 ..Default::default()
@@ -536,15 +677,33 @@ fn gives_focus_back(el: &web_sys::HtmlElement) -> bool {
     }
 }
 
-fn typing_in_a_field(e: &web_sys::KeyboardEvent) -> bool {
-    let Some(target) = e
-        .target()
+fn key_target(e: &web_sys::KeyboardEvent) -> Option<web_sys::Element> {
+    e.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-    else {
+}
+
+/// Text entry keeps every key; every other control leaves the shortcuts on.
+fn typing_in_a_field(e: &web_sys::KeyboardEvent) -> bool {
+    let Some(target) = key_target(e) else {
         return false;
     };
-    matches!(
-        target.tag_name().as_str(),
-        "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
-    )
+    if target.get_attribute("contenteditable").is_some() {
+        return true;
+    }
+    match target.tag_name().as_str() {
+        "TEXTAREA" => true,
+        "INPUT" => !matches!(
+            target.get_attribute("type").as_deref(),
+            Some("checkbox" | "radio" | "button" | "submit" | "range" | "reset")
+        ),
+        _ => false,
+    }
+}
+
+/// A focused select or slider, whose arrow and page keys change its value.
+fn adjusting_a_control(e: &web_sys::KeyboardEvent) -> bool {
+    key_target(e).is_some_and(|t| {
+        t.tag_name() == "SELECT"
+            || (t.tag_name() == "INPUT" && t.get_attribute("type").as_deref() == Some("range"))
+    })
 }

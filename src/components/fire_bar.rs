@@ -56,7 +56,7 @@ pub fn fire_bar() -> Html {
         && state.trace.as_ref().is_some_and(|t| t.summary.calls > 0);
 
     html! {
-        <section class="fire-bar panel" aria-label="Fire">
+        <section class="fire-bar panel" aria-label="Run controls" id="run-controls" tabindex="-1">
             <button class="fire primary" data-testid="fire" disabled={live_waiting} onclick={fire(Fire::One)}
                 title="One logical call">{ "Fire 1 call" }</button>
             <label class="count">

@@ -70,6 +70,31 @@ pub fn header() -> Html {
         })
     };
     let preset_value = s.preset.clone().unwrap_or_default();
+    let on_compare = {
+        let state = state.clone();
+        let comparing = s.b.is_some();
+        Callback::from(move |_| {
+            state.dispatch(if comparing {
+                Action::StopCompare
+            } else {
+                Action::StartCompare
+            })
+        })
+    };
+    let deck = crate::state::deck_ids(s);
+    let key_of = |id: &str| match deck.iter().position(|d| d == id) {
+        Some(i @ 0..=8) => format!("{} · ", i + 1),
+        Some(9) => "0 · ".to_string(),
+        _ => String::new(),
+    };
+    let groups = [
+        (flaky::presets::Deck::Chapter, "The chapter's lessons"),
+        (flaky::presets::Deck::Beyond, "Beyond the chapter"),
+        (
+            flaky::presets::Deck::Profile,
+            "Library profiles (client policy only)",
+        ),
+    ];
     html! {
         <header class="masthead">
             <div class="brand">
@@ -88,14 +113,21 @@ pub fn header() -> Html {
                     <span>{ "Preset" }</span>
                     <select data-testid="preset" onchange={on_preset} aria-label="Preset">
                         <option value="" selected={preset_value.is_empty()} disabled=true>{ "Pick a lesson…" }</option>
-                        { for ctx.presets.iter().enumerate().map(|(i, p)| {
-                            let key = match i { 0..=8 => format!("{} · ", i + 1), 9 => "0 · ".to_string(), _ => String::new() };
-                            html! { <option value={p.id.clone()} selected={preset_value == p.id}>{ format!("{key}{}", p.title) }</option> }
+                        { for groups.iter().filter(|(d, _)| ctx.presets.iter().any(|p| p.deck == *d)).map(|(d, label)| html! {
+                            <optgroup label={*label}>
+                                { for ctx.presets.iter().filter(|p| p.deck == *d).map(|p| html! {
+                                    <option value={p.id.clone()} selected={preset_value == p.id}>{ format!("{}{}", key_of(&p.id), p.title) }</option>
+                                }) }
+                            </optgroup>
                         }) }
                     </select>
                 </label>
                 <label class="toggle"><input type="checkbox" data-testid="talk" checked={s.talk} onchange={toggle(Action::SetTalk)} />{ "Talk mode" }</label>
-                <label class="toggle"><input type="checkbox" data-testid="slow" checked={s.slow} onchange={toggle(Action::SetSlow)} />{ "Slow motion" }</label>
+                <label class="toggle"><input type="checkbox" data-testid="slow" checked={s.slow} onchange={toggle(Action::SetSlow)} />{ "Slow motion (replay each run at ¼×)" }</label>
+                <button data-testid="compare" aria-pressed={s.b.is_some().to_string()} onclick={on_compare}
+                    title="Compare a second client policy B with A on the same world (same seed, same faults)">
+                    { if s.b.is_some() { "Stop comparing" } else { "Compare with B" } }
+                </button>
                 <label class="field">
                     <span>{ "Theme" }</span>
                     <select data-testid="theme" onchange={on_theme} aria-label="Theme">

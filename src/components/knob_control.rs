@@ -20,15 +20,21 @@ pub struct KnobControlProps {
     pub note: Option<AttrValue>,
     /// Called with (knob name, new text) when the user commits a change.
     pub on_change: Callback<(String, String)>,
+    /// Prefix of the control's element id (`knob-`, or `knob-b-` for side B).
+    #[prop_or(AttrValue::from("knob-"))]
+    pub id_prefix: AttrValue,
+    /// B's value differs from A's: marked.
+    #[prop_or_default]
+    pub differs: bool,
 }
 
-/// Sliders only for ranges a hand can cover; huge ranges get a number field alone.
+/// Linear sliders only for ranges a hand can cover (log sliders cover decades).
 const SLIDER_RANGE_MAX: f64 = 120_000.0;
 
 #[component(KnobControl)]
 pub fn knob_control(props: &KnobControlProps) -> Html {
     let spec = props.spec;
-    let id = format!("knob-{}", spec.name.replace('.', "-"));
+    let id = format!("{}{}", props.id_prefix, spec.name.replace('.', "-"));
     let name = spec.name.to_string();
     let emit = {
         let on_change = props.on_change.clone();
@@ -69,7 +75,7 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
             });
             html! {
                 <select id={id.clone()} data-testid={spec.name} {onchange}>
-                    { for choices.iter().map(|c| html! { <option value={*c} selected={props.value == *c}>{ *c }</option> }) }
+                    { for choices.iter().map(|c| html! { <option value={*c} selected={props.value == *c}>{ crate::view::choice_words(spec.name, c) }</option> }) }
                 </select>
             }
         }
@@ -80,8 +86,11 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
         format!(" ({})", spec.unit)
     };
     html! {
-        <div class={classes!("knob", (!props.active).then_some("inactive"), matches!(spec.kind, KnobKind::Bool).then_some("knob-bool"))}>
-            <label for={id}>{ spec.name }{ unit }</label>
+        <div class={classes!("knob", (!props.active).then_some("inactive"), matches!(spec.kind, KnobKind::Bool).then_some("knob-bool"), props.differs.then_some("differs"))}
+            data-differs={props.differs.then_some("1")}>
+            <label for={id}>{ spec.name }{ unit }
+                if props.differs { <span class="differs-mark">{ " ≠ A" }</span> }
+            </label>
             { input }
             <p class="help">{ spec.help }{ for props.note.iter().map(|n| html! { <em>{ " " }{ n }</em> }) }</p>
         </div>
@@ -105,16 +114,35 @@ fn number(
             emit(el.value());
         })
     };
-    let slider = (max - min <= SLIDER_RANGE_MAX).then(|| {
-        let on_slide = Callback::from(move |e: InputEvent| {
-            let el: HtmlInputElement = e.target_unchecked_into();
-            emit(el.value());
-        });
-        html! {
-            <input class="slider" type="range" aria-label={format!("{name} slider")} tabindex="-1"
-                min={min.to_string()} max={max.to_string()} step={step.to_string()} value={value.clone()} oninput={on_slide} />
+    let integer = step == "1";
+    let slider = match crate::view::slider_scale(min, max) {
+        // Ranges over decades (0–1000 attempts, 1–100,000 clients) move by
+        // factors: each position is a ratio, not a step.
+        crate::view::SliderScale::Log => {
+            let on_slide = Callback::from(move |e: InputEvent| {
+                let el: HtmlInputElement = e.target_unchecked_into();
+                let position = el.value().parse::<u32>().unwrap_or(0);
+                let v = crate::view::log_value(min, max, position, integer);
+                emit(if integer { format!("{v:.0}") } else { format!("{v}") });
+            });
+            let current = value.parse::<f64>().unwrap_or(min);
+            let position = crate::view::log_position(min, max, current);
+            Some(html! {
+                <input class="slider log" type="range" aria-label={format!("{name} slider (logarithmic)")} tabindex="-1"
+                    min="0" max={crate::view::LOG_STEPS.to_string()} step="1" value={position.to_string()} oninput={on_slide} />
+            })
         }
-    });
+        crate::view::SliderScale::Linear => (max - min <= SLIDER_RANGE_MAX).then(|| {
+            let on_slide = Callback::from(move |e: InputEvent| {
+                let el: HtmlInputElement = e.target_unchecked_into();
+                emit(el.value());
+            });
+            html! {
+                <input class="slider" type="range" aria-label={format!("{name} slider")} tabindex="-1"
+                    min={min.to_string()} max={max.to_string()} step={step.to_string()} value={value.clone()} oninput={on_slide} />
+            }
+        }),
+    };
     html! {
         <div class="number-row">
             { for slider }

@@ -21,6 +21,14 @@ pub struct KnobPanelProps {
     pub live: bool,
     /// Called with (knob name, new text).
     pub on_change: Callback<(String, String)>,
+    /// Element id prefix of the controls (two panels of the same knobs differ in it).
+    #[prop_or(AttrValue::from("knob-"))]
+    pub id_prefix: AttrValue,
+    /// Knobs to mark as differing (B's from A's).
+    #[prop_or_default]
+    pub differs: Rc<Vec<String>>,
+    #[prop_or_default]
+    pub testid: Option<AttrValue>,
 }
 
 impl PartialEq for KnobPanelProps {
@@ -32,6 +40,9 @@ impl PartialEq for KnobPanelProps {
             && self.config == other.config
             && self.live == other.live
             && self.on_change == other.on_change
+            && self.id_prefix == other.id_prefix
+            && self.differs == other.differs
+            && self.testid == other.testid
     }
 }
 
@@ -42,7 +53,7 @@ pub fn knob_panel(props: &KnobPanelProps) -> Html {
     let config = &props.config;
     let on_change = &props.on_change;
     html! {
-        <section class="panel knob-panel">
+        <section class="panel knob-panel" data-testid={props.testid.clone()}>
             <h2>{ &props.title }</h2>
             { for props.groups.iter().enumerate().map(|(i, group)| html! {
                 <details class="knob-group" open={i < props.open_first}>
@@ -52,7 +63,8 @@ pub fn knob_panel(props: &KnobPanelProps) -> Html {
                         let note = sim_only.then(|| AttrValue::from("(simulated mode only: live requests take the real path to the service worker)"));
                         html! {
                             <KnobControl spec={**spec} value={config.get(spec.name).unwrap_or_default()}
-                                active={!sim_only && view::knob_active(config, spec.name)} {note} on_change={on_change.clone()} />
+                                active={!sim_only && view::knob_active(config, spec.name)} {note} on_change={on_change.clone()}
+                                id_prefix={props.id_prefix.clone()} differs={props.differs.iter().any(|d| d == spec.name)} />
                         }
                     }) }
                 </details>

@@ -1,9 +1,11 @@
-//! Server load over time: requests arriving per bucket (bars) and the most
-//! requests in flight at once (line) — where a retry storm shows.
+//! Server load over time: requests arriving per second (bars, or a curve per
+//! side when comparing) and the most requests in flight at once (line) —
+//! where a retry storm shows. Comparing, A's and B's curves share one chart
+//! and one time axis. A replay's cursor cuts the drawing at its time.
 
 use std::rc::Rc;
 
-use flaky::sim::Trace;
+use flaky::sim::{LoadSample, Trace};
 use yew::prelude::*;
 
 use crate::view::ms_label;
@@ -11,58 +13,153 @@ use crate::view::ms_label;
 #[derive(Properties, PartialEq)]
 pub struct LoadChartProps {
     pub trace: Option<Rc<Trace>>,
+    /// Side B's trace, when comparing.
+    #[prop_or_default]
+    pub trace_b: Option<Rc<Trace>>,
+    #[prop_or_default]
+    pub cursor: Option<f64>,
+    /// Drawing size in user units; text is [`LoadChartProps::text`] units high.
+    #[prop_or(560.0)]
+    pub width: f64,
+    #[prop_or(200.0)]
+    pub height: f64,
+    #[prop_or(12.0)]
+    pub text: f64,
 }
 
-const WIDTH: f64 = 560.0;
-const HEIGHT: f64 = 200.0;
-const LEFT: f64 = 48.0;
-const BOTTOM: f64 = 22.0;
-const TOP: f64 = 10.0;
+/// Bins of the comparison curves: both sides on the same bins, so their
+/// rates compare whatever each run's own bucket width.
+const BINS: usize = 60;
+
+/// Requests per second in a sample.
+fn rate(l: &LoadSample) -> f64 {
+    let seconds = (l.until_ms.saturating_sub(l.from_ms)).max(1) as f64 / 1000.0;
+    l.arrivals as f64 / seconds
+}
+
+/// A load series on [`BINS`] equal bins over `[0, end_ms]`: arrivals spread
+/// over each sample's time in proportion.
+fn rebin(load: &[LoadSample], end_ms: f64) -> Vec<LoadSample> {
+    let width = (end_ms / BINS as f64).max(1.0);
+    let mut arrivals = vec![0.0f64; BINS];
+    for l in load {
+        let (from, until) = (l.from_ms as f64, (l.until_ms.max(l.from_ms + 1)) as f64);
+        let first = ((from / width) as usize).min(BINS - 1);
+        let last = (((until - 1e-9) / width) as usize).min(BINS - 1);
+        for (bin, slot) in arrivals.iter_mut().enumerate().take(last + 1).skip(first) {
+            let (b0, b1) = (bin as f64 * width, (bin + 1) as f64 * width);
+            let overlap = (until.min(b1) - from.max(b0)).max(0.0);
+            *slot += l.arrivals as f64 * overlap / (until - from);
+        }
+    }
+    arrivals
+        .iter()
+        .enumerate()
+        .map(|(i, a)| LoadSample {
+            from_ms: (i as f64 * width) as u64,
+            until_ms: ((i + 1) as f64 * width) as u64,
+            arrivals: a.round() as u64,
+            in_flight_max: 0,
+        })
+        .collect()
+}
 
 #[component(LoadChart)]
 pub fn load_chart(props: &LoadChartProps) -> Html {
-    let Some(trace) = props.trace.as_ref().filter(|t| !t.server_load.is_empty()) else {
+    let sides: Vec<(&str, &Rc<Trace>)> = [("a", &props.trace), ("b", &props.trace_b)]
+        .into_iter()
+        .filter_map(|(side, t)| t.as_ref().map(|t| (side, t)))
+        .filter(|(_, t)| !t.server_load.is_empty())
+        .collect();
+    if sides.is_empty() {
         return html! { <p class="empty" data-testid="load-chart">{ "No requests yet." }</p> };
+    }
+    let comparing = props.trace_b.is_some();
+    let (width, height, text) = (props.width, props.height, props.text);
+    let left = text * 4.2;
+    let bottom = text * 1.9;
+    let top = text * 0.9;
+    let end = sides
+        .iter()
+        .filter_map(|(_, t)| t.server_load.last().map(|l| l.until_ms))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let cut = props.cursor.unwrap_or(f64::INFINITY);
+    let shown = |l: &&LoadSample| (l.from_ms as f64) < cut;
+    let binned: Vec<(&str, Vec<LoadSample>)> = sides
+        .iter()
+        .map(|(side, t)| {
+            (
+                *side,
+                if comparing {
+                    rebin(&t.server_load, end)
+                } else {
+                    t.server_load.clone()
+                },
+            )
+        })
+        .collect();
+    let rate_max = binned
+        .iter()
+        .flat_map(|(_, load)| load.iter().map(rate))
+        .fold(0.0f64, f64::max)
+        .max(1.0);
+    let x = |t: u64| left + (t as f64 / end) * (width - left - 8.0);
+    let y = |v: f64, max: f64| top + (height - top - bottom) * (1.0 - v / max);
+    let curve = |load: &[LoadSample], value: &dyn Fn(&LoadSample) -> f64, max: f64| -> String {
+        load.iter()
+            .filter(shown)
+            .enumerate()
+            .map(|(i, l)| {
+                format!(
+                    "{}{:.1},{:.1}",
+                    if i == 0 { "M" } else { " L" },
+                    x((l.from_ms + l.until_ms) / 2),
+                    y(value(l), max)
+                )
+            })
+            .collect()
     };
-    let load = &trace.server_load;
-    let end = load.last().map(|l| l.until_ms).unwrap_or(1).max(1) as f64;
-    let arrivals_max = load.iter().map(|l| l.arrivals).max().unwrap_or(0).max(1) as f64;
-    let flight_max = load
+    let (_, a) = sides[0];
+    let flight_max = a
+        .server_load
         .iter()
         .map(|l| u64::from(l.in_flight_max))
         .max()
         .unwrap_or(0)
         .max(1) as f64;
-    let x = |t: u64| LEFT + (t as f64 / end) * (WIDTH - LEFT - 8.0);
-    let y = |v: f64, max: f64| TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - v / max);
-    let line: String = load
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            format!(
-                "{}{:.1},{:.1}",
-                if i == 0 { "M" } else { " L" },
-                x((l.from_ms + l.until_ms) / 2),
-                y(f64::from(l.in_flight_max), flight_max)
-            )
-        })
-        .collect();
+    let font = format!("font-size: {text}px");
     html! {
-        <svg class="chart" data-testid="load-chart" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label="Server load over time">
-            { for load.iter().filter(|l| l.arrivals > 0).map(|l| html! {
-                <rect class="arrivals" x={x(l.from_ms).to_string()} width={(x(l.until_ms) - x(l.from_ms)).max(1.0).to_string()}
-                    y={y(l.arrivals as f64, arrivals_max).to_string()} height={(y(0.0, arrivals_max) - y(l.arrivals as f64, arrivals_max)).to_string()}>
-                    <title>{ format!("{} → {}: {} requests arrived, at most {} in flight", ms_label(l.from_ms), ms_label(l.until_ms), l.arrivals, l.in_flight_max) }</title>
-                </rect>
-            }) }
-            <path class="in-flight" d={line} />
-            <line class="axis" x1={LEFT.to_string()} x2={WIDTH.to_string()} y1={y(0.0, 1.0).to_string()} y2={y(0.0, 1.0).to_string()} />
-            <text class="tick" x={(LEFT - 4.0).to_string()} y={(TOP + 8.0).to_string()} text-anchor="end">{ arrivals_max as u64 }</text>
-            <text class="tick" x={(LEFT - 4.0).to_string()} y={(HEIGHT - BOTTOM).to_string()} text-anchor="end">{ "0" }</text>
-            <text class="tick" x={(WIDTH - 8.0).to_string()} y={(HEIGHT - 6.0).to_string()} text-anchor="end">{ ms_label(end as u64) }</text>
-            <text class="tick" x={LEFT.to_string()} y={(HEIGHT - 6.0).to_string()}>{ "0" }</text>
-            <text class="tick key-arrivals" x={(LEFT + 60.0).to_string()} y={(HEIGHT - 6.0).to_string()}>{ "▮ arrivals per bucket" }</text>
-            <text class="tick key-flight" x={(LEFT + 220.0).to_string()} y={(HEIGHT - 6.0).to_string()}>{ format!("— in flight (peak {})", flight_max as u64) }</text>
+        <svg class="chart load" data-testid="load-chart" viewBox={format!("0 0 {width} {height}")} role="img"
+            aria-label={if comparing { "Server load over time, A and B" } else { "Server load over time" }} data-sides={sides.len().to_string()}>
+            if comparing {
+                { for binned.iter().map(|(side, load)| html! {
+                    <path class={format!("rate side-{side}")} data-testid={format!("load-curve-{side}")} d={curve(load, &rate, rate_max)} />
+                }) }
+            } else {
+                { for a.server_load.iter().filter(shown).filter(|l| l.arrivals > 0).map(|l| html! {
+                    <rect class="arrivals" x={x(l.from_ms).to_string()} width={(x(l.until_ms) - x(l.from_ms)).max(1.0).to_string()}
+                        y={y(rate(l), rate_max).to_string()} height={(y(0.0, rate_max) - y(rate(l), rate_max)).to_string()}>
+                        <title>{ format!("{} → {}: {} requests arrived ({:.0}/s), at most {} in flight", ms_label(l.from_ms), ms_label(l.until_ms), l.arrivals, rate(l), l.in_flight_max) }</title>
+                    </rect>
+                }) }
+                <path class="in-flight" d={curve(&a.server_load, &|l| f64::from(l.in_flight_max), flight_max)} />
+            }
+            if props.cursor.is_some_and(|c| c < end) {
+                <line class="cursor" x1={x(cut as u64).to_string()} x2={x(cut as u64).to_string()} y1={top.to_string()} y2={(height - bottom).to_string()} />
+            }
+            <line class="axis" x1={left.to_string()} x2={width.to_string()} y1={y(0.0, 1.0).to_string()} y2={y(0.0, 1.0).to_string()} />
+            <text class="tick" style={font.clone()} x={(left - 4.0).to_string()} y={(top + text * 0.7).to_string()} text-anchor="end">{ format!("{:.0}/s", rate_max) }</text>
+            <text class="tick" style={font.clone()} x={(left - 4.0).to_string()} y={(height - bottom).to_string()} text-anchor="end">{ "0" }</text>
+            <text class="tick" style={font.clone()} x={(width - 8.0).to_string()} y={(height - text * 0.3).to_string()} text-anchor="end">{ ms_label(end as u64) }</text>
+            if comparing {
+                <text class="tick key-a" style={font.clone()} x={(left + text * 4.0).to_string()} y={(top + text * 0.7).to_string()}>{ "— A" }</text>
+                <text class="tick key-b" style={font.clone()} x={(left + text * 7.0).to_string()} y={(top + text * 0.7).to_string()}>{ "- - B (requests/s)" }</text>
+            } else {
+                <text class="tick key-arrivals" style={font.clone()} x={(left + text * 4.0).to_string()} y={(top + text * 0.7).to_string()}>{ "▮ requests/s" }</text>
+                <text class="tick key-flight" style={font} x={(left + text * 11.5).to_string()} y={(top + text * 0.7).to_string()}>{ format!("— in flight (peak {})", flight_max as u64) }</text>
+            }
         </svg>
     }
 }

@@ -13,5 +13,7 @@ pub mod knob_control;
 pub mod knob_panel;
 pub mod load_chart;
 pub mod preset_note;
+pub mod replay_bar;
 pub mod schedule;
+pub mod stage;
 pub mod timeline;

@@ -1,22 +1,36 @@
 //! The attempt timeline: a lane per logical call, a bar per attempt coloured
 //! by its outcome, backoff gaps labelled with their planned delay and reason,
-//! timeouts hatched, fail-fast marked. Slow motion replays the trace at a
-//! quarter of real speed (at most 20 s for the whole run).
+//! timeouts hatched, fail-fast marked, calls still going at the horizon drawn
+//! to it. A replay's cursor cuts the drawing at its time. Comparing, A's and
+//! B's timelines share one time axis.
 
 use std::rc::Rc;
 
 use flaky::sim::{CallTrace, Trace};
-use gloo_timers::callback::Interval;
 use policy::{Done, GaveUp};
 use yew::prelude::*;
 
-use crate::components::app::AppContext;
+use crate::state::Side;
 use crate::view::{self, ms_label};
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     pub trace: Option<Rc<Trace>>,
-    pub slow: bool,
+    /// The replay's cursor, ms of run time: nothing after it is drawn.
+    #[prop_or_default]
+    pub cursor: Option<f64>,
+    /// A shared time axis end, ms (comparing: the longer of both runs).
+    #[prop_or_default]
+    pub axis_ms: Option<u64>,
+    /// Which side this is, when comparing.
+    #[prop_or_default]
+    pub side: Option<Side>,
+    /// The run is over: calls without an end are drawn to its end (the horizon).
+    #[prop_or_default]
+    pub finished: bool,
+    /// Fit the lanes into this height (the talk stage); otherwise they scroll.
+    #[prop_or_default]
+    pub height_max: Option<f64>,
 }
 
 const WIDTH: f64 = 1000.0;
@@ -25,100 +39,80 @@ const RIGHT: f64 = 24.0;
 const AXIS: f64 = 26.0;
 /// Lanes taller than this get text labels.
 const LABEL_LANE_MIN: f64 = 18.0;
-const FRAME_MS: u32 = 50;
-const SLOW_FACTOR: f64 = 0.25;
-const SLOW_REPLAY_MS_MAX: f64 = 20_000.0;
-
 #[component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
-    let run_id = use_context::<AppContext>()
-        .map(|c| c.state.run_id)
-        .unwrap_or(0);
-    // Slow motion: a playhead in trace time, restarted for every run.
-    let playhead = use_state(|| None::<f64>);
-    {
-        let playhead = playhead.clone();
-        let span = props
-            .trace
-            .as_ref()
-            .map(|t| view::span_ms(t) as f64)
-            .unwrap_or(0.0);
-        use_effect_with((run_id, props.slow), move |(_, slow)| {
-            let interval = slow.then(|| {
-                playhead.set(Some(0.0));
-                let step = (FRAME_MS as f64 * SLOW_FACTOR)
-                    .max(span / (SLOW_REPLAY_MS_MAX / FRAME_MS as f64));
-                let playhead = playhead.clone();
-                let mut at = 0.0;
-                Interval::new(FRAME_MS, move || {
-                    at += step;
-                    playhead.set(Some(at));
-                })
-            });
-            if !slow {
-                playhead.set(None);
-            }
-            move || drop(interval)
-        });
-    }
+    let side = props.side.map(|s| s.name()).unwrap_or("a");
+    let title = match props.side {
+        Some(Side::A) => "Attempt timeline · A",
+        Some(Side::B) => "Attempt timeline · B",
+        None => "Attempt timeline",
+    };
     let Some(trace) = &props.trace else {
         return html! {
-            <section class="panel timeline-panel">
-                <h2>{ "Attempt timeline" }</h2>
+            <section class="panel timeline-panel" data-testid={format!("timeline-panel-{side}")}>
+                <h2>{ title }</h2>
                 <p class="empty" data-testid="timeline">{ "Fire to see each call as a lane and each attempt as a bar." }</p>
             </section>
         };
     };
     // A "nice" scale end: it changes rarely while a live run grows, so lanes
     // that did not change keep equal props and are not re-rendered.
-    let span = view::nice_ceiling(view::span_ms(trace)) as f64;
-    let cut = playhead.map(|p| p.min(span));
+    let span = view::nice_ceiling(props.axis_ms.unwrap_or(0).max(view::span_ms(trace))) as f64;
+    let cut = props.cursor.map(|p| p.min(span));
+    let run_end = props.finished.then_some(trace.end_ms);
     // The first lanes in detail; a big run adds the density of every attempt.
     let lanes = &trace.calls[..trace.calls.len().min(view::DETAIL_LANES_MAX)];
     let calls = trace.summary.calls.max(trace.calls.len() as u64);
     let dense = calls > view::DENSITY_CALLS_MIN;
     let n = lanes.len().max(1) as f64;
-    let lane = if n <= 20.0 {
-        26.0
-    } else {
-        (620.0 / n).clamp(1.5, 26.0)
+    let lane = match props.height_max {
+        Some(h) => ((h - 40.0) / n).clamp(1.5, 40.0),
+        None if n <= 20.0 => 26.0,
+        None => (620.0 / n).clamp(1.5, 26.0),
     };
-    let height = AXIS + lane * n + 6.0;
+    // The stage's larger tick text needs a taller axis row.
+    let axis_h = if props.height_max.is_some() {
+        34.0
+    } else {
+        AXIS
+    };
+    let height = axis_h + lane * n + 6.0;
     let x = |t: f64| LEFT + (t.min(span) / span) * (WIDTH - LEFT - RIGHT);
-    let step = view::tick_step(span as u64, 8).max(1);
+    // Fewer, larger ticks on the stage.
+    let step = view::tick_step(span as u64, if props.height_max.is_some() { 4 } else { 8 }).max(1);
     let ticks = (0..=(span as u64 / step)).map(|i| i * step);
     let labels = lane >= LABEL_LANE_MIN;
     html! {
-        <section class="panel timeline-panel" aria-labelledby="timeline-title">
-            <h2 id="timeline-title">{ "Attempt timeline" }
+        <section class="panel timeline-panel" aria-labelledby={format!("timeline-title-{side}")} data-testid={format!("timeline-panel-{side}")}>
+            <h2 id={format!("timeline-title-{side}")}>{ title }
                 <span class="sub">{ format!(" {calls} call{} · {}", if calls == 1 { "" } else { "s" }, ms_label(span as u64)) }
-                if (lanes.len() as u64) < calls { { format!(" · every attempt below, the first {} calls in detail", lanes.len()) } }
-                if cut.is_some() { <span class="sub">{ " · slow motion" }</span> }
+                if (lanes.len() as u64) < calls { { format!(" · the first {} in detail", lanes.len()) } }
+                if let Some(c) = cut { <span class="sub">{ format!(" · replay at {}", ms_label(c as u64)) }</span> }
                 </span>
             </h2>
             if dense {
                 <crate::components::density::Density trace={trace.clone()} span_ms={span as u64} />
             }
-            <div class="timeline-scroll">
+            <div class={classes!("timeline-scroll", props.height_max.is_some().then_some("fit"))}>
                 <svg class="timeline" data-testid="timeline" viewBox={format!("0 0 {WIDTH} {height}")} width="100%"
                      role="img" aria-label="Attempt timeline: one lane per call, one bar per attempt">
                     <defs>
-                        <pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">
+                        <pattern id={format!("hatch-{side}")} patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">
                             <rect width="6" height="6" class="o-timed_out" />
                             <line x1="0" y1="0" x2="0" y2="6" class="hatch-line" />
                         </pattern>
                     </defs>
                     { for ticks.map(|t| html! {
                         <g class="tick">
-                            <line x1={x(t as f64).to_string()} x2={x(t as f64).to_string()} y1={(AXIS - 4.0).to_string()} y2={height.to_string()} />
-                            <text x={x(t as f64).to_string()} y="14" text-anchor="middle">{ ms_label(t) }</text>
+                            <line x1={x(t as f64).to_string()} x2={x(t as f64).to_string()} y1={(axis_h - 4.0).to_string()} y2={height.to_string()} />
+                            <text x={x(t as f64).to_string()} y={(axis_h - 10.0).to_string()} text-anchor="middle">{ ms_label(t) }</text>
                         </g>
                     }) }
                     { for lanes.iter().enumerate().map(|(i, call)| html! {
-                        <Lane key={call.id} call={call.clone()} top={AXIS + lane * i as f64} {lane} {labels} {cut} {span} />
+                        <Lane key={call.id} call={call.clone()} top={axis_h + lane * i as f64} {lane} {labels} {cut} {span} {run_end} hatch={format!("url(#hatch-{side})")} />
                     }) }
                     if let Some(p) = cut {
-                        <line class="playhead" x1={x(p).to_string()} x2={x(p).to_string()} y1={(AXIS - 6.0).to_string()} y2={height.to_string()} />
+                        <line class="playhead" x1={x(p).to_string()} x2={x(p).to_string()} y1={(axis_h - 6.0).to_string()} y2={height.to_string()} />
                     }
                 </svg>
             </div>
@@ -135,6 +129,9 @@ struct LaneProps {
     labels: bool,
     cut: Option<f64>,
     span: f64,
+    /// The run's end, once it is over: an unfinished call is drawn to it.
+    run_end: Option<u64>,
+    hatch: AttrValue,
 }
 
 /// One call's lane. A component of its own so that a live update re-renders
@@ -143,36 +140,31 @@ struct LaneProps {
 fn lane(props: &LaneProps) -> Html {
     let span = props.span;
     let x = |t: f64| LEFT + (t.min(span) / span) * (WIDTH - LEFT - RIGHT);
-    lane_view(
-        &props.call,
-        props.top,
-        props.lane,
-        props.labels,
-        props.cut,
-        &x,
-    )
+    lane_view(props, &x)
 }
 
-fn lane_view(
-    call: &CallTrace,
-    top: f64,
-    lane: f64,
-    labels: bool,
-    cut: Option<f64>,
-    x: &dyn Fn(f64) -> f64,
-) -> Html {
+fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
+    let (call, top, lane, labels, cut) =
+        (&props.call, props.top, props.lane, props.labels, props.cut);
     let visible = |t: u64| cut.is_none_or(|c| (t as f64) <= c);
     let clip = |t: f64| cut.map_or(t, |c| t.min(c));
     let bar_h = (lane * 0.62).max(1.0);
     let mid = top + lane / 2.0;
-    let end = call.end_ms.map(|e| e as f64).unwrap_or_else(|| {
-        call.attempts
-            .iter()
-            .map(|a| a.end_ms.unwrap_or(a.start_ms))
-            .chain(call.sleeps.iter().map(|s| s.until_ms))
-            .max()
-            .unwrap_or(call.start_ms) as f64
-    });
+    // A call still going when the run ended (a hung attempt, an endless
+    // loop) is drawn to the run's end: the hang is as long as it looks.
+    let hung = call.end_ms.is_none() && props.run_end.is_some();
+    let end = call
+        .end_ms
+        .or(props.run_end)
+        .map(|e| e as f64)
+        .unwrap_or_else(|| {
+            call.attempts
+                .iter()
+                .map(|a| a.end_ms.unwrap_or(a.start_ms))
+                .chain(call.sleeps.iter().map(|s| s.until_ms))
+                .max()
+                .unwrap_or(call.start_ms) as f64
+        });
     let finished = call.end_ms.is_some_and(visible);
     let marker = match (&call.result, finished) {
         (Some(Done::Succeeded { .. }), true) => Some(("✓", "ok")),
@@ -223,14 +215,18 @@ fn lane_view(
                 let shown_end = a.end_ms.map(|e| e as f64).unwrap_or(end).max(a.start_ms as f64);
                 let (x1, x2) = (x(a.start_ms as f64), x(clip(shown_end)));
                 let outcome = if a.end_ms.is_some_and(visible) { a.outcome } else { None };
-                let class = if outcome.is_none() { "pending" } else { class };
-                let fill = if class == "timed_out" { "url(#hatch)".to_string() } else { String::new() };
+                let class = match outcome {
+                    None if hung && a.end_ms.is_none() && cut.is_none_or(|c| c >= end) => "hung",
+                    None => "pending",
+                    Some(_) => class,
+                };
+                let fill = if class == "timed_out" { props.hatch.to_string() } else { String::new() };
                 let tip = format!(
                     "attempt {}{}: {} → {}: {}{}",
                     a.attempt,
                     if a.probe { " (half-open probe)" } else { "" },
                     ms_label(a.start_ms),
-                    a.end_ms.map(ms_label).unwrap_or_else(|| "…".into()),
+                    a.end_ms.map(ms_label).unwrap_or_else(|| if hung { "still waiting at the horizon".into() } else { "…".into() }),
                     view::outcome_words(a.outcome),
                     a.timeout_ms.map(|t| format!(" · timeout {}", ms_label(t))).unwrap_or_else(|| " · no timeout".into()),
                 );
@@ -263,13 +259,14 @@ fn legend() -> Html {
         ("network_error", "network error"),
         ("timed_out", "timed out"),
         ("pending", "waiting"),
+        ("hung", "no answer by the horizon (hung)"),
     ];
     html! {
         <ul class="legend" aria-label="Legend">
             { for items.iter().map(|(class, label)| html! {
                 <li><svg width="18" height="12" aria-hidden="true">
                     <rect class={format!("bar o-{class}")} width="18" height="12" rx="2"
-                        style={if *class == "timed_out" { "fill: url(#hatch)" } else { "" }} />
+                        style={if *class == "timed_out" { "fill: url(#hatch-a)" } else { "" }} />
                 </svg>{ *label }</li>
             }) }
             <li><span class="dash" aria-hidden="true"></span>{ "backoff sleep" }</li>

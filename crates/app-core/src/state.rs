@@ -8,8 +8,9 @@
 
 use std::rc::Rc;
 
-use flaky::presets::Preset;
+use flaky::presets::{Preset, PresetMode};
 use flaky::sim::{RunConfig, Trace};
+use policy::PolicyConfig;
 
 /// Seed used for draws until the user picks another.
 pub const DEFAULT_SEED: u64 = 42;
@@ -22,6 +23,45 @@ pub enum Mode {
     Live,
     /// The same config through the deterministic simulator, instantly.
     Simulated,
+}
+
+impl From<PresetMode> for Mode {
+    fn from(mode: PresetMode) -> Mode {
+        match mode {
+            PresetMode::Live => Mode::Live,
+            PresetMode::Simulated => Mode::Simulated,
+        }
+    }
+}
+
+/// One side of a comparison: A (the config) or B (A with another client policy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Side {
+    #[default]
+    A,
+    B,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::A => "a",
+            Side::B => "b",
+        }
+    }
+}
+
+/// How fast a replay moves through the run's time.
+pub const REPLAY_SPEEDS: [f64; 3] = [0.25, 1.0, 4.0];
+
+/// The replay of a finished run: a time cursor that plays, pauses and restarts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Replay {
+    /// Where the cursor is, in the run's time (ms).
+    pub cursor_ms: f64,
+    pub playing: bool,
+    /// Run time per wall-clock time (one of [`REPLAY_SPEEDS`]).
+    pub speed: f64,
 }
 
 impl Mode {
@@ -98,8 +138,13 @@ pub struct Settings {
     /// The preset last picked (the config may have been changed since).
     pub preset: Option<String>,
     pub talk: bool,
+    /// Replay every run from its start at a quarter of its speed.
     pub slow: bool,
     pub theme: Theme,
+    /// Policy B, compared with A's (`config.policy`) on the same world.
+    pub b: Option<PolicyConfig>,
+    /// The lessons ←/→ walk, by id (`None`: the default deck, see [`deck_ids`]).
+    pub deck: Option<Vec<String>>,
 }
 
 impl Default for Settings {
@@ -112,7 +157,29 @@ impl Default for Settings {
             talk: false,
             slow: false,
             theme: Theme::default(),
+            b: None,
+            deck: None,
         }
+    }
+}
+
+/// The default deck: the chapter's lessons in order, then the lessons beyond it.
+pub fn default_deck(all: &[Preset]) -> Vec<String> {
+    use flaky::presets::Deck;
+    [Deck::Chapter, Deck::Beyond]
+        .iter()
+        .flat_map(|d| all.iter().filter(move |p| p.deck == *d))
+        .map(|p| p.id.clone())
+        .collect()
+}
+
+/// The ids of the deck the settings walk.
+pub fn deck_ids(settings: &Settings) -> Vec<String> {
+    match &settings.deck {
+        Some(ids) => ids.clone(),
+        None => crate::url::all_presets()
+            .map(default_deck)
+            .unwrap_or_default(),
     }
 }
 
@@ -137,6 +204,12 @@ pub struct State {
     pub transport: Option<(String, String)>,
     /// How far a running simulated run is, 0 to 1 (`None`: no progress reported).
     pub progress: Option<f64>,
+    /// Side B's trace, when comparing.
+    pub trace_b: Option<Rc<Trace>>,
+    /// Whether each side of the run is still going (A, B).
+    pub running: (bool, bool),
+    /// The replay's cursor, once a finished run is replayed.
+    pub replay: Option<Replay>,
 }
 
 pub use flaky::scenario::{LIVE_CALLS_MAX, SIMULATED_CALLS_MAX};
@@ -156,6 +229,26 @@ pub fn calls_limit(mode: Mode) -> (u64, &'static str) {
 }
 
 impl Settings {
+    /// B's whole config: A's world (endpoint, scenario) with B's client policy.
+    pub fn config_b(&self) -> Option<RunConfig> {
+        self.b.as_ref().map(|policy| RunConfig {
+            policy: policy.clone(),
+            ..self.config.clone()
+        })
+    }
+
+    /// The policy knobs where B differs from A, by name.
+    pub fn b_differs(&self) -> Vec<String> {
+        self.config_b()
+            .map(|b| {
+                b.knobs_differing_from(&self.config)
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// `sim.clients × sim.calls`.
     pub fn calls(&self) -> u64 {
         u64::from(self.config.scenario.clients) * u64::from(self.config.scenario.calls_per_client)
@@ -182,25 +275,51 @@ pub enum Action {
         name: String,
         value: String,
     },
+    /// Set one of B's policy knobs.
+    SetKnobB {
+        name: String,
+        value: String,
+    },
+    /// Compare: B starts as a copy of A's policy.
+    StartCompare,
+    /// Stop comparing: B and its trace go.
+    StopCompare,
     SetSeed(String),
     SetMode(Mode),
+    /// Open a lesson: its config, its B (if it has one) and its mode; the old
+    /// run's figures go (they belong to another lesson).
     PickPreset(Rc<Preset>),
-    /// The next (`1`) or previous (`-1`) preset in the chapter's order, as a
-    /// presentation clicker walks a deck; it stops at either end.
+    /// The next (`1`) or previous (`-1`) lesson of the deck, as a
+    /// presentation clicker walks it; it stops at either end.
     StepPreset(i32),
+    /// Replay the shown run from its start (playing).
+    ReplayRestart,
+    /// Play or pause the replay.
+    ReplayToggle,
+    /// Replay speed, run time per wall time.
+    ReplaySpeed(f64),
+    /// Move the replay's cursor (ms of run time); the replay pauses at its end.
+    ReplayTo(f64),
+    /// Wall-clock time passed (ms): a playing replay moves by it times its speed.
+    ReplayTick(f64),
+    /// End the replay: everything shows the whole run again.
+    ReplayStop,
     SetTalk(bool),
     ToggleTalk,
     SetSlow(bool),
     SetTheme(Theme),
     DismissKnobError,
     DismissUrlErrors,
-    /// A run started; its trace so far (empty for live, complete for simulated).
+    /// A run started; `with_b`: side B runs too (otherwise B's trace, still
+    /// of B's config on this world, stays).
     StartRun {
         run_id: u64,
+        with_b: bool,
     },
-    /// New trace for run `run_id`; `running: false` ends it.
+    /// New trace for one side of run `run_id`; `running: false` ends that side.
     UpdateRun {
         run_id: u64,
+        side: Side,
         trace: Rc<Trace>,
         running: bool,
         problem: Option<String>,
@@ -233,6 +352,40 @@ impl State {
         }
     }
 
+    /// The old run's figures go: a new lesson, or Reset. A run still going
+    /// is retired (its late updates are ignored).
+    fn clear_results(&mut self) {
+        self.trace = None;
+        self.trace_b = None;
+        self.progress = None;
+        self.status = RunStatus::Idle;
+        self.running = (false, false);
+        self.run_problem = None;
+        self.replay = None;
+        // Wrapping: an id only has to differ from the run it retires.
+        self.run_id = self.run_id.wrapping_add(1);
+    }
+
+    /// Opens a lesson: its config, its B, its mode; the old figures go.
+    fn open_lesson(&mut self, preset: &Preset) {
+        self.settings.config = preset.config.clone();
+        self.settings.b = preset.config_b.clone();
+        self.settings.preset = Some(preset.id.clone());
+        self.settings.mode = preset.mode.into();
+        self.knob_error = None;
+        self.clear_results();
+    }
+
+    /// The time the shown run(s) cover, ms (what a replay walks).
+    pub fn run_span_ms(&self) -> f64 {
+        [&self.trace, &self.trace_b]
+            .iter()
+            .filter_map(|t| t.as_ref())
+            .map(|t| crate::view::span_ms(t))
+            .max()
+            .unwrap_or(0) as f64
+    }
+
     /// Applies an action, returning the new state. A refused change keeps the old config.
     pub fn reduce(&self, action: Action) -> State {
         let mut next = self.clone();
@@ -251,6 +404,45 @@ impl State {
                     Err(message) => next.knob_error = Some(message),
                 }
             }
+            Action::SetKnobB { name, value } => {
+                let Some(b) = self.settings.config_b() else {
+                    return next;
+                };
+                let mut config = b;
+                let outcome = if !policy::PolicyConfig::knobs().iter().any(|k| k.name == name)
+                    && !name.starts_with("retry.status.")
+                {
+                    Err(format!(
+                        "`{name}`: B differs from A only in the client policy"
+                    ))
+                } else {
+                    config
+                        .set(&name, &value)
+                        .map_err(|e| e.to_string())
+                        .and_then(|()| config.validate())
+                };
+                match outcome {
+                    Ok(()) => {
+                        next.settings.b = Some(config.policy);
+                        next.knob_error = None;
+                    }
+                    Err(message) => next.knob_error = Some(format!("B: {message}")),
+                }
+            }
+            Action::StartCompare => {
+                if self.settings.b.is_none() {
+                    next.settings.b = Some(self.settings.config.policy.clone());
+                    next.trace_b = None;
+                }
+            }
+            Action::StopCompare => {
+                next.settings.b = None;
+                next.trace_b = None;
+                next.running.1 = false;
+                if !self.running.0 && self.status == RunStatus::Running {
+                    next.status = RunStatus::Done;
+                }
+            }
             Action::SetSeed(text) => match text.trim().parse::<u64>() {
                 Ok(seed) => {
                     next.settings.seed = seed;
@@ -264,39 +456,107 @@ impl State {
                 }
             },
             Action::SetMode(mode) => next.settings.mode = mode,
-            Action::PickPreset(preset) => {
-                next.settings.config = preset.config.clone();
-                next.settings.preset = Some(preset.id.clone());
-                next.knob_error = None;
-            }
+            Action::PickPreset(preset) => next.open_lesson(&preset),
             Action::StepPreset(by) => {
                 if let Ok(all) = crate::url::all_presets() {
+                    let deck: Vec<&Preset> = deck_ids(&self.settings)
+                        .iter()
+                        .filter_map(|id| all.iter().find(|p| &p.id == id))
+                        .collect();
                     let at = self
                         .settings
                         .preset
                         .as_deref()
-                        .and_then(|id| all.iter().position(|p| p.id == id));
+                        .and_then(|id| deck.iter().position(|p| p.id == id));
                     let to = match (at, by.signum()) {
                         (None, 1) => Some(0),
-                        (None, _) => all.len().checked_sub(1),
-                        (Some(i), 1) => Some((i + 1).min(all.len().saturating_sub(1))),
+                        (None, _) => deck.len().checked_sub(1),
+                        (Some(i), 1) => Some((i + 1).min(deck.len().saturating_sub(1))),
                         (Some(i), -1) => Some(i.saturating_sub(1)),
                         (Some(i), _) => Some(i),
                     };
-                    if let Some(preset) = to.and_then(|i| all.get(i)) {
-                        next.settings.config = preset.config.clone();
-                        next.settings.preset = Some(preset.id.clone());
-                        next.knob_error = None;
+                    if let Some(preset) = to.and_then(|i| deck.get(i)) {
+                        // At either end of the deck the lesson (and its figures) stays.
+                        if at != to {
+                            next.open_lesson(preset);
+                        }
                     }
                 }
             }
+            Action::ReplayRestart => {
+                next.replay = Some(Replay {
+                    cursor_ms: 0.0,
+                    playing: true,
+                    speed: self.replay.map_or(REPLAY_SPEEDS[0], |r| r.speed),
+                })
+            }
+            Action::ReplayToggle => {
+                next.replay = Some(match self.replay {
+                    Some(r) if r.cursor_ms >= self.run_span_ms() => Replay {
+                        cursor_ms: 0.0,
+                        playing: true,
+                        ..r
+                    },
+                    Some(r) => Replay {
+                        playing: !r.playing,
+                        ..r
+                    },
+                    None => Replay {
+                        cursor_ms: 0.0,
+                        playing: true,
+                        speed: REPLAY_SPEEDS[0],
+                    },
+                })
+            }
+            Action::ReplaySpeed(speed) => {
+                let speed = if REPLAY_SPEEDS.contains(&speed) {
+                    speed
+                } else {
+                    REPLAY_SPEEDS[0]
+                };
+                next.replay = Some(match self.replay {
+                    Some(r) => Replay { speed, ..r },
+                    None => Replay {
+                        cursor_ms: 0.0,
+                        playing: false,
+                        speed,
+                    },
+                })
+            }
+            Action::ReplayTo(at) => {
+                if let Some(r) = self.replay {
+                    let end = self.run_span_ms();
+                    let cursor_ms = if at.is_finite() {
+                        at.clamp(0.0, end)
+                    } else {
+                        end
+                    };
+                    next.replay = Some(Replay {
+                        cursor_ms,
+                        playing: r.playing && cursor_ms < end,
+                        ..r
+                    });
+                }
+            }
+            Action::ReplayTick(wall_ms) => {
+                if let Some(r) = self.replay.filter(|r| r.playing) {
+                    let end = self.run_span_ms();
+                    let cursor_ms = (r.cursor_ms + wall_ms.max(0.0) * r.speed).min(end);
+                    next.replay = Some(Replay {
+                        cursor_ms,
+                        playing: cursor_ms < end,
+                        ..r
+                    });
+                }
+            }
+            Action::ReplayStop => next.replay = None,
             Action::SetTalk(on) => next.settings.talk = on,
             Action::ToggleTalk => next.settings.talk = !self.settings.talk,
             Action::SetSlow(on) => next.settings.slow = on,
             Action::SetTheme(theme) => next.settings.theme = theme,
             Action::DismissKnobError => next.knob_error = None,
             Action::DismissUrlErrors => next.url_errors.clear(),
-            Action::StartRun { run_id } => {
+            Action::StartRun { run_id, with_b } => {
                 next.run_id = run_id;
                 next.status = RunStatus::Running;
                 // A simulated rerun keeps the last figures on screen (shown as
@@ -305,10 +565,22 @@ impl State {
                     && self.trace_mode == Some(Mode::Simulated);
                 if !rerun {
                     next.trace = None;
+                    if with_b {
+                        next.trace_b = None;
+                    }
                 }
+                if self.settings.b.is_none() {
+                    next.trace_b = None;
+                }
+                next.running = (true, with_b);
                 next.trace_mode = Some(self.settings.mode);
                 next.run_problem = None;
                 next.progress = None;
+                next.replay = self.settings.slow.then_some(Replay {
+                    cursor_ms: 0.0,
+                    playing: false,
+                    speed: self.replay.map_or(REPLAY_SPEEDS[0], |r| r.speed),
+                });
             }
             Action::RefuseRun { problem } => next.run_problem = Some(problem),
             Action::Progress { run_id, fraction } => {
@@ -318,33 +590,47 @@ impl State {
             }
             Action::UpdateRun {
                 run_id,
+                side,
                 trace,
                 running,
                 problem,
             } => {
-                if run_id == self.run_id && self.status == RunStatus::Running {
-                    next.trace = Some(trace);
-                    if !running {
-                        next.progress = None;
+                let side_running = match side {
+                    Side::A => self.running.0,
+                    Side::B => self.running.1,
+                };
+                if run_id == self.run_id && self.status == RunStatus::Running && side_running {
+                    match side {
+                        Side::A => {
+                            next.trace = Some(trace);
+                            next.running.0 = running;
+                        }
+                        Side::B => {
+                            next.trace_b = Some(trace);
+                            next.running.1 = running;
+                        }
                     }
-                    next.status = if running {
-                        RunStatus::Running
-                    } else {
-                        RunStatus::Done
-                    };
-                    if problem.is_some() {
-                        next.run_problem = problem;
+                    if !next.running.0 && !next.running.1 {
+                        next.progress = None;
+                        next.status = RunStatus::Done;
+                        // A slow-motion replay starts once the whole run is in.
+                        if let Some(r) = next.replay.filter(|_| self.settings.slow) {
+                            next.replay = Some(Replay {
+                                cursor_ms: 0.0,
+                                playing: true,
+                                ..r
+                            });
+                        }
+                    }
+                    if let Some(problem) = problem {
+                        next.run_problem = Some(match (side, self.settings.b.is_some()) {
+                            (Side::B, _) => format!("B: {problem}"),
+                            _ => problem,
+                        });
                     }
                 }
             }
-            Action::Reset => {
-                next.trace = None;
-                next.progress = None;
-                next.status = RunStatus::Idle;
-                next.run_problem = None;
-                // Wrapping: an id only has to differ from the run it retires.
-                next.run_id = self.run_id.wrapping_add(1);
-            }
+            Action::Reset => next.clear_results(),
             Action::SetTransport { kind, detail } => next.transport = Some((kind, detail)),
         }
         next

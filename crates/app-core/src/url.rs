@@ -25,6 +25,9 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
     let mut errors = Vec::new();
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut knobs: Vec<(String, String)> = Vec::new();
+    let mut b_knobs: Vec<(String, String)> = Vec::new();
+    let mut mode = None;
+    let mut compare = None;
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         let (name, value) = (name.into_owned(), value.into_owned());
         let pair = || format!("`{}={}`", quoted(&name), quoted(&value));
@@ -39,8 +42,16 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
                 )),
             },
             "mode" => match Mode::parse(&value) {
-                Some(mode) => settings.mode = mode,
+                Some(m) => mode = Some(m),
                 None => errors.push(format!("{}: expected live or simulated", pair())),
+            },
+            "compare" => match parse_flag(&value) {
+                Some(on) => compare = Some(on),
+                None => errors.push(format!("{}: expected 1 or 0", pair())),
+            },
+            "deck" => match parse_deck(&value) {
+                Ok(ids) => settings.deck = Some(ids),
+                Err(problem) => errors.push(format!("{}: {problem}", pair())),
             },
             "theme" => match Theme::parse(&value) {
                 Some(theme) => settings.theme = theme,
@@ -55,9 +66,17 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
                 Ok(p) => settings.preset = Some(p.id.clone()),
                 Err(expected) => errors.push(format!("{}: {expected}", pair())),
             },
-            _ => knobs.push((name, value)),
+            _ => match name.strip_prefix("b.") {
+                Some(b_name) => b_knobs.push((b_name.to_string(), value)),
+                None => knobs.push((name, value)),
+            },
         }
     }
+    let preset = settings
+        .preset
+        .as_deref()
+        .and_then(|id| find_preset(id).ok());
+    settings.mode = mode.unwrap_or_else(|| preset.map_or(Mode::default(), |p| p.mode.into()));
     let base = base_config(settings.preset.as_deref());
     let mut config = base.clone();
     set_knobs(&mut config, last_of_each(knobs), &mut errors);
@@ -69,7 +88,68 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
         config = base;
     }
     settings.config = config;
+    settings.b = if !b_knobs.is_empty() {
+        Some(b_policy(&settings.config, b_knobs, &mut errors))
+    } else {
+        match compare {
+            Some(true) => Some(settings.config.policy.clone()),
+            Some(false) => None,
+            None => preset.and_then(|p| p.config_b.clone()),
+        }
+    };
     (settings, errors)
+}
+
+/// B's policy: A's, with the link's `b.` knobs set (only client-policy
+/// knobs; a refused one is named with its `b.` prefix and A's value kept).
+fn b_policy(
+    a: &RunConfig,
+    knobs: Vec<(String, String)>,
+    errors: &mut Vec<String>,
+) -> policy::PolicyConfig {
+    let is_policy = |name: &str| {
+        policy::PolicyConfig::knobs().iter().any(|k| k.name == name)
+            || name.starts_with("retry.status.")
+    };
+    let (policy_knobs, others): (Vec<_>, Vec<_>) = last_of_each(knobs)
+        .into_iter()
+        .partition(|(n, _)| is_policy(n));
+    for (name, _) in others {
+        errors.push(format!(
+            "`b.{}`: B differs from A only in the client policy (attempts, backoff, jitter, budget, breaker, ...)",
+            quoted(&name)
+        ));
+    }
+    let mut config = a.clone();
+    let mut b_errors = Vec::new();
+    set_knobs(&mut config, policy_knobs, &mut b_errors);
+    errors.extend(b_errors.into_iter().map(|e| match e.strip_prefix('`') {
+        Some(rest) => format!("`b.{rest}"),
+        None => e,
+    }));
+    if let Err(e) = config.validate() {
+        errors.push(format!(
+            "`b.*`: B's linked policy is inconsistent ({e}); B is a copy of A"
+        ));
+        return a.policy.clone();
+    }
+    config.policy
+}
+
+/// A deck: comma-separated preset ids, each known.
+fn parse_deck(value: &str) -> Result<Vec<String>, String> {
+    let mut ids = Vec::new();
+    for id in value.split(',').map(str::trim) {
+        if id.is_empty() {
+            continue;
+        }
+        find_preset(id).map_err(|expected| format!("`{}` in the deck: {expected}", quoted(id)))?;
+        ids.push(id.to_string());
+    }
+    if ids.is_empty() {
+        return Err("expected preset ids separated by commas".into());
+    }
+    Ok(ids)
 }
 
 /// The config a link's knobs are relative to.
@@ -167,7 +247,11 @@ pub fn to_query(settings: &Settings) -> String {
     if let Some(preset) = &settings.preset {
         out.append_pair("preset", preset);
     }
-    if settings.mode != Mode::default() {
+    let preset = settings
+        .preset
+        .as_deref()
+        .and_then(|id| find_preset(id).ok());
+    if settings.mode != preset.map_or(Mode::default(), |p| p.mode.into()) {
         out.append_pair("mode", settings.mode.name());
     }
     if settings.seed != DEFAULT_SEED {
@@ -187,6 +271,27 @@ pub fn to_query(settings: &Settings) -> String {
         .knobs_differing_from(&base_config(settings.preset.as_deref()))
     {
         out.append_pair(&name, &value);
+    }
+    let preset_b = preset.and_then(|p| p.config_b.as_ref());
+    match settings.config_b() {
+        // The lesson's own B: the preset says it.
+        Some(b) if Some(&b.policy) == preset_b => {}
+        Some(b) => {
+            let differs = b.knobs_differing_from(&settings.config);
+            if differs.is_empty() {
+                out.append_pair("compare", "1");
+            }
+            for (name, value) in differs {
+                out.append_pair(&format!("b.{name}"), &value);
+            }
+        }
+        None if preset.is_some_and(|p| p.config_b.is_some()) => {
+            out.append_pair("compare", "0");
+        }
+        None => {}
+    }
+    if let Some(deck) = &settings.deck {
+        out.append_pair("deck", &deck.join(","));
     }
     let query = out.finish();
     if query.is_empty() {

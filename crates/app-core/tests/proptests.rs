@@ -82,8 +82,11 @@ fn settings() -> impl Strategy<Value = Settings> {
     );
     let flags = (any::<bool>(), any::<bool>(), theme());
     let preset = prop::option::of(any::<Index>());
-    (knobs, any::<u64>(), mode(), preset, flags).prop_map(
-        |((assignments, overrides), seed, mode, preset, (talk, slow, theme))| {
+    // B: none, or A's policy with some policy knobs changed; a deck of some presets.
+    let b = prop::option::of(prop::collection::vec(assignment(), 0..6));
+    let deck = prop::option::of(prop::collection::vec(any::<Index>(), 1..5));
+    (knobs, any::<u64>(), mode(), preset, flags, (b, deck)).prop_map(
+        |((assignments, overrides), seed, mode, preset, (talk, slow, theme), (b, deck))| {
             let all = presets::all().expect("the presets parse");
             let preset = preset.map(|i| i.get(&all).clone());
             let mut config = preset
@@ -98,6 +101,16 @@ fn settings() -> impl Strategy<Value = Settings> {
             for (name, value) in overrides {
                 apply(&mut config, &name, &value);
             }
+            let b = b.map(|assignments| {
+                let mut with_b = config.clone();
+                let specs = policy::PolicyConfig::knobs();
+                for (index, draw, fraction) in assignments {
+                    let spec = index.get(specs);
+                    apply(&mut with_b, spec.name, &value_for(spec, draw, fraction));
+                }
+                with_b.policy
+            });
+            let deck = deck.map(|picks| picks.iter().map(|i| i.get(&all).id.clone()).collect());
             Settings {
                 config,
                 seed,
@@ -106,6 +119,8 @@ fn settings() -> impl Strategy<Value = Settings> {
                 talk,
                 slow,
                 theme,
+                b,
+                deck,
             }
         },
     )

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use app_core::state::{Action, Mode, RunStatus, Settings, State, Theme, DEFAULT_SEED};
+use app_core::state::{Action, Mode, RunStatus, Settings, Side, State, Theme, DEFAULT_SEED};
 use flaky::presets;
 use flaky::sim::Trace;
 
@@ -24,6 +24,7 @@ fn trace(end_ms: u64) -> Rc<Trace> {
 fn update(run_id: u64, end_ms: u64, running: bool, problem: Option<&str>) -> Action {
     Action::UpdateRun {
         run_id,
+        side: Side::A,
         trace: trace(end_ms),
         running,
         problem: problem.map(str::to_string),
@@ -158,7 +159,10 @@ fn start_run_clears_the_old_trace_and_remembers_the_mode() {
         ..State::default()
     }
     .reduce(Action::SetMode(Mode::Simulated));
-    let next = state.reduce(Action::StartRun { run_id: 3 });
+    let next = state.reduce(Action::StartRun {
+        run_id: 3,
+        with_b: false,
+    });
     assert_eq!(next.run_id, 3);
     assert_eq!(next.status, RunStatus::Running);
     assert_eq!(next.trace, None);
@@ -168,7 +172,10 @@ fn start_run_clears_the_old_trace_and_remembers_the_mode() {
 
 #[test]
 fn update_run_shows_the_trace_and_ends_the_run_when_not_running() {
-    let running = State::default().reduce(Action::StartRun { run_id: 1 });
+    let running = State::default().reduce(Action::StartRun {
+        run_id: 1,
+        with_b: false,
+    });
     let mid = running.reduce(update(1, 10, true, None));
     assert_eq!(mid.status, RunStatus::Running);
     assert_eq!(mid.trace.as_deref().map(|t| t.end_ms), Some(10));
@@ -181,7 +188,10 @@ fn update_run_shows_the_trace_and_ends_the_run_when_not_running() {
 #[test]
 fn update_run_without_a_problem_keeps_an_earlier_one() {
     let state = State::default()
-        .reduce(Action::StartRun { run_id: 1 })
+        .reduce(Action::StartRun {
+            run_id: 1,
+            with_b: false,
+        })
         .reduce(update(1, 10, true, Some("slow worker")))
         .reduce(update(1, 20, true, None));
     assert_eq!(state.run_problem.as_deref(), Some("slow worker"));
@@ -189,7 +199,10 @@ fn update_run_without_a_problem_keeps_an_earlier_one() {
 
 #[test]
 fn a_late_update_of_an_older_or_finished_run_is_ignored() {
-    let state = State::default().reduce(Action::StartRun { run_id: 2 });
+    let state = State::default().reduce(Action::StartRun {
+        run_id: 2,
+        with_b: false,
+    });
     assert_eq!(state.reduce(update(1, 10, false, None)), state, "older run");
     let done = state.reduce(update(2, 10, false, None));
     assert_eq!(done.reduce(update(2, 99, true, None)), done, "finished run");
@@ -198,7 +211,10 @@ fn a_late_update_of_an_older_or_finished_run_is_ignored() {
 #[test]
 fn reset_clears_the_run_and_retires_its_id() {
     let state = State::default()
-        .reduce(Action::StartRun { run_id: 4 })
+        .reduce(Action::StartRun {
+            run_id: 4,
+            with_b: false,
+        })
         .reduce(update(4, 10, true, Some("problem")));
     let next = state.reduce(Action::Reset);
     assert_eq!(next.trace, None);
@@ -251,5 +267,156 @@ fn step_preset_walks_the_chapter_in_order_and_stops_at_the_ends() {
     assert_eq!(
         last.settings.preset.as_deref(),
         all.last().map(|p| p.id.as_str())
+    );
+}
+
+#[test]
+fn compare_starts_as_a_copy_of_a_and_b_knobs_change_only_b() {
+    let state = State::default().reduce(Action::StartCompare);
+    assert_eq!(
+        state.settings.b.as_ref(),
+        Some(&state.settings.config.policy)
+    );
+    let state = state.reduce(Action::SetKnobB {
+        name: "jitter.kind".into(),
+        value: "full".into(),
+    });
+    assert_eq!(state.settings.b_differs(), ["jitter.kind"]);
+    assert_eq!(
+        state.settings.config.get("jitter.kind").as_deref(),
+        Some("none")
+    );
+    let refused = state.reduce(Action::SetKnobB {
+        name: "endpoint.fault.503".into(),
+        value: "0.5".into(),
+    });
+    assert!(refused
+        .knob_error
+        .as_deref()
+        .unwrap_or("")
+        .contains("client policy"));
+    assert_eq!(refused.settings.b, state.settings.b);
+    let off = state.reduce(Action::StopCompare);
+    assert_eq!(off.settings.b, None);
+}
+
+#[test]
+fn a_run_with_b_is_done_when_both_sides_are() {
+    let state = State::default()
+        .reduce(Action::StartCompare)
+        .reduce(Action::StartRun {
+            run_id: 1,
+            with_b: true,
+        });
+    let a_done = state.reduce(update(1, 10, false, None));
+    assert_eq!(a_done.status, RunStatus::Running, "B still runs");
+    let both = a_done.reduce(Action::UpdateRun {
+        run_id: 1,
+        side: Side::B,
+        trace: trace(20),
+        running: false,
+        problem: None,
+    });
+    assert_eq!(both.status, RunStatus::Done);
+    assert_eq!(both.trace.as_ref().map(|t| t.end_ms), Some(10));
+    assert_eq!(both.trace_b.as_ref().map(|t| t.end_ms), Some(20));
+}
+
+#[test]
+fn opening_a_lesson_clears_the_old_figures_and_takes_its_mode() {
+    let done = State::default()
+        .reduce(Action::StartRun {
+            run_id: 1,
+            with_b: false,
+        })
+        .reduce(update(1, 10, false, None));
+    assert!(done.trace.is_some());
+    let preset = Rc::new(presets::find("no-jitter").expect("preset"));
+    let next = done.reduce(Action::PickPreset(preset.clone()));
+    assert_eq!(next.trace, None);
+    assert_eq!(next.status, RunStatus::Idle);
+    assert_eq!(next.settings.mode, Mode::Simulated);
+    assert_eq!(next.settings.b, preset.config_b);
+    // A late update of the retired run is ignored.
+    assert_eq!(next.reduce(update(1, 30, false, None)).trace, None);
+}
+
+#[test]
+fn the_clicker_walks_the_deck_and_stops_at_its_ends() {
+    let state = State {
+        settings: Settings {
+            deck: Some(vec!["full-jitter".into(), "no-jitter".into()]),
+            ..Settings::default()
+        },
+        ..State::default()
+    };
+    let first = state.reduce(Action::StepPreset(1));
+    assert_eq!(first.settings.preset.as_deref(), Some("full-jitter"));
+    let second = first.reduce(Action::StepPreset(1));
+    assert_eq!(second.settings.preset.as_deref(), Some("no-jitter"));
+    assert_eq!(
+        second
+            .reduce(Action::StepPreset(1))
+            .settings
+            .preset
+            .as_deref(),
+        Some("no-jitter")
+    );
+    assert_eq!(
+        second
+            .reduce(Action::StepPreset(-1))
+            .settings
+            .preset
+            .as_deref(),
+        Some("full-jitter")
+    );
+}
+
+#[test]
+fn the_replay_plays_pauses_and_stops_at_the_end_of_the_run() {
+    let done = State::default()
+        .reduce(Action::StartRun {
+            run_id: 1,
+            with_b: false,
+        })
+        .reduce(update(1, 1000, false, None));
+    let playing = done.reduce(Action::ReplayRestart);
+    let r = playing.replay.expect("a replay");
+    assert!(r.playing);
+    assert_eq!(r.cursor_ms, 0.0);
+    let paused = playing.reduce(Action::ReplayToggle);
+    assert!(!paused.replay.expect("replay").playing);
+    let at_end = playing
+        .reduce(Action::ReplayTo(5000.0))
+        .replay
+        .expect("replay");
+    assert_eq!(at_end.cursor_ms, 1000.0);
+    assert!(!at_end.playing, "the replay pauses at the run's end");
+    assert_eq!(
+        playing
+            .reduce(Action::ReplaySpeed(4.0))
+            .replay
+            .map(|r| r.speed),
+        Some(4.0)
+    );
+    assert_eq!(playing.reduce(Action::ReplayStop).replay, None);
+    let fast = playing.reduce(Action::ReplaySpeed(4.0));
+    let moved = fast
+        .reduce(Action::ReplayTick(100.0))
+        .replay
+        .expect("replay");
+    assert_eq!(moved.cursor_ms, 400.0);
+    let ended = fast
+        .reduce(Action::ReplayTick(1000.0))
+        .replay
+        .expect("replay");
+    assert_eq!((ended.cursor_ms, ended.playing), (1000.0, false));
+    let paused = playing
+        .reduce(Action::ReplayToggle)
+        .reduce(Action::ReplayTick(100.0));
+    assert_eq!(
+        paused.replay.map(|r| r.cursor_ms),
+        Some(0.0),
+        "a paused replay stays"
     );
 }

@@ -49,6 +49,8 @@ fn knobs_are_written_relative_to_the_preset() {
     let mut settings = Settings {
         config: preset.config.clone(),
         preset: Some(preset.id.clone()),
+        mode: preset.mode.into(),
+        b: preset.config_b.clone(),
         ..Settings::default()
     };
     assert_eq!(url::to_query(&settings), "?preset=circuit-breaker");
@@ -178,4 +180,73 @@ fn a_long_value_is_quoted_only_in_part() {
         assert!(error.contains('…'), "{error}");
     }
     assert!(errors[1].starts_with("`attempts.max="), "{}", errors[1]);
+}
+
+#[test]
+fn a_comparison_link_gives_b_as_a_with_its_own_knobs() {
+    let (settings, errors) = url::parse("?preset=no-jitter&b.jitter.kind=full");
+    assert!(errors.is_empty(), "{errors:?}");
+    let b = settings.config_b().expect("B from b.* knobs");
+    assert_eq!(b.get("jitter.kind").as_deref(), Some("full"));
+    assert_eq!(settings.config.get("jitter.kind").as_deref(), Some("none"));
+    assert_eq!(settings.b_differs(), ["jitter.kind"]);
+    assert_eq!(
+        settings.mode,
+        app_core::state::Mode::Simulated,
+        "the preset's mode"
+    );
+    // That B is the lesson's own: the link says only the lesson.
+    assert_eq!(url::to_query(&settings), "?preset=no-jitter");
+    let (other, errors) = url::parse("?preset=no-jitter&b.jitter.kind=equal");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        url::to_query(&other),
+        "?preset=no-jitter&b.jitter.kind=equal"
+    );
+}
+
+#[test]
+fn b_identical_to_a_and_b_turned_off_survive_a_link() {
+    let (same, errors) = url::parse("?compare=1&attempts.max=5");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(same.b.as_ref(), Some(&same.config.policy));
+    assert_eq!(url::to_query(&same), "?attempts.max=5&compare=1");
+    let (off, errors) = url::parse("?compare=0");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(off.b, None);
+}
+
+#[test]
+fn b_differs_only_in_the_client_policy_and_a_bad_b_knob_is_named() {
+    let (settings, errors) =
+        url::parse("?b.endpoint.fault.503=0.5&b.attempts.max=oops&b.attempts.timeout_ms=300");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("`b.endpoint.fault.503`")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("`b.attempts.max=oops`")),
+        "{errors:?}"
+    );
+    let b = settings.config_b().expect("B");
+    assert_eq!(b.get("attempts.timeout_ms").as_deref(), Some("300"));
+}
+
+#[test]
+fn a_deck_is_read_and_written_and_an_unknown_lesson_named() {
+    let (settings, errors) = url::parse("?deck=full-jitter,no-jitter");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        settings.deck.as_deref(),
+        Some(&["full-jitter".to_string(), "no-jitter".to_string()][..])
+    );
+    assert_eq!(url::to_query(&settings), "?deck=full-jitter%2Cno-jitter");
+    let (settings, errors) = url::parse("?deck=full-jitter,nope");
+    assert_eq!(settings.deck, None);
+    assert!(errors[0].contains("`nope` in the deck"), "{errors:?}");
 }

@@ -242,3 +242,89 @@ fn the_density_view_counts_every_attempt_of_a_big_run() {
         .any(|c| c.segments.iter().any(|(class, _)| *class == "5xx")));
     assert_eq!(trace.calls.len(), 50);
 }
+
+#[test]
+fn a_change_says_its_direction_in_words_and_its_verdict() {
+    let c = view::change("latency_ms_p99", 2000.0, 500.0);
+    assert_eq!(c.class, "better");
+    assert_eq!(c.words, "75% lower than A, better");
+    let c = view::change("succeeded", 100.0, 90.0);
+    assert_eq!(c.class, "worse");
+    assert!(c.words.contains("10% lower"), "{}", c.words);
+    assert_eq!(view::change("duplicates", 3.0, 3.0).class, "same");
+    assert_eq!(
+        view::change("duplicates", 0.0, 4.0).words,
+        "4 higher than A, worse"
+    );
+    assert_eq!(
+        view::change("gave_up.BreakerOpen", 1.0, 9.0).class,
+        "changed"
+    );
+}
+
+#[test]
+fn figures_read_as_words_and_give_ups_as_shares() {
+    assert_eq!(
+        view::figure_words("gave_up.BreakerOpen"),
+        "calls failed fast (circuit open)"
+    );
+    assert_eq!(view::figure_text("amplification", 1.234), "1.23×");
+    assert_eq!(view::figure_text("latency_ms_p99", 2500.0), "2.5 s");
+    assert_eq!(view::figure_text("attempts", 10608.0), "10,608");
+    let summary = flaky::sim::Summary {
+        calls: 100,
+        succeeded: 60,
+        unfinished: 10,
+        gave_up: [("AttemptsExhausted".to_string(), 30)]
+            .into_iter()
+            .collect(),
+        breaker_open_ms: 24_000,
+        ..Default::default()
+    };
+    assert_eq!(
+        view::gave_up_shares(&summary),
+        [("attempts exhausted".to_string(), 30, 0.3)]
+    );
+    assert_eq!(
+        view::latency_scope(&summary),
+        "of the 90 finished calls (succeeded or gave up); 10 unfinished not included: they last at least until the horizon"
+    );
+    assert_eq!(
+        view::breaker_open_words(&summary, 4),
+        "summed over 4 clients (6 s each on average)"
+    );
+}
+
+#[test]
+fn log_sliders_span_decades_and_come_back_to_their_value() {
+    assert_eq!(view::slider_scale(1.0, 100_000.0), view::SliderScale::Log);
+    assert_eq!(view::slider_scale(0.0, 1000.0), view::SliderScale::Log);
+    assert_eq!(view::slider_scale(0.0, 1.0), view::SliderScale::Linear);
+    assert_eq!(view::log_value(0.0, 1000.0, 0, true), 0.0);
+    assert_eq!(
+        view::log_value(1.0, 100_000.0, view::LOG_STEPS, true),
+        100_000.0
+    );
+    for v in [1.0, 10.0, 250.0, 5000.0, 100_000.0] {
+        let back = view::log_value(1.0, 100_000.0, view::log_position(1.0, 100_000.0, v), true);
+        assert!((back - v).abs() / v < 0.02, "{v} -> {back}");
+    }
+}
+
+#[test]
+fn figures_at_a_cursor_follow_the_run_over_every_call() {
+    let mut config = flaky::sim::RunConfig::default();
+    config.set("sim.clients", "300").expect("set");
+    config.set("endpoint.fault.503", "0.3").expect("set");
+    let trace = flaky::sim::run_with(&config, 3, flaky::engine::EngineOptions::lanes(10));
+    let s = trace.summary();
+    let end = view::at_cursor(&trace, trace.end_ms as f64 + 1.0);
+    assert_eq!(end.succeeded, s.succeeded);
+    assert_eq!(end.gave_up, s.gave_up.values().sum::<u64>());
+    assert_eq!(end.attempts, s.attempts);
+    assert_eq!(end.server_requests, s.server_requests);
+    let start = view::at_cursor(&trace, 0.0);
+    assert_eq!((start.succeeded, start.attempts), (0, 0));
+    let mid = view::at_cursor(&trace, trace.end_ms as f64 / 2.0);
+    assert!(mid.succeeded <= s.succeeded && mid.attempts <= s.attempts);
+}

@@ -30,6 +30,10 @@ pub struct PresetSource {
     /// The summary figure that carries the lesson (a name of
     /// [`crate::trace::Summary::figures`]), shown big on the talk stage.
     pub headline: String,
+    /// Policy B to compare with (the lesson's "try next"): client-policy
+    /// knob assignments over the preset's own policy. Empty: no B.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub b: BTreeMap<String, String>,
 }
 
 /// A preset's deck: the chapter's lessons in order, the lessons beyond it,
@@ -64,6 +68,8 @@ pub struct Preset {
     /// The summary figure that carries the lesson.
     pub headline: String,
     pub config: RunConfig,
+    /// Policy B, compared with the preset's own, if the lesson has one.
+    pub config_b: Option<policy::PolicyConfig>,
 }
 
 const PRESETS_JSON: &str = include_str!("../presets.json");
@@ -93,6 +99,26 @@ pub fn build(source: PresetSource) -> Result<Preset, String> {
             source.id, source.headline
         ));
     }
+    let config_b = if source.b.is_empty() {
+        None
+    } else {
+        let mut b = config.clone();
+        for (name, value) in &source.b {
+            let policy_knob = policy::PolicyConfig::knobs().iter().any(|k| k.name == name)
+                || name.starts_with("retry.status.");
+            if !policy_knob {
+                return Err(format!(
+                    "preset `{}`: B's `{name}` is not a client-policy knob",
+                    source.id
+                ));
+            }
+            b.set(name, value)
+                .map_err(|e| format!("preset `{}`: B: {e}", source.id))?;
+        }
+        b.validate()
+            .map_err(|e| format!("preset `{}`: B: {e}", source.id))?;
+        Some(b.policy)
+    };
     Ok(Preset {
         id: source.id,
         title: source.title,
@@ -102,6 +128,7 @@ pub fn build(source: PresetSource) -> Result<Preset, String> {
         mode: source.mode,
         headline: source.headline,
         config,
+        config_b,
     })
 }
 

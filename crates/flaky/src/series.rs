@@ -262,7 +262,7 @@ pub fn density_class(outcome: Option<AttemptOutcome>) -> usize {
         .unwrap_or(DENSITY_CLASSES.len() - 1)
 }
 
-fn merge_counts(a: &[u64; 8], b: &[u64; 8]) -> [u64; 8] {
+fn merge_counts<const N: usize>(a: &[u64; N], b: &[u64; N]) -> [u64; N] {
     std::array::from_fn(|i| a[i] + b[i])
 }
 
@@ -311,6 +311,71 @@ impl DensityRecorder {
     }
 }
 
+/// Calls that ended over time, by how: `[succeeded, gave up]` per bucket, so
+/// a replay's counters can follow its cursor for every call of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallEnds {
+    /// Bucket width, ms.
+    pub width_ms: u64,
+    /// Per bucket from 0 ms: calls that succeeded, calls that gave up.
+    pub buckets: Vec<[u64; 2]>,
+}
+
+impl Default for CallEnds {
+    fn default() -> Self {
+        CallEnds {
+            width_ms: 1,
+            buckets: Vec::new(),
+        }
+    }
+}
+
+impl CallEnds {
+    /// Calls that ended before `t_ms` (`[succeeded, gave up]`), counting a
+    /// bucket when its end is at or before `t_ms`, and in proportion otherwise.
+    pub fn until(&self, t_ms: f64) -> [f64; 2] {
+        let width = self.width_ms.max(1) as f64;
+        let mut out = [0.0; 2];
+        for (i, b) in self.buckets.iter().enumerate() {
+            let from = i as f64 * width;
+            let share = ((t_ms - from) / width).clamp(0.0, 1.0);
+            if share <= 0.0 {
+                break;
+            }
+            out[0] += b[0] as f64 * share;
+            out[1] += b[1] as f64 * share;
+        }
+        out
+    }
+}
+
+/// Records call ends as they happen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallEndsRecorder {
+    cells: Cells<[u64; 2]>,
+}
+
+impl Default for CallEndsRecorder {
+    fn default() -> Self {
+        CallEndsRecorder {
+            cells: Cells::new(),
+        }
+    }
+}
+
+impl CallEndsRecorder {
+    /// A call ended at `t_ms`, successfully or not.
+    pub fn add(&mut self, t_ms: u64, succeeded: bool) {
+        self.cells.at(t_ms, merge_counts)[usize::from(!succeeded)] += 1;
+    }
+
+    /// The ends over `[0, end_ms]`.
+    pub fn report(&self, end_ms: u64) -> CallEnds {
+        let (width_ms, buckets) = self.cells.report(end_ms, merge_counts);
+        CallEnds { width_ms, buckets }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +415,20 @@ mod tests {
         assert_eq!(samples.iter().map(|x| x.shed).sum::<u64>(), 1001);
         assert_eq!(samples.iter().map(|x| x.queue_len_max).max(), Some(7));
         assert_eq!(samples.last().map(|x| x.queue_len_max), Some(1));
+    }
+
+    #[test]
+    fn call_ends_count_every_call_and_follow_a_cursor() {
+        let mut e = CallEndsRecorder::default();
+        for t in 0..10_000u64 {
+            e.add(t * 3, t % 4 != 0);
+        }
+        let r = e.report(30_000);
+        let [ok, failed] = r.until(f64::MAX);
+        assert_eq!((ok, failed), (7500.0, 2500.0));
+        let [half_ok, _] = r.until(15_000.0);
+        assert!((half_ok - 3750.0).abs() < 100.0, "{half_ok}");
+        assert_eq!(r.until(0.0), [0.0, 0.0]);
     }
 
     #[test]

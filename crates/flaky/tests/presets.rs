@@ -293,3 +293,31 @@ fn combined_fetch_retries_a_404_as_its_except_clause_does() {
     });
     assert!(retried_404);
 }
+
+/// A lesson's B (its "try next" as a second policy) changes its headline
+/// figure on the same world: the comparison on the stage shows the lesson.
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn every_lessons_b_moves_its_headline() {
+    for p in presets::all().unwrap_or_else(|e| panic!("{e}")) {
+        let Some(b_policy) = &p.config_b else {
+            continue;
+        };
+        let b = RunConfig {
+            policy: b_policy.clone(),
+            ..p.config.clone()
+        };
+        for seed in SEEDS {
+            let (sa, sb) = (summary(&p.config, seed), summary(&b, seed));
+            let (ha, hb) = (sa.figure(&p.headline), sb.figure(&p.headline));
+            // A figure may have no value on one side (`recovered_ms` of a
+            // storm that never ends): that differs from a value.
+            assert!(
+                sa.has_figure(&p.headline) && ha != hb,
+                "{} seed {seed}: {} is {ha:?} for A and {hb:?} for B",
+                p.id,
+                p.headline
+            );
+        }
+    }
+}

@@ -150,6 +150,7 @@ pub struct Engine {
     tally: Tally,
     load: LoadSeries,
     density: DensityRecorder,
+    call_ends: crate::series::CallEndsRecorder,
     now_ms: u64,
     end_ms: Option<u64>,
 }
@@ -223,6 +224,7 @@ impl Engine {
             .recovering_from(config.last_trigger_end_ms()),
             load: LoadSeries::default(),
             density: DensityRecorder::default(),
+            call_ends: Default::default(),
             now_ms: 0,
             end_ms: None,
         };
@@ -363,6 +365,7 @@ impl Engine {
             server_load: self.load.samples(end_ms),
             density: density.report(end_ms),
             server_queue: Vec::new(),
+            call_ends: self.call_ends.report(end_ms),
             counters: counters.clone(),
             summary: self.tally.summary(counters, end_ms, horizon_ms),
         }

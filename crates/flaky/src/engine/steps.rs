@@ -162,6 +162,8 @@ impl Engine {
                     lane.result = Some(done.clone());
                 }
                 self.tally.call_done(start_ms, now_ms, &done);
+                self.call_ends
+                    .add(now_ms, matches!(done, policy::Done::Succeeded { .. }));
                 let calls = self.config.scenario.calls_per_client;
                 let scenario = &self.config.scenario;
                 let gap = spiked_gap_ms(&scenario.spikes, now_ms, scenario.call_gap_ms);
