@@ -6,6 +6,10 @@ use flaky::EndpointConfig;
 use policy::knob::KnobSpec;
 use policy::{Done, PolicyConfig, SleepReason};
 
+mod overload;
+
+pub use overload::{queue_chart, recovery_relevant, shed_rate, summary_figure_text, QueueChart};
+
 /// A titled group of knobs in a panel.
 pub struct KnobGroup {
     pub title: &'static str,
@@ -44,11 +48,10 @@ pub fn endpoint_groups() -> Vec<KnobGroup> {
     ];
     group(EndpointConfig::knobs(), ORDER, |name| {
         let rest = name.strip_prefix("endpoint.").unwrap_or(name);
-        let section = rest.split_once('.').map_or(rest, |(section, _)| section);
-        match section {
+        match rest.split_once('.').map_or(rest, |(section, _)| section) {
             "outages" => "outage",
             "capacity" | "queue" | "shed" => "capacity",
-            "latency" | "fault" | "outage" | "overload" => section,
+            section if rest.contains('.') => section,
             _ => "",
         }
     })
@@ -353,6 +356,9 @@ pub fn figure_words(name: &str) -> String {
         "breaker_open_ms" => "breaker open time, summed over clients",
         "server_in_flight_max" => "most requests in flight at once",
         "lateness_ms_p50" | "lateness_ms_p99" | "lateness_ms_max" => "attempt start lateness",
+        "goodput" => "calls succeeded per second (goodput)",
+        "recovered_ms" => "time to recover after the last outage or spike",
+        "shed" => "requests the server shed or rejected",
         "gave_up.BreakerOpen" => "calls failed fast (circuit open)",
         other => match other.strip_prefix("gave_up.") {
             Some(reason) => return format!("calls that gave up: {}", reason_words(reason)),
@@ -380,8 +386,9 @@ pub fn reason_words(reason: &str) -> &'static str {
 /// Which way a figure is better.
 pub fn figure_better(name: &str) -> Better {
     match name {
-        "succeeded" | "creates_applied" | "calls" => Better::Higher,
-        "gave_up.BreakerOpen" | "breaker_open_ms" => Better::Neither,
+        "succeeded" | "creates_applied" | "calls" | "goodput" => Better::Higher,
+        // Shedding is the cure of a storm, and work lost: neither way by itself.
+        "gave_up.BreakerOpen" | "breaker_open_ms" | "shed" => Better::Neither,
         _ => Better::Lower,
     }
 }
@@ -390,6 +397,9 @@ pub fn figure_better(name: &str) -> Better {
 pub fn figure_text(name: &str, value: f64) -> String {
     if name == "amplification" {
         return format!("{value:.2}×");
+    }
+    if name == "goodput" {
+        return format!("{value:.1}/s");
     }
     if name.contains("_ms") {
         return ms_label(value.max(0.0).round() as u64);

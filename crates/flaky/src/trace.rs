@@ -179,13 +179,13 @@ pub struct Trace {
     pub server_load: Vec<LoadSample>,
     /// Attempts over time by outcome, for every call of the run.
     pub density: Density,
-    /// Calls that ended over time, succeeded or gave up, for every call.
-    #[serde(default)]
-    pub call_ends: crate::series::CallEnds,
     /// The server's queue over time; empty without `endpoint.capacity.rps`
     /// (and in live mode, where the mock worker keeps no series).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub server_queue: Vec<QueueSample>,
+    /// Calls that ended over time, succeeded or gave up, for every call.
+    #[serde(default)]
+    pub call_ends: crate::series::CallEnds,
     pub counters: Counters,
     /// The run's figures, over every call (not only the lanes).
     pub summary: Summary,

@@ -441,8 +441,8 @@ impl Engine {
             client_events: self.client_events.clone(),
             server_load: self.load.samples(end_ms),
             density: density.report(end_ms),
-            call_ends: self.call_ends.report(end_ms),
             server_queue: Vec::new(),
+            call_ends: self.call_ends.report(end_ms),
             counters: counters.clone(),
             summary: self.tally.summary(counters, end_ms, horizon_ms),
         }
