@@ -112,6 +112,29 @@ impl RunWorker {
         let _ = self.post(&ToWorker::Cancel { run_id });
     }
 
+    /// Reads a pasted config (answered as `Imported` with the same `request_id`).
+    pub fn import(&self, request_id: u64, format: &str, text: &str) -> Result<(), String> {
+        self.post(&ToWorker::Import {
+            request_id,
+            format: format.to_string(),
+            text: text.to_string(),
+        })
+    }
+
+    /// Writes `policy` for `target` (answered as `Exported` with the same `request_id`).
+    pub fn export(
+        &self,
+        request_id: u64,
+        target: &str,
+        policy: &policy::PolicyConfig,
+    ) -> Result<(), String> {
+        self.post(&ToWorker::Export {
+            request_id,
+            target: target.to_string(),
+            policy: Box::new(policy.clone()),
+        })
+    }
+
     /// Asks for the full trace of run `run_id` (answered as `FullTrace`): a
     /// simulated run of `config` on `seed` is rerun in full; a live run's
     /// trace is the one the worker kept.

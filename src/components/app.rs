@@ -16,6 +16,7 @@ use crate::components::backoff_chart::BackoffChart;
 use crate::components::banners::Banners;
 use crate::components::client_chart::ClientChart;
 use crate::components::counters::Counters;
+use crate::components::export_panel::{imported_actions, ExportAnswer, ImportAnswer};
 use crate::components::fire_bar::FireBar;
 use crate::components::header::Header;
 use crate::components::knob_panel::KnobPanel;
@@ -42,6 +43,14 @@ pub struct AppContext {
     pub presets: Rc<Vec<Rc<Preset>>>,
     /// Download the shown run's trace as JSON (as `playground run --trace` writes it).
     pub download: Callback<()>,
+    /// Read a pasted config (format name, text) in the run worker; its knobs apply.
+    pub import: Callback<(String, String)>,
+    /// The answer to the latest paste.
+    pub imported: Option<Rc<ImportAnswer>>,
+    /// Write the policy for a target (its name) in the run worker.
+    pub export: Callback<(String, policy::PolicyConfig)>,
+    /// The latest document written.
+    pub exported: Option<Rc<ExportAnswer>>,
 }
 
 /// What the last fire ran: the trace download reruns it in full when the
@@ -107,14 +116,41 @@ pub fn app() -> Html {
     let fired: Rc<RefCell<Fired>> = use_mut_ref(Fired::default);
     // Why the run worker cannot run anything, once it failed to load.
     let broken: Rc<RefCell<Option<String>>> = use_mut_ref(|| None);
+    // The answer to the latest pasted config (read in the run worker).
+    let imported = use_state(|| None::<Rc<ImportAnswer>>);
+    let import_id: Rc<RefCell<u64>> = use_mut_ref(|| 0);
+    // The latest document written for a library (in the run worker too).
+    let exported = use_state(|| None::<Rc<ExportAnswer>>);
+    let export_id: Rc<RefCell<u64>> = use_mut_ref(|| 0);
     // The worker's messages become actions.
     let on_worker = {
         let dispatcher = state.dispatcher();
         let fired = fired.clone();
         let broken = broken.clone();
+        let imported = imported.setter();
+        let import_id = import_id.clone();
+        let exported = exported.setter();
+        let export_id = export_id.clone();
         use_callback((), move |message: FromWorker, _| {
+            if let FromWorker::Exported { request_id, result } = message {
+                if request_id == *export_id.borrow() {
+                    exported.set(Some(Rc::new(ExportAnswer { request_id, result })));
+                }
+                return;
+            }
             if let FromWorker::Broken { message } = &message {
                 *broken.borrow_mut() = Some(message.clone());
+            }
+            if let FromWorker::Imported { request_id, result } = message {
+                // Only the latest paste counts; its knobs apply in order, as SetKnob.
+                if request_id == *import_id.borrow() {
+                    let answer = ImportAnswer { request_id, result };
+                    for action in imported_actions(&answer) {
+                        dispatcher.dispatch(action);
+                    }
+                    imported.set(Some(Rc::new(answer)));
+                }
+                return;
             }
             on_worker_message(&dispatcher, &fired.borrow(), Side::A, message)
         })
@@ -494,12 +530,53 @@ pub fn app() -> Html {
             }
         })
     };
+    let import = {
+        let ensure_worker = ensure_worker.clone();
+        let imported = imported.setter();
+        Callback::from(move |(format, text): (String, String)| {
+            let request_id = {
+                let mut id = import_id.borrow_mut();
+                *id += 1;
+                *id
+            };
+            if let Err(problem) = ensure_worker().and_then(|w| w.import(request_id, &format, &text))
+            {
+                imported.set(Some(Rc::new(ImportAnswer {
+                    request_id,
+                    result: Err(problem),
+                })));
+            }
+        })
+    };
+    let export = {
+        let ensure_worker = ensure_worker.clone();
+        let exported = exported.setter();
+        Callback::from(move |(target, policy): (String, policy::PolicyConfig)| {
+            let request_id = {
+                let mut id = export_id.borrow_mut();
+                *id += 1;
+                *id
+            };
+            if let Err(problem) =
+                ensure_worker().and_then(|w| w.export(request_id, &target, &policy))
+            {
+                exported.set(Some(Rc::new(ExportAnswer {
+                    request_id,
+                    result: Err(problem),
+                })));
+            }
+        })
+    };
     let context = AppContext {
         state: state.clone(),
         fire,
         reset,
         presets,
         download,
+        import,
+        imported: (*imported).clone(),
+        export,
+        exported: (*exported).clone(),
     };
     let s = &state.settings;
     let plan = {
@@ -636,6 +713,8 @@ fn on_worker_message(
             running: false,
             problem: Some(message),
         }),
+        // Handled where the worker's messages arrive (only side A's worker reads pastes).
+        FromWorker::Imported { .. } | FromWorker::Exported { .. } => {}
         FromWorker::Failed { run_id, message } => dispatcher.dispatch(Action::UpdateRun {
             // 0: the worker itself failed; it concerns the run in progress.
             run_id: if run_id == 0 { fired.run_id } else { run_id },

@@ -40,11 +40,15 @@ export async function launchChromium() {
   }
 }
 
-/** A failed load of a flaky mock endpoint (under /mock/, not /mock/_control/). */
+/**
+ * A failed load of a flaky mock endpoint (under <where the app is>/mock/, not
+ * .../mock/_control/): the app may be hosted under a sub-path.
+ */
 export function isInjectedFault(text, url) {
   if (!text.startsWith('Failed to load resource') || !url) return false;
   const { pathname } = new URL(url);
-  return pathname.startsWith('/mock/') && !pathname.startsWith('/mock/_control/');
+  const at = pathname.indexOf('/mock/');
+  return at >= 0 && !pathname.startsWith('/mock/_control/', at);
 }
 
 function isLocal(url) {

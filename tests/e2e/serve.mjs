@@ -36,11 +36,24 @@ async function isFile(p) {
 }
 
 /**
- * Start serving `dir`. Resolves to { url, close } where url ends with '/'.
+ * Start serving `dir`. Resolves to { url, close, misses } where url ends with '/'.
  * A path without a file extension that matches no file gets index.html (the app
  * routes on the client); a missing /favicon.ico is a 204; anything else missing is a 404.
+ * `prefix` (e.g. '/playground/') hosts `dir` under that path, as a site that
+ * serves the app below its root: `url` ends with it, the prefix without its
+ * trailing slash redirects to it, and anything outside it is a 404.
+ * `misses` lists every path answered 404 (a build that asks for a file it
+ * does not have, or asks outside its prefix).
  */
-export async function serveDist(dir = distDir) {
+export async function serveDist(dir = distDir, { prefix = '/' } = {}) {
+  if (!prefix.startsWith('/') || !prefix.endsWith('/')) {
+    throw new Error(`e2e: serveDist prefix must start and end with '/', not ${prefix}`);
+  }
+  const misses = [];
+  const notFound = (res, rel) => {
+    misses.push(rel);
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${rel}`);
+  };
   const index = path.join(dir, 'index.html');
   if (!(await isFile(index))) {
     throw new Error(
@@ -62,6 +75,21 @@ export async function serveDist(dir = distDir) {
         res.writeHead(400).end('bad path');
         return;
       }
+      if (prefix !== '/') {
+        if (rel === prefix.slice(0, -1)) {
+          res.writeHead(301, { Location: prefix + url.search }).end();
+          return;
+        }
+        if (!rel.startsWith(prefix)) {
+          if (rel === '/favicon.ico') {
+            res.writeHead(204).end();
+            return;
+          }
+          notFound(res, url.pathname);
+          return;
+        }
+        rel = rel.slice(prefix.length - 1);
+      }
       let file = path.resolve(dir, '.' + path.posix.normalize(rel));
       if (file !== dir && !file.startsWith(dir + path.sep)) {
         res.writeHead(403).end('outside dist');
@@ -78,7 +106,7 @@ export async function serveDist(dir = distDir) {
           return;
         }
         else {
-          res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${rel}`);
+          notFound(res, url.pathname);
           return;
         }
       }
@@ -99,7 +127,8 @@ export async function serveDist(dir = distDir) {
   });
   const { port } = server.address();
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${port}${prefix}`,
+    misses,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -14,6 +14,12 @@ const FIRST_LOAD_EXTS: [&str; 4] = ["html", "js", "wasm", "css"];
 /// simulation worker starts at the first simulated run.
 const ON_DEMAND: [&str; 1] = ["run-worker-loader.js"];
 
+/// Counted, but what they name is not followed: app-files.js (imported by
+/// the service worker) lists all of dist/, which the worker caches for
+/// offline use in the background once it controls the page, without
+/// holding up Fire.
+const NOT_FOLLOWED: [&str; 1] = [crate::app_files::FILE_NAME];
+
 /// Budgets, gzipped bytes: everything fetched before Fire is enabled (the
 /// service worker included), and the whole of dist/.
 pub const FIRST_LOAD_GZ_MAX: u64 = 400_000;
@@ -27,13 +33,34 @@ struct Entry {
     bytes: Vec<u8>,
 }
 
-pub fn dist(ctx: &Ctx) -> Result<()> {
+/// `public_url`: where the build will be hosted (`/` or a path such as
+/// `/playground/`), passed to Trunk as `--public-url`.
+pub fn dist(ctx: &Ctx, public_url: &str) -> Result<()> {
     setup::setup(ctx, setup::Scope::BuildTools)?;
+    let public_url = check_public_url(public_url)?;
     let mut build = proc::command("trunk", &ctx.root);
-    build.args(["build", "--release"]);
+    build.args(["build", "--release", "--public-url", &public_url]);
     proc::run(&mut build)?;
     let dir = ctx.root.join("dist");
     report(&dir)
+}
+
+/// A public URL Trunk and the service worker agree on: an absolute path
+/// (or a full URL) that ends in `/`, which is added when missing.
+fn check_public_url(url: &str) -> Result<String> {
+    let url = url.trim();
+    let absolute =
+        url.starts_with('/') || url.starts_with("http://") || url.starts_with("https://");
+    if !absolute || url.contains(char::is_whitespace) || url.contains(['?', '#']) {
+        return Err(format!(
+            "--public-url `{url}`: give the path the app is hosted under, e.g. `/` or `/playground/`"
+        ));
+    }
+    Ok(if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    })
 }
 
 /// Prints the size table of `dir` and fails when a budget is exceeded.
@@ -93,7 +120,7 @@ pub fn report(dir: &Path) -> Result<()> {
         (r + entries[*i].raw, g + entries[*i].gz)
     });
     println!();
-    println!("first load counted (index.html and every html/js/wasm/css file it pulls in, transitively; on demand: {}):", ON_DEMAND.join(", "));
+    println!("first load counted (index.html and every html/js/wasm/css file it pulls in, transitively; on demand: {}; not followed: {}):", ON_DEMAND.join(", "), NOT_FOLLOWED.join(", "));
     for (i, why) in &first_load {
         println!("  {}  ({why})", entries[*i].rel);
     }
@@ -107,10 +134,14 @@ pub fn report(dir: &Path) -> Result<()> {
     );
     // The page's own files vs the mock service worker's (fetched by the
     // browser when the page registers it, off the page's critical path).
-    let is_worker = |rel: &str| rel == "service-worker.js" || rel.starts_with("mock-sw");
+    let is_worker = |rel: &str| {
+        rel == "service-worker.js"
+            || rel == crate::app_files::FILE_NAME
+            || rel.starts_with("mock-sw")
+    };
     for (label, worker) in [
         ("app (html, js, wasm, css)", false),
-        ("worker (service-worker.js, mock-sw.*)", true),
+        ("worker (service-worker.js, app-files.js, mock-sw.*)", true),
     ] {
         let (raw, gz) = first_load
             .iter()
@@ -154,7 +185,7 @@ pub fn report(dir: &Path) -> Result<()> {
     }
 }
 
-fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
+pub(crate) fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
     let read = fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in read {
         let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
@@ -207,6 +238,9 @@ fn first_load(entries: &[Entry]) -> Vec<(usize, String)> {
     while next < counted.len() {
         let from = counted[next].0;
         next += 1;
+        if NOT_FOLLOWED.contains(&entries[from].rel.as_str()) {
+            continue;
+        }
         for (i, e) in entries.iter().enumerate() {
             if counted.iter().any(|(j, _)| *j == i)
                 || !FIRST_LOAD_EXTS.contains(&ext(&e.rel))
@@ -295,6 +329,39 @@ mod tests {
             .map(|(i, _)| entries[*i].rel.as_str())
             .collect();
         assert_eq!(names, ["index.html", "app_bg.wasm", "sw.js"]);
+    }
+
+    #[test]
+    fn the_offline_list_is_counted_but_not_followed() {
+        let entries = vec![
+            entry("app-files.js", "self.APP_FILES = [\"big.wasm\"]"),
+            entry("big.wasm", ""),
+            entry("index.html", "sw.js"),
+            entry("sw.js", "importScripts('./app-files.js')"),
+        ];
+        let names: Vec<&str> = first_load(&entries)
+            .iter()
+            .map(|(i, _)| entries[*i].rel.as_str())
+            .collect();
+        assert_eq!(names, ["index.html", "sw.js", "app-files.js"]);
+    }
+
+    #[test]
+    fn public_urls_are_directories() {
+        assert_eq!(check_public_url("/").as_deref(), Ok("/"));
+        assert_eq!(check_public_url("/some/path").as_deref(), Ok("/some/path/"));
+        assert_eq!(
+            check_public_url(" /playground/ ").as_deref(),
+            Ok("/playground/")
+        );
+        assert_eq!(
+            check_public_url("https://example.org/pg").as_deref(),
+            Ok("https://example.org/pg/")
+        );
+        for bad in ["playground/", "", "/a b/", "/x/?y"] {
+            let e = check_public_url(bad).unwrap_err();
+            assert!(e.contains("--public-url"), "{e}");
+        }
     }
 
     #[test]

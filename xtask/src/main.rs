@@ -4,7 +4,9 @@
 //! CI run. Every external tool is installed by `setup`, idempotently, and every
 //! child process gets `./node_modules/.bin` and `~/.cargo/bin` first on its PATH.
 
+mod app_files;
 mod bench;
+mod conformance;
 mod dist;
 mod proc;
 mod setup;
@@ -32,7 +34,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Install the toolchain: wasm32 target, Trunk, wasm-bindgen CLI, node_modules
-    /// (wasm-opt, playwright-core), Chromium + chromedriver. Idempotent.
+    /// (wasm-opt, playwright-core, ky), Chromium + chromedriver, and the Python
+    /// virtualenv `.venv` of the conformance tests. Idempotent.
     Setup,
     /// Setup, then `trunk serve` on 127.0.0.1.
     Serve {
@@ -40,7 +43,8 @@ enum Cmd {
         #[arg(long, default_value_t = 8080)]
         port: u16,
     },
-    /// Setup, then every test layer (native, wasm in headless Chromium, e2e),
+    /// Setup, then every test layer (native, conformance with the real
+    /// libraries, wasm in headless Chromium, e2e),
     /// stopping at the first failing layer. Ends with one summary line per layer.
     Test {
         /// Run only these layers (repeatable). Default: all, in order.
@@ -49,7 +53,16 @@ enum Cmd {
     },
     /// Setup of the build tools, `trunk build --release` into dist/, then a
     /// size table (raw and gzip) and the first-load total.
-    Dist,
+    Dist {
+        /// Where the build will be hosted: `/` (the site root) or a path such
+        /// as `/playground/` (Trunk's `--public-url`).
+        #[arg(long, default_value = "/")]
+        public_url: String,
+    },
+    /// Trunk's post_build hook (Trunk.toml): writes app-files.js, the app's
+    /// files the service worker caches for offline use.
+    #[command(hide = true)]
+    AppFiles,
     /// `cargo bench` for the `policy` and `flaky` packages.
     Bench,
 }
@@ -57,16 +70,19 @@ enum Cmd {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Layer {
     Native,
+    /// `playground plan` against the real libraries (Python and JavaScript).
+    Conformance,
     Wasm,
     E2e,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 3] = [Layer::Native, Layer::Wasm, Layer::E2e];
+    pub const ALL: [Layer; 4] = [Layer::Native, Layer::Conformance, Layer::Wasm, Layer::E2e];
 
     pub fn name(self) -> &'static str {
         match self {
             Layer::Native => "native",
+            Layer::Conformance => "conformance",
             Layer::Wasm => "wasm",
             Layer::E2e => "e2e",
         }
@@ -118,7 +134,8 @@ fn main() -> ExitCode {
             Cmd::Setup => setup::setup(&ctx, setup::Scope::All),
             Cmd::Serve { port } => serve(&ctx, port),
             Cmd::Test { only } => test::test(&ctx, &only),
-            Cmd::Dist => dist::dist(&ctx),
+            Cmd::Dist { public_url } => dist::dist(&ctx, &public_url),
+            Cmd::AppFiles => app_files::app_files(),
             Cmd::Bench => bench::bench(&ctx),
         }
     });

@@ -8,7 +8,7 @@
 //! - [`state`]: the one [`state::State`], changed only by [`state::State::reduce`].
 //! - [`url`]: the URL query ⇄ [`state::Settings`], knob names relative to the preset.
 //! - [`view`]: the view model (knob groups, which knobs matter, labels, scales).
-//! - [`export`]: the config as a `playground` command and as Python (tenacity).
+//! - [`export`]: the config as a `playground` command (the policy for libraries: the `export` crate).
 //!
 //! ```
 //! use app_core::state::{Action, State};

@@ -89,13 +89,17 @@ pub const SIMULATED_ONLY: &[&str] = &["sim.net_ms", "sim.net_jitter_ms"];
 pub fn knob_active(config: &RunConfig, name: &str) -> bool {
     let get = |n: &str| config.get(n).unwrap_or_default();
     match name {
-        "jitter.ratio" => get("jitter.kind") == "ratio",
+        "jitter.ratio" => matches!(
+            get("jitter.kind").as_str(),
+            "ratio" | "ratio_after_cap" | "randomized"
+        ),
         "jitter.additive_ms" => get("jitter.kind") == "additive",
-        "backoff.multiplier" => get("backoff.kind") == "exponential",
+        "backoff.multiplier" => get("backoff.kind").starts_with("exponential"),
         "budget.capacity"
         | "budget.retry_cost"
         | "budget.timeout_cost"
-        | "budget.success_refill" => get("budget.kind") == "token_bucket",
+        | "budget.success_refill" => get("budget.kind").starts_with("token_bucket"),
+        "budget.throttle_cost" => get("budget.kind") == "token_bucket_refund",
         "budget.ratio" | "budget.min_retries" | "budget.window_ms" => get("budget.kind") == "ratio",
         "breaker.threshold" => get("breaker.kind") == "consecutive",
         "breaker.window_count" => get("breaker.kind") == "ratio_count",
@@ -104,7 +108,7 @@ pub fn knob_active(config: &RunConfig, name: &str) -> bool {
             get("breaker.kind").starts_with("ratio")
         }
         "breaker.open_ms" | "breaker.half_open_probes" => get("breaker.kind") != "none",
-        "retry_after.cap_ms" => get("retry_after.honor") == "true",
+        "retry_after.cap_ms" | "retry_after.kind" => get("retry_after.honor") == "true",
         "throttle.k" | "throttle.window_ms" | "throttle.scope" => get("throttle.kind") != "none",
         "hedge.max_extra" => get("hedge.delay_ms") != "0",
         "client.when_full" => get("client.max_in_flight") != "0",
@@ -608,7 +612,19 @@ pub fn choice_words(knob: &str, value: &str) -> String {
         ("jitter.kind", "decorrelated") => "decorrelated jitter (AWS)",
         ("jitter.kind", "ratio") => "ratio: d × (1 ± r)",
         ("jitter.kind", "additive") => "additive: d + random 0 to a",
-        ("budget.kind", "token_bucket") => "token bucket (AWS SDK standard mode)",
+        ("backoff.kind", "exponential_floor") => "exponential, whole ms each step (resilience4j)",
+        ("jitter.kind", "ratio_after_cap") => {
+            "ratio after the cap: d × (1 ± r), may pass the cap (gRPC)"
+        }
+        ("jitter.kind", "randomized") => "randomized before the cap (resilience4j)",
+        ("jitter.kind", "decorrelated_v2") => "decorrelated jitter V2 (Polly)",
+        ("retry_after.kind", "capped") => "obey it, up to the cap",
+        ("retry_after.kind", "envoy") => "Envoy: ignore it above the cap, else wait v to 1.5·v",
+        ("retry_after.kind", "aws") => "AWS: at least the backoff, at most backoff + cap",
+        ("budget.kind", "token_bucket") => "token bucket (a fixed refill per success)",
+        ("budget.kind", "token_bucket_refund") => {
+            "token bucket refunding on success (AWS SDK standard mode)"
+        }
         ("budget.kind", "ratio") => "ratio of calls (gRPC / Finagle style)",
         ("breaker.kind", "consecutive") => "after N consecutive failures",
         ("breaker.kind", "ratio_count") => "failure ratio over the last N calls",

@@ -9,7 +9,9 @@
 mod args;
 mod compare;
 mod output;
+mod plan;
 mod stats;
+mod take_home;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -22,7 +24,7 @@ use flaky::sim::{self, RunConfig};
 
 use args::{
     Cli, Command, CompareArgs, ConfigArgs, ContentionArgs, ContentionFormat, Format, KnobsFormat,
-    RunArgs,
+    PlanArgs, PlanFormat, RunArgs,
 };
 
 /// The most logical calls (`sim.clients × sim.calls`) a run with `--trace`
@@ -32,7 +34,7 @@ const TRACE_CALLS_MAX: u64 = 1_000_000;
 
 /// Why a command failed.
 #[derive(Debug)]
-enum Failure {
+pub(crate) enum Failure {
     /// Bad input: exit status 2.
     Input(String),
     /// Output could not be written: exit status 1.
@@ -50,6 +52,9 @@ fn main() -> ExitCode {
         Command::Run(a) => run(&a),
         Command::Compare(a) => run_compare(&a),
         Command::Contention(a) => run_contention(&a),
+        Command::Export(a) => take_home::export(&a),
+        Command::Import(a) => take_home::import(&a),
+        Command::Plan(a) => run_plan(&a),
     };
     match result.and_then(|text| print(&text)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -87,8 +92,8 @@ fn list_presets() -> Result<String, Failure> {
 }
 
 /// A config as `run` builds it, with what it started from (for titles).
-struct Built {
-    config: RunConfig,
+pub(crate) struct Built {
+    pub config: RunConfig,
     /// The preset's config, or the defaults.
     start: RunConfig,
     /// `preset ID (title)` or `defaults`.
@@ -97,7 +102,7 @@ struct Built {
 
 /// The config `run` would use: defaults or the preset, then `--calls`,
 /// `--clients` and every `--set` in order; validated.
-fn run_config(a: &ConfigArgs) -> Result<Built, Failure> {
+pub(crate) fn run_config(a: &ConfigArgs) -> Result<Built, Failure> {
     let (start, origin) = match &a.preset {
         Some(id) => {
             let preset = presets::find(id).map_err(Failure::Input)?;
@@ -236,6 +241,30 @@ fn run_compare(a: &CompareArgs) -> Result<String, Failure> {
             ];
             compare::table(&heading, &rows)
         }
+    })
+}
+
+fn run_plan(a: &PlanArgs) -> Result<String, Failure> {
+    let built = run_config(&ConfigArgs {
+        preset: a.preset.clone(),
+        calls: None,
+        clients: None,
+        set: a.set.clone(),
+    })?;
+    let policy = &built.config.policy;
+    let retries = a.retries.unwrap_or_else(|| plan::default_retries(policy));
+    if u64::from(retries) * u64::from(a.samples) > plan::DRAWS_MAX {
+        return Err(Failure::Input(format!(
+            "--samples {} × {retries} retries = {} draws; a plan draws at most {} (lower --samples or --retries)",
+            a.samples,
+            u64::from(retries) * u64::from(a.samples),
+            plan::DRAWS_MAX
+        )));
+    }
+    let planned = plan::plan(policy, retries, a.samples, a.seed, a.throttled);
+    Ok(match a.format {
+        PlanFormat::Json => plan::json(policy, &planned),
+        PlanFormat::Csv => plan::csv(&planned),
     })
 }
 

@@ -4,7 +4,10 @@
 //!
 //! # Mock requests
 //! A flaky endpoint request is `{method} {MOCK_PREFIX}{path}` (`GET /mock/flaky`,
-//! `POST /mock/items`, `GET|PUT /mock/items/{name}`) with these headers:
+//! `POST /mock/items`, `GET|PUT /mock/items/{name}`) with these headers.
+//! Every path here is relative to where the app is hosted (the worker's
+//! scope): a build hosted under `/playground/` sends `/playground/mock/flaky`,
+//! which the worker reads as `/mock/flaky`.
 //!
 //! | header | value | |
 //! |---|---|---|

@@ -5,8 +5,9 @@
 //! browser call here works in a page and in a worker alike.
 //!
 //! - [`Transport`]: where requests go. [`Transport::connect`] registers the
-//!   mock service worker (`crates/mock-sw`, loaded by `www/service-worker.js`)
-//!   and falls back to the in-page server (the same `flaky::Server`, real
+//!   mock service worker (`crates/mock-sw`, loaded by `www/service-worker.js`;
+//!   the worker script, its scope and every mock URL are relative to the
+//!   page, so a build hosted under a sub-path works the same) and falls back to the in-page server (the same `flaky::Server`, real
 //!   timers) when the worker cannot control the page.
 //! - [`fire`]: starts a run (a fresh server for `config.endpoint` and `seed`),
 //!   executes every logical call with real sleeps and per-attempt
@@ -31,7 +32,9 @@ use flaky::sim::{RunConfig, Trace};
 /// Header names, control paths and bodies shared with the mock worker.
 pub use flaky::protocol;
 pub use flaky::sim::SERVER_SEED_XOR;
-pub use transport::{Transport, TransportKind, TransportStatus, CONNECT_WAIT_MS, WORKER_URL};
+pub use transport::{
+    Transport, TransportKind, TransportStatus, CONNECT_WAIT_MS, WORKER_SCOPE, WORKER_URL,
+};
 
 /// What to fire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

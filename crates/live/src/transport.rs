@@ -21,8 +21,13 @@ use super::RunHandle;
 mod in_page;
 mod worker;
 
-/// The worker script, registered with scope `/`.
-pub const WORKER_URL: &str = "/service-worker.js";
+/// The worker script, next to the page, registered with the page's own
+/// directory as its scope ([`WORKER_SCOPE`]): `/` at the site root, or the
+/// sub-path a build is hosted under (`trunk build --public-url /playground/`).
+/// Both resolve against the page's URL.
+pub const WORKER_URL: &str = "./service-worker.js";
+/// The scope the worker is registered with: the page's directory.
+pub const WORKER_SCOPE: &str = "./";
 /// How long [`Transport::connect`] waits for the worker to control the page, ms.
 pub const CONNECT_WAIT_MS: u64 = 4_000;
 
@@ -260,7 +265,8 @@ impl<'a> Outgoing<'a> {
         }
     }
 
-    /// `/mock/items`.
+    /// `/mock/items`: the protocol's name (fetched relative to the page's or
+    /// the run worker's URL, so under the app's sub-path, if any).
     pub fn path(&self) -> String {
         format!("{MOCK_PREFIX}{}", self.request.path)
     }

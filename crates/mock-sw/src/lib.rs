@@ -142,6 +142,30 @@ pub struct Incoming<'a> {
     pub body: &'a str,
 }
 
+/// The path of a request URL as [`flaky::protocol`] names it, relative to
+/// the worker's `scope` (`self.registration.scope`): a build hosted under
+/// `/playground/` registers the worker there, and its page asks for
+/// `/playground/mock/items`, which is the protocol's `/mock/items`. A URL
+/// outside the scope keeps its whole path (and so matches no mock endpoint
+/// unless the scope is the site root).
+///
+/// ```
+/// use mock_sw::path_in_scope;
+/// let scope = "http://127.0.0.1:8080/playground/";
+/// assert_eq!(path_in_scope("http://127.0.0.1:8080/playground/mock/items?x=1", scope), "/mock/items");
+/// assert_eq!(path_in_scope("http://127.0.0.1:8080/mock/items", "http://127.0.0.1:8080/"), "/mock/items");
+/// ```
+pub fn path_in_scope(url: &str, scope: &str) -> String {
+    let path = path_of(url);
+    let base = path_of(scope);
+    // The scope is a directory: `/playground/`. Its trailing `/` starts the protocol's path.
+    let base = base.strip_suffix('/').unwrap_or(base);
+    match path.strip_prefix(base) {
+        Some(rest) if rest.starts_with('/') => rest.to_string(),
+        _ => path.to_string(),
+    }
+}
+
 /// The path of a URL (`http://h:1/mock/items?x` → `/mock/items`); a bare path is returned as is.
 pub fn path_of(url: &str) -> &str {
     let rest = match url.find("://") {

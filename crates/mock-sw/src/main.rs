@@ -1,5 +1,5 @@
 //! The mock service worker's wasm glue. `www/service-worker.js` loads this
-//! (wasm-bindgen `no-modules` output) and, for every fetch under `/mock/`,
+//! (wasm-bindgen `no-modules` output) and, for every fetch under its scope's `mock/`,
 //! answers with `wasm_bindgen.handle(event.request)`.
 //!
 //! Every fault is real: latency is a `setTimeout`, a hang is a promise that
@@ -39,7 +39,18 @@ fn now() -> Now {
     }
 }
 
-/// Answers one request under `/mock/`. Never rejects: a failure to build a
+/// The worker's scope (`self.registration.scope`, e.g.
+/// `https://host/playground/`): mock paths are relative to it. `/` where
+/// there is none (not running as a registered service worker).
+fn scope() -> String {
+    Reflect::get(&js_sys::global(), &JsValue::from_str("registration"))
+        .ok()
+        .and_then(|r| Reflect::get(&r, &JsValue::from_str("scope")).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| "/".to_string())
+}
+
+/// Answers one request under `<scope>mock/`. Never rejects: a failure to build a
 /// response becomes `Response.error()` (the page's fetch rejects).
 #[wasm_bindgen]
 pub async fn handle(request: Request) -> Response {
@@ -59,6 +70,7 @@ async fn answer(request: &Request) -> Result<Response, JsValue> {
     let request_id = get(header::REQUEST);
     let call = get(header::CALL);
     let sent = get(header::SENT);
+    let path = mock_sw::path_in_scope(&url, &scope());
     let body = match request.text() {
         Ok(p) => JsFuture::from(p)
             .await
@@ -69,7 +81,7 @@ async fn answer(request: &Request) -> Result<Response, JsValue> {
     };
     let incoming = Incoming {
         method: &method,
-        path: mock_sw::path_of(&url),
+        path: &path,
         run_id: run_id.as_deref(),
         idempotency_key: key.as_deref(),
         request_id: request_id.as_deref(),

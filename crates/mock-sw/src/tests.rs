@@ -83,6 +83,56 @@ fn paths_of_urls() {
 }
 
 #[test]
+fn paths_are_relative_to_the_workers_scope() {
+    let root = "http://127.0.0.1:8080/";
+    let sub = "http://127.0.0.1:8080/some/path/";
+    for (url, scope, want) in [
+        ("http://127.0.0.1:8080/mock/items?x=1", root, "/mock/items"),
+        (
+            "http://127.0.0.1:8080/some/path/mock/items/a-1",
+            sub,
+            "/mock/items/a-1",
+        ),
+        (
+            "http://127.0.0.1:8080/some/path/mock/_control/run",
+            sub,
+            "/mock/_control/run",
+        ),
+        // Outside the scope, or a sibling that only shares a prefix: the whole path.
+        ("http://127.0.0.1:8080/mock/flaky", sub, "/mock/flaky"),
+        (
+            "http://127.0.0.1:8080/some/pathx/mock/flaky",
+            sub,
+            "/some/pathx/mock/flaky",
+        ),
+    ] {
+        assert_eq!(path_in_scope(url, scope), want, "{url} in {scope}");
+    }
+    // Under a sub-path the worker answers the control endpoints as at the root.
+    let mut mock = Mock::default();
+    let path = path_in_scope("http://127.0.0.1:8080/some/path/mock/_control/health", sub);
+    let health = now_plain(mock.handle(
+        at(0.0),
+        &Incoming {
+            method: "GET",
+            path: &path,
+            ..Incoming::default()
+        },
+    ));
+    assert_eq!(health.status, 200, "{}", health.body);
+    let unscoped = path_in_scope("http://127.0.0.1:8080/other/mock/_control/health", sub);
+    let missed = now_plain(mock.handle(
+        at(0.0),
+        &Incoming {
+            method: "GET",
+            path: &unscoped,
+            ..Incoming::default()
+        },
+    ));
+    assert_eq!(missed.status, 404, "{}", missed.body);
+}
+
+#[test]
 fn a_run_serves_the_flaky_server_and_counts() {
     let mut mock = Mock::default();
     let ok = start(&mut mock, at(0.0), "r1", 7, FIXED_20);
@@ -518,10 +568,11 @@ fn every_worker_failure_names_its_kind_in_the_header() {
 
 #[test]
 fn the_service_worker_shim_uses_the_protocols_names() {
-    // The shim must route before the wasm loads, so it spells the names itself.
+    // The shim must route before the wasm loads, so it spells the names itself
+    // (the prefix relative to its scope: `new URL('mock/', scope)`).
     let shim = include_str!("../../../www/service-worker.js");
     for name in [
-        format!("'{}/'", protocol::MOCK_PREFIX),
+        format!("'{}/'", protocol::MOCK_PREFIX.trim_start_matches('/')),
         format!("'{}'", header::ERROR),
         format!("'{}'", ErrorKind::WorkerBroken.as_str()),
         format!("'{}'", header::SERVED_BY),

@@ -28,20 +28,25 @@
 //! sent while the breaker is closed, and asks the budget first. After an attempt, in `on_outcome`: success, then the
 //! classification (non-retryable → give up), then the idempotency guard
 //! (`retry.require_key_for_unsafe`), then `attempts.max`. In the next `poll`:
-//! the delay (Retry-After if honoured, else a backoff draw), then the
+//! the delay (Retry-After if honoured, as `retry_after.kind` says: `capped`
+//! draws nothing, `envoy` one jitter draw unless the hint is above the cap,
+//! `aws` the backoff it compares the hint with; else a backoff draw, with
+//! `backoff.throttle_base_ms` after a throttling failure), then the
 //! deadline (if the sleep would end at or after it, give up with
 //! [`GaveUp::DeadlineExceeded`] at once instead of sleeping in vain), then
-//! the budget (charged now, before the sleep).
+//! the budget (charged now, before the sleep; the price depends on whether the
+//! failure was a timeout, throttling or else, see [`crate::budget::RetryCause`]).
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::breaker::{BreakerState, Permit};
-use crate::classify::{classify, is_breaker_failure, Outcome, RequestKind, Verdict};
+use crate::budget::RetryCause;
+use crate::classify::{classify, is_breaker_failure, is_throttling, Outcome, RequestKind, Verdict};
 pub use crate::client::{ClientEvent, ClientEventKind, ClientState};
-use crate::config::PolicyConfig;
-use crate::{jitter, unit_f64, Rng};
+use crate::config::{PolicyConfig, RetryAfterKind};
+use crate::{jitter, retry_after, unit_f64, Rng};
 
 /// What the driver should do next.
 ///
@@ -87,7 +92,8 @@ pub enum SleepReason {
         envelope_ms: (u64, u64),
     },
     /// The server's `Retry-After` of `server_ms`, obeyed as `capped_ms`
-    /// (`min(server_ms, retry_after.cap_ms)`).
+    /// (`min(server_ms, retry_after.cap_ms)`; under `retry_after.kind` `envoy`
+    /// or `aws`, the sleep [`crate::retry_after::sleep_ms`] gives).
     RetryAfter { server_ms: u64, capped_ms: u64 },
 }
 
@@ -141,6 +147,7 @@ enum Phase {
     /// The last attempt failed retryably; the retry is decided in `poll`.
     Failed {
         timed_out: bool,
+        throttled: bool,
         retry_after_ms: Option<u64>,
     },
     Sleeping {
@@ -159,8 +166,10 @@ pub struct Call {
     deadline_ms: Option<u64>,
     key: Option<String>,
     attempts_sent: u32,
-    /// The previous drawn delay, for decorrelated backoff.
-    previous_delay_ms: u64,
+    /// What the delay draws remember (decorrelated backoffs).
+    draws: jitter::DrawState,
+    /// Tokens the last retry took from the budget (`token_bucket_refund` gives them back).
+    last_retry_cost: Option<u64>,
     phase: Phase,
     /// Attempts in flight and their breaker permits (more than one only
     /// when hedging).
@@ -188,14 +197,15 @@ impl Call {
             0 => None,
             d => Some(now_ms.saturating_add(d)),
         };
-        let previous_delay_ms = config.backoff.base_ms;
+        let draws = jitter::DrawState::new(&config);
         Call {
             config,
             request,
             deadline_ms,
             key,
             attempts_sent: 0,
-            previous_delay_ms,
+            draws,
+            last_retry_cost: None,
             phase: Phase::Ready,
             flights: Vec::new(),
             hedges: 0,
@@ -282,8 +292,16 @@ impl Call {
             Phase::Sleeping { .. } | Phase::Ready => self.send(now_ms, client, rng),
             Phase::Failed {
                 timed_out,
+                throttled,
                 retry_after_ms,
-            } => self.schedule_retry(now_ms, timed_out, retry_after_ms, client, rng),
+            } => {
+                let cause = match (timed_out, throttled) {
+                    (true, _) => RetryCause::Timeout,
+                    (false, true) => RetryCause::Throttling,
+                    (false, false) => RetryCause::Failure,
+                };
+                self.schedule_retry(now_ms, cause, retry_after_ms, client, rng)
+            }
         }
     }
 
@@ -378,47 +396,77 @@ impl Call {
         }
     }
 
+    /// The backoff draw for `retry` and its sleep reason.
+    fn draw_backoff(
+        &mut self,
+        retry: u32,
+        throttled: bool,
+        rng: &mut impl Rng,
+    ) -> (u64, SleepReason) {
+        let config = &self.config;
+        let planned_ms = jitter::draw(config, retry, throttled, &mut self.draws, rng);
+        let envelope_ms = jitter::envelope_for(config, retry, throttled);
+        (
+            planned_ms,
+            SleepReason::Backoff {
+                retry,
+                planned_ms,
+                envelope_ms,
+            },
+        )
+    }
+
     fn schedule_retry(
         &mut self,
         now_ms: u64,
-        timed_out: bool,
+        cause: RetryCause,
         retry_after_ms: Option<u64>,
         client: &mut ClientState,
         rng: &mut impl Rng,
     ) -> Step {
         let config = Arc::clone(&self.config);
+        let ra = &config.retry_after;
         let retry = self.attempts_sent;
-        let (delay_ms, reason) = match retry_after_ms.filter(|_| config.retry_after.honor) {
-            Some(server_ms) => {
-                let capped_ms = server_ms.min(config.retry_after.cap_ms);
-                (
+        let throttled = cause == RetryCause::Throttling;
+        let hint = retry_after_ms.filter(|_| ra.honor);
+        // `capped` draws nothing for a hint (the goldens' draws stay as they were);
+        // `envoy` draws its jitter, `aws` the backoff it compares the hint with.
+        let (delay_ms, reason) = match (hint, ra.kind) {
+            (Some(server_ms), RetryAfterKind::Capped) => {
+                let capped_ms = server_ms.min(ra.cap_ms);
+                let reason = SleepReason::RetryAfter {
+                    server_ms,
                     capped_ms,
-                    SleepReason::RetryAfter {
-                        server_ms,
-                        capped_ms,
-                    },
-                )
+                };
+                (capped_ms, reason)
             }
-            None => {
-                let planned_ms = jitter::draw_ms(&config, retry, self.previous_delay_ms, rng);
-                self.previous_delay_ms = planned_ms;
-                let envelope_ms = jitter::envelope_ms(&config, retry);
-                (
-                    planned_ms,
-                    SleepReason::Backoff {
-                        retry,
-                        planned_ms,
-                        envelope_ms,
-                    },
-                )
+            (Some(server_ms), RetryAfterKind::Envoy) if server_ms <= ra.cap_ms => {
+                let u = unit_f64(rng);
+                let capped_ms = retry_after::sleep_ms(ra, server_ms, 0, u).unwrap_or(server_ms);
+                let reason = SleepReason::RetryAfter {
+                    server_ms,
+                    capped_ms,
+                };
+                (capped_ms, reason)
             }
+            (Some(server_ms), RetryAfterKind::Aws) => {
+                let (t, _) = self.draw_backoff(retry, throttled, rng);
+                let capped_ms = retry_after::sleep_ms(ra, server_ms, t, 0.0).unwrap_or(t);
+                let reason = SleepReason::RetryAfter {
+                    server_ms,
+                    capped_ms,
+                };
+                (capped_ms, reason)
+            }
+            _ => self.draw_backoff(retry, throttled, rng),
         };
         let until_ms = now_ms.saturating_add(delay_ms);
         if self.deadline_ms.is_some_and(|d| until_ms >= d) {
             return self.finish(GaveUp::DeadlineExceeded);
         }
-        if !client.budget.try_retry(now_ms, timed_out) {
-            return self.finish(GaveUp::BudgetExhausted);
+        match client.budget.charge(now_ms, cause) {
+            Some(cost) => self.last_retry_cost = Some(cost),
+            None => return self.finish(GaveUp::BudgetExhausted),
         }
         self.phase = Phase::Sleeping {
             until_ms,
@@ -463,10 +511,11 @@ impl Call {
         let gave_up = |reason| Phase::Done(Done::GaveUp { attempts, reason });
         // A hedged attempt failed retryably while another is still out: wait for that one.
         let waiting = !self.flights.is_empty() && verdict == Verdict::Retryable;
+        let throttled = is_throttling(&outcome);
         self.phase = match (verdict, outcome) {
             (Verdict::Retryable, _) if waiting => Phase::InFlight { last_sent_ms },
             (Verdict::Success, _) => {
-                client.budget.on_success(now_ms);
+                client.budget.on_call_success(now_ms, self.last_retry_cost);
                 Phase::Done(Done::Succeeded { attempts })
             }
             (Verdict::Fatal, Outcome::Response { status, .. }) => {
@@ -488,14 +537,17 @@ impl Call {
             }
             (Verdict::Retryable, Outcome::Response { retry_after_ms, .. }) => Phase::Failed {
                 timed_out: false,
+                throttled,
                 retry_after_ms,
             },
             (Verdict::Retryable, Outcome::TimedOut) => Phase::Failed {
                 timed_out: true,
+                throttled: false,
                 retry_after_ms: None,
             },
             (Verdict::Retryable, Outcome::NetworkError) => Phase::Failed {
                 timed_out: false,
+                throttled: false,
                 retry_after_ms: None,
             },
         };

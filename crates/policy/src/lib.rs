@@ -70,10 +70,10 @@
 //! # Modules
 //!
 //! [`config`] (every knob, with [`knob`] names), [`classify`], [`backoff`],
-//! [`jitter`], [`retry_after`], [`breaker`], [`budget`], [`throttle`]
-//! (adaptive client throttling), [`hedge`] (hedged requests), [`bulkhead`]
-//! (a limit of calls in flight), [`client`] (a client's shared state),
-//! [`call`].
+//! [`jitter`] (and Polly's [`decorrelated_v2`]), [`retry_after`], [`breaker`],
+//! [`budget`], [`throttle`] (adaptive client throttling), [`hedge`] (hedged
+//! requests), [`bulkhead`] (a limit of calls in flight), [`client`] (a
+//! client's shared state), [`call`].
 
 pub mod backoff;
 pub mod breaker;
@@ -83,6 +83,7 @@ pub mod call;
 pub mod classify;
 pub mod client;
 pub mod config;
+pub mod decorrelated_v2;
 pub mod hedge;
 pub mod jitter;
 pub mod knob;
@@ -101,7 +102,7 @@ pub use classify::{Outcome, RequestKind, Verdict};
 pub use config::{
     AttemptsConfig, BackoffConfig, BackoffKind, BreakerConfig, BreakerKind, BudgetConfig,
     BudgetKind, ClassifyConfig, IdempotencyConfig, JitterConfig, JitterKind, PolicyConfig,
-    RetryAfterConfig,
+    RetryAfterConfig, RetryAfterKind,
 };
 
 /// A uniform `f64` in `[0, 1)` from one `u64` draw (53 random bits), the

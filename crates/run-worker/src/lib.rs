@@ -74,6 +74,21 @@ pub enum ToWorker {
         seed: u64,
         live: bool,
     },
+    /// Read a pasted config (`format`: `grpc`, `envoy`, `resilience4j`,
+    /// `polly`) into knobs; answered by `Imported`. Parsers live here, not
+    /// in the page's first load.
+    Import {
+        request_id: u64,
+        format: String,
+        text: String,
+    },
+    /// Write `policy` for `target` (an `export::Target` name); answered by
+    /// `Exported`. The writers live here too, out of the page's first load.
+    Export {
+        request_id: u64,
+        target: String,
+        policy: Box<policy::PolicyConfig>,
+    },
 }
 
 /// Where a run is.
@@ -135,6 +150,62 @@ pub enum FromWorker {
         run_id: u64,
         message: String,
     },
+    /// What `Import` read: the knob assignments and notes, or the error
+    /// naming the line and field.
+    Imported {
+        request_id: u64,
+        result: Result<ImportedKnobs, String>,
+    },
+    /// What `Export` wrote.
+    Exported {
+        request_id: u64,
+        result: Result<ExportedDocument, String>,
+    },
+}
+
+/// A policy written for a library: the document and its notes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExportedDocument {
+    pub text: String,
+    /// What the target cannot express (the document's comment block).
+    pub notes: Vec<String>,
+}
+
+/// Writes `policy` for the target named `target` (see [`export::export`]).
+pub fn export(target: &str, policy: &policy::PolicyConfig) -> Result<ExportedDocument, String> {
+    let target = export::Target::parse(target)?;
+    let doc = export::export(target, policy);
+    Ok(ExportedDocument {
+        text: doc.text,
+        notes: doc.notes,
+    })
+}
+
+/// A pasted config, as knobs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportedKnobs {
+    /// `(knob, value)`, to apply in order.
+    pub assignments: Vec<(String, String)>,
+    /// What was read only approximately.
+    pub notes: Vec<String>,
+}
+
+/// Reads `text` as `format` (see [`export::import`]).
+///
+/// ```
+/// let read = run_worker::import("grpc", r#"{"methodConfig": [{"retryPolicy": {"maxAttempts": 4,
+///     "initialBackoff": "0.1s", "maxBackoff": "1s", "backoffMultiplier": 2,
+///     "retryableStatusCodes": ["UNAVAILABLE"]}}]}"#).unwrap();
+/// assert!(read.assignments.contains(&("attempts.max".to_string(), "4".to_string())));
+/// assert!(run_worker::import("grpc", "{").unwrap_err().contains("line 1"));
+/// ```
+pub fn import(format: &str, text: &str) -> Result<ImportedKnobs, String> {
+    let format = export::import::Format::parse(format)?;
+    let imported = export::import::import(format, text).map_err(|e| e.to_string())?;
+    Ok(ImportedKnobs {
+        assignments: imported.assignments,
+        notes: imported.notes,
+    })
 }
 
 /// Checks a simulated run before it starts.
@@ -243,6 +314,44 @@ mod tests {
         let text = serde_json::to_string(&run).unwrap_or_default();
         assert!(text.contains("\"kind\":\"run\""), "{text}");
         assert_eq!(serde_json::from_str::<ToWorker>(&text).ok(), Some(run));
+    }
+
+    #[test]
+    fn an_import_round_trips_and_a_bad_paste_is_named() {
+        let ask = ToWorker::Import {
+            request_id: 7,
+            format: "envoy".into(),
+            text: "retry_on: 5xx\nnum_retries: 3\n".into(),
+        };
+        let text = serde_json::to_string(&ask).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<ToWorker>(&text).ok(), Some(ask));
+        let read = import("envoy", "retry_on: 5xx\nnum_retries: 3\n");
+        let answer = FromWorker::Imported {
+            request_id: 7,
+            result: read.clone(),
+        };
+        let text = serde_json::to_string(&answer).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<FromWorker>(&text).ok(), Some(answer));
+        let knobs = read.unwrap_or_default();
+        assert!(
+            knobs
+                .assignments
+                .contains(&("attempts.max".into(), "4".into())),
+            "{knobs:?}"
+        );
+        let bad = import("envoy", "retry_on: sometimes\n").unwrap_err();
+        assert!(bad.contains("line 1") && bad.contains("retry_on"), "{bad}");
+        assert!(import("xml", "").unwrap_err().contains("grpc, envoy"));
+        let ask = ToWorker::Export {
+            request_id: 8,
+            target: "grpc".into(),
+            policy: Box::default(),
+        };
+        let text = serde_json::to_string(&ask).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<ToWorker>(&text).ok(), Some(ask));
+        let doc = export("grpc", &policy::PolicyConfig::default()).unwrap_or_default();
+        assert!(doc.text.contains("\"maxAttempts\": 3"), "{}", doc.text);
+        assert!(export("cobol", &policy::PolicyConfig::default()).is_err());
     }
 
     #[test]

@@ -97,6 +97,22 @@ pub fn on_message(data: JsValue) {
             seed,
             live,
         }) => post(&full_trace(run_id, &config, seed, live)),
+        Ok(ToWorker::Import {
+            request_id,
+            format,
+            text,
+        }) => post(&FromWorker::Imported {
+            request_id,
+            result: run_worker::import(&format, &text),
+        }),
+        Ok(ToWorker::Export {
+            request_id,
+            target,
+            policy,
+        }) => post(&FromWorker::Exported {
+            request_id,
+            result: run_worker::export(&target, &policy),
+        }),
         Err(e) => post(&FromWorker::Failed {
             run_id: 0,
             message: format!("the run worker could not read a message: {e}"),

@@ -11,7 +11,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RegistrationOptions, RequestInit, Response};
 
-use super::{idempotency_key, js_text, Outgoing, Received, SendError, CONNECT_WAIT_MS, WORKER_URL};
+use super::{
+    idempotency_key, js_text, Outgoing, Received, SendError, CONNECT_WAIT_MS, WORKER_SCOPE,
+    WORKER_URL,
+};
 use crate::time::{perf_now, race, since, sleep_ms, Raced, Signal};
 
 /// How long a control request (start a run, read counters) may take, ms.
@@ -158,7 +161,17 @@ extern "C" {
     fn global_fetch(input: &str, init: &RequestInit) -> js_sys::Promise;
 }
 
-/// A real `fetch()`; the response (any status) or why there is none.
+/// The URL a protocol path is fetched at: relative (`mock/items`), so it
+/// resolves against the page's URL (or, in the run worker, the worker
+/// script's, which sits next to the page): `<where the app is hosted>/mock/items`,
+/// inside the service worker's scope, also when the app is hosted under a
+/// sub-path.
+fn url_of(path: &str) -> &str {
+    path.strip_prefix('/').unwrap_or(path)
+}
+
+/// A real `fetch()` of a protocol path (see [`url_of`]); the response (any
+/// status) or why there is none.
 async fn fetch(
     path: &str,
     method: &str,
@@ -183,7 +196,7 @@ async fn fetch(
         controller: Some(controller),
         cancel,
     };
-    let promise = global_fetch(path, &init);
+    let promise = global_fetch(url_of(path), &init);
     let result = JsFuture::from(promise).await;
     guard.controller = None; // finished: nothing to abort
     let value = result.map_err(|_| SendError::Network)?;
@@ -282,7 +295,7 @@ pub(super) async fn connect() -> Result<(), String> {
     }
     let container = navigator.service_worker();
     let options = RegistrationOptions::new();
-    options.set_scope("/");
+    options.set_scope(WORKER_SCOPE);
     JsFuture::from(container.register_with_options(WORKER_URL, &options))
         .await
         .map_err(|e| format!("registering {WORKER_URL} failed: {}", js_text(&e)))?;

@@ -1,0 +1,122 @@
+// End-to-end: accessibility of the main views, checked by axe-core (npm,
+// pinned in package.json; its axe.min.js is injected into the page), and no
+// sideways scrolling on a 375×812 phone. Every violation is reported with its
+// rule id, impact, the elements (selectors) and axe's message.
+//
+// The views: the default view after a run; talk mode with the OS in light and
+// in dark mode (theme auto); a phone, 375×812.
+//
+// The page does not pass axe yet (issue 8, "Everywhere"): the axe tests are
+// marked `todo`, so they run and print every violation without failing the
+// run. Drop `todo` once the page is fixed. The overflow check must pass.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { serveDist } from './serve.mjs';
+import { launchChromium } from './browser.mjs';
+import { openApp, fireAndWait } from './app.mjs';
+
+const require = createRequire(import.meta.url);
+const TODO = 'the page has axe violations until issue 8 item 7 is done';
+const TIMEOUT = { timeout: 180_000 };
+const PHONE = { width: 375, height: 812 };
+
+let server;
+let browser;
+let axePath;
+
+before(async () => {
+  try {
+    axePath = require.resolve('axe-core/axe.min.js');
+  } catch (e) {
+    throw new Error(`e2e: axe-core is not installed (\`cargo xtask setup\` runs npm ci): ${e.message}`);
+  }
+  server = await serveDist();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Runs axe-core on the page; resolves to its violations (rule id, impact, help, the elements). */
+async function axeViolations(page) {
+  await page.addScriptTag({ path: axePath });
+  return page.evaluate(async () => {
+    // axe.min.js defines the global `axe`.
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({
+        target: n.target.join(' '),
+        summary: (n.failureSummary ?? '').replace(/\s+/g, ' ').trim(),
+      })),
+    }));
+  });
+}
+
+/** Checks one view: prints every violation (by rule), then fails if there is any. */
+async function checkView(name, url, { viewport, colorScheme } = {}) {
+  const { context, page } = await openApp(browser, url, { viewport, colorScheme });
+  try {
+    await fireAndWait(page);
+    const violations = await axeViolations(page);
+    const lines = [];
+    for (const v of violations) {
+      console.log(`# axe ${name}: ${v.id} (${v.impact}, ${v.nodes.length} element(s)): ${v.help}`);
+      for (const n of v.nodes) {
+        console.log(`#   ${n.target}: ${n.summary}`);
+        lines.push(`${v.id} (${v.impact}): ${n.target}: ${v.help}. ${n.summary}`);
+      }
+    }
+    assert.deepEqual(lines, [], `axe-core found ${lines.length} violation(s) in ${name}:\n  ${lines.join('\n  ')}`);
+  } finally {
+    await context.close();
+  }
+}
+
+const SIMULATED = '?preset=full-jitter&mode=simulated';
+
+test('axe: the default view after a run', { ...TIMEOUT, todo: TODO }, async () => {
+  await checkView('default view', `${server.url}${SIMULATED}`);
+});
+
+test('axe: talk mode, OS in light mode', { ...TIMEOUT, todo: TODO }, async () => {
+  await checkView('talk mode, light OS', `${server.url}${SIMULATED}&talk=1`, { colorScheme: 'light' });
+});
+
+test('axe: talk mode, OS in dark mode', { ...TIMEOUT, todo: TODO }, async () => {
+  await checkView('talk mode, dark OS', `${server.url}${SIMULATED}&talk=1`, { colorScheme: 'dark' });
+});
+
+test('axe: a 375×812 phone', { ...TIMEOUT, todo: TODO }, async () => {
+  await checkView('375×812', `${server.url}${SIMULATED}`, { viewport: PHONE });
+});
+
+test('375×812: no sideways scrolling', TIMEOUT, async () => {
+  const { context, page } = await openApp(browser, `${server.url}${SIMULATED}`, { viewport: PHONE });
+  try {
+    await fireAndWait(page);
+    const { scrollWidth, wide } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      // What sticks out, so the failure says where to look.
+      wide: [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > 375.5)
+        .filter((el) => !el.parentElement || el.parentElement.getBoundingClientRect().right <= 375.5)
+        .slice(0, 10)
+        .map((el) => {
+          const id = el.dataset.testid ? `[data-testid="${el.dataset.testid}"]` : '';
+          const cls = el.classList.length ? `.${[...el.classList].join('.')}` : '';
+          return `${el.tagName.toLowerCase()}${id}${cls} (right ${Math.round(el.getBoundingClientRect().right)} px)`;
+        }),
+    }));
+    if (scrollWidth > 375) console.log(`# 375×812: scrollWidth ${scrollWidth}; wider than the screen: ${wide.join(', ')}`);
+    assert.ok(scrollWidth <= 375, `the page is ${scrollWidth} px wide at 375×812: ${wide.join(', ')}`);
+  } finally {
+    await context.close();
+  }
+});

@@ -1,0 +1,97 @@
+// Shared steps of the offline, sub-path and accessibility tests: open the app
+// and wait until it is usable, fire and wait, read a test hook, and what the
+// service worker's offline cache holds.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { openPage, waitUntil } from './browser.mjs';
+
+/** A test hook's text (the first element with that data-testid). */
+export async function text(page, testId) {
+  return (await page.getByTestId(testId).first().textContent()).trim();
+}
+
+/** A test hook's number ("1,234" → 1234); fails when it shows none. */
+export async function number(page, testId) {
+  const t = await text(page, testId);
+  const n = Number(t.replace(/[^0-9.]/g, ''));
+  assert.ok(t !== '–' && t !== '' && Number.isFinite(n), `${testId} shows a number, not "${t}"`);
+  return n;
+}
+
+/** The button that fires the scenario: `fire` on the talk stage, `fire-many` otherwise. */
+export async function fireButton(page) {
+  const talk = await page.evaluate(() => document.documentElement.dataset.talk === '1');
+  return page.getByTestId(talk ? 'fire' : 'fire-many').first();
+}
+
+/** Waits until the service worker controls `page` and Fire is enabled. */
+export async function waitUntilUsable(page) {
+  await waitUntil('the service worker to control the page', () =>
+    page.evaluate(() => !!navigator.serviceWorker.controller),
+  );
+  await waitUntil('Fire to be enabled', async () => (await fireButton(page)).isEnabled({ timeout: 1_000 }));
+}
+
+/** Opens `url` in a new context (`openPage`) and waits until the app is usable. */
+export async function openApp(browser, url, { viewport, colorScheme } = {}) {
+  const opened = await openPage(browser, viewport ? { viewport } : {});
+  if (colorScheme) await opened.page.emulateMedia({ colorScheme });
+  await opened.page.goto(url, { waitUntil: 'load' });
+  await waitUntilUsable(opened.page);
+  return opened;
+}
+
+/** Clicks Fire (the scenario's button) and waits until the run is done. */
+export async function fireAndWait(page, { timeout = 90_000 } = {}) {
+  await (await fireButton(page)).click();
+  await waitUntil('the run to start', async () => (await text(page, 'run-status')) !== 'idle', {
+    timeout: 5_000,
+  }).catch(() => {});
+  await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done', { timeout });
+}
+
+/** `{ version, files }` of a build's app-files.js (what the service worker caches). */
+export function appFiles(dir) {
+  const file = path.join(dir, 'app-files.js');
+  const text = fs.readFileSync(file, 'utf8');
+  const json = text.match(/^self\.APP_FILES = (.*);$/m)?.[1];
+  assert.ok(json, `${file} assigns self.APP_FILES`);
+  const parsed = JSON.parse(json);
+  assert.ok(parsed, `${file} lists files (a release build)`);
+  return parsed;
+}
+
+/** The service worker's app caches, as the page sees them: `{ name: [url, ...] }`. */
+export function appCaches(page) {
+  return page.evaluate(async () => {
+    const out = {};
+    for (const name of await caches.keys()) {
+      if (!name.startsWith('playground-app ')) continue;
+      const cache = await caches.open(name);
+      out[name] = (await cache.keys()).map((r) => r.url).sort();
+    }
+    return out;
+  });
+}
+
+/** Waits until the one app cache holds every file of `files` ({ version, files }) under `scope`. */
+export async function waitForAppCache(page, scope, { version, files }) {
+  const want = files.map((f) => new URL(f, scope).href).sort();
+  return waitUntil(
+    `the service worker to cache the app's ${want.length} files (build ${version})`,
+    async () => {
+      const caches = await appCaches(page);
+      const names = Object.keys(caches);
+      const ok =
+        names.length === 1 &&
+        names[0].endsWith(` ${version}`) &&
+        JSON.stringify(caches[names[0]]) === JSON.stringify(want);
+      // Thrown, so a timeout names what the caches held.
+      if (!ok) throw new Error(`caches: ${JSON.stringify(caches)}`);
+      return caches;
+    },
+    { timeout: 60_000 },
+  );
+}

@@ -1,0 +1,174 @@
+//! `cargo xtask app-files`: Trunk's post_build hook (see Trunk.toml). Writes
+//! `app-files.js` into Trunk's staging directory: the app's own files and a
+//! version derived from their content. `www/service-worker.js` imports it
+//! and caches those files for offline use under a cache named by the
+//! version. Because the worker imports it, a build that changes any file
+//! changes the worker's scripts, so browsers install the new worker, which
+//! fills a new cache and deletes the old one.
+//!
+//! Release builds only: a debug build (`trunk serve`) writes `null`, so a
+//! rebuild shows at the next reload instead of after the worker updates.
+
+use crate::dist::walk;
+use crate::Result;
+use std::fs;
+use std::path::Path;
+
+/// The file this writes, next to `service-worker.js`.
+pub const FILE_NAME: &str = "app-files.js";
+
+/// Not cached by the app: the browser fetches (and checks for updates) the
+/// worker's own script and what it imports itself.
+const NOT_CACHED: [&str; 2] = ["service-worker.js", FILE_NAME];
+
+/// Reads Trunk's hook environment and writes `app-files.js`.
+pub fn app_files() -> Result<()> {
+    let dir = std::env::var_os("TRUNK_STAGING_DIR").ok_or_else(|| {
+        "app-files runs as Trunk's post_build hook (Trunk.toml): TRUNK_STAGING_DIR is not set"
+            .to_string()
+    })?;
+    let release = std::env::var("TRUNK_PROFILE").is_ok_and(|p| p == "release");
+    let dir = Path::new(&dir);
+    let mut paths = Vec::new();
+    walk(dir, dir, &mut paths)?;
+    let mut files = Vec::new();
+    for (rel, path) in paths {
+        if NOT_CACHED.contains(&rel.as_str()) {
+            continue;
+        }
+        let bytes = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        files.push((rel, bytes));
+    }
+    files.sort();
+    let text = script(&files, release);
+    let out = dir.join(FILE_NAME);
+    fs::write(&out, &text).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    if release {
+        println!(
+            "app-files: {} files cached for offline use, version {}",
+            files.len(),
+            version(&files)
+        );
+    }
+    Ok(())
+}
+
+/// The script: `self.APP_FILES = {"version": ..., "files": [...]}` (paths
+/// relative to the page; `./` for index.html), or `null` when `cache` is off.
+fn script(files: &[(String, Vec<u8>)], cache: bool) -> String {
+    let head = "// Written by `cargo xtask app-files` (Trunk's post_build hook): the app's own files,\n\
+                // which www/service-worker.js caches for offline use, and the build they belong to.\n";
+    if !cache {
+        return format!("{head}// A debug build: nothing is cached.\nself.APP_FILES = null;\n");
+    }
+    let names: Vec<String> = files
+        .iter()
+        .map(|(rel, _)| json_string(if rel == "index.html" { "./" } else { rel }))
+        .collect();
+    format!(
+        "{head}self.APP_FILES = {{\"version\":{},\"files\":[{}]}};\n",
+        json_string(&version(files)),
+        names.join(",")
+    )
+}
+
+/// 16 hex digits of a 64-bit FNV-1a hash over every file's name and bytes:
+/// a cache name that changes with any change to the build (cache busting,
+/// not security, so no cryptographic hash is needed).
+fn version(files: &[(String, Vec<u8>)]) -> String {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash = OFFSET;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            hash = (hash ^ u64::from(*b)).wrapping_mul(PRIME);
+        }
+    };
+    for (rel, bytes) in files {
+        // Lengths first, so moving bytes from one file's end to the next name changes the hash.
+        eat(&(rel.len() as u64).to_le_bytes());
+        eat(rel.as_bytes());
+        eat(&(bytes.len() as u64).to_le_bytes());
+        eat(bytes);
+    }
+    format!("{hash:016x}")
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        list.iter()
+            .map(|(n, b)| (n.to_string(), b.as_bytes().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn lists_the_files_with_index_as_the_directory() {
+        let text = script(
+            &files(&[("app.js", "a"), ("index.html", "<p>"), ("sub/x.wasm", "w")]),
+            true,
+        );
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("self.APP_FILES = "))
+            .expect("the assignment");
+        assert!(
+            line.ends_with(r#","files":["app.js","./","sub/x.wasm"]};"#),
+            "{line}"
+        );
+        assert!(line.contains(r#"{"version":""#), "{line}");
+    }
+
+    #[test]
+    fn the_version_changes_with_any_byte_or_name() {
+        let base = files(&[("a.js", "one"), ("b.wasm", "two")]);
+        let v = version(&base);
+        assert_eq!(v.len(), 16);
+        assert_eq!(
+            v,
+            version(&base.clone()),
+            "the same build, the same version"
+        );
+        for other in [
+            files(&[("a.js", "one"), ("b.wasm", "twO")]),
+            files(&[("a.js", "one"), ("c.wasm", "two")]),
+            files(&[("a.js", "onet"), ("b.wasm", "wo")]),
+            files(&[("a.js", "one")]),
+        ] {
+            assert_ne!(version(&other), v, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_debug_build_caches_nothing() {
+        let text = script(&files(&[("a.js", "x")]), false);
+        assert!(text.contains("self.APP_FILES = null;"), "{text}");
+        assert!(!text.contains("a.js"), "{text}");
+    }
+
+    #[test]
+    fn names_are_escaped_as_json() {
+        assert_eq!(json_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(json_string("x\ny"), r#""x\u000ay""#);
+    }
+}
