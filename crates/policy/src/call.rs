@@ -244,12 +244,17 @@ impl Call {
 
     /// When to poll again to maybe send a hedge: `hedge.delay_ms` after the
     /// latest attempt was sent, while attempts are in flight and hedges are
-    /// left. `None` otherwise.
+    /// left. `None` otherwise, and always for a non-idempotent call without
+    /// an idempotency key under `retry.require_key_for_unsafe`.
     pub fn hedge_at_ms(&self) -> Option<u64> {
         let hedge = &self.config.hedge;
+        // A second copy of an unkeyed POST is a duplicate, as a retry would be.
+        let unsafe_copy = self.config.retry.require_key_for_unsafe
+            && self.request == RequestKind::NonIdempotent
+            && self.key.is_none();
         match self.phase {
             Phase::InFlight { last_sent_ms, .. }
-                if hedge.is_on() && self.hedges < hedge.max_extra =>
+                if hedge.is_on() && self.hedges < hedge.max_extra && !unsafe_copy =>
             {
                 Some(last_sent_ms.saturating_add(hedge.delay_ms))
             }

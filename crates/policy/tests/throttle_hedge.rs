@@ -251,3 +251,27 @@ fn without_hedging_a_call_never_has_two_attempts_out() {
     assert_eq!(call.hedge_at_ms(), None);
     assert_eq!(call.poll(10_000, &mut client, &mut rng), Step::AwaitOutcome);
 }
+
+#[test]
+fn an_unkeyed_post_is_never_hedged_when_unsafe_retries_need_a_key() {
+    let mut config = PolicyConfig::default();
+    config.hedge.delay_ms = 10;
+    config.retry.require_key_for_unsafe = true;
+    let config = Arc::new(config);
+    let mut client = ClientState::new(&config);
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut call = Call::new(Arc::clone(&config), 0, RequestKind::NonIdempotent, &mut rng);
+    assert!(matches!(
+        call.poll(0, &mut client, &mut rng),
+        Step::Send { .. }
+    ));
+    assert_eq!(call.hedge_at_ms(), None);
+    assert_eq!(call.poll(1000, &mut client, &mut rng), Step::AwaitOutcome);
+    // With a key the copy is safe, and it is hedged.
+    let mut keyed = (*config).clone();
+    keyed.idempotency.key = true;
+    let keyed = Arc::new(keyed);
+    let mut call = Call::new(Arc::clone(&keyed), 0, RequestKind::NonIdempotent, &mut rng);
+    call.poll(0, &mut client, &mut rng);
+    assert_eq!(call.hedge_at_ms(), Some(10));
+}
