@@ -54,7 +54,8 @@ use crate::{jitter, retry_after, unit_f64, Rng};
 /// `{"Send":{"attempt":1,"timeout_ms":5000,"idempotency_key":null,"probe":false}}`,
 /// `{"Sleep":{"until_ms":1010,"reason":{"Backoff":{"retry":1,"planned_ms":1000,"envelope_ms":[1000,1000]}}}}`,
 /// `"AwaitOutcome"`,
-/// `{"Done":{"GaveUp":{"attempts":3,"reason":"AttemptsExhausted"}}}`.
+/// `{"Done":{"GaveUp":{"attempts":3,"reason":"AttemptsExhausted"}}}`,
+/// `{"Throttled":{"attempt":1}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
     /// Send attempt `attempt` (1-based) now.
