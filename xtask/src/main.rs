@@ -5,6 +5,7 @@
 //! child process gets `./node_modules/.bin` and `~/.cargo/bin` first on its PATH.
 
 mod bench;
+mod conformance;
 mod dist;
 mod proc;
 mod setup;
@@ -32,7 +33,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Install the toolchain: wasm32 target, Trunk, wasm-bindgen CLI, node_modules
-    /// (wasm-opt, playwright-core), Chromium + chromedriver. Idempotent.
+    /// (wasm-opt, playwright-core, ky), Chromium + chromedriver, and the Python
+    /// virtualenv `.venv` of the conformance tests. Idempotent.
     Setup,
     /// Setup, then `trunk serve` on 127.0.0.1.
     Serve {
@@ -40,7 +42,8 @@ enum Cmd {
         #[arg(long, default_value_t = 8080)]
         port: u16,
     },
-    /// Setup, then every test layer (native, wasm in headless Chromium, e2e),
+    /// Setup, then every test layer (native, conformance with the real
+    /// libraries, wasm in headless Chromium, e2e),
     /// stopping at the first failing layer. Ends with one summary line per layer.
     Test {
         /// Run only these layers (repeatable). Default: all, in order.
@@ -57,16 +60,19 @@ enum Cmd {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Layer {
     Native,
+    /// `playground plan` against the real libraries (Python and JavaScript).
+    Conformance,
     Wasm,
     E2e,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 3] = [Layer::Native, Layer::Wasm, Layer::E2e];
+    pub const ALL: [Layer; 4] = [Layer::Native, Layer::Conformance, Layer::Wasm, Layer::E2e];
 
     pub fn name(self) -> &'static str {
         match self {
             Layer::Native => "native",
+            Layer::Conformance => "conformance",
             Layer::Wasm => "wasm",
             Layer::E2e => "e2e",
         }

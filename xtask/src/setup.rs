@@ -32,6 +32,7 @@ pub fn setup(ctx: &Ctx, scope: Scope) -> Result<()> {
     node_modules(ctx)?;
     if scope == Scope::All {
         browser(ctx)?;
+        crate::conformance::python_venv(ctx)?;
     }
     println!("setup: done in {:.1} s", start.elapsed().as_secs_f64());
     Ok(())
@@ -209,10 +210,11 @@ fn node_modules_current(root: &Path, lock: &[u8]) -> bool {
         && root
             .join("node_modules/playwright-core/package.json")
             .is_file()
+        && root.join("node_modules/ky/package.json").is_file()
 }
 
 fn node_modules(ctx: &Ctx) -> Result<()> {
-    let thing = "node_modules (binaryen wasm-opt, playwright-core)";
+    let thing = "node_modules (binaryen wasm-opt, playwright-core, ky)";
     let lock_path = ctx.root.join("package-lock.json");
     let lock = fs::read(&lock_path)
         .map_err(|e| format!("{thing}: cannot read {}: {e}", lock_path.display()))?;

@@ -38,6 +38,7 @@ pub fn test(ctx: &Ctx, only: &[Layer]) -> Result<()> {
         let mut counts = Counts::default();
         let outcome = match layer {
             Layer::Native => native(ctx, &mut counts),
+            Layer::Conformance => crate::conformance::run(ctx, &mut counts),
             Layer::Wasm => wasm(ctx, &mut counts),
             Layer::E2e => e2e(ctx, &mut counts),
         }
@@ -124,7 +125,7 @@ fn wasm(ctx: &Ctx, counts: &mut Counts) -> Result<()> {
     Ok(())
 }
 
-fn run_cargo_test(cmd: &mut std::process::Command, counts: &mut Counts) -> Result<()> {
+pub fn run_cargo_test(cmd: &mut std::process::Command, counts: &mut Counts) -> Result<()> {
     let (status, text) = proc::run_tee(cmd)?;
     *counts = parse_cargo(&text);
     if status.success() {

@@ -92,6 +92,28 @@ fn wait(p: &PolicyConfig) -> (String, &'static str) {
             ),
             "additive jitter: d + U(0, a)",
         ),
+        (_, JitterKind::RatioAfterCap) => {
+            let r = p.jitter.ratio;
+            (
+                format!("lambda rs: {d} * random.uniform({}, {})", 1.0 - r, 1.0 + r),
+                "ratio jitter after the cap (gRPC): d * U(1-r, 1+r)",
+            )
+        }
+        (_, JitterKind::Randomized) => {
+            let r = p.jitter.ratio;
+            (
+                format!(
+                    "lambda rs: min({cap}, {base} * {mult} ** (rs.attempt_number - 1) * random.uniform({}, {}))",
+                    1.0 - r,
+                    1.0 + r
+                ),
+                "resilience4j randomized: jitter before the cap",
+            )
+        }
+        (_, JitterKind::DecorrelatedV2) => (
+            format!("wait_exponential(multiplier={base}, exp_base=2, max={cap})"),
+            "Polly's decorrelated jitter V2 is not in tenacity: its median curve, no jitter",
+        ),
         (_, JitterKind::Decorrelated) => (String::new(), ""), // handled above
     }
 }
@@ -265,7 +287,7 @@ fn untranslated(p: &PolicyConfig) -> String {
     let mut out = String::new();
     match p.budget.kind {
         BudgetKind::None => {}
-        BudgetKind::TokenBucket => {
+        BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund => {
             let b = &p.budget;
             let _ = writeln!(
                 out,

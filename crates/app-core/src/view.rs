@@ -26,6 +26,9 @@ pub fn policy_groups() -> Vec<KnobGroup> {
         ("retry_after", "Retry-After"),
         ("budget", "Retry budget"),
         ("breaker", "Circuit breaker"),
+        ("throttle", "Adaptive throttling (client-side)"),
+        ("hedge", "Hedged requests"),
+        ("client", "Bulkhead (calls in flight per client)"),
         ("idempotency", "Idempotency"),
     ];
     group(PolicyConfig::knobs(), ORDER, |name| {
@@ -45,10 +48,11 @@ pub fn endpoint_groups() -> Vec<KnobGroup> {
     ];
     group(EndpointConfig::knobs(), ORDER, |name| {
         let rest = name.strip_prefix("endpoint.").unwrap_or(name);
-        match rest.split_once('.').map_or(rest, |(section, _)| section) {
+        let section = rest.split_once('.').map_or(rest, |(section, _)| section);
+        match section {
             "outages" => "outage",
             "capacity" | "queue" | "shed" => "capacity",
-            section if rest.contains('.') => section,
+            "latency" | "fault" | "outage" | "overload" => section,
             _ => "",
         }
     })
@@ -86,13 +90,17 @@ pub const SIMULATED_ONLY: &[&str] = &["sim.net_ms", "sim.net_jitter_ms"];
 pub fn knob_active(config: &RunConfig, name: &str) -> bool {
     let get = |n: &str| config.get(n).unwrap_or_default();
     match name {
-        "jitter.ratio" => get("jitter.kind") == "ratio",
+        "jitter.ratio" => matches!(
+            get("jitter.kind").as_str(),
+            "ratio" | "ratio_after_cap" | "randomized"
+        ),
         "jitter.additive_ms" => get("jitter.kind") == "additive",
-        "backoff.multiplier" => get("backoff.kind") == "exponential",
+        "backoff.multiplier" => get("backoff.kind").starts_with("exponential"),
         "budget.capacity"
         | "budget.retry_cost"
         | "budget.timeout_cost"
-        | "budget.success_refill" => get("budget.kind") == "token_bucket",
+        | "budget.success_refill" => get("budget.kind").starts_with("token_bucket"),
+        "budget.throttle_cost" => get("budget.kind") == "token_bucket_refund",
         "budget.ratio" | "budget.min_retries" | "budget.window_ms" => get("budget.kind") == "ratio",
         "breaker.threshold" => get("breaker.kind") == "consecutive",
         "breaker.window_count" => get("breaker.kind") == "ratio_count",
@@ -101,7 +109,7 @@ pub fn knob_active(config: &RunConfig, name: &str) -> bool {
             get("breaker.kind").starts_with("ratio")
         }
         "breaker.open_ms" | "breaker.half_open_probes" => get("breaker.kind") != "none",
-        "retry_after.cap_ms" => get("retry_after.honor") == "true",
+        "retry_after.cap_ms" | "retry_after.kind" => get("retry_after.honor") == "true",
         "endpoint.latency.ms" => get("endpoint.latency.kind") == "fixed",
         "endpoint.latency.min_ms" | "endpoint.latency.max_ms" => {
             get("endpoint.latency.kind") == "uniform"
@@ -126,6 +134,12 @@ pub fn outcome_words(outcome: Option<AttemptOutcome>) -> String {
         Some(AttemptOutcome::Status(s)) => format!("HTTP {s} {}", flaky::server::reason_phrase(s)),
         Some(AttemptOutcome::NetworkError) => "network error (connection reset)".into(),
         Some(AttemptOutcome::TimedOut) => "timed out".into(),
+        Some(AttemptOutcome::ThrottledLocally) => {
+            "rejected by the client's throttle (not sent)".into()
+        }
+        Some(AttemptOutcome::Cancelled) => {
+            "cancelled: another attempt won (the server still did the work)".into()
+        }
     }
 }
 
@@ -172,6 +186,7 @@ pub fn gave_up_words(reason: &policy::GaveUp) -> String {
         NetworkErrorNotRetried => "network errors not retried".into(),
         TimeoutNotRetried => "timeouts not retried".into(),
         UnkeyedNonIdempotent => "unkeyed POST not retried".into(),
+        BulkheadFull => "too many calls in flight (bulkhead full, failed fast)".into(),
     }
 }
 

@@ -25,6 +25,47 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run the AWS "Exponential Backoff And Jitter" contention study.
     Contention(ContentionArgs),
+    /// The delays per retry: each retry's envelope and N seeded draws.
+    Plan(PlanArgs),
+}
+
+/// The most samples `plan` draws per retry.
+pub const PLAN_SAMPLES_MAX: u32 = 1_000_000;
+
+/// `plan`: the backoff schedule of a config (Retry-After and budgets aside).
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Start from this preset (see `playground presets`); without it, the defaults.
+    #[arg(long, value_name = "ID")]
+    pub preset: Option<String>,
+    /// Set a knob by its dotted name, after the preset; repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Draws per retry; sample k of retry n follows sample k of retry n-1, as in one call.
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(PLAN_SAMPLES_MAX)))]
+    pub samples: u32,
+    /// Seed of the draws: the same seed gives the same plan.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Retries to plan [default: attempts.max - 1, or 50 when unlimited].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub retries: Option<u32>,
+    /// Draw as after throttling failures (429, or 503 with Retry-After):
+    /// `backoff.throttle_base_ms` replaces the base.
+    #[arg(long)]
+    pub throttled: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Json)]
+    pub format: PlanFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// `{"formula": ..., "retries": [{"retry", "envelope_ms", "samples_ms"}, ...]}`.
+    Json,
+    /// `retry,sample,delay_ms,envelope_lo_ms,envelope_hi_ms`, one row per draw.
+    Csv,
 }
 
 #[derive(Debug, Args)]

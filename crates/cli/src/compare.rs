@@ -98,13 +98,25 @@ pub fn rows(pairs: &[(Summary, Summary)]) -> Vec<Row> {
         .iter()
         .map(|(a, b)| (measures(a, &reasons), measures(b, &reasons)))
         .collect();
-    let Some((first, _)) = per_seed.first() else {
-        return Vec::new();
+    // Every measure of any run, in first-seen order: runs with more layers
+    // have more `requests_per_layer.N`; a layer a run does not have counts 0.
+    let mut names: Vec<&str> = Vec::new();
+    for (a, b) in &per_seed {
+        for (name, _) in a.iter().chain(b) {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+    }
+    let value = |m: &Measures, name: &str| {
+        m.iter()
+            .find(|(n, _)| n == name)
+            .map_or(Some(0.0), |(_, v)| *v)
     };
     let mut out = Vec::new();
-    for (i, (name, _)) in first.iter().enumerate() {
-        let a: Vec<Option<f64>> = per_seed.iter().map(|(a, _)| a[i].1).collect();
-        let b: Vec<Option<f64>> = per_seed.iter().map(|(_, b)| b[i].1).collect();
+    for name in names {
+        let a: Vec<Option<f64>> = per_seed.iter().map(|(a, _)| value(a, name)).collect();
+        let b: Vec<Option<f64>> = per_seed.iter().map(|(_, b)| value(b, name)).collect();
         let present = |v: &[Option<f64>]| v.iter().flatten().copied().collect::<Vec<f64>>();
         // Per seed, so identical runs give exactly 0.0 (x − x), never a rounding residue.
         let diff: Vec<f64> = a
@@ -113,7 +125,7 @@ pub fn rows(pairs: &[(Summary, Summary)]) -> Vec<Row> {
             .filter_map(|(a, b)| Some((*b)? - (*a)?))
             .collect();
         out.push(Row {
-            name: name.clone(),
+            name: name.to_string(),
             a: interval_of(&present(&a)),
             b: interval_of(&present(&b)),
             diff: interval_of(&diff),

@@ -9,6 +9,7 @@
 mod args;
 mod compare;
 mod output;
+mod plan;
 mod stats;
 
 use std::io::Write as _;
@@ -22,7 +23,7 @@ use flaky::sim::{self, RunConfig};
 
 use args::{
     Cli, Command, CompareArgs, ConfigArgs, ContentionArgs, ContentionFormat, Format, KnobsFormat,
-    RunArgs,
+    PlanArgs, PlanFormat, RunArgs,
 };
 
 /// The most logical calls (`sim.clients × sim.calls`) a run with `--trace`
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         Command::Run(a) => run(&a),
         Command::Compare(a) => run_compare(&a),
         Command::Contention(a) => run_contention(&a),
+        Command::Plan(a) => run_plan(&a),
     };
     match result.and_then(|text| print(&text)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -236,6 +238,30 @@ fn run_compare(a: &CompareArgs) -> Result<String, Failure> {
             ];
             compare::table(&heading, &rows)
         }
+    })
+}
+
+fn run_plan(a: &PlanArgs) -> Result<String, Failure> {
+    let built = run_config(&ConfigArgs {
+        preset: a.preset.clone(),
+        calls: None,
+        clients: None,
+        set: a.set.clone(),
+    })?;
+    let policy = &built.config.policy;
+    let retries = a.retries.unwrap_or_else(|| plan::default_retries(policy));
+    if u64::from(retries) * u64::from(a.samples) > plan::DRAWS_MAX {
+        return Err(Failure::Input(format!(
+            "--samples {} × {retries} retries = {} draws; a plan draws at most {} (lower --samples or --retries)",
+            a.samples,
+            u64::from(retries) * u64::from(a.samples),
+            plan::DRAWS_MAX
+        )));
+    }
+    let planned = plan::plan(policy, retries, a.samples, a.seed, a.throttled);
+    Ok(match a.format {
+        PlanFormat::Json => plan::json(policy, &planned),
+        PlanFormat::Csv => plan::csv(&planned),
     })
 }
 

@@ -13,16 +13,19 @@ fn field(v: &Value, name: &str) -> u64 {
 }
 
 #[test]
-fn presets_lists_the_fourteen_ids_with_titles() {
+fn presets_lists_every_id_with_its_title() {
     let text = ok(&["presets"]);
     let lines: Vec<&str> = text.lines().collect();
-    // The chapter's fourteen, then the other decks' lessons.
-    assert!(lines.len() >= 14, "{text}");
+    let all = flaky::presets::all().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(lines.len(), all.len(), "{text}");
     for id in [
         "no-idempotency",
         "idempotency-key",
         "full-jitter",
         "combined-fetch",
+        "layered-retries",
+        "hedging",
+        "bulkhead",
         "metastable-storm",
     ] {
         assert!(
@@ -310,6 +313,85 @@ fn bad_input_exits_2_naming_the_bad_part() {
         &["json", "csv", "table"],
     );
     bad(&["frobnicate"], &["frobnicate"]);
+}
+
+#[test]
+fn run_takes_every_knob_beyond_the_chapter() {
+    let json = json(&[
+        "run",
+        "--clients",
+        "4",
+        "--calls",
+        "3",
+        "--set",
+        "throttle.kind=adaptive",
+        "--set",
+        "throttle.k=1.5",
+        "--set",
+        "throttle.window_ms=10000",
+        "--set",
+        "hedge.delay_ms=40",
+        "--set",
+        "hedge.max_extra=2",
+        "--set",
+        "client.max_in_flight=1",
+        "--set",
+        "client.when_full=fail",
+        "--set",
+        "sim.call_every_ms=10",
+        "--set",
+        "sim.layers=3",
+        "--set",
+        "layer.2.attempts.max=2",
+        "--set",
+        "layer.3.backoff.base_ms=10",
+        "--set",
+        "endpoint.latency.kind=long_tail",
+        "--format",
+        "json",
+    ]);
+    let v = json;
+    let layers = v["requests_per_layer"].as_array().map(Vec::len);
+    assert_eq!(layers, Some(4), "3 layers and the endpoint: {v}");
+    assert!(
+        v["gave_up"]["BulkheadFull"].as_u64().is_some_and(|n| n > 0),
+        "{v}"
+    );
+    let csv = ok(&["run", "--set", "sim.layers=2", "--format", "csv"]);
+    let header = csv.lines().next().unwrap_or_default();
+    for name in [
+        "hedged_attempts",
+        "throttled_locally",
+        "requests_per_layer.0",
+        "requests_per_layer.2",
+        "gave_up.BulkheadFull",
+    ] {
+        assert!(header.split(',').any(|h| h == name), "{name}: {header}");
+    }
+    let listing = ok(&["knobs"]);
+    for knob in [
+        "throttle.kind",
+        "throttle.k",
+        "throttle.window_ms",
+        "hedge.delay_ms",
+        "hedge.max_extra",
+        "client.max_in_flight",
+        "client.when_full",
+        "sim.layers",
+        "sim.call_every_ms",
+        "layer.N.<policy knob>",
+    ] {
+        assert!(listing.contains(knob), "{knob}: {listing}");
+    }
+    bad(
+        &["run", "--set", "layer.7.attempts.max=2"],
+        &["layer.7", "2 to 4"],
+    );
+    bad(
+        &["run", "--set", "layer.2.attempts.nope=2"],
+        &["layer.2.attempts.nope"],
+    );
+    bad(&["run", "--set", "throttle.k=0.5"], &["throttle.k"]);
 }
 
 #[test]

@@ -35,6 +35,7 @@ pub mod client;
 pub mod contention;
 pub mod endpoint;
 pub mod engine;
+pub mod layers;
 pub mod presets;
 pub mod protocol;
 mod queue;

@@ -27,6 +27,13 @@ pub enum AttemptOutcome {
     NetworkError,
     /// The client's timeout fired.
     TimedOut,
+    /// The adaptive throttle rejected the attempt at the client: nothing was sent.
+    ThrottledLocally,
+    /// Another attempt of the call (a hedge) succeeded first, and this one
+    /// was cancelled. Its request had been sent: nothing on the wire tells
+    /// the server to stop, so the server still does its work (the server's
+    /// counters include it) unless it sheds it.
+    Cancelled,
 }
 
 impl AttemptOutcome {
@@ -41,6 +48,8 @@ impl AttemptOutcome {
             AttemptOutcome::Status(_) => "5xx",
             AttemptOutcome::NetworkError => "network_error",
             AttemptOutcome::TimedOut => "timed_out",
+            AttemptOutcome::ThrottledLocally => "throttled_locally",
+            AttemptOutcome::Cancelled => "cancelled",
         }
     }
 }
@@ -63,6 +72,17 @@ pub struct AttemptTrace {
     /// Server requests this attempt made (2 for check-then-create's GET + POST).
     pub requests: u32,
     pub outcome: Option<AttemptOutcome>,
+    /// Sent while another attempt of the call was still in flight (a hedge).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub hedge: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl AttemptTrace {
@@ -83,6 +103,7 @@ impl AttemptTrace {
             probe,
             requests: 0,
             outcome: None,
+            hedge: false,
         }
     }
 }
@@ -157,13 +178,13 @@ pub struct Trace {
     pub server_load: Vec<LoadSample>,
     /// Attempts over time by outcome, for every call of the run.
     pub density: Density,
+    /// Calls that ended over time, succeeded or gave up, for every call.
+    #[serde(default)]
+    pub call_ends: crate::series::CallEnds,
     /// The server's queue over time; empty without `endpoint.capacity.rps`
     /// (and in live mode, where the mock worker keeps no series).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub server_queue: Vec<QueueSample>,
-    /// Calls that ended over time, succeeded or gave up, for every call.
-    #[serde(default)]
-    pub call_ends: crate::series::CallEnds,
     pub counters: Counters,
     /// The run's figures, over every call (not only the lanes).
     pub summary: Summary,
@@ -225,6 +246,18 @@ pub struct Summary {
     pub recovered_ms: Option<u64>,
     /// Requests the server shed or rejected unserved (`endpoint.shed`, `endpoint.queue.max`).
     pub shed: u64,
+    // Measures of the mechanisms beyond the chapter, left out of JSON while
+    // zero so that older traces (and the golden files) read the same.
+    /// Attempts sent while another attempt of the same call was in flight.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hedged_attempts: u64,
+    /// Attempts the adaptive throttle rejected at the client (never sent).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub throttled_locally: u64,
+    /// With `sim.layers > 1`: calls into each layer, top first, then the
+    /// requests the endpoint received (see [`Summary::requests_per_layer`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requests_per_layer: Vec<u64>,
 }
 
 /// One figure of a summary: a count, a real number (`amplification`), or
@@ -270,7 +303,7 @@ impl Summary {
     pub fn figures(&self) -> Vec<(&'static str, Figure)> {
         let s = self;
         use Figure::{Count, Real};
-        vec![
+        let mut figures = vec![
             ("calls", Count(s.calls)),
             ("succeeded", Count(s.succeeded)),
             ("gave_up", Count(s.gave_up.values().sum())),
@@ -296,7 +329,29 @@ impl Summary {
             ("goodput", Real(s.goodput)),
             ("recovered_ms", Figure::maybe(s.recovered_ms)),
             ("shed", Count(s.shed)),
-        ]
+            ("hedged_attempts", Count(s.hedged_attempts)),
+            ("throttled_locally", Count(s.throttled_locally)),
+        ];
+        // An array measure becomes one figure per index: requests_per_layer.0, .1, ...
+        for (i, n) in s.requests_per_layer().into_iter().enumerate() {
+            let name = REQUESTS_PER_LAYER_NAMES
+                .get(i)
+                .copied()
+                .unwrap_or("requests_per_layer.?");
+            figures.push((name, Count(n)));
+        }
+        figures
+    }
+
+    /// Calls into each layer of the stack, top first (index 0 = the logical
+    /// calls started), then the requests the endpoint received (last). With
+    /// one layer: `[calls started, server_requests]`.
+    pub fn requests_per_layer(&self) -> Vec<u64> {
+        if self.requests_per_layer.is_empty() {
+            vec![self.calls - self.not_started, self.server_requests]
+        } else {
+            self.requests_per_layer.clone()
+        }
     }
 
     /// Whether `name` is a figure (see [`Summary::figures`]) or `gave_up.<Reason>`.
@@ -324,8 +379,17 @@ impl Summary {
     }
 }
 
+/// The figure names of [`Summary::requests_per_layer`]: up to 4 layers and the endpoint.
+pub const REQUESTS_PER_LAYER_NAMES: [&str; 5] = [
+    "requests_per_layer.0",
+    "requests_per_layer.1",
+    "requests_per_layer.2",
+    "requests_per_layer.3",
+    "requests_per_layer.4",
+];
+
 /// Every give-up reason's stable name, in [`gave_up_name`]'s order.
-pub const GAVE_UP_NAMES: [&str; 8] = [
+pub const GAVE_UP_NAMES: [&str; 9] = [
     "AttemptsExhausted",
     "DeadlineExceeded",
     "BudgetExhausted",
@@ -334,6 +398,7 @@ pub const GAVE_UP_NAMES: [&str; 8] = [
     "NetworkErrorNotRetried",
     "TimeoutNotRetried",
     "UnkeyedNonIdempotent",
+    "BulkheadFull",
 ];
 
 /// The stable name of a give-up reason, used as the key in [`Summary::gave_up`].
@@ -347,6 +412,7 @@ pub fn gave_up_name(reason: &GaveUp) -> &'static str {
         GaveUp::NetworkErrorNotRetried => "NetworkErrorNotRetried",
         GaveUp::TimeoutNotRetried => "TimeoutNotRetried",
         GaveUp::UnkeyedNonIdempotent => "UnkeyedNonIdempotent",
+        GaveUp::BulkheadFull => "BulkheadFull",
     }
 }
 
@@ -409,6 +475,10 @@ pub struct Tally {
     open: BTreeMap<u32, (u64, u64)>,
     breaker_open_ms: u64,
     recovery: Recovery,
+    hedged_attempts: u64,
+    throttled_locally: u64,
+    /// Calls into layers 2.. (attempts sent by the layer above), when `sim.layers > 1`.
+    layer_calls: Vec<u64>,
 }
 
 impl Tally {
@@ -436,6 +506,29 @@ impl Tally {
     pub fn attempt_sent(&mut self, lateness_ms: u64) {
         self.attempts += 1;
         self.lateness.add(lateness_ms);
+    }
+
+    /// The run has `layers` layers (1 to 4): count the calls into each.
+    pub fn with_layers(mut self, layers: u32) -> Tally {
+        self.layer_calls = vec![0; layers.saturating_sub(1) as usize];
+        self
+    }
+
+    /// An attempt was sent while another of its call was in flight.
+    pub fn hedged(&mut self) {
+        self.hedged_attempts += 1;
+    }
+
+    /// The throttle rejected an attempt locally.
+    pub fn throttled(&mut self) {
+        self.throttled_locally += 1;
+    }
+
+    /// Layer `layer` (0 = the top) sent an attempt: a call into the layer below.
+    pub fn layer_call(&mut self, layer: usize) {
+        if let Some(n) = self.layer_calls.get_mut(layer) {
+            *n += 1;
+        }
     }
 
     /// A call ended at `end_ms`.
@@ -520,6 +613,16 @@ impl Tally {
             },
             recovered_ms: self.recovery.recovered_ms(end_ms.min(horizon_ms)),
             shed: counters.shed.saturating_add(counters.rejected),
+            hedged_attempts: self.hedged_attempts,
+            throttled_locally: self.throttled_locally,
+            requests_per_layer: if self.layer_calls.is_empty() {
+                Vec::new()
+            } else {
+                std::iter::once(self.calls)
+                    .chain(self.layer_calls.iter().copied())
+                    .chain(std::iter::once(server_requests))
+                    .collect()
+            },
         }
     }
 

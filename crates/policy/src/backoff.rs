@@ -7,6 +7,18 @@
 //! | `linear` | `min(cap, base·n)` |
 //! | `exponential` | `min(cap, base·multiplier^(n-1))`, rounded to the nearest ms |
 //! | `decorrelated` | random: `min(cap, U(base, 3·previous))`, see [`crate::jitter`] |
+//! | `exponential_floor` | `min(cap, I(n))`, `I(1) = base`, `I(n) = ⌊I(n-1)·multiplier⌋` |
+//!
+//! `exponential_floor` is resilience4j's curve
+//! (`resilience4j-core/src/main/java/io/github/resilience4j/core/IntervalFunction.java`,
+//! `ofExponentialBackoff`: `LongStream.iterate(initial, x -> (long) (x * multiplier))`):
+//! each step truncates to whole ms, so with 500 ms ×1.5 the fourth delay is
+//! 1687 ms where `exponential` gives 1688.
+//!
+//! `backoff.first_retry_immediate` makes the first retry wait 0 (urllib3's
+//! `Retry.get_backoff_time` returns 0 while fewer than two errors are in its
+//! history), and `backoff.throttle_base_ms` replaces `base` after a throttling
+//! failure (the AWS SDKs' 2026 standard mode: 50 ms, 1 s for throttling).
 //!
 //! "Exponential" means `base·multiplier^(n-1)`: with base 1000 ms and
 //! multiplier 2 the retries wait 1 s, 2 s, 4 s..., the seed chapter's
@@ -49,6 +61,38 @@ pub fn delay_ms(backoff: &BackoffConfig, retry: u32) -> u64 {
             }
         }
         BackoffKind::Decorrelated => decorrelated_max_ms(backoff, n),
+        BackoffKind::ExponentialFloor => floor_curve_ms(backoff, n, cap),
+    }
+}
+
+/// `⌊I(n-1)·multiplier⌋` iterated from `base`, stopping at `limit`.
+fn floor_curve_ms(backoff: &BackoffConfig, n: u32, limit: u64) -> u64 {
+    let mut d = backoff.base_ms;
+    for _ in 1..n {
+        if d >= limit {
+            break;
+        }
+        // NaN or overflow give the limit; `as` saturates.
+        let next = (d as f64 * backoff.multiplier).floor();
+        d = if next < limit as f64 {
+            next as u64
+        } else {
+            limit
+        };
+    }
+    d.min(limit)
+}
+
+/// `d(n)` before the cap (saturating at `u64::MAX`): the curve a library that
+/// jitters before capping (resilience4j's `randomize`) starts from.
+pub fn curve_ms(backoff: &BackoffConfig, retry: u32) -> u64 {
+    let uncapped = BackoffConfig {
+        cap_ms: u64::MAX,
+        ..backoff.clone()
+    };
+    match backoff.kind {
+        BackoffKind::ExponentialFloor => floor_curve_ms(backoff, retry.max(1), u64::MAX),
+        _ => delay_ms(&uncapped, retry),
     }
 }
 
@@ -103,11 +147,10 @@ pub fn schedule(config: &PolicyConfig, rng: &mut impl Rng) -> Vec<PlannedRetry> 
         0 => SCHEDULE_RETRIES_MAX,
         max => (max - 1).min(SCHEDULE_RETRIES_MAX),
     };
-    let mut previous_ms = config.backoff.base_ms;
+    let mut state = jitter::DrawState::new(config);
     (1..=retries)
         .map(|retry| {
-            let drawn_ms = jitter::draw_ms(config, retry, previous_ms, rng);
-            previous_ms = drawn_ms;
+            let drawn_ms = jitter::draw(config, retry, false, &mut state, rng);
             PlannedRetry {
                 retry,
                 envelope_ms: jitter::envelope_ms(config, retry),
@@ -121,23 +164,43 @@ pub fn schedule(config: &PolicyConfig, rng: &mut impl Rng) -> Vec<PlannedRetry> 
 /// The delay formula in words and symbols, e.g.
 /// `min(cap, base·multiplier^(n-1)), then U(0, d)`.
 pub fn formula(config: &PolicyConfig) -> String {
+    let first = if config.backoff.first_retry_immediate {
+        "0 before the first retry; then "
+    } else {
+        ""
+    };
     if is_decorrelated(config) {
-        return "min(cap, U(base, 3·previous)), previous starting at base".to_string();
+        return format!("{first}min(cap, U(base, 3·previous)), previous starting at base");
+    }
+    if config.jitter.kind == JitterKind::DecorrelatedV2 {
+        return format!("{first}{}", jitter::formula(config.jitter.kind));
     }
     let d = match config.backoff.kind {
         BackoffKind::Constant => "d = min(cap, base)",
         BackoffKind::Linear => "d = min(cap, base·n)",
+        BackoffKind::ExponentialFloor => "d = min(cap, I(n)), I(n) = ⌊I(n-1)·multiplier⌋",
         _ => "d = min(cap, base·multiplier^(n-1))",
     };
-    format!("{d}, then {}", jitter::formula(config.jitter.kind))
+    format!("{first}{d}, then {}", jitter::formula(config.jitter.kind))
 }
 
 /// [`formula`] with the numbers of retry `n` filled in.
 pub fn retry_formula(config: &PolicyConfig, retry: u32) -> String {
     let b = &config.backoff;
     let n = retry.max(1);
+    let (lo, hi) = jitter::envelope_ms(config, retry);
+    if b.first_retry_immediate && n == 1 {
+        return "first retry: 0 ∈ [0, 0]".to_string();
+    }
+    if config.jitter.kind == JitterKind::DecorrelatedV2 && !is_decorrelated(config) {
+        return format!(
+            "min({}, {}·(f(t) − f(t_prev))/1.4), t ∈ [{}, {n}) ∈ [{lo}, {hi}]",
+            b.cap_ms,
+            b.base_ms,
+            n - 1
+        );
+    }
     if is_decorrelated(config) {
-        let (lo, hi) = jitter::envelope_ms(config, retry);
         return format!(
             "min({}, U({}, 3·previous)) ∈ [{lo}, {hi}]",
             b.cap_ms, b.base_ms
@@ -147,6 +210,13 @@ pub fn retry_formula(config: &PolicyConfig, retry: u32) -> String {
     let curve = match b.kind {
         BackoffKind::Constant => format!("d = min({}, {}) = {d}", b.cap_ms, b.base_ms),
         BackoffKind::Linear => format!("d = min({}, {}·{n}) = {d}", b.cap_ms, b.base_ms),
+        BackoffKind::ExponentialFloor => format!(
+            "d = min({}, ⌊…⌊{}·{}⌋…⌋ ({} steps)) = {d}",
+            b.cap_ms,
+            b.base_ms,
+            b.multiplier,
+            n - 1
+        ),
         _ => format!(
             "d = min({}, {}·{}^{}) = {d}",
             b.cap_ms,
@@ -155,7 +225,6 @@ pub fn retry_formula(config: &PolicyConfig, retry: u32) -> String {
             n - 1
         ),
     };
-    let (lo, hi) = jitter::envelope_ms(config, retry);
     format!(
         "{curve}; {} ∈ [{lo}, {hi}]",
         jitter::formula(config.jitter.kind)

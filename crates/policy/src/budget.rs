@@ -10,6 +10,14 @@
 //!   retry that would take more tokens than are left is refused. (The AWS SDK
 //!   gives back the retry cost when a retried call succeeds; here every
 //!   success refills the same amount, which is simpler to read on a chart.)
+//! - `token_bucket_refund`, the AWS SDKs' retry quota (botocore
+//!   `botocore/retries/standard.py` `RetryQuotaChecker`, `botocore/retries/quota.py`):
+//!   the same bucket, but a retry after a throttling failure
+//!   ([`crate::classify::is_throttling`]) takes `budget.throttle_cost`, and a
+//!   call that succeeds **after retries gives back what its last retry
+//!   took**; one that succeeds at its first attempt gives `success_refill`
+//!   (botocore's `_NO_RETRY_INCREMENT` = 1). Before 2026: cost 5, timeout 10;
+//!   the 2026 standard mode: cost 14, throttling 5.
 //! - `ratio`, like Finagle's and tower's budgets: a retry is allowed while
 //!   `retries + 1 ≤ budget.min_retries + budget.ratio × calls`, counting the
 //!   calls started and retries made in the last `budget.window_ms` (ten
@@ -33,6 +41,17 @@
 //! ```
 
 use crate::config::{BudgetConfig, BudgetKind};
+
+/// What failed before a retry: it picks the token price.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryCause {
+    /// A network error or a retryable status that is not throttling.
+    Failure,
+    /// The attempt timed out.
+    Timeout,
+    /// Throttling (see [`crate::classify::is_throttling`]).
+    Throttling,
+}
 
 const SLOTS: usize = 10;
 
@@ -70,7 +89,14 @@ impl Budget {
 
     /// Tokens left (`token_bucket` only).
     pub fn tokens(&self) -> Option<u64> {
-        (self.config.kind == BudgetKind::TokenBucket).then_some(self.tokens)
+        self.is_bucket().then_some(self.tokens)
+    }
+
+    fn is_bucket(&self) -> bool {
+        matches!(
+            self.config.kind,
+            BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund
+        )
     }
 
     fn slot_ms(&self) -> u64 {
@@ -126,11 +152,13 @@ impl Budget {
     pub fn level(&self) -> Option<f64> {
         match self.config.kind {
             BudgetKind::None => None,
-            BudgetKind::TokenBucket => Some(if self.config.capacity == 0 {
-                0.0
-            } else {
-                (self.tokens as f64 / self.config.capacity as f64).min(1.0)
-            }),
+            BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund => {
+                Some(if self.config.capacity == 0 {
+                    0.0
+                } else {
+                    (self.tokens as f64 / self.config.capacity as f64).min(1.0)
+                })
+            }
             BudgetKind::Ratio => {
                 let latest = self.slots.iter().map(|s| s.index).max().unwrap_or(0);
                 let (calls, retries) = self.window_counts(latest.saturating_mul(self.slot_ms()));
@@ -165,26 +193,48 @@ impl Budget {
 
     /// An attempt succeeded.
     pub fn on_success(&mut self, now_ms: u64) {
-        if self.config.kind == BudgetKind::TokenBucket {
-            self.tokens = self
-                .tokens
-                .saturating_add(self.config.success_refill)
-                .min(self.config.capacity);
-            self.note_level(now_ms);
-        }
+        self.on_call_success(now_ms, None);
+    }
+
+    /// A call succeeded; `last_retry_cost` is what its last retry took (None
+    /// if it succeeded at once). `token_bucket` refills `success_refill`
+    /// either way; `token_bucket_refund` gives back the last retry's cost.
+    pub fn on_call_success(&mut self, now_ms: u64, last_retry_cost: Option<u64>) {
+        let refill = match (self.config.kind, last_retry_cost) {
+            (BudgetKind::TokenBucket, _) | (BudgetKind::TokenBucketRefund, None) => {
+                self.config.success_refill
+            }
+            (BudgetKind::TokenBucketRefund, Some(cost)) => cost,
+            _ => return,
+        };
+        self.tokens = self.tokens.saturating_add(refill).min(self.config.capacity);
+        self.note_level(now_ms);
     }
 
     /// Asks for one retry and pays for it; `after_timeout` picks the timeout
     /// cost. `false` means refused (nothing is taken).
     pub fn try_retry(&mut self, now_ms: u64, after_timeout: bool) -> bool {
+        let cause = if after_timeout {
+            RetryCause::Timeout
+        } else {
+            RetryCause::Failure
+        };
+        self.charge(now_ms, cause).is_some()
+    }
+
+    /// Asks for one retry after `cause` and pays for it: the tokens taken
+    /// (0 for budgets without tokens), or `None` if refused (nothing taken).
+    pub fn charge(&mut self, now_ms: u64, cause: RetryCause) -> Option<u64> {
+        let c = &self.config;
+        let cost = match (c.kind, cause) {
+            (BudgetKind::None, _) => return Some(0),
+            (_, RetryCause::Timeout) => c.timeout_cost,
+            (BudgetKind::TokenBucketRefund, RetryCause::Throttling) => c.throttle_cost,
+            _ => c.retry_cost,
+        };
         let allowed = match self.config.kind {
-            BudgetKind::None => return true,
-            BudgetKind::TokenBucket => {
-                let cost = if after_timeout {
-                    self.config.timeout_cost
-                } else {
-                    self.config.retry_cost
-                };
+            BudgetKind::None => return Some(0),
+            BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund => {
                 match self.tokens.checked_sub(cost) {
                     Some(left) => {
                         self.tokens = left;
@@ -205,7 +255,8 @@ impl Budget {
             }
         };
         self.note_level(now_ms);
-        allowed
+        let taken = if self.is_bucket() { cost } else { 0 };
+        allowed.then_some(taken)
     }
 
     /// Takes the level changes recorded since the last call, oldest first.

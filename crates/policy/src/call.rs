@@ -11,26 +11,41 @@
 //!   same step). Every retry goes through a sleep, even of 0 ms, so the trace
 //!   always says why it waited.
 //! - [`Step::Done`]: finished; `poll` keeps returning the same step.
+//! - [`Step::Throttled`]: the adaptive throttle ([`crate::throttle`])
+//!   rejected attempt `attempt` locally: nothing is sent; poll again now.
+//!
+//! With hedging on ([`crate::hedge`]) several attempts of one call can be in
+//! flight: while waiting, [`Call::hedge_at_ms`] says when to poll again, and
+//! that poll may say [`Step::Send`] for a hedge. Report each attempt's
+//! outcome; once the call is done the driver cancels the attempts
+//! [`Call::in_flight`] still lists (their outcomes are no longer wanted).
 //!
 //! Decisions, in order. Before every attempt: the deadline (an attempt never
-//! starts at or after `start + attempts.deadline_ms`), then the breaker (fail
-//! fast). After an attempt, in `on_outcome`: success, then the
+//! starts at or after `start + attempts.deadline_ms`), `attempts.max`, the
+//! adaptive throttle (a local rejection is a failed attempt, retried like a
+//! 503 without Retry-After), then the breaker (fail fast). A hedge is only
+//! sent while the breaker is closed, and asks the budget first. After an attempt, in `on_outcome`: success, then the
 //! classification (non-retryable → give up), then the idempotency guard
 //! (`retry.require_key_for_unsafe`), then `attempts.max`. In the next `poll`:
-//! the delay (Retry-After if honoured, else a backoff draw), then the
+//! the delay (Retry-After if honoured, as `retry_after.kind` says: `capped`
+//! draws nothing, `envoy` one jitter draw unless the hint is above the cap,
+//! `aws` the backoff it compares the hint with; else a backoff draw, with
+//! `backoff.throttle_base_ms` after a throttling failure), then the
 //! deadline (if the sleep would end at or after it, give up with
 //! [`GaveUp::DeadlineExceeded`] at once instead of sleeping in vain), then
-//! the budget (charged now, before the sleep).
+//! the budget (charged now, before the sleep; the price depends on whether the
+//! failure was a timeout, throttling or else, see [`crate::budget::RetryCause`]).
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::breaker::{Breaker, BreakerState, Permit};
-use crate::budget::Budget;
-use crate::classify::{classify, is_breaker_failure, Outcome, RequestKind, Verdict};
-use crate::config::PolicyConfig;
-use crate::{jitter, Rng};
+use crate::budget::{Budget, RetryCause};
+use crate::classify::{classify, is_breaker_failure, is_throttling, Outcome, RequestKind, Verdict};
+use crate::config::{PolicyConfig, RetryAfterKind};
+use crate::throttle::Throttle;
+use crate::{jitter, retry_after, unit_f64, Rng};
 
 /// What the driver should do next.
 ///
@@ -58,6 +73,10 @@ pub enum Step {
     AwaitOutcome,
     /// Finished.
     Done(Done),
+    /// The adaptive throttle rejected attempt `attempt` locally: nothing is
+    /// sent. Poll again now (the call retries, gives up, or keeps waiting
+    /// for a hedged attempt still in flight).
+    Throttled { attempt: u32 },
 }
 
 /// Why a call sleeps before a retry.
@@ -71,7 +90,8 @@ pub enum SleepReason {
         envelope_ms: (u64, u64),
     },
     /// The server's `Retry-After` of `server_ms`, obeyed as `capped_ms`
-    /// (`min(server_ms, retry_after.cap_ms)`).
+    /// (`min(server_ms, retry_after.cap_ms)`; under `retry_after.kind` `envoy`
+    /// or `aws`, the sleep [`crate::retry_after::sleep_ms`] gives).
     RetryAfter { server_ms: u64, capped_ms: u64 },
 }
 
@@ -104,6 +124,9 @@ pub enum GaveUp {
     /// A non-idempotent request without an idempotency key failed, and
     /// `retry.require_key_for_unsafe` forbids retrying it.
     UnkeyedNonIdempotent,
+    /// The client's bulkhead was full (`client.max_in_flight` calls in
+    /// flight) and `client.when_full = fail`: nothing was sent.
+    BulkheadFull,
 }
 
 /// What changed in a client's shared state, for the UI's breaker band and
@@ -130,6 +153,7 @@ pub enum ClientEventKind {
 pub struct ClientState {
     breaker: Breaker,
     budget: Budget,
+    throttle: Throttle,
     events: Vec<ClientEvent>,
 }
 
@@ -139,6 +163,7 @@ impl ClientState {
         ClientState {
             breaker: Breaker::new(&config.breaker),
             budget: Budget::new(&config.budget),
+            throttle: Throttle::new(&config.throttle),
             events: Vec::new(),
         }
     }
@@ -188,6 +213,11 @@ impl ClientState {
         &mut self.breaker
     }
 
+    /// The adaptive throttle's probability of a local rejection at `now_ms`.
+    pub fn throttle_probability(&self, now_ms: u64) -> f64 {
+        self.throttle.reject_probability(now_ms)
+    }
+
     /// Direct access for tests and the simulator's detailed views.
     pub fn budget_mut(&mut self) -> &mut Budget {
         &mut self.budget
@@ -198,13 +228,15 @@ impl ClientState {
 enum Phase {
     /// The next attempt may be sent.
     Ready,
-    /// Attempt `attempts_sent` is in flight.
+    /// The attempts in `Call::flights` are in flight; the latest was sent
+    /// (or rejected by the throttle) at `last_sent_ms`.
     InFlight {
-        permit: Permit,
+        last_sent_ms: u64,
     },
     /// The last attempt failed retryably; the retry is decided in `poll`.
     Failed {
         timed_out: bool,
+        throttled: bool,
         retry_after_ms: Option<u64>,
     },
     Sleeping {
@@ -223,9 +255,16 @@ pub struct Call {
     deadline_ms: Option<u64>,
     key: Option<String>,
     attempts_sent: u32,
-    /// The previous drawn delay, for decorrelated backoff.
-    previous_delay_ms: u64,
+    /// What the delay draws remember (decorrelated backoffs).
+    draws: jitter::DrawState,
+    /// Tokens the last retry took from the budget (`token_bucket_refund` gives them back).
+    last_retry_cost: Option<u64>,
     phase: Phase,
+    /// Attempts in flight and their breaker permits (more than one only
+    /// when hedging).
+    flights: Vec<(u32, Permit)>,
+    /// Hedges sent (or refused by the budget, which ends hedging).
+    hedges: u32,
 }
 
 /// 32 lowercase hex digits from two `u64` draws.
@@ -247,15 +286,18 @@ impl Call {
             0 => None,
             d => Some(now_ms.saturating_add(d)),
         };
-        let previous_delay_ms = config.backoff.base_ms;
+        let draws = jitter::DrawState::new(&config);
         Call {
             config,
             request,
             deadline_ms,
             key,
             attempts_sent: 0,
-            previous_delay_ms,
+            draws,
+            last_retry_cost: None,
             phase: Phase::Ready,
+            flights: Vec::new(),
+            hedges: 0,
         }
     }
 
@@ -282,6 +324,26 @@ impl Call {
     /// The config the call runs with.
     pub fn config(&self) -> &Arc<PolicyConfig> {
         &self.config
+    }
+
+    /// The attempts in flight (the driver cancels these once the call is done).
+    pub fn in_flight(&self) -> impl Iterator<Item = u32> + '_ {
+        self.flights.iter().map(|(attempt, _)| *attempt)
+    }
+
+    /// When to poll again to maybe send a hedge: `hedge.delay_ms` after the
+    /// latest attempt was sent, while attempts are in flight and hedges are
+    /// left. `None` otherwise.
+    pub fn hedge_at_ms(&self) -> Option<u64> {
+        let hedge = &self.config.hedge;
+        match self.phase {
+            Phase::InFlight { last_sent_ms, .. }
+                if hedge.is_on() && self.hedges < hedge.max_extra =>
+            {
+                Some(last_sent_ms.saturating_add(hedge.delay_ms))
+            }
+            _ => None,
+        }
     }
 
     /// How it ended, once it has.
@@ -312,19 +374,68 @@ impl Call {
     fn decide(&mut self, now_ms: u64, client: &mut ClientState, rng: &mut impl Rng) -> Step {
         match self.phase.clone() {
             Phase::Done(done) => Step::Done(done),
-            Phase::InFlight { .. } => Step::AwaitOutcome,
+            Phase::InFlight { .. } => self.maybe_hedge(now_ms, client, rng),
             Phase::Sleeping { until_ms, reason } if now_ms < until_ms => {
                 Step::Sleep { until_ms, reason }
             }
-            Phase::Sleeping { .. } | Phase::Ready => self.send(now_ms, client),
+            Phase::Sleeping { .. } | Phase::Ready => self.send(now_ms, client, rng),
             Phase::Failed {
                 timed_out,
+                throttled,
                 retry_after_ms,
-            } => self.schedule_retry(now_ms, timed_out, retry_after_ms, client, rng),
+            } => {
+                let cause = match (timed_out, throttled) {
+                    (true, _) => RetryCause::Timeout,
+                    (false, true) => RetryCause::Throttling,
+                    (false, false) => RetryCause::Failure,
+                };
+                self.schedule_retry(now_ms, cause, retry_after_ms, client, rng)
+            }
         }
     }
 
-    fn send(&mut self, now_ms: u64, client: &mut ClientState) -> Step {
+    /// A hedge if one is due (see [`Call::hedge_at_ms`]), else keep waiting.
+    fn maybe_hedge(&mut self, now_ms: u64, client: &mut ClientState, rng: &mut impl Rng) -> Step {
+        if self.hedge_at_ms().is_none_or(|at| now_ms < at)
+            || self.deadline_ms.is_some_and(|d| now_ms >= d)
+            || client.breaker.peek(now_ms) != BreakerState::Closed
+        {
+            return Step::AwaitOutcome;
+        }
+        self.hedges = self.hedges.saturating_add(1);
+        if !client.budget.try_retry(now_ms, false) {
+            self.hedges = self.config.hedge.max_extra;
+            return Step::AwaitOutcome;
+        }
+        if !self.admit(now_ms, client, rng) {
+            if let Phase::InFlight { last_sent_ms } = &mut self.phase {
+                *last_sent_ms = now_ms;
+            }
+            return Step::Throttled {
+                attempt: self.attempts_sent,
+            };
+        }
+        match client.breaker.permit(now_ms) {
+            Some(permit) => self.launch(now_ms, permit),
+            None => Step::AwaitOutcome,
+        }
+    }
+
+    /// Asks the adaptive throttle (one draw from `rng`, only when it is on);
+    /// a rejected attempt is counted as sent.
+    fn admit(&mut self, now_ms: u64, client: &mut ClientState, rng: &mut impl Rng) -> bool {
+        if !client.throttle.is_on() {
+            return true;
+        }
+        let u = unit_f64(rng);
+        if client.throttle.admit(now_ms, u) {
+            return true;
+        }
+        self.attempts_sent = self.attempts_sent.saturating_add(1);
+        false
+    }
+
+    fn send(&mut self, now_ms: u64, client: &mut ClientState, rng: &mut impl Rng) -> Step {
         let attempts = &self.config.attempts;
         if self.deadline_ms.is_some_and(|d| now_ms >= d) {
             return self.finish(GaveUp::DeadlineExceeded);
@@ -332,12 +443,38 @@ impl Call {
         if attempts.max != 0 && self.attempts_sent >= attempts.max {
             return self.finish(GaveUp::AttemptsExhausted);
         }
+        if !self.admit(now_ms, client, rng) {
+            if self.attempts_sent == 1 {
+                client.budget.on_call(now_ms);
+            }
+            let attempt = self.attempts_sent;
+            self.phase = if self.config.attempts.max != 0 && attempt >= self.config.attempts.max {
+                Phase::Done(Done::GaveUp {
+                    attempts: attempt,
+                    reason: GaveUp::AttemptsExhausted,
+                })
+            } else {
+                // A local rejection is not the server throttling.
+                Phase::Failed {
+                    timed_out: false,
+                    retry_after_ms: None,
+                    throttled: false,
+                }
+            };
+            return Step::Throttled { attempt };
+        }
         let Some(permit) = client.breaker.permit(now_ms) else {
             return self.finish(GaveUp::BreakerOpen);
         };
         if self.attempts_sent == 0 {
             client.budget.on_call(now_ms);
         }
+        self.launch(now_ms, permit)
+    }
+
+    /// Sends the next attempt with `permit`.
+    fn launch(&mut self, now_ms: u64, permit: Permit) -> Step {
+        let attempts = &self.config.attempts;
         self.attempts_sent = self.attempts_sent.saturating_add(1);
         let per_attempt = (attempts.timeout_ms != 0).then_some(attempts.timeout_ms);
         let left = self.deadline_ms.map(|d| d.saturating_sub(now_ms));
@@ -345,7 +482,10 @@ impl Call {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.phase = Phase::InFlight { permit };
+        self.flights.push((self.attempts_sent, permit));
+        self.phase = Phase::InFlight {
+            last_sent_ms: now_ms,
+        };
         Step::Send {
             attempt: self.attempts_sent,
             timeout_ms,
@@ -354,47 +494,77 @@ impl Call {
         }
     }
 
+    /// The backoff draw for `retry` and its sleep reason.
+    fn draw_backoff(
+        &mut self,
+        retry: u32,
+        throttled: bool,
+        rng: &mut impl Rng,
+    ) -> (u64, SleepReason) {
+        let config = &self.config;
+        let planned_ms = jitter::draw(config, retry, throttled, &mut self.draws, rng);
+        let envelope_ms = jitter::envelope_for(config, retry, throttled);
+        (
+            planned_ms,
+            SleepReason::Backoff {
+                retry,
+                planned_ms,
+                envelope_ms,
+            },
+        )
+    }
+
     fn schedule_retry(
         &mut self,
         now_ms: u64,
-        timed_out: bool,
+        cause: RetryCause,
         retry_after_ms: Option<u64>,
         client: &mut ClientState,
         rng: &mut impl Rng,
     ) -> Step {
         let config = Arc::clone(&self.config);
+        let ra = &config.retry_after;
         let retry = self.attempts_sent;
-        let (delay_ms, reason) = match retry_after_ms.filter(|_| config.retry_after.honor) {
-            Some(server_ms) => {
-                let capped_ms = server_ms.min(config.retry_after.cap_ms);
-                (
+        let throttled = cause == RetryCause::Throttling;
+        let hint = retry_after_ms.filter(|_| ra.honor);
+        // `capped` draws nothing for a hint (the goldens' draws stay as they were);
+        // `envoy` draws its jitter, `aws` the backoff it compares the hint with.
+        let (delay_ms, reason) = match (hint, ra.kind) {
+            (Some(server_ms), RetryAfterKind::Capped) => {
+                let capped_ms = server_ms.min(ra.cap_ms);
+                let reason = SleepReason::RetryAfter {
+                    server_ms,
                     capped_ms,
-                    SleepReason::RetryAfter {
-                        server_ms,
-                        capped_ms,
-                    },
-                )
+                };
+                (capped_ms, reason)
             }
-            None => {
-                let planned_ms = jitter::draw_ms(&config, retry, self.previous_delay_ms, rng);
-                self.previous_delay_ms = planned_ms;
-                let envelope_ms = jitter::envelope_ms(&config, retry);
-                (
-                    planned_ms,
-                    SleepReason::Backoff {
-                        retry,
-                        planned_ms,
-                        envelope_ms,
-                    },
-                )
+            (Some(server_ms), RetryAfterKind::Envoy) if server_ms <= ra.cap_ms => {
+                let u = unit_f64(rng);
+                let capped_ms = retry_after::sleep_ms(ra, server_ms, 0, u).unwrap_or(server_ms);
+                let reason = SleepReason::RetryAfter {
+                    server_ms,
+                    capped_ms,
+                };
+                (capped_ms, reason)
             }
+            (Some(server_ms), RetryAfterKind::Aws) => {
+                let (t, _) = self.draw_backoff(retry, throttled, rng);
+                let capped_ms = retry_after::sleep_ms(ra, server_ms, t, 0.0).unwrap_or(t);
+                let reason = SleepReason::RetryAfter {
+                    server_ms,
+                    capped_ms,
+                };
+                (capped_ms, reason)
+            }
+            _ => self.draw_backoff(retry, throttled, rng),
         };
         let until_ms = now_ms.saturating_add(delay_ms);
         if self.deadline_ms.is_some_and(|d| until_ms >= d) {
             return self.finish(GaveUp::DeadlineExceeded);
         }
-        if !client.budget.try_retry(now_ms, timed_out) {
-            return self.finish(GaveUp::BudgetExhausted);
+        match client.budget.charge(now_ms, cause) {
+            Some(cost) => self.last_retry_cost = Some(cost),
+            None => return self.finish(GaveUp::BudgetExhausted),
         }
         self.phase = Phase::Sleeping {
             until_ms,
@@ -413,22 +583,37 @@ impl Call {
         outcome: Outcome,
         client: &mut ClientState,
     ) {
-        let Phase::InFlight { permit } = self.phase else {
+        let Phase::InFlight { last_sent_ms } = self.phase else {
             return;
         };
-        if attempt != self.attempts_sent {
+        let Some(index) = self.flights.iter().position(|(a, _)| *a == attempt) else {
             return;
-        }
+        };
+        let (_, permit) = self.flights.remove(index);
         client
             .breaker
             .on_outcome(now_ms, permit, is_breaker_failure(&outcome));
+        if !matches!(
+            outcome,
+            Outcome::Response {
+                status: 429 | 503,
+                ..
+            } | Outcome::TimedOut
+                | Outcome::NetworkError
+        ) {
+            client.throttle.on_accept(now_ms);
+        }
         let rules = &self.config.retry;
         let verdict = classify(rules, &outcome, self.key.is_some());
         let attempts = self.attempts_sent;
         let gave_up = |reason| Phase::Done(Done::GaveUp { attempts, reason });
+        // A hedged attempt failed retryably while another is still out: wait for that one.
+        let waiting = !self.flights.is_empty() && verdict == Verdict::Retryable;
+        let throttled = is_throttling(&outcome);
         self.phase = match (verdict, outcome) {
+            (Verdict::Retryable, _) if waiting => Phase::InFlight { last_sent_ms },
             (Verdict::Success, _) => {
-                client.budget.on_success(now_ms);
+                client.budget.on_call_success(now_ms, self.last_retry_cost);
                 Phase::Done(Done::Succeeded { attempts })
             }
             (Verdict::Fatal, Outcome::Response { status, .. }) => {
@@ -450,14 +635,17 @@ impl Call {
             }
             (Verdict::Retryable, Outcome::Response { retry_after_ms, .. }) => Phase::Failed {
                 timed_out: false,
+                throttled,
                 retry_after_ms,
             },
             (Verdict::Retryable, Outcome::TimedOut) => Phase::Failed {
                 timed_out: true,
+                throttled: false,
                 retry_after_ms: None,
             },
             (Verdict::Retryable, Outcome::NetworkError) => Phase::Failed {
                 timed_out: false,
+                throttled: false,
                 retry_after_ms: None,
             },
         };

@@ -114,3 +114,31 @@ pub fn is_breaker_failure(outcome: &Outcome) -> bool {
         Outcome::Response { status, .. } => status == 429 || (500..=599).contains(&status),
     }
 }
+
+/// Whether a failure is **throttling**: a 429, or a 503 that carries a
+/// `Retry-After` (the server's own "slow down", like S3's `SlowDown`). The
+/// AWS SDKs recognise throttling by error codes (`Throttling`,
+/// `TooManyRequestsException`, `SlowDown`, ... in botocore's
+/// `ThrottledRetryableChecker`); an HTTP model has only statuses and headers,
+/// so this is our approximation. Throttling picks `backoff.throttle_base_ms`
+/// and `budget.throttle_cost`.
+///
+/// ```
+/// use policy::{classify::is_throttling, Outcome};
+///
+/// let r = |status, retry_after_ms| Outcome::Response { status, retry_after_ms };
+/// assert!(is_throttling(&r(429, None)));
+/// assert!(is_throttling(&r(503, Some(1000))));
+/// assert!(!is_throttling(&r(503, None)));
+/// assert!(!is_throttling(&Outcome::TimedOut));
+/// ```
+pub fn is_throttling(outcome: &Outcome) -> bool {
+    match outcome {
+        Outcome::Response { status: 429, .. } => true,
+        Outcome::Response {
+            status: 503,
+            retry_after_ms,
+        } => retry_after_ms.is_some(),
+        _ => false,
+    }
+}

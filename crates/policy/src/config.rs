@@ -26,7 +26,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::bulkhead::{self, BulkheadConfig};
+use crate::hedge::{self, HedgeConfig};
 use crate::knob::{self, KnobError, KnobKind, KnobSpec};
+use crate::throttle::{self, ThrottleConfig};
 
 /// A whole client policy. See the module docs and [`PolicyConfig::knobs`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -40,6 +43,21 @@ pub struct PolicyConfig {
     pub budget: BudgetConfig,
     pub breaker: BreakerConfig,
     pub idempotency: IdempotencyConfig,
+    // The newer parts are left out of JSON while at their defaults, so
+    // configs (and golden files) written before them read the same.
+    /// `throttle.*`: adaptive client throttling ([`crate::throttle`]).
+    #[serde(skip_serializing_if = "is_default")]
+    pub throttle: ThrottleConfig,
+    /// `hedge.*`: hedged requests ([`crate::hedge`]).
+    #[serde(skip_serializing_if = "is_default")]
+    pub hedge: HedgeConfig,
+    /// `client.*`: the bulkhead ([`crate::bulkhead`]).
+    #[serde(skip_serializing_if = "is_default")]
+    pub client: BulkheadConfig,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 /// `attempts.*`: how many attempts, and how long.
@@ -121,6 +139,9 @@ pub enum BackoffKind {
     /// AWS "decorrelated jitter": `min(cap, U(base, 3·previous))`, previous
     /// starting at `base`. Random by itself: `jitter.kind` is ignored.
     Decorrelated,
+    /// resilience4j's iterated whole-ms growth: `I(1) = base`,
+    /// `I(n) = floor(I(n-1)·multiplier)`, then `min(cap, I(n))`. See [`crate::backoff`].
+    ExponentialFloor,
 }
 
 /// `backoff.*`: the delay curve. See [`crate::backoff`].
@@ -134,6 +155,14 @@ pub struct BackoffConfig {
     pub cap_ms: u64,
     /// `backoff.multiplier`: growth factor of `exponential`.
     pub multiplier: f64,
+    /// `backoff.first_retry_immediate`: the first retry waits 0 ms, jitter
+    /// included (urllib3's `Retry.get_backoff_time`); later retries keep `d(n)`.
+    #[serde(skip_serializing_if = "is_false")]
+    pub first_retry_immediate: bool,
+    /// `backoff.throttle_base_ms`: the base after a throttling failure (see
+    /// [`crate::classify::is_throttling`]); `0` = `base_ms` (AWS 2026: 1000).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub throttle_base_ms: u64,
 }
 
 impl Default for BackoffConfig {
@@ -143,6 +172,8 @@ impl Default for BackoffConfig {
             base_ms: 1000,
             cap_ms: 60_000,
             multiplier: 2.0,
+            first_retry_immediate: false,
+            throttle_base_ms: 0,
         }
     }
 }
@@ -163,6 +194,15 @@ pub enum JitterKind {
     Ratio,
     /// `d + U(0, a)`.
     Additive,
+    /// `d·U(1−r, 1+r)` applied after the cap, so up to `cap·(1+r)` (gRPC A6
+    /// since 2024-08, cenkalti/backoff). See [`crate::jitter`].
+    RatioAfterCap,
+    /// resilience4j's `IntervalFunction.randomize` on the uncapped curve:
+    /// `min(cap, max(1, floor(d − r·d + U·(2r·d + 1))))`.
+    Randomized,
+    /// Polly's `UseJitter` for exponential backoff ("decorrelated jitter V2"):
+    /// a backoff of its own, see [`crate::decorrelated_v2`].
+    DecorrelatedV2,
 }
 
 /// `jitter.*`: randomization of each delay. See [`crate::jitter`].
@@ -193,8 +233,24 @@ pub struct RetryAfterConfig {
     /// `retry_after.honor`: when a retryable response carries `Retry-After`,
     /// sleep `min(retry_after, cap_ms)` instead of the drawn delay.
     pub honor: bool,
-    /// `retry_after.cap_ms`: the longest server-requested sleep obeyed.
+    /// `retry_after.cap_ms`: the longest server-requested sleep obeyed
+    /// (`aws`: the most the hint may add above the backoff draw).
     pub cap_ms: u64,
+    /// `retry_after.kind`: how the hint becomes a sleep. See [`crate::retry_after`].
+    #[serde(skip_serializing_if = "is_capped")]
+    pub kind: RetryAfterKind,
+}
+
+/// `retry_after.kind`: how an honoured hint `v` becomes a sleep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryAfterKind {
+    /// `min(v, cap)`.
+    Capped,
+    /// Envoy: `v > cap` is ignored (the backoff draw is used), else `v + U{0..v/2−1}`.
+    Envoy,
+    /// AWS SDK 2026 `x-amz-retry-after`: `max(t, min(v, t + cap))`, `t` the backoff draw.
+    Aws,
 }
 
 impl Default for RetryAfterConfig {
@@ -202,6 +258,7 @@ impl Default for RetryAfterConfig {
         RetryAfterConfig {
             honor: true,
             cap_ms: 60_000,
+            kind: RetryAfterKind::Capped,
         }
     }
 }
@@ -216,6 +273,9 @@ pub enum BudgetKind {
     TokenBucket,
     /// Retries ≤ `min_retries + ratio × calls` within a time window.
     Ratio,
+    /// The AWS SDK's bucket: a call that succeeds after retries gives back
+    /// what its last retry took; one that succeeds at once gives `success_refill`.
+    TokenBucketRefund,
 }
 
 /// `budget.*`: the retry budget. See [`crate::budget`].
@@ -231,6 +291,10 @@ pub struct BudgetConfig {
     pub timeout_cost: u64,
     /// `budget.success_refill`: tokens given back by every successful attempt.
     pub success_refill: u64,
+    /// `budget.throttle_cost`: tokens a retry after a throttling failure
+    /// takes (`token_bucket_refund` only; AWS 2026: 5).
+    #[serde(skip_serializing_if = "is_default_throttle_cost")]
+    pub throttle_cost: u64,
     /// `budget.ratio`: retries allowed per call, e.g. 0.1 = 10 %.
     pub ratio: f64,
     /// `budget.min_retries`: retries always allowed per window.
@@ -247,6 +311,7 @@ impl Default for BudgetConfig {
             retry_cost: 5,
             timeout_cost: 10,
             success_refill: 1,
+            throttle_cost: 5,
             ratio: 0.1,
             min_retries: 10,
             window_ms: 10_000,
@@ -316,10 +381,42 @@ pub struct IdempotencyConfig {
     pub key: bool,
 }
 
-const BACKOFF_KINDS: &[&str] = &["constant", "linear", "exponential", "decorrelated"];
-const JITTER_KINDS: &[&str] = &["none", "full", "equal", "decorrelated", "ratio", "additive"];
-const BUDGET_KINDS: &[&str] = &["none", "token_bucket", "ratio"];
+const BACKOFF_KINDS: &[&str] = &[
+    "constant",
+    "linear",
+    "exponential",
+    "decorrelated",
+    "exponential_floor",
+];
+const JITTER_KINDS: &[&str] = &[
+    "none",
+    "full",
+    "equal",
+    "decorrelated",
+    "ratio",
+    "additive",
+    "ratio_after_cap",
+    "randomized",
+    "decorrelated_v2",
+];
+const BUDGET_KINDS: &[&str] = &["none", "token_bucket", "ratio", "token_bucket_refund"];
+const RETRY_AFTER_KINDS: &[&str] = &["capped", "envoy", "aws"];
 const BREAKER_KINDS: &[&str] = &["none", "consecutive", "ratio_count", "ratio_time"];
+
+// Knobs added after the goldens were written are left out of JSON while at
+// their defaults, so older configs and traces serialize byte for byte as before.
+fn is_false(v: &bool) -> bool {
+    !*v
+}
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+fn is_capped(v: &RetryAfterKind) -> bool {
+    *v == RetryAfterKind::Capped
+}
+fn is_default_throttle_cost(v: &u64) -> bool {
+    *v == BudgetConfig::default().throttle_cost
+}
 
 const HOUR_MS: u64 = 3_600_000;
 const DAY_MS: u64 = 86_400_000;
@@ -384,20 +481,24 @@ static KNOBS: &[KnobSpec] = &[
     boolean("retry.status_4xx", "retry the other 4xx (400/401/403/404...): 'retry everything' masks bugs"),
     boolean("retry.in_flight_409", "a 409 to a keyed request = first attempt still in flight: retry"),
     boolean("retry.require_key_for_unsafe", "never retry a non-idempotent request without an idempotency key"),
-    choice("backoff.kind", BACKOFF_KINDS, "delay d(n) before retry n: constant min(cap, base) | linear min(cap, base·n) | exponential min(cap, base·multiplier^(n-1)) | decorrelated min(cap, U(base, 3·previous))"),
+    choice("backoff.kind", BACKOFF_KINDS, "delay d(n) before retry n: constant min(cap, base) | linear min(cap, base·n) | exponential min(cap, base·multiplier^(n-1)) | decorrelated min(cap, U(base, 3·previous)) | exponential_floor d(1) = base, d(n) = floor(d(n-1)·multiplier), min(cap, ·) (resilience4j)"),
     int("backoff.base_ms", 0, HOUR_MS, "ms", "base: the first delay"),
     int("backoff.cap_ms", 0, DAY_MS, "ms", "cap: no delay is longer, jitter included"),
     float("backoff.multiplier", 1.0, 10.0, "×", "exponential: d(n) = min(cap, base·multiplier^(n-1))"),
-    choice("jitter.kind", JITTER_KINDS, "none d | full U(0, d) | equal d/2 + U(0, d/2) | decorrelated min(cap, U(base, 3·previous)) | ratio d·U(1−r, 1+r) | additive d + U(0, a); clamped to [0, cap]"),
-    float("jitter.ratio", 0.0, 1.0, "", "r of ratio jitter: d·U(1−r, 1+r) (gRPC 0.2)"),
+    boolean("backoff.first_retry_immediate", "the first retry waits 0, jitter included (urllib3); later retries keep d(n)"),
+    int("backoff.throttle_base_ms", 0, HOUR_MS, "ms", "base after a throttling failure (429, or 503 with Retry-After); 0 = base (AWS 2026: 1000)"),
+    choice("jitter.kind", JITTER_KINDS, "none d | full U(0, d) | equal d/2 + U(0, d/2) | decorrelated min(cap, U(base, 3·previous)) | ratio d·U(1−r, 1+r) | additive d + U(0, a); clamped to [0, cap] | ratio_after_cap min(cap, d(n))·U(1−r, 1+r), may pass cap (gRPC, cenkalti) | randomized min(cap, max(1, floor(d − r·d + U·(2r·d + 1)))) on the uncapped d (resilience4j) | decorrelated_v2 Polly: base·(f(t) − f(t_prev))/1.4, t = n−1+U, f(t) = 2^t·tanh(√(4t)), min(cap, ·)"),
+    float("jitter.ratio", 0.0, 1.0, "", "r of ratio, ratio_after_cap and randomized jitter: d·U(1−r, 1+r) (gRPC 0.2, resilience4j 0.5)"),
     int("jitter.additive_ms", 0, HOUR_MS, "ms", "a of additive jitter: d + U(0, a)"),
     boolean("retry_after.honor", "sleep the server's Retry-After (capped) instead of the drawn delay"),
     int("retry_after.cap_ms", 0, DAY_MS, "ms", "longest Retry-After obeyed: sleep min(retry_after, cap)"),
-    choice("budget.kind", BUDGET_KINDS, "none | token_bucket (AWS SDK standard mode) | ratio (retries ≤ min_retries + ratio × calls per window)"),
+    choice("retry_after.kind", RETRY_AFTER_KINDS, "capped min(v, cap) | envoy v > cap ignored (backoff), else v + U{0..v/2−1} | aws max(t, min(v, t + cap)), t = the backoff draw"),
+    choice("budget.kind", BUDGET_KINDS, "none | token_bucket (fixed refill per success) | ratio (retries ≤ min_retries + ratio × calls per window) | token_bucket_refund (AWS SDK: a success after retries gives back the last retry's cost)"),
     int("budget.capacity", 0, 1_000_000, "tokens", "token bucket size; it starts full"),
     int("budget.retry_cost", 0, 1_000_000, "tokens", "tokens taken by a retry"),
     int("budget.timeout_cost", 0, 1_000_000, "tokens", "tokens taken by a retry after a timeout"),
     int("budget.success_refill", 0, 1_000_000, "tokens", "tokens given back by each successful attempt (up to capacity)"),
+    int("budget.throttle_cost", 0, 1_000_000, "tokens", "token_bucket_refund: tokens taken by a retry after a throttling failure (AWS 2026: 5)"),
     float("budget.ratio", 0.0, 10.0, "", "ratio budget: retries ≤ min_retries + ratio × calls in the window"),
     int("budget.min_retries", 0, 1_000_000, "", "ratio budget: retries always allowed per window"),
     int("budget.window_ms", 0, DAY_MS, "ms", "ratio budget window; 0 = count since the start"),
@@ -410,6 +511,13 @@ static KNOBS: &[KnobSpec] = &[
     int("breaker.open_ms", 0, DAY_MS, "ms", "open (fail fast) this long, then half-open"),
     int("breaker.half_open_probes", 1, 1000, "", "half-open: attempts let through; all succeed = closed, any failure = open"),
     boolean("idempotency.key", "one random key per call, the same on every attempt (Idempotency-Key header)"),
+    throttle::KIND_KNOB,
+    throttle::K_KNOB,
+    throttle::WINDOW_KNOB,
+    hedge::DELAY_KNOB,
+    hedge::MAX_EXTRA_KNOB,
+    bulkhead::MAX_IN_FLIGHT_KNOB,
+    bulkhead::WHEN_FULL_KNOB,
 ];
 
 /// The dynamic knob `retry.status.NNN` (NNN in 100..=599): `true`, `false`,
@@ -440,6 +548,7 @@ fn backoff_kind_name(kind: BackoffKind) -> &'static str {
         BackoffKind::Linear => "linear",
         BackoffKind::Exponential => "exponential",
         BackoffKind::Decorrelated => "decorrelated",
+        BackoffKind::ExponentialFloor => "exponential_floor",
     }
 }
 
@@ -451,6 +560,17 @@ fn jitter_kind_name(kind: JitterKind) -> &'static str {
         JitterKind::Decorrelated => "decorrelated",
         JitterKind::Ratio => "ratio",
         JitterKind::Additive => "additive",
+        JitterKind::RatioAfterCap => "ratio_after_cap",
+        JitterKind::Randomized => "randomized",
+        JitterKind::DecorrelatedV2 => "decorrelated_v2",
+    }
+}
+
+fn retry_after_kind_name(kind: RetryAfterKind) -> &'static str {
+    match kind {
+        RetryAfterKind::Capped => "capped",
+        RetryAfterKind::Envoy => "envoy",
+        RetryAfterKind::Aws => "aws",
     }
 }
 
@@ -459,6 +579,7 @@ fn budget_kind_name(kind: BudgetKind) -> &'static str {
         BudgetKind::None => "none",
         BudgetKind::TokenBucket => "token_bucket",
         BudgetKind::Ratio => "ratio",
+        BudgetKind::TokenBucketRefund => "token_bucket_refund",
     }
 }
 
@@ -488,6 +609,9 @@ impl PolicyConfig {
                 None => "default".to_string(),
             });
         }
+        if let Some(v) = self.module_knob(name) {
+            return Some(v);
+        }
         let a = &self.attempts;
         let r = &self.retry;
         let b = &self.backoff;
@@ -509,16 +633,20 @@ impl PolicyConfig {
             "backoff.base_ms" => b.base_ms.to_string(),
             "backoff.cap_ms" => b.cap_ms.to_string(),
             "backoff.multiplier" => b.multiplier.to_string(),
+            "backoff.first_retry_immediate" => b.first_retry_immediate.to_string(),
+            "backoff.throttle_base_ms" => b.throttle_base_ms.to_string(),
             "jitter.kind" => jitter_kind_name(j.kind).to_string(),
             "jitter.ratio" => j.ratio.to_string(),
             "jitter.additive_ms" => j.additive_ms.to_string(),
             "retry_after.honor" => self.retry_after.honor.to_string(),
             "retry_after.cap_ms" => self.retry_after.cap_ms.to_string(),
+            "retry_after.kind" => retry_after_kind_name(self.retry_after.kind).to_string(),
             "budget.kind" => budget_kind_name(bu.kind).to_string(),
             "budget.capacity" => bu.capacity.to_string(),
             "budget.retry_cost" => bu.retry_cost.to_string(),
             "budget.timeout_cost" => bu.timeout_cost.to_string(),
             "budget.success_refill" => bu.success_refill.to_string(),
+            "budget.throttle_cost" => bu.throttle_cost.to_string(),
             "budget.ratio" => bu.ratio.to_string(),
             "budget.min_retries" => bu.min_retries.to_string(),
             "budget.window_ms" => bu.window_ms.to_string(),
@@ -562,6 +690,15 @@ impl PolicyConfig {
             }
             return Ok(());
         }
+        if name.starts_with("throttle.") {
+            return self.throttle.set(name, value);
+        }
+        if name.starts_with("hedge.") {
+            return self.hedge.set(name, value);
+        }
+        if name.starts_with("client.") {
+            return self.client.set(name, value);
+        }
         let spec = match knob::find(KNOBS, name) {
             Ok(spec) => spec,
             Err(KnobError::UnknownName { name, mut valid }) => {
@@ -594,12 +731,15 @@ impl PolicyConfig {
                     0 => BackoffKind::Constant,
                     1 => BackoffKind::Linear,
                     2 => BackoffKind::Exponential,
-                    _ => BackoffKind::Decorrelated,
+                    3 => BackoffKind::Decorrelated,
+                    _ => BackoffKind::ExponentialFloor,
                 }
             }
             "backoff.base_ms" => self.backoff.base_ms = int()?,
             "backoff.cap_ms" => self.backoff.cap_ms = int()?,
             "backoff.multiplier" => self.backoff.multiplier = float()?,
+            "backoff.first_retry_immediate" => self.backoff.first_retry_immediate = boolean()?,
+            "backoff.throttle_base_ms" => self.backoff.throttle_base_ms = int()?,
             "jitter.kind" => {
                 self.jitter.kind = match choice()? {
                     0 => JitterKind::None,
@@ -607,24 +747,36 @@ impl PolicyConfig {
                     2 => JitterKind::Equal,
                     3 => JitterKind::Decorrelated,
                     4 => JitterKind::Ratio,
-                    _ => JitterKind::Additive,
+                    5 => JitterKind::Additive,
+                    6 => JitterKind::RatioAfterCap,
+                    7 => JitterKind::Randomized,
+                    _ => JitterKind::DecorrelatedV2,
                 }
             }
             "jitter.ratio" => self.jitter.ratio = float()?,
             "jitter.additive_ms" => self.jitter.additive_ms = int()?,
             "retry_after.honor" => self.retry_after.honor = boolean()?,
             "retry_after.cap_ms" => self.retry_after.cap_ms = int()?,
+            "retry_after.kind" => {
+                self.retry_after.kind = match choice()? {
+                    0 => RetryAfterKind::Capped,
+                    1 => RetryAfterKind::Envoy,
+                    _ => RetryAfterKind::Aws,
+                }
+            }
             "budget.kind" => {
                 self.budget.kind = match choice()? {
                     0 => BudgetKind::None,
                     1 => BudgetKind::TokenBucket,
-                    _ => BudgetKind::Ratio,
+                    2 => BudgetKind::Ratio,
+                    _ => BudgetKind::TokenBucketRefund,
                 }
             }
             "budget.capacity" => self.budget.capacity = int()?,
             "budget.retry_cost" => self.budget.retry_cost = int()?,
             "budget.timeout_cost" => self.budget.timeout_cost = int()?,
             "budget.success_refill" => self.budget.success_refill = int()?,
+            "budget.throttle_cost" => self.budget.throttle_cost = int()?,
             "budget.ratio" => self.budget.ratio = float()?,
             "budget.min_retries" => self.budget.min_retries = int()?,
             "budget.window_ms" => self.budget.window_ms = int()?,
@@ -653,6 +805,14 @@ impl PolicyConfig {
             }
         }
         Ok(())
+    }
+
+    /// The value of a knob kept in its own module (`throttle.*`, `hedge.*`, `client.*`).
+    fn module_knob(&self, name: &str) -> Option<String> {
+        self.throttle
+            .get(name)
+            .or_else(|| self.hedge.get(name))
+            .or_else(|| self.client.get(name))
     }
 
     /// Every knob and its value as text, the per-status overrides included

@@ -1,24 +1,44 @@
 //! Jitter: how the delay `d = d(n)` of [`crate::backoff`] is randomized, so
 //! that clients that failed together do not retry together.
 //!
-//! | `jitter.kind` | delay | envelope |
-//! | --- | --- | --- |
-//! | `none` | `d` | `[d, d]` |
-//! | `full` | `U(0, d)` | `[0, d]` |
-//! | `equal` | `d/2 + U(0, d/2)` | `[d/2, d]` |
-//! | `ratio` | `d·U(1−r, 1+r)` | `[d·(1−r), min(cap, d·(1+r))]` |
-//! | `additive` | `d + U(0, a)` | `[d, min(cap, d + a)]` |
-//! | `decorrelated` | `min(cap, U(base, 3·previous))`, previous starting at `base` | `[min(cap, base), min(cap, base·3^n)]` |
+//! | `jitter.kind` | delay | envelope | whose |
+//! | --- | --- | --- | --- |
+//! | `none` | `d` | `[d, d]` | |
+//! | `full` | `U(0, d)` | `[0, d]` | AWS "full jitter", Envoy, AWS SDKs |
+//! | `equal` | `d/2 + U(0, d/2)` | `[d/2, d]` | AWS "equal jitter" |
+//! | `ratio` | `d·U(1−r, 1+r)` | `[d·(1−r), min(cap, d·(1+r))]` | Polly constant/linear (r = 0.25) |
+//! | `additive` | `d + U(0, a)` | `[d, min(cap, d + a)]` | urllib3 `backoff_jitter`, tenacity `wait_exponential_jitter` |
+//! | `decorrelated` | `min(cap, U(base, 3·previous))`, previous starting at `base` | `[min(cap, base), min(cap, base·3^n)]` | AWS "decorrelated jitter" |
+//! | `ratio_after_cap` | `d·U(1−r, 1+r)`, not clamped | `[d·(1−r), d·(1+r)]` | gRPC A6 (r = 0.2), cenkalti/backoff (r = 0.5) |
+//! | `randomized` | `min(cap, max(1, ⌊D − r·D + U·(2r·D + 1)⌋))`, `D` the uncapped curve | see [`envelope_ms`] | resilience4j |
+//! | `decorrelated_v2` | Polly's "decorrelated jitter V2", see [`crate::decorrelated_v2`] | `[0, min(cap, base·(f(n) − f(n−2))/1.4)]` | Polly `UseJitter` with exponential |
 //!
 //! `U(a, b)` is `a + u·(b − a)` with `u` in `[0, 1)` from one `u64` draw
 //! ([`crate::unit_f64`]); results are rounded down to whole ms and clamped to
-//! `[0, cap]`. `none` draws nothing; every other kind draws one `u64` per
-//! retry. `decorrelated` (AWS's "decorrelated jitter") is a backoff of its
-//! own: with it `backoff.kind` and `backoff.multiplier` are ignored, and the
-//! same happens with `backoff.kind = decorrelated`.
+//! `[0, cap]` (except `ratio_after_cap`, whose point is to pass the cap).
+//! `none` draws nothing; every other kind draws one `u64` per retry.
+//! `decorrelated` and `decorrelated_v2` are backoffs of their own: with them
+//! `backoff.kind` and `backoff.multiplier` are ignored (and `backoff.kind =
+//! decorrelated` means `jitter.kind = decorrelated`).
 //!
-//! gRPC's backoff is `exponential` with `ratio` jitter (r = 0.2); gRPC applies
-//! the jitter after the cap, this crate clamps the jittered delay to the cap.
+//! **Where each library puts its jitter** (read from their sources):
+//! - gRPC (`grpc/proposal` `A6-client-retries.md`, since the 2024 update):
+//!   `min(initialBackoff·multiplier^(n−1), maxBackoff)·random(0.8, 1.2)`,
+//!   jitter after the cap: `exponential` + `ratio_after_cap`, r = 0.2.
+//! - cenkalti/backoff (`exponential.go`, `getRandomValueFromInterval`): the
+//!   interval is capped at `MaxInterval`, then randomized by ±`RandomizationFactor`
+//!   (its `+1` is one nanosecond): `exponential` + `ratio_after_cap`.
+//! - resilience4j (`resilience4j-core/.../IntervalFunction.java`, `randomize`
+//!   and `ofExponentialRandomBackoff`): `max(1, I − f·I + random·(2f·I + 1))`
+//!   truncated to a `long`, then `min(interval, maxInterval)`: jitter before the
+//!   cap, on `I(n) = (long)(I(n−1)·multiplier)`: `exponential_floor` + `randomized`.
+//! - Envoy (`source/common/common/backoff_strategy.cc`,
+//!   `JitteredExponentialBackOffStrategy`): `random() % min(base·2^(n−1), max)`,
+//!   a whole number in `[0, d − 1]`: `exponential` (×2) + `full` draws the same
+//!   numbers (`⌊u·d⌋`).
+//! - urllib3 (`src/urllib3/util/retry.py`, `Retry.get_backoff_time`):
+//!   `min(backoff_max, factor·2^(n−1) + random()·backoff_jitter)`: `additive`
+//!   adds before the cap, which equals clamping `min(cap, d) + U(0, a)` to the cap.
 //!
 //! ```
 //! use policy::{jitter, JitterKind, PolicyConfig};
@@ -28,11 +48,14 @@
 //! assert_eq!(jitter::envelope_ms(&config, 2), (1000, 2000)); // d(2) = 2000
 //! config.jitter.kind = JitterKind::Ratio; // r = 0.2
 //! assert_eq!(jitter::envelope_ms(&config, 1), (800, 1200));
+//! config.backoff.cap_ms = 1000;
+//! config.jitter.kind = JitterKind::RatioAfterCap; // gRPC: may pass the cap by r
+//! assert_eq!(jitter::envelope_ms(&config, 3), (800, 1200));
 //! ```
 
 use crate::backoff::{self, delay_ms, is_decorrelated};
-use crate::config::{JitterKind, PolicyConfig};
-use crate::{unit_f64, Rng};
+use crate::config::{BackoffConfig, JitterConfig, JitterKind, PolicyConfig};
+use crate::{decorrelated_v2, unit_f64, Rng};
 
 /// The formula of a jitter kind, `d` being the backoff delay.
 pub fn formula(kind: JitterKind) -> &'static str {
@@ -43,27 +66,58 @@ pub fn formula(kind: JitterKind) -> &'static str {
         JitterKind::Decorrelated => "min(cap, U(base, 3·previous))",
         JitterKind::Ratio => "d·U(1−r, 1+r)",
         JitterKind::Additive => "d + U(0, a)",
+        JitterKind::RatioAfterCap => "d·U(1−r, 1+r), after the cap",
+        JitterKind::Randomized => "min(cap, max(1, ⌊D − r·D + U·(2r·D + 1)⌋)), D uncapped",
+        JitterKind::DecorrelatedV2 => decorrelated_v2::FORMULA,
+    }
+}
+
+/// What one call's delay draws remember from retry to retry.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DrawState {
+    /// The previous drawn delay (`backoff.base_ms` before the first retry):
+    /// AWS `decorrelated` draws from `U(base, 3·previous)`.
+    pub previous_ms: u64,
+    /// Polly's `decorrelated_v2` state: `f(t)` of the previous draw (0 before the first).
+    pub formula_previous: f64,
+}
+
+impl DrawState {
+    /// The state before a call's first retry.
+    pub fn new(config: &PolicyConfig) -> DrawState {
+        DrawState {
+            previous_ms: config.backoff.base_ms,
+            formula_previous: 0.0,
+        }
+    }
+}
+
+/// `r` clamped to `[0, 1]`; NaN (from JSON) counts as 0.
+fn ratio(j: &JitterConfig) -> f64 {
+    if j.ratio.is_nan() {
+        0.0
+    } else {
+        j.ratio.clamp(0.0, 1.0)
     }
 }
 
 /// The real bounds `[lo, hi]` a draw is taken from, before rounding and the
-/// cap, for the non-decorrelated kinds.
-fn bounds(config: &PolicyConfig, d: u64) -> (f64, f64) {
+/// cap, for the kinds that randomize `d` itself.
+fn bounds(j: &JitterConfig, d: u64) -> (f64, f64) {
     let df = d as f64;
-    match config.jitter.kind {
-        JitterKind::None | JitterKind::Decorrelated => (df, df),
+    match j.kind {
         JitterKind::Full => (0.0, df),
         JitterKind::Equal => (df / 2.0, df),
-        JitterKind::Ratio => {
-            // Out-of-range ratios (from JSON) are clamped, NaN counts as 0.
-            let r = if config.jitter.ratio.is_nan() {
-                0.0
-            } else {
-                config.jitter.ratio.clamp(0.0, 1.0)
-            };
+        JitterKind::Ratio | JitterKind::RatioAfterCap => {
+            let r = ratio(j);
             (df * (1.0 - r), df * (1.0 + r))
         }
-        JitterKind::Additive => (df, df + config.jitter.additive_ms as f64),
+        JitterKind::Additive => (df, df + j.additive_ms as f64),
+        // Not used for these: they have their own draws.
+        JitterKind::None
+        | JitterKind::Decorrelated
+        | JitterKind::Randomized
+        | JitterKind::DecorrelatedV2 => (df, df),
     }
 }
 
@@ -72,34 +126,124 @@ fn to_ms(x: f64, cap: u64) -> u64 {
     (x.floor() as u64).min(cap)
 }
 
-/// The smallest and largest delay retry `n` can draw, both in `[0, cap]`.
-/// Every draw of [`draw_ms`] for retry `n` lies inside it, whatever came before.
+/// The largest delay a kind may return: the cap, except `ratio_after_cap`.
+fn ceiling_ms(b: &BackoffConfig, j: &JitterConfig) -> u64 {
+    match j.kind {
+        JitterKind::RatioAfterCap => u64::MAX,
+        _ => b.cap_ms,
+    }
+}
+
+/// The backoff settings of a draw: `throttle_base_ms` replaces the base after
+/// a throttling failure (when set).
+fn backoff_for(config: &PolicyConfig, throttled: bool) -> BackoffConfig {
+    let mut b = config.backoff.clone();
+    if throttled && b.throttle_base_ms > 0 {
+        b.base_ms = b.throttle_base_ms;
+    }
+    b
+}
+
+/// resilience4j's `randomize` on `D`: the real value before truncation.
+fn randomized(d: u64, r: f64, u: f64) -> f64 {
+    let df = d as f64;
+    (df - r * df + u * (2.0 * r * df + 1.0)).max(1.0)
+}
+
+/// The smallest and largest delay retry `n` can draw. Every draw of
+/// [`draw`] for retry `n` lies inside it, whatever came before. Both are in
+/// `[0, cap]`, except for `ratio_after_cap` (up to `cap·(1 + r)`).
 pub fn envelope_ms(config: &PolicyConfig, retry: u32) -> (u64, u64) {
-    let b = &config.backoff;
+    envelope_for(config, retry, false)
+}
+
+/// [`envelope_ms`] after a failure that was throttling (`throttled`) or not.
+pub fn envelope_for(config: &PolicyConfig, retry: u32, throttled: bool) -> (u64, u64) {
+    let b = &backoff_for(config, throttled);
+    let j = &config.jitter;
+    if b.first_retry_immediate && retry <= 1 {
+        return (0, 0);
+    }
     if is_decorrelated(config) {
         return (
             b.base_ms.min(b.cap_ms),
             backoff::decorrelated_max_ms(b, retry),
         );
     }
-    let (lo, hi) = bounds(config, delay_ms(b, retry));
-    (to_ms(lo, b.cap_ms), to_ms(hi, b.cap_ms))
+    match j.kind {
+        JitterKind::None => {
+            let d = delay_ms(b, retry);
+            (d, d)
+        }
+        JitterKind::DecorrelatedV2 => (0, decorrelated_v2::max_ms(b, retry)),
+        JitterKind::Randomized => {
+            let d = backoff::curve_ms(b, retry);
+            let r = ratio(j);
+            let lo = randomized(d, r, 0.0);
+            // The largest whole number below lo + 2r·D + 1 (u < 1 never reaches it).
+            let top = (d as f64 + r * d as f64 + 1.0).ceil() - 1.0;
+            (to_ms(lo, b.cap_ms), to_ms(top.max(lo), b.cap_ms))
+        }
+        _ => {
+            let (lo, hi) = bounds(j, delay_ms(b, retry));
+            let ceiling = ceiling_ms(b, j);
+            (to_ms(lo, ceiling), to_ms(hi, ceiling))
+        }
+    }
 }
 
-/// Draws the delay before retry `n`. `previous_ms` is the previous drawn delay
-/// (or `backoff.base_ms` before the first retry); only `decorrelated` uses it.
+/// Draws the delay before retry `n` with a state reset to `previous_ms`
+/// (the previous drawn delay, or `backoff.base_ms` before the first retry).
+/// For `decorrelated_v2`, whose state is not a delay, this is exact only for
+/// the first retry: a sequence of draws uses [`draw`].
 pub fn draw_ms(config: &PolicyConfig, retry: u32, previous_ms: u64, rng: &mut impl Rng) -> u64 {
-    let b = &config.backoff;
-    let (lo, hi) = if is_decorrelated(config) {
-        let lo = b.base_ms as f64;
-        (lo, lo.max(previous_ms.saturating_mul(3) as f64))
-    } else {
-        if config.jitter.kind == JitterKind::None {
-            return delay_ms(b, retry);
-        }
-        bounds(config, delay_ms(b, retry))
+    let mut state = DrawState {
+        previous_ms,
+        formula_previous: 0.0,
     };
-    let u = unit_f64(rng);
-    // u < 1 keeps the sum below hi in exact arithmetic; the clamp covers rounding.
-    to_ms((lo + u * (hi - lo)).max(lo).min(hi), b.cap_ms)
+    draw(config, retry, false, &mut state, rng)
+}
+
+/// Draws the delay before retry `n` (1 = after the first attempt failed)
+/// after a failure that was throttling (`throttled`, see
+/// [`crate::classify::is_throttling`]) or not, and updates the call's `state`.
+/// This is the one function the engine ([`crate::Call`]), [`crate::schedule`]
+/// and `playground plan` draw with.
+pub fn draw(
+    config: &PolicyConfig,
+    retry: u32,
+    throttled: bool,
+    state: &mut DrawState,
+    rng: &mut impl Rng,
+) -> u64 {
+    let b = &backoff_for(config, throttled);
+    let j = &config.jitter;
+    if b.first_retry_immediate && retry <= 1 {
+        return 0; // urllib3 returns 0 before it draws any jitter
+    }
+    let delay = if is_decorrelated(config) {
+        let lo = b.base_ms as f64;
+        let hi = lo.max(state.previous_ms.saturating_mul(3) as f64);
+        let u = unit_f64(rng);
+        to_ms((lo + u * (hi - lo)).max(lo).min(hi), b.cap_ms)
+    } else {
+        match j.kind {
+            JitterKind::None => delay_ms(b, retry),
+            JitterKind::DecorrelatedV2 => {
+                decorrelated_v2::draw_ms(b, retry, &mut state.formula_previous, unit_f64(rng))
+            }
+            JitterKind::Randomized => {
+                let d = backoff::curve_ms(b, retry);
+                to_ms(randomized(d, ratio(j), unit_f64(rng)), b.cap_ms)
+            }
+            _ => {
+                let (lo, hi) = bounds(j, delay_ms(b, retry));
+                let u = unit_f64(rng);
+                // u < 1 keeps the sum below hi in exact arithmetic; the clamp covers rounding.
+                to_ms((lo + u * (hi - lo)).max(lo).min(hi), ceiling_ms(b, j))
+            }
+        }
+    };
+    state.previous_ms = delay;
+    delay
 }

@@ -6,6 +6,21 @@
 //! `min(retry_after_ms, retry_after.cap_ms)` instead of its drawn delay (if
 //! `retry_after.honor`).
 //!
+//! How an honoured hint `v` becomes a sleep is `retry_after.kind`:
+//!
+//! | kind | sleep | whose |
+//! | --- | --- | --- |
+//! | `capped` | `min(v, cap)` | urllib3, ky (`maxRetryAfter`), Polly HTTP |
+//! | `envoy` | `v > cap`: the hint is ignored and the backoff draw used; else `v + U{0..⌊v/2⌋−1}`, i.e. `[v, 1.5·v)` | Envoy `rate_limited_retry_back_off` |
+//! | `aws` | `max(t, min(v, t + cap))`, `t` the backoff draw | AWS SDKs 2026 `x-amz-retry-after` (cap 5 s) |
+//!
+//! Envoy: `source/common/router/retry_state_impl.cc` (`parseResetInterval`
+//! keeps an interval only if `<= reset_max_interval_`) and
+//! `source/common/common/backoff_strategy.cc`
+//! (`JitteredLowerBoundBackOffStrategy`: `random() % (v >> 1) + v`).
+//! AWS: botocore `botocore/retries/standard.py`, `ExponentialBackoff.delay_amount`
+//! (`max(t_i, min(retry_after, 5 + t_i))`, the header in ms).
+//!
 //! ```
 //! use policy::retry_after::parse;
 //!
@@ -19,6 +34,8 @@
 //! ```
 
 use std::fmt;
+
+use crate::config::{RetryAfterConfig, RetryAfterKind};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Why a `Retry-After` value was refused.
@@ -72,4 +89,38 @@ pub fn parse(header: &str, now_unix_ms: u64) -> Result<u64, RetryAfterError> {
         .as_millis();
     let at_ms = u64::try_from(at_ms).unwrap_or(u64::MAX);
     Ok(at_ms.saturating_sub(now_unix_ms))
+}
+
+/// The sleep for an honoured hint of `server_ms` under `retry_after.kind`,
+/// given the backoff draw `backoff_ms` (used by `envoy` above the cap and by
+/// `aws`) and a unit draw `u` in `[0, 1)` (used by `envoy`). `None` means the
+/// hint is ignored: sleep the backoff draw.
+///
+/// ```
+/// use policy::{retry_after::sleep_ms, PolicyConfig, RetryAfterKind};
+///
+/// let mut ra = PolicyConfig::default().retry_after; // cap 60 s
+/// assert_eq!(sleep_ms(&ra, 90_000, 700, 0.5), Some(60_000));
+/// ra.kind = RetryAfterKind::Envoy;
+/// assert_eq!(sleep_ms(&ra, 90_000, 700, 0.5), None); // above the cap: ignored
+/// assert_eq!(sleep_ms(&ra, 2_000, 700, 0.5), Some(2_500)); // 2000 + ⌊0.5·1000⌋
+/// ra.kind = RetryAfterKind::Aws;
+/// ra.cap_ms = 5_000;
+/// assert_eq!(sleep_ms(&ra, 9_000, 700, 0.5), Some(5_700)); // min(v, t + 5 s)
+/// assert_eq!(sleep_ms(&ra, 100, 700, 0.5), Some(700)); // never below t
+/// ```
+pub fn sleep_ms(config: &RetryAfterConfig, server_ms: u64, backoff_ms: u64, u: f64) -> Option<u64> {
+    match config.kind {
+        RetryAfterKind::Capped => Some(server_ms.min(config.cap_ms)),
+        RetryAfterKind::Envoy if server_ms > config.cap_ms => None,
+        RetryAfterKind::Envoy => {
+            let half = server_ms / 2;
+            // u < 1: the offset is at most half − 1, like `random() % half`.
+            let offset = ((u * half as f64).floor() as u64).min(half.saturating_sub(1));
+            Some(server_ms.saturating_add(offset))
+        }
+        RetryAfterKind::Aws => {
+            Some(backoff_ms.max(server_ms.min(backoff_ms.saturating_add(config.cap_ms))))
+        }
+    }
 }

@@ -345,6 +345,7 @@ fn hostile_configs_do_not_panic() {
             base_ms: u64::MAX,
             cap_ms: u64::MAX,
             multiplier: f64::INFINITY,
+            ..policy::BackoffConfig::default()
         },
         jitter: policy::JitterConfig {
             kind: policy::JitterKind::Ratio,
