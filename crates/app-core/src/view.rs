@@ -8,7 +8,9 @@ use policy::{Done, PolicyConfig, SleepReason};
 
 mod overload;
 
-pub use overload::{queue_chart, recovery_relevant, shed_rate, summary_figure_text, QueueChart};
+pub use overload::{
+    queue_chart, recovery_change, recovery_relevant, shed_rate, summary_figure_text, QueueChart,
+};
 
 /// A titled group of knobs in a panel.
 pub struct KnobGroup {
