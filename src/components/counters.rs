@@ -151,8 +151,8 @@ fn side_counters(props: &SideProps) -> Html {
                         <div class="figure" data-figure="recovered_ms" title="from the end of the last outage or spike to the first whole second in which calls succeed at 90% or more of the rate they start">
                             <span class="value" data-testid="recovered-ms">{ summary.as_ref().map(|s| view::summary_figure_text(s, "recovered_ms")).unwrap_or_else(|| "–".into()) }</span>
                             <span class="label">{ view::figure_words("recovered_ms") }</span>
-                            if let (Some(a), Some(b)) = (&a, &summary) {
-                                { change_line("recovered_ms", a, b) }
+                            if let Some(c) = a.as_ref().zip(summary.as_ref()).and_then(|(a, b)| view::recovery_change(a, b)) {
+                                <span class={classes!("change", c.class)}>{ c.words }</span>
                             }
                         </div>
                         { figure("shed", "shed", html! { { view::figure_words("shed") } }, None) }

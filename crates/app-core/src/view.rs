@@ -8,7 +8,9 @@ use policy::{Done, PolicyConfig, SleepReason};
 
 mod overload;
 
-pub use overload::{queue_chart, recovery_relevant, shed_rate, summary_figure_text, QueueChart};
+pub use overload::{
+    queue_chart, recovery_change, recovery_relevant, shed_rate, summary_figure_text, QueueChart,
+};
 
 /// A titled group of knobs in a panel.
 pub struct KnobGroup {
@@ -48,10 +50,11 @@ pub fn endpoint_groups() -> Vec<KnobGroup> {
     ];
     group(EndpointConfig::knobs(), ORDER, |name| {
         let rest = name.strip_prefix("endpoint.").unwrap_or(name);
-        match rest.split_once('.').map_or(rest, |(section, _)| section) {
+        let section = rest.split_once('.').map_or(rest, |(section, _)| section);
+        match section {
             "outages" => "outage",
             "capacity" | "queue" | "shed" => "capacity",
-            section if rest.contains('.') => section,
+            "latency" | "fault" | "outage" | "overload" => section,
             _ => "",
         }
     })

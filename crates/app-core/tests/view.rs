@@ -391,3 +391,26 @@ fn the_queue_chart_scales_to_its_peak_and_counts_what_was_shed() {
     let plain = flaky::sim::run(&RunConfig::default(), 1);
     assert_eq!(view::queue_chart(&plain.server_queue), None);
 }
+
+#[test]
+fn a_run_that_recovers_is_better_than_one_that_never_does() {
+    let never = flaky::sim::Summary::default();
+    let soon = flaky::sim::Summary {
+        recovered_ms: Some(3000),
+        ..Default::default()
+    };
+    let later = flaky::sim::Summary {
+        recovered_ms: Some(9000),
+        ..Default::default()
+    };
+    let class = |a: &flaky::sim::Summary, b: &flaky::sim::Summary| {
+        view::recovery_change(a, b).map(|c| c.class)
+    };
+    assert_eq!(class(&never, &soon), Some("better"));
+    assert_eq!(class(&soon, &never), Some("worse"));
+    assert_eq!(class(&later, &soon), Some("better"));
+    assert_eq!(class(&soon, &later), Some("worse"));
+    assert_eq!(class(&never, &never), Some("same"));
+    let words = view::recovery_change(&never, &soon).map(|c| c.words);
+    assert_eq!(words.as_deref(), Some("A never recovered, better"));
+}

@@ -205,7 +205,9 @@ impl Tally {
             } else {
                 self.succeeded as f64 * 1000.0 / end_ms as f64
             },
-            recovered_ms: self.recovery.recovered_ms(end_ms.min(horizon_ms)),
+            recovered_ms: self
+                .recovery
+                .recovered_ms(end_ms.min(horizon_ms), unfinished == 0),
             shed: counters.shed.saturating_add(counters.rejected),
             hedged_attempts: self.hedged_attempts,
             throttled_locally: self.throttled_locally,

@@ -5,7 +5,7 @@
 use flaky::sim::{RunConfig, Summary};
 use flaky::trace::QueueSample;
 
-use super::{figure_text, group_thousands};
+use super::{change, figure_text, group_thousands, Change};
 
 /// Whether the recovery figures say something about this config: its server
 /// has a capacity limit, or the run has a trigger (an outage window or an
@@ -22,6 +22,25 @@ pub fn summary_figure_text(summary: &Summary, name: &str) -> String {
         Some(value) => figure_text(name, value),
         None if summary.has_figure(name) => "never".to_string(),
         None => "–".to_string(),
+    }
+}
+
+/// B's recovery against A's, when either may never have recovered: a run
+/// that recovers is better than one that never does. `None` when neither
+/// summary has the figure.
+pub fn recovery_change(a: &Summary, b: &Summary) -> Option<Change> {
+    let name = "recovered_ms";
+    let words = |class: &'static str, words: &str| Change {
+        class,
+        words: words.to_string(),
+    };
+    match (a.figure(name), b.figure(name)) {
+        (Some(av), Some(bv)) => Some(change(name, av, bv)),
+        (None, Some(_)) => Some(words("better", "A never recovered, better")),
+        (Some(_), None) => Some(words("worse", "never recovers, A did; worse")),
+        (None, None) => a
+            .has_figure(name)
+            .then(|| words("same", "same as A (never)")),
     }
 }
 
