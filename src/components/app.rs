@@ -355,6 +355,7 @@ pub fn app() -> Html {
         let fire = fire.clone();
         let key = (
             state.settings.config.clone(),
+            state.settings.b.clone(),
             state.settings.seed,
             state.settings.mode,
         );

@@ -1,5 +1,6 @@
 //! A control for one knob, shaped by its [`KnobSpec`]: a slider with a number
-//! field for bounded numbers, a checkbox for booleans, a select for choices.
+//! field for bounded numbers, a checkbox for booleans, a select for choices,
+//! a text field for lists of windows (`endpoint.outages`, `sim.spike`).
 //! Its `data-testid` is the knob's dotted name.
 
 use policy::knob::{KnobKind, KnobSpec};
@@ -25,6 +26,9 @@ pub struct KnobControlProps {
     /// B's value differs from A's: marked.
     #[prop_or_default]
     pub differs: bool,
+    /// Prefix of the `data-testid` (`b.` for side B, as in the URL).
+    #[prop_or_default]
+    pub testid_prefix: AttrValue,
 }
 
 /// Linear sliders only for ranges a hand can cover (log sliders cover decades).
@@ -35,6 +39,7 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
     let spec = props.spec;
     let id = format!("{}{}", props.id_prefix, spec.name.replace('.', "-"));
     let name = spec.name.to_string();
+    let testid = format!("{}{}", props.testid_prefix, spec.name);
     let emit = {
         let on_change = props.on_change.clone();
         let name = name.clone();
@@ -43,22 +48,27 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
     let input = match spec.kind {
         KnobKind::Int { min, max } => number(
             &id,
-            spec.name,
+            &testid,
             &props.value,
             min as f64,
             max as f64,
             "1",
             emit,
         ),
-        KnobKind::Float { min, max } => {
-            number(&id, spec.name, &props.value, min, max, "0.01", emit)
-        }
+        KnobKind::Float { min, max } => number(&id, &testid, &props.value, min, max, "0.01", emit),
         KnobKind::Bool => {
             let onchange = Callback::from(move |e: Event| {
                 let el: HtmlInputElement = e.target_unchecked_into();
                 emit(el.checked().to_string());
             });
-            html! { <input id={id.clone()} class="switch" data-testid={spec.name} type="checkbox" checked={props.value == "true"} {onchange} /> }
+            html! { <input id={id.clone()} class="switch" data-testid={testid.clone()} type="checkbox" checked={props.value == "true"} {onchange} /> }
+        }
+        KnobKind::List { syntax } => {
+            let onchange = Callback::from(move |e: Event| {
+                let el: HtmlInputElement = e.target_unchecked_into();
+                emit(el.value());
+            });
+            html! { <input id={id.clone()} data-testid={spec.name} type="text" title={syntax} placeholder="none" value={props.value.clone()} {onchange} /> }
         }
         KnobKind::Choice(choices) => {
             let onchange = Callback::from(move |e: Event| {
@@ -66,7 +76,7 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
                 emit(el.value());
             });
             html! {
-                <select id={id.clone()} data-testid={spec.name} {onchange}>
+                <select id={id.clone()} data-testid={testid.clone()} {onchange}>
                     { for choices.iter().map(|c| html! { <option value={*c} selected={props.value == *c}>{ crate::view::choice_words(spec.name, c) }</option> }) }
                 </select>
             }
@@ -91,7 +101,7 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
 
 fn number(
     id: &str,
-    name: &'static str,
+    name: &str,
     value: &AttrValue,
     min: f64,
     max: f64,
@@ -138,7 +148,7 @@ fn number(
     html! {
         <div class="number-row">
             { for slider }
-            <input id={id.to_string()} data-testid={name} type="number" inputmode="decimal"
+            <input id={id.to_string()} data-testid={name.to_string()} type="number" inputmode="decimal"
                 min={min.to_string()} max={max.to_string()} step={if step == "1" { "1".to_string() } else { "any".to_string() }}
                 value={value.clone()} onchange={on_number} />
         </div>

@@ -64,7 +64,8 @@ pub fn knob_panel(props: &KnobPanelProps) -> Html {
                         html! {
                             <KnobControl spec={**spec} value={config.get(spec.name).unwrap_or_default()}
                                 active={!sim_only && view::knob_active(config, spec.name)} {note} on_change={on_change.clone()}
-                                id_prefix={props.id_prefix.clone()} differs={props.differs.iter().any(|d| d == spec.name)} />
+                                id_prefix={props.id_prefix.clone()} differs={props.differs.iter().any(|d| d == spec.name)}
+                                testid_prefix={if props.id_prefix == "knob-b-" { "b." } else { "" }} />
                         }
                     }) }
                 </details>

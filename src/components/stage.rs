@@ -121,7 +121,7 @@ pub fn stage(props: &StageProps) -> Html {
                 </span>
                 <button onclick={step(-1)} aria-label="Previous lesson (←)" title="Previous lesson (← or PageUp)">{ "←" }</button>
                 <button onclick={step(1)} aria-label="Next lesson (→)" title="Next lesson (→ or PageDown)">{ "→" }</button>
-                <button class="fire primary" data-testid="fire" id="run-controls" onclick={fire} disabled={live && state.transport.is_none()}
+                <button class="fire primary" data-testid="fire-many" id="run-controls" onclick={fire} disabled={live && state.transport.is_none()}
                     title="Space">{ if running { "Running…" } else { "Fire (Space)" } }</button>
                 <span class={classes!("run-status", state.status.name())} data-testid="run-status" data-status={state.status.name()}>{ state.status.name() }</span>
                 <button data-testid="drawer-toggle" aria-expanded={drawer.to_string()} aria-controls="stage-drawer" onclick={toggle_drawer.clone()}>{ "Settings" }</button>
@@ -162,7 +162,7 @@ pub fn stage(props: &StageProps) -> Html {
             </div>
             if *drawer {
                 <div class="drawer" id="stage-drawer" role="dialog" aria-label="Settings" data-testid="drawer">
-                    <button class="drawer-close" onclick={toggle_drawer}>{ "Close settings" }</button>
+                    <button class="drawer-close" data-testid="drawer-close" onclick={toggle_drawer}>{ "Close settings" }</button>
                     <KnobPanel title="Client policy (A)" groups={Rc::new(view::policy_groups())} open_first={2} config={s.config.clone()} {live} on_change={props.on_knob.clone()} />
                     if let Some(b) = s.config_b() {
                         <KnobPanel title="Client policy B" groups={Rc::new(view::policy_groups())} open_first={2} config={b} {live} on_change={props.on_knob_b.clone()}

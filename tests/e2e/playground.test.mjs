@@ -104,7 +104,7 @@ test('keyboard: a digit picks a preset, Space fires, R resets; T toggles talk mo
     assert.equal(await text(page, 'dup-count'), '–');
     await page.keyboard.press('t');
     await waitUntil('talk mode', async () => (await page.evaluate(() => document.documentElement.dataset.talk)) === '1');
-    assert.ok(await page.getByTestId('talk').isChecked());
+    assert.ok(await page.getByTestId('stage').isVisible(), 'talk mode is the stage');
     assertNoProblems(problems);
   } finally {
     await context.close();
@@ -230,8 +230,8 @@ test('a shared URL restores every control; a malformed URL shows the banner and 
     await setControl(page, 'endpoint.fault.429', 0.15);
     await page.getByTestId('retry.status_4xx').check();
     await setControl(page, 'seed', 7);
-    await page.getByTestId('mode').selectOption('simulated');
-    await page.getByTestId('talk').check();
+    await page.getByTestId('mode').selectOption('live');
+    await page.getByTestId('slow').check();
     await waitUntil('the URL to hold the settings', async () => page.url().includes('jitter.kind=equal'));
     shared = page.url();
   } finally {
@@ -245,11 +245,11 @@ test('a shared URL restores every control; a malformed URL shows the banner and 
     assert.equal(await p.getByTestId('jitter.kind').inputValue(), 'equal');
     assert.equal(await p.getByTestId('endpoint.fault.429').inputValue(), '0.15');
     assert.equal(await p.getByTestId('breaker.kind').inputValue(), 'consecutive', 'the preset part is restored too');
-    assert.equal(await p.getByTestId('mode').inputValue(), 'simulated');
+    assert.equal(await p.getByTestId('mode').inputValue(), 'live');
     assert.equal(await p.getByTestId('seed').inputValue(), '7');
     assert.ok(await p.getByTestId('retry.status_4xx').isChecked());
     assert.equal(await p.getByTestId('preset').inputValue(), 'circuit-breaker');
-    assert.ok(await p.getByTestId('talk').isChecked());
+    assert.ok(await p.getByTestId('slow').isChecked());
     assertNoProblems(restored.problems);
   } finally {
     await restored.context.close();

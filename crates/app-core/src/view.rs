@@ -22,6 +22,9 @@ pub fn policy_groups() -> Vec<KnobGroup> {
         ("retry_after", "Retry-After"),
         ("budget", "Retry budget"),
         ("breaker", "Circuit breaker"),
+        ("throttle", "Adaptive throttling (client-side)"),
+        ("hedge", "Hedged requests"),
+        ("client", "Bulkhead (calls in flight per client)"),
         ("idempotency", "Idempotency"),
     ];
     group(PolicyConfig::knobs(), ORDER, |name| {
@@ -34,15 +37,19 @@ pub fn endpoint_groups() -> Vec<KnobGroup> {
     const ORDER: &[(&str, &str)] = &[
         ("latency", "Latency"),
         ("fault", "Fault mix (probability per request)"),
-        ("outage", "Outage window"),
+        ("outage", "Outage windows"),
         ("overload", "Overload"),
+        ("capacity", "Capacity, queue and shedding"),
         ("", "Creates, Retry-After, fail-first-N"),
     ];
     group(EndpointConfig::knobs(), ORDER, |name| {
         let rest = name.strip_prefix("endpoint.").unwrap_or(name);
-        match rest.split_once('.') {
-            Some((section, _)) => section,
-            None => "",
+        let section = rest.split_once('.').map_or(rest, |(section, _)| section);
+        match section {
+            "outages" => "outage",
+            "capacity" | "queue" | "shed" => "capacity",
+            "latency" | "fault" | "outage" | "overload" => section,
+            _ => "",
         }
     })
 }
@@ -123,6 +130,12 @@ pub fn outcome_words(outcome: Option<AttemptOutcome>) -> String {
         Some(AttemptOutcome::Status(s)) => format!("HTTP {s} {}", flaky::server::reason_phrase(s)),
         Some(AttemptOutcome::NetworkError) => "network error (connection reset)".into(),
         Some(AttemptOutcome::TimedOut) => "timed out".into(),
+        Some(AttemptOutcome::ThrottledLocally) => {
+            "rejected by the client's throttle (not sent)".into()
+        }
+        Some(AttemptOutcome::Cancelled) => {
+            "cancelled: another attempt won (the server still did the work)".into()
+        }
     }
 }
 
@@ -169,6 +182,7 @@ pub fn gave_up_words(reason: &policy::GaveUp) -> String {
         NetworkErrorNotRetried => "network errors not retried".into(),
         TimeoutNotRetried => "timeouts not retried".into(),
         UnkeyedNonIdempotent => "unkeyed POST not retried".into(),
+        BulkheadFull => "too many calls in flight (bulkhead full, failed fast)".into(),
     }
 }
 

@@ -38,6 +38,16 @@ fn value_for(spec: &KnobSpec, draw: u64, fraction: f64) -> String {
         KnobKind::Float { min, max } => (min + (max - min) * fraction).clamp(min, max).to_string(),
         KnobKind::Bool => (draw % 2 == 0).to_string(),
         KnobKind::Choice(names) => names[(draw % names.len() as u64) as usize].to_string(),
+        // Windows at small times, one or two of them (`,` must survive a link).
+        KnobKind::List { .. } => {
+            let window = |d: u64| format!("{}+{}", d % 60_000, (d >> 16) % 10_000);
+            match (draw % 3, spec.name.starts_with("sim.")) {
+                (0, _) => "none".to_string(),
+                (1, false) => window(draw >> 2),
+                (_, false) => format!("{},{}", window(draw >> 2), window(draw >> 20)),
+                (_, true) => format!("{}*{}", window(draw >> 2), 1.0 + fraction * 9.0),
+            }
+        }
     }
 }
 

@@ -7,6 +7,12 @@
 //! identity), so B − A per seed holds the policy's effect, not the world's
 //! luck. Identical A and B give B − A = 0 exactly on every seed, so the
 //! difference's mean and interval are exactly 0.
+//!
+//! A measure can have no value on some seeds (`recovered_ms` is null when a
+//! run never recovered). Then A's and B's means are over the seeds where it
+//! has one, B − A over the seeds where both have one, and a row
+//! `<measure>.missing` follows it: the fraction of seeds without a value
+//! (1 or 0 per seed, so its mean is that fraction, with its interval).
 
 use std::fmt::Write as _;
 
@@ -22,9 +28,15 @@ use crate::stats::{interval, Interval};
 pub struct Row {
     /// The summary figure's name as `run --format json` has it (`gave_up.<Reason>` for a reason).
     pub name: String,
-    pub a: Interval,
-    pub b: Interval,
-    pub diff: Interval,
+    /// `None`: the measure had no value on any seed.
+    pub a: Option<Interval>,
+    pub b: Option<Interval>,
+    pub diff: Option<Interval>,
+}
+
+/// The interval of `values`, `None` if there are none.
+fn interval_of(values: &[f64]) -> Option<Interval> {
+    (!values.is_empty()).then(|| interval(values))
 }
 
 /// A's and B's summaries on each seed, in the seeds' order. Seeds run in
@@ -53,8 +65,8 @@ pub fn run_pairs(a: &RunConfig, b: &RunConfig, seeds: &[u64]) -> Vec<(Summary, S
     })
 }
 
-/// A summary's measures as `(name, value)`, in a fixed order.
-type Measures = Vec<(String, f64)>;
+/// A summary's measures as `(name, value)`, in a fixed order (`None`: no value).
+type Measures = Vec<(String, Option<f64>)>;
 
 /// A summary's measures: every figure of [`summary_figures`], with one
 /// `gave_up.<Reason>` after the `gave_up` total for each of `reasons`.
@@ -65,7 +77,7 @@ fn measures(s: &Summary, reasons: &[&str]) -> Measures {
         if name == "gave_up" {
             for reason in reasons {
                 let n = s.gave_up.get(*reason).copied().unwrap_or(0);
-                out.push((format!("gave_up.{reason}"), n as f64));
+                out.push((format!("gave_up.{reason}"), Some(n as f64)));
             }
         }
     }
@@ -86,38 +98,68 @@ pub fn rows(pairs: &[(Summary, Summary)]) -> Vec<Row> {
         .iter()
         .map(|(a, b)| (measures(a, &reasons), measures(b, &reasons)))
         .collect();
-    let Some((first, _)) = per_seed.first() else {
-        return Vec::new();
-    };
-    first
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| {
-            let a: Vec<f64> = per_seed.iter().map(|(a, _)| a[i].1).collect();
-            let b: Vec<f64> = per_seed.iter().map(|(_, b)| b[i].1).collect();
-            // Per seed, so identical runs give exactly 0.0 (x − x), never a rounding residue.
-            let diff: Vec<f64> = a.iter().zip(&b).map(|(a, b)| b - a).collect();
-            Row {
-                name: name.clone(),
-                a: interval(&a),
-                b: interval(&b),
-                diff: interval(&diff),
+    // Every measure of any run, in first-seen order: runs with more layers
+    // have more `requests_per_layer.N`; a layer a run does not have counts 0.
+    let mut names: Vec<&str> = Vec::new();
+    for (a, b) in &per_seed {
+        for (name, _) in a.iter().chain(b) {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
             }
-        })
-        .collect()
+        }
+    }
+    let value = |m: &Measures, name: &str| {
+        m.iter()
+            .find(|(n, _)| n == name)
+            .map_or(Some(0.0), |(_, v)| *v)
+    };
+    let mut out = Vec::new();
+    for name in names {
+        let a: Vec<Option<f64>> = per_seed.iter().map(|(a, _)| value(a, name)).collect();
+        let b: Vec<Option<f64>> = per_seed.iter().map(|(_, b)| value(b, name)).collect();
+        let present = |v: &[Option<f64>]| v.iter().flatten().copied().collect::<Vec<f64>>();
+        // Per seed, so identical runs give exactly 0.0 (x − x), never a rounding residue.
+        let diff: Vec<f64> = a
+            .iter()
+            .zip(&b)
+            .filter_map(|(a, b)| Some((*b)? - (*a)?))
+            .collect();
+        out.push(Row {
+            name: name.to_string(),
+            a: interval_of(&present(&a)),
+            b: interval_of(&present(&b)),
+            diff: interval_of(&diff),
+        });
+        if a.iter().chain(&b).any(Option::is_none) {
+            let missing = |v: &[Option<f64>]| -> Vec<f64> {
+                v.iter()
+                    .map(|x| if x.is_none() { 1.0 } else { 0.0 })
+                    .collect()
+            };
+            let (ma, mb) = (missing(&a), missing(&b));
+            let md: Vec<f64> = ma.iter().zip(&mb).map(|(a, b)| b - a).collect();
+            out.push(Row {
+                name: format!("{name}.missing"),
+                a: interval_of(&ma),
+                b: interval_of(&mb),
+                diff: interval_of(&md),
+            });
+        }
+    }
+    out
 }
 
 /// `{"a": {measure: {"mean", "lo", "hi"}}, "b": {...}, "diff": {...}, "seeds": N}`.
 pub fn json(rows: &[Row], seeds: u32) -> String {
-    let side = |pick: fn(&Row) -> Interval| -> Value {
+    let side = |pick: fn(&Row) -> Option<Interval>| -> Value {
         let map: Map<String, Value> = rows
             .iter()
             .map(|r| {
-                let i = pick(r);
-                (
-                    r.name.clone(),
-                    json!({"mean": i.mean, "lo": i.lo, "hi": i.hi}),
-                )
+                let value = match pick(r) {
+                    Some(i) => json!({"mean": i.mean, "lo": i.lo, "hi": i.hi}),
+                    None => Value::Null,
+                };
+                (r.name.clone(), value)
             })
             .collect();
         Value::Object(map)
@@ -142,21 +184,30 @@ pub fn csv(rows: &[Row]) -> String {
     for r in rows {
         let _ = write!(out, "{}", r.name);
         for i in [r.a, r.b, r.diff] {
-            let _ = write!(out, ",{},{},{}", i.mean, i.lo, i.hi);
+            match i {
+                Some(i) => {
+                    let _ = write!(out, ",{},{},{}", i.mean, i.lo, i.hi);
+                }
+                None => out.push_str(",,,"),
+            }
         }
         out.push('\n');
     }
     out
 }
 
-/// Decimals shown for a measure: amplification is a ratio near 1, the rest counts and ms.
+/// Decimals shown for a measure: amplification is a ratio near 1, and a
+/// `.missing` row a fraction; the rest are counts and ms.
 fn decimals(name: &str) -> usize {
-    if name == "amplification" {
+    if name == "amplification" || name.ends_with(".missing") {
         3
     } else {
         1
     }
 }
+
+/// A measure with no value on any seed, in the table.
+const NO_VALUE: &str = "—";
 
 /// `mean [lo, hi]`; the mean alone when the interval has no width, whole
 /// when it is a whole number (a count the same on every seed).
@@ -205,9 +256,9 @@ pub fn table(heading: &[String], rows: &[Row]) -> String {
             let places = decimals(&r.name);
             [
                 r.name.clone(),
-                show(r.a, places, false),
-                show(r.b, places, false),
-                show_diff(r.diff, places),
+                r.a.map_or(NO_VALUE.into(), |i| show(i, places, false)),
+                r.b.map_or(NO_VALUE.into(), |i| show(i, places, false)),
+                r.diff.map_or(NO_VALUE.into(), |i| show_diff(i, places)),
             ]
         })
         .collect();
@@ -253,11 +304,11 @@ mod tests {
         let rows = rows(&run_pairs(&config, &config, &[0, 1, 2, 3]));
         assert!(rows.iter().any(|r| r.name == "gave_up"), "{rows:?}");
         for r in &rows {
-            assert_eq!(
-                (r.diff.mean, r.diff.lo, r.diff.hi),
-                (0.0, 0.0, 0.0),
-                "{r:?}"
-            );
+            // No difference at all only for a measure with no value on any seed.
+            match r.diff {
+                Some(d) => assert_eq!((d.mean, d.lo, d.hi), (0.0, 0.0, 0.0), "{r:?}"),
+                None => assert_eq!((r.a, r.b), (None, None), "{r:?}"),
+            }
             assert_eq!(r.a, r.b, "{r:?}");
         }
     }
@@ -283,5 +334,47 @@ mod tests {
         assert_eq!(show_diff(i(2.0, 2.0, 2.0), 1), "+2 *");
         assert_eq!(show(i(2.5, 2.5, 2.5), 1, false), "2.5");
         assert_eq!(show(i(1.25, 1.0, 1.5), 3, false), "1.250 [1.000, 1.500]");
+    }
+
+    #[test]
+    fn a_measure_missing_on_some_seeds_is_averaged_where_present_and_counted() {
+        let summary = |recovered_ms| Summary {
+            recovered_ms,
+            ..Summary::default()
+        };
+        let pairs = [
+            (summary(Some(1000)), summary(Some(3000))),
+            (summary(None), summary(Some(5000))),
+            (summary(Some(2000)), summary(None)),
+            (summary(None), summary(None)),
+        ];
+        let rows = rows(&pairs);
+        let row = |name: &str| {
+            rows.iter()
+                .find(|r| r.name == name)
+                .unwrap_or_else(|| panic!("no row {name} in {rows:?}"))
+        };
+        let mean = |i: Option<Interval>| i.map(|i| i.mean);
+        let r = row("recovered_ms");
+        assert_eq!((mean(r.a), mean(r.b)), (Some(1500.0), Some(4000.0)));
+        // Only the first seed has both.
+        assert_eq!(mean(r.diff), Some(2000.0));
+        let m = row("recovered_ms.missing");
+        assert_eq!(
+            (mean(m.a), mean(m.b), mean(m.diff)),
+            (Some(0.5), Some(0.5), Some(0.0))
+        );
+        // Missing on every seed: no value at all, shown as a dash.
+        let never = super::rows(&[(summary(None), summary(None))]);
+        assert_eq!(
+            never
+                .iter()
+                .find(|r| r.name == "recovered_ms")
+                .and_then(|r| r.a),
+            None
+        );
+        assert!(table(&[], &never).contains("recovered_ms.missing"));
+        // A measure present everywhere gets no `.missing` row.
+        assert!(rows.iter().all(|r| r.name != "goodput.missing"));
     }
 }

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use flaky::contention::ContentionResult;
+use flaky::layers::LAYER_KNOB;
 use flaky::sim::{self, RunConfig, Summary};
 pub use flaky::trace::Figure;
 use policy::config::STATUS_OVERRIDE_KNOB;
@@ -11,7 +12,7 @@ use policy::knob::{KnobKind, KnobSpec};
 use policy::GaveUp;
 
 /// Every give-up reason, so the CSV has the same columns whatever happened.
-const GAVE_UP_REASONS: [GaveUp; 8] = [
+const GAVE_UP_REASONS: [GaveUp; 9] = [
     GaveUp::AttemptsExhausted,
     GaveUp::DeadlineExceeded,
     GaveUp::BudgetExhausted,
@@ -20,6 +21,7 @@ const GAVE_UP_REASONS: [GaveUp; 8] = [
     GaveUp::NetworkErrorNotRetried,
     GaveUp::TimeoutNotRetried,
     GaveUp::UnkeyedNonIdempotent,
+    GaveUp::BulkheadFull,
 ];
 
 /// Every figure of a summary in `Summary`'s field order (see [`Summary::figures`]).
@@ -81,11 +83,13 @@ pub fn knob_values(spec: &KnobSpec) -> String {
         KnobKind::Float { min, max } => format!("{min}..={max} (real)"),
         KnobKind::Bool => "true|false".to_string(),
         KnobKind::Choice(names) => names.join("|"),
+        KnobKind::List { syntax } => format!("list of {syntax}, or none"),
     }
 }
 
 /// Every knob `--set` accepts: [`RunConfig::knobs`], with the dynamic
-/// `retry.status.NNN` (which that list leaves out) after the policy's knobs.
+/// `retry.status.NNN` (which that list leaves out) after the policy's knobs
+/// and the dynamic `layer.N.*` family last.
 pub fn all_knobs() -> Vec<&'static KnobSpec> {
     let mut knobs: Vec<&'static KnobSpec> = RunConfig::knobs().collect();
     let policy_end = knobs
@@ -93,6 +97,7 @@ pub fn all_knobs() -> Vec<&'static KnobSpec> {
         .position(|k| k.name.starts_with("endpoint.") || k.name.starts_with("sim."))
         .unwrap_or(knobs.len());
     knobs.insert(policy_end, &STATUS_OVERRIDE_KNOB);
+    knobs.push(&LAYER_KNOB);
     knobs
 }
 

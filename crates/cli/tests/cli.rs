@@ -23,6 +23,10 @@ fn presets_lists_every_id_with_its_title() {
         "idempotency-key",
         "full-jitter",
         "combined-fetch",
+        "layered-retries",
+        "hedging",
+        "bulkhead",
+        "metastable-storm",
     ] {
         assert!(
             lines
@@ -312,6 +316,85 @@ fn bad_input_exits_2_naming_the_bad_part() {
 }
 
 #[test]
+fn run_takes_every_knob_beyond_the_chapter() {
+    let json = json(&[
+        "run",
+        "--clients",
+        "4",
+        "--calls",
+        "3",
+        "--set",
+        "throttle.kind=adaptive",
+        "--set",
+        "throttle.k=1.5",
+        "--set",
+        "throttle.window_ms=10000",
+        "--set",
+        "hedge.delay_ms=40",
+        "--set",
+        "hedge.max_extra=2",
+        "--set",
+        "client.max_in_flight=1",
+        "--set",
+        "client.when_full=fail",
+        "--set",
+        "sim.call_every_ms=10",
+        "--set",
+        "sim.layers=3",
+        "--set",
+        "layer.2.attempts.max=2",
+        "--set",
+        "layer.3.backoff.base_ms=10",
+        "--set",
+        "endpoint.latency.kind=long_tail",
+        "--format",
+        "json",
+    ]);
+    let v = json;
+    let layers = v["requests_per_layer"].as_array().map(Vec::len);
+    assert_eq!(layers, Some(4), "3 layers and the endpoint: {v}");
+    assert!(
+        v["gave_up"]["BulkheadFull"].as_u64().is_some_and(|n| n > 0),
+        "{v}"
+    );
+    let csv = ok(&["run", "--set", "sim.layers=2", "--format", "csv"]);
+    let header = csv.lines().next().unwrap_or_default();
+    for name in [
+        "hedged_attempts",
+        "throttled_locally",
+        "requests_per_layer.0",
+        "requests_per_layer.2",
+        "gave_up.BulkheadFull",
+    ] {
+        assert!(header.split(',').any(|h| h == name), "{name}: {header}");
+    }
+    let listing = ok(&["knobs"]);
+    for knob in [
+        "throttle.kind",
+        "throttle.k",
+        "throttle.window_ms",
+        "hedge.delay_ms",
+        "hedge.max_extra",
+        "client.max_in_flight",
+        "client.when_full",
+        "sim.layers",
+        "sim.call_every_ms",
+        "layer.N.<policy knob>",
+    ] {
+        assert!(listing.contains(knob), "{knob}: {listing}");
+    }
+    bad(
+        &["run", "--set", "layer.7.attempts.max=2"],
+        &["layer.7", "2 to 4"],
+    );
+    bad(
+        &["run", "--set", "layer.2.attempts.nope=2"],
+        &["layer.2.attempts.nope"],
+    );
+    bad(&["run", "--set", "throttle.k=0.5"], &["throttle.k"]);
+}
+
+#[test]
 fn readme_knob_table_is_current() {
     let readme = include_str!("../README.md");
     let table = ok(&["knobs", "--format", "markdown"]);
@@ -324,4 +407,45 @@ fn readme_knob_table_is_current() {
         listing.contains("backoff.base_ms") && listing.contains("retry.status.NNN"),
         "{listing}"
     );
+}
+
+#[test]
+fn run_and_knobs_cover_the_capacity_outage_and_spike_knobs() {
+    let knobs = [
+        ("endpoint.capacity.rps", "50"),
+        ("endpoint.queue.max", "5"),
+        ("endpoint.queue.order", "lifo"),
+        ("endpoint.shed", "reject"),
+        ("endpoint.shed.max_age_ms", "200"),
+        ("endpoint.shed.retry_after_s", "1"),
+        ("endpoint.outages", "100+200,600+100"),
+        ("sim.spike", "0+500*2"),
+    ];
+    let mut args = vec![
+        "run".to_string(),
+        "--format".into(),
+        "json".into(),
+        "--clients".into(),
+        "20".into(),
+    ];
+    for (k, v) in knobs {
+        args.push("--set".into());
+        args.push(format!("{k}={v}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let s = json(&args);
+    for name in ["goodput", "recovered_ms", "shed"] {
+        assert!(s.get(name).is_some(), "`{name}` missing from {s}");
+    }
+    // 20 clients at once into a queue of 5: some are rejected.
+    assert!(field(&s, "shed") > 0, "{s}");
+    let listing = ok(&["knobs"]);
+    for (k, _) in knobs {
+        assert!(listing.contains(k), "{k} missing from the knob list");
+    }
+    bad(
+        &["run", "--set", "endpoint.outages=1+2,x"],
+        &["endpoint.outages", "part 2 `x`"],
+    );
+    bad(&["run", "--set", "sim.spike=1+2"], &["sim.spike", "part 1"]);
 }

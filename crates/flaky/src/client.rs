@@ -98,5 +98,13 @@ pub fn policy_outcome(outcome: AttemptOutcome, retry_after_ms: Option<u64>) -> O
         },
         AttemptOutcome::NetworkError => Outcome::NetworkError,
         AttemptOutcome::TimedOut => Outcome::TimedOut,
+        // The engine never reports these two to the policy (the policy made
+        // the first itself; the second ends an attempt no one waits for):
+        // the nearest meanings, for completeness.
+        AttemptOutcome::ThrottledLocally => Outcome::Response {
+            status: 503,
+            retry_after_ms: None,
+        },
+        AttemptOutcome::Cancelled => Outcome::TimedOut,
     }
 }

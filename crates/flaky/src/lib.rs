@@ -10,7 +10,9 @@
 //! - [`server`]: a mock HTTP server with latency, a fault mix, outages, an
 //!   overload model and four create semantics. Its interface is request and
 //!   reply shaped, so the simulator and a service worker drive the same code.
-//! - [`endpoint`]: the server's configuration and its `endpoint.*` knobs.
+//! - [`endpoint`]: the server's configuration and its `endpoint.*` knobs;
+//!   [`capacity`]: its service rate, queue and load shedding; [`windows`]:
+//!   the list syntax of outage windows and arrival spikes.
 //! - [`contention`]: the AWS "Exponential Backoff And Jitter" (2015) study of
 //!   clients contending on one row with optimistic concurrency.
 //!
@@ -28,27 +30,32 @@
 //! assert_eq!(server.counters().creates_applied, 1);
 //! ```
 
+pub mod capacity;
 pub mod client;
 pub mod contention;
 pub mod endpoint;
 pub mod engine;
+pub mod layers;
 pub mod presets;
 pub mod protocol;
 mod queue;
+pub mod recovery;
 mod rng;
 pub mod scenario;
 pub mod series;
 pub mod server;
 pub mod sim;
 pub mod trace;
+pub mod windows;
 pub mod world;
 
+pub use capacity::{Capacity, QueueOrder, Shed};
 pub use contention::{Algorithm, ContentionConfig, ContentionResult};
 pub use endpoint::{
     CommitLoseAs, CreateMode, EndpointConfig, FailWith, FaultMix, Latency, LatencyKind, Outage,
     Overload,
 };
-pub use server::{Counters, Method, Reply, Request, Server};
+pub use server::{Counters, Method, Reply, Request, Served, Server};
 
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

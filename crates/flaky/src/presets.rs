@@ -93,10 +93,7 @@ pub fn build(source: PresetSource) -> Result<Preset, String> {
     config
         .validate()
         .map_err(|e| format!("preset `{}`: {e}", source.id))?;
-    if crate::trace::Summary::default()
-        .figure(&source.headline)
-        .is_none()
-    {
+    if !crate::trace::Summary::default().has_figure(&source.headline) {
         return Err(format!(
             "preset `{}`: headline `{}` is not a summary figure",
             source.id, source.headline

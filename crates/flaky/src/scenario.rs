@@ -6,6 +6,8 @@ use policy::knob::{self, KnobError, KnobKind, KnobSpec};
 use policy::PolicyConfig;
 use serde::{Deserialize, Serialize};
 
+use crate::layers::LayersConfig;
+use crate::windows::{self, Spike};
 use crate::EndpointConfig;
 
 /// The most logical calls (`sim.clients × sim.calls`) one live run in the
@@ -74,6 +76,16 @@ pub struct ScenarioConfig {
     /// Every client creates the same item names (`item-<call number>`), so
     /// concurrent check-then-create calls race on one name.
     pub shared_names: bool,
+    /// Services between the clients and the endpoint, each retrying with its
+    /// own policy (see [`crate::layers`]); 1 = the clients call the endpoint.
+    pub layers: u32,
+    /// Open loop: a client starts a call every `call_every_ms`, whether or
+    /// not its earlier calls have ended (so a slow endpoint piles them up);
+    /// 0 = closed loop (the next call starts `call_gap_ms` after one ends).
+    pub call_every_ms: u64,
+    /// Arrival-rate spikes (`sim.spike`): gaps between arrivals shrink.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spikes: Vec<Spike>,
 }
 
 impl Default for ScenarioConfig {
@@ -89,6 +101,9 @@ impl Default for ScenarioConfig {
             horizon_ms: 60_000,
             operation: Operation::Read,
             shared_names: false,
+            layers: 1,
+            call_every_ms: 0,
+            spikes: Vec::new(),
         }
     }
 }
@@ -113,6 +128,9 @@ static SCENARIO_KNOBS: &[KnobSpec] = &[
     KnobSpec { name: "sim.horizon_ms", kind: KnobKind::Int { min: 1, max: 86_400_000 }, unit: "ms", help: "The run stops here; calls still going count as unfinished." },
     KnobSpec { name: "sim.operation", kind: KnobKind::Choice(Operation::NAMES), unit: "", help: "read: GET /flaky. create: create an item as endpoint.create says." },
     KnobSpec { name: "sim.shared_names", kind: KnobKind::Bool, unit: "", help: "All clients create the same item names: concurrent check-then-create races." },
+    KnobSpec { name: "sim.layers", kind: KnobKind::Int { min: 1, max: crate::layers::LAYERS_MAX as u64 }, unit: "", help: "Services stacked between clients and endpoint, each retrying with its own policy (layer.N.*); a call into layer N is served by calls into layer N+1." },
+    KnobSpec { name: "sim.call_every_ms", kind: KnobKind::Int { min: 0, max: 3_600_000 }, unit: "ms", help: "Open loop: a client starts a call this often whether or not earlier ones ended (client.max_in_flight bounds them); 0 = one call after another." },
+    KnobSpec { name: "sim.spike", kind: KnobKind::List { syntax: windows::SPIKE_SYNTAX }, unit: "", help: "Arrival-rate spikes START+DURATION*FACTOR, comma-separated: a gap (sim.interval_ms, sim.call_gap_ms) that begins in the window is divided by FACTOR." },
 ];
 
 impl ScenarioConfig {
@@ -134,6 +152,9 @@ impl ScenarioConfig {
             "sim.horizon_ms" => self.horizon_ms.to_string(),
             "sim.operation" => name_of(Operation::NAMES, &Operation::ALL, self.operation),
             "sim.shared_names" => self.shared_names.to_string(),
+            "sim.layers" => self.layers.to_string(),
+            "sim.call_every_ms" => self.call_every_ms.to_string(),
+            "sim.spike" => windows::format_spikes(&self.spikes),
             _ => return None,
         })
     }
@@ -153,6 +174,9 @@ impl ScenarioConfig {
             "sim.horizon_ms" => self.horizon_ms = int(value)?,
             "sim.operation" => self.operation = Operation::ALL[spec.parse_choice(value)?],
             "sim.shared_names" => self.shared_names = spec.parse_bool(value)?,
+            "sim.layers" => self.layers = int(value)? as u32,
+            "sim.call_every_ms" => self.call_every_ms = int(value)?,
+            "sim.spike" => self.spikes = windows::parse_spikes(name, value)?,
             _ => {
                 return Err(KnobError::UnknownName {
                     name: name.into(),
@@ -173,6 +197,13 @@ pub struct RunConfig {
     pub policy: PolicyConfig,
     pub endpoint: EndpointConfig,
     pub scenario: ScenarioConfig,
+    /// The policies of layers 2..=4 (`layer.N.*`), used when `sim.layers > 1`.
+    #[serde(skip_serializing_if = "is_default_layers")]
+    pub layers: LayersConfig,
+}
+
+fn is_default_layers(layers: &LayersConfig) -> bool {
+    *layers == LayersConfig::default()
 }
 
 impl RunConfig {
@@ -184,9 +215,20 @@ impl RunConfig {
             .chain(ScenarioConfig::knobs())
     }
 
+    /// The policy of layer `index` (0 = the top, the plain policy; 1..=3 =
+    /// `layer.2.*`..`layer.4.*`).
+    pub fn layer_policy(&self, index: usize) -> &PolicyConfig {
+        match index.checked_sub(1) {
+            None => &self.policy,
+            Some(i) => self.layers.below.get(i).unwrap_or(&self.policy),
+        }
+    }
+
     /// A knob's value as text, `None` for an unknown name.
     pub fn get(&self, name: &str) -> Option<String> {
-        if name.starts_with("sim.") {
+        if name.starts_with("layer.") {
+            self.layers.get(name)
+        } else if name.starts_with("sim.") {
             self.scenario.get(name)
         } else if name.starts_with("endpoint.") {
             self.endpoint.get(name)
@@ -198,6 +240,9 @@ impl RunConfig {
     /// Sets a knob from text. An unknown name's error lists every valid name
     /// of all three parts. The config is unchanged on error.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
+        if name.starts_with("layer.") {
+            return self.layers.set(name, value);
+        }
         let result = if name.starts_with("sim.") {
             self.scenario.set(name, value)
         } else if name.starts_with("endpoint.") {
@@ -243,12 +288,32 @@ impl RunConfig {
                 changed.push((k.clone(), "default".to_string()));
             }
         }
+        changed.extend(self.layers.differing_from(&base.layers));
         changed
+    }
+
+    /// When the last trigger ends: the end of the last outage window or
+    /// spike, ms (0 without any). `recovered_ms` counts from here.
+    pub fn last_trigger_end_ms(&self) -> u64 {
+        let outages = self
+            .endpoint
+            .outages
+            .iter()
+            .filter(|o| o.duration_ms > 0)
+            .map(|o| o.start_ms.saturating_add(o.duration_ms));
+        let spikes = self
+            .scenario
+            .spikes
+            .iter()
+            .filter(|s| s.duration_ms > 0)
+            .map(Spike::end_ms);
+        outages.chain(spikes).max().unwrap_or(0)
     }
 
     /// Checks cross-knob rules (e.g. fault probabilities summing past 1).
     pub fn validate(&self) -> Result<(), String> {
         self.policy.validate()?;
+        self.layers.validate()?;
         self.endpoint.validate().map_err(|e| e.to_string())
     }
 }

@@ -2,10 +2,11 @@
 //! the run: cells of equal width from 0 ms that halve their resolution to stay
 //! under [`CELLS_MAX`] cells. [`LoadSeries`]: requests in flight over time.
 //! [`Density`]: attempts over time by outcome, for every call.
+//! [`QueueSeries`]: the server's queue length and shed requests over time.
 
 use serde::{Deserialize, Serialize};
 
-use crate::trace::{AttemptOutcome, LoadSample};
+use crate::trace::{AttemptOutcome, LoadSample, QueueSample};
 
 /// Most cells a series keeps while it records; it halves its resolution
 /// (doubles the cell width) to stay under this, whatever the run's length.
@@ -148,6 +149,93 @@ impl LoadSeries {
                 until_ms: (i as u64 + 1) * width,
                 arrivals: c.arrivals,
                 in_flight_max: c.in_flight_max,
+            })
+            .collect()
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct QueueCell {
+    queue_len_max: u32,
+    shed: u64,
+    touched: bool,
+}
+
+fn merge_queue(a: &QueueCell, b: &QueueCell) -> QueueCell {
+    QueueCell {
+        queue_len_max: a.queue_len_max.max(b.queue_len_max),
+        shed: a.shed + b.shed,
+        touched: a.touched || b.touched,
+    }
+}
+
+/// The server's queue length and the requests it shed or rejected over
+/// time, fed in time order (only a server with `endpoint.capacity.rps` set
+/// has a queue).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueSeries {
+    cells: Cells<QueueCell>,
+    level: u32,
+    last_ms: u64,
+}
+
+impl Default for QueueSeries {
+    fn default() -> Self {
+        QueueSeries {
+            cells: Cells::new(),
+            level: 0,
+            last_ms: 0,
+        }
+    }
+}
+
+impl QueueSeries {
+    /// Cells between the last change and `t_ms` held the length unchanged.
+    fn carry_to(&mut self, t_ms: u64) {
+        let t_ms = t_ms.max(self.last_ms);
+        let level = self.level;
+        let mut t = self.last_ms;
+        while t / self.cells.width_ms < t_ms / self.cells.width_ms {
+            t = (t / self.cells.width_ms + 1) * self.cells.width_ms;
+            let cell = self.cells.at(t, merge_queue);
+            if !cell.touched {
+                cell.queue_len_max = cell.queue_len_max.max(level);
+                cell.touched = true;
+            }
+        }
+        self.last_ms = t_ms;
+    }
+
+    /// The queue holds `len` requests from `t_ms`.
+    pub fn length(&mut self, t_ms: u64, len: u32) {
+        self.carry_to(t_ms);
+        self.level = len;
+        let cell = self.cells.at(self.last_ms, merge_queue);
+        cell.queue_len_max = cell.queue_len_max.max(len);
+        cell.touched = true;
+    }
+
+    /// A request was shed or rejected at `t_ms`.
+    pub fn shed(&mut self, t_ms: u64) {
+        self.carry_to(t_ms);
+        let cell = self.cells.at(self.last_ms, merge_queue);
+        cell.shed += 1;
+        cell.touched = true;
+    }
+
+    /// The series over `[0, end_ms]`.
+    pub fn samples(&self, end_ms: u64) -> Vec<QueueSample> {
+        let mut series = self.clone();
+        series.carry_to(end_ms);
+        let (width, cells) = series.cells.report(end_ms, merge_queue);
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| QueueSample {
+                from_ms: i as u64 * width,
+                until_ms: (i as u64 + 1) * width,
+                queue_len_max: c.queue_len_max,
+                shed: c.shed,
             })
             .collect()
     }
@@ -324,6 +412,23 @@ mod tests {
         let [half_ok, _] = r.until(15_000.0);
         assert!((half_ok - 3750.0).abs() < 100.0, "{half_ok}");
         assert_eq!(r.until(0.0), [0.0, 0.0]);
+    }
+
+    #[test]
+    fn queue_series_keeps_the_longest_queue_and_every_shed_request() {
+        let mut q = QueueSeries::default();
+        q.length(0, 3);
+        q.length(100, 7);
+        q.shed(150);
+        q.length(200, 1);
+        for t in 0..1000u64 {
+            q.shed(1000 + t * 50);
+        }
+        let samples = q.samples(60_000);
+        assert!(samples.len() as u64 <= BUCKETS_OUT_MAX);
+        assert_eq!(samples.iter().map(|x| x.shed).sum::<u64>(), 1001);
+        assert_eq!(samples.iter().map(|x| x.queue_len_max).max(), Some(7));
+        assert_eq!(samples.last().map(|x| x.queue_len_max), Some(1));
     }
 
     #[test]

@@ -33,6 +33,14 @@
 //! happens to it (two for latency, one for overload, one for the fault mix),
 //! so changing a fault knob does not reshuffle the latencies.
 //!
+//! # Capacity
+//! With `endpoint.capacity.rps` set, a request first waits in a queue (see
+//! [`crate::capacity`]); the order of decisions above then runs when its
+//! service starts, with that time as `now_ms`. The simulator drives the queue
+//! with [`Server::arrive`], [`Server::poll_timeout`], [`Server::handle_timeout`]
+//! and [`Server::poll_served`]; [`Server::handle_from`] (the mock worker's
+//! way, no timers) decides at arrival against a virtual FIFO queue.
+//!
 //! # Time
 //! A created item becomes visible to `GET /items/{name}` when its reply leaves
 //! (`at_ms`); counters count it at arrival, when it is decided. An
@@ -44,9 +52,16 @@ use std::fmt;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::endpoint::{CommitLoseAs, CreateMode, EndpointConfig, FailWith, LatencyKind};
+use crate::endpoint::{CommitLoseAs, EndpointConfig, FailWith, LatencyKind};
 use crate::rng;
 use crate::world::{Identity, World};
+
+mod queued;
+mod routes;
+
+use routes::{Body, Item, KeyRecord, Response};
+
+pub use queued::Served;
 
 /// Largest latency a draw can produce, ms (a long tail beyond an hour is a hang anyway).
 pub const LATENCY_MS_DRAW_MAX: u64 = 3_600_000;
@@ -167,87 +182,23 @@ pub struct Counters {
     pub replies_lost: u64,
     /// The most requests in flight at once.
     pub in_flight_max: u32,
+    /// Requests dropped unserved at the head of the queue (`endpoint.shed=max_age`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shed: u64,
+    /// Requests turned away because the queue was full (`endpoint.queue.max`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rejected: u64,
+    /// The longest the queue was.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub queue_len_max: u32,
 }
 
-/// An item and its copies (more than one is a duplicate create).
-#[derive(Clone, Debug)]
-struct Item {
-    copies: u64,
-    /// When the first copy became visible to reads, ms.
-    visible_from_ms: u64,
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
-/// What the idempotency store remembers about one key.
-#[derive(Clone, Debug)]
-struct KeyRecord {
-    /// The body of the first request with this key.
-    request_body: String,
-    /// When the first request's response leaves; until then the key is in flight.
-    ready_at_ms: u64,
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-/// A response before it is given its time.
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Response {
-    fn json(status: u16, body: Body<'_>) -> Response {
-        Response {
-            status,
-            headers: vec![content_type()],
-            body: serde_json::to_string(&body).unwrap_or_default(),
-        }
-    }
-
-    fn error(status: u16, message: &str) -> Response {
-        Response::json(
-            status,
-            Body {
-                error: Some(message),
-                ..Body::default()
-            },
-        )
-    }
-
-    fn with_header(mut self, name: &str, value: &str) -> Response {
-        self.headers.push((name.to_string(), value.to_string()));
-        self
-    }
-}
-
-/// A response body: small JSON objects with the fields that are set.
-/// (Typed rather than `serde_json::Value`, which would grow every wasm that
-/// embeds the server.)
-#[derive(Default, Serialize)]
-struct Body<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ok: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    copy: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    copies: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    replaced: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cause: Option<&'a str>,
-}
-
-fn content_type() -> (String, String) {
-    ("Content-Type".to_string(), "application/json".to_string())
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Why a request failed before handling; sent as `X-Flaky-Fault`.
@@ -295,6 +246,8 @@ pub struct Server {
     in_flight_until: BTreeMap<u64, u64>,
     counters: Counters,
     items_created: u64,
+    /// The queue of a server with a capacity limit.
+    queue: queued::Queue,
 }
 
 impl Server {
@@ -310,6 +263,7 @@ impl Server {
             in_flight_until: BTreeMap::new(),
             counters: Counters::default(),
             items_created: 0,
+            queue: queued::Queue::default(),
         }
     }
 
@@ -383,9 +337,27 @@ impl Server {
         self.forget_ended(now_ms);
         // A reused id replaces its earlier entry rather than counting twice.
         self.cancel(now_ms, request.id);
-        self.counters.requests_received = self.counters.requests_received.saturating_add(1);
-        let nth = self.counters.requests_received;
+        let nth = self.receive();
+        if self.config.capacity.is_limited() {
+            return self.decide_at_arrival(now_ms, nth, request, identity);
+        }
+        self.serve(now_ms, nth, request, identity)
+    }
 
+    /// Counts a request in; returns its number (1-based).
+    fn receive(&mut self) -> u64 {
+        self.counters.requests_received = self.counters.requests_received.saturating_add(1);
+        self.counters.requests_received
+    }
+
+    /// Serves the `nth` request at `now_ms`: draws, the order of decisions, in flight, counters.
+    fn serve(
+        &mut self,
+        now_ms: u64,
+        nth: u64,
+        request: &Request,
+        identity: Option<&Identity>,
+    ) -> Reply {
         let [u_latency, u_latency_2, u_overload, u_fault] = match identity {
             Some(id) => World::new(self.seed).server_units(id),
             None => [(); 4].map(|()| rng::unit(&mut self.rng)),
@@ -417,12 +389,16 @@ impl Server {
         }
         let count = u32::try_from(in_flight).unwrap_or(u32::MAX);
         self.counters.in_flight_max = self.counters.in_flight_max.max(count);
+        self.count_status(&reply);
+        reply
+    }
+
+    fn count_status(&mut self, reply: &Reply) {
         *self
             .counters
             .by_status
             .entry(reply.status_key())
             .or_insert(0) += 1;
-        reply
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -562,167 +538,6 @@ impl Server {
         };
         ms.min(LATENCY_MS_DRAW_MAX)
     }
-
-    /// Normal handling: routes the request and applies its effects.
-    fn route(&mut self, now_ms: u64, at_ms: u64, request: &Request) -> Response {
-        let path = request.path.split(['?', '#']).next().unwrap_or_default();
-        match (path, request.method) {
-            ("/flaky", Method::Get) => {
-                Response::json(200, Body { ok: Some(true), request: Some(self.counters.requests_received), ..Body::default() })
-            }
-            ("/flaky", _) => method_not_allowed(request, "GET"),
-            ("/items", Method::Post) => self.post_item(now_ms, at_ms, request),
-            ("/items", _) => method_not_allowed(request, "POST"),
-            _ => match path.strip_prefix("/items/") {
-                Some(name) if !name.is_empty() && !name.contains('/') => match request.method {
-                    Method::Get => self.get_item(now_ms, name),
-                    Method::Put => self.put_item(at_ms, name),
-                    Method::Post => method_not_allowed(request, "GET, PUT"),
-                },
-                _ => Response::error(
-                    404,
-                    &format!(
-                        "no such path `{path}`; try GET /flaky, POST /items, GET /items/{{name}} or PUT /items/{{name}}"
-                    ),
-                ),
-            },
-        }
-    }
-
-    fn post_item(&mut self, now_ms: u64, at_ms: u64, request: &Request) -> Response {
-        let name = request.body.trim();
-        if name.is_empty() || name.len() > ITEM_NAME_BYTES_MAX || name.contains('/') {
-            return Response::error(
-                400,
-                &format!(
-                    "the body must be the item's name: 1 to {ITEM_NAME_BYTES_MAX} bytes, no `/`"
-                ),
-            );
-        }
-        let key = match self.config.create {
-            CreateMode::IdempotencyKey => request
-                .header("Idempotency-Key")
-                .map(str::trim)
-                .filter(|k| !k.is_empty()),
-            _ => None,
-        };
-        let Some(key) = key else {
-            return self.create(at_ms, name);
-        };
-        if let Some(record) = self.keys.get(key) {
-            if record.request_body != request.body {
-                return Response::error(422, "this Idempotency-Key was used with a different body");
-            }
-            if now_ms < record.ready_at_ms {
-                return Response::error(
-                    409,
-                    "a request with this Idempotency-Key is still in flight; retry later",
-                );
-            }
-            let mut headers = record.headers.clone();
-            headers.push(("Idempotent-Replayed".to_string(), "true".to_string()));
-            let replay = Response {
-                status: record.status,
-                headers,
-                body: record.body.clone(),
-            };
-            self.counters.replays = self.counters.replays.saturating_add(1);
-            return replay;
-        }
-        let response = self.create(at_ms, name);
-        self.keys.insert(
-            key.to_string(),
-            KeyRecord {
-                request_body: request.body.clone(),
-                ready_at_ms: at_ms,
-                status: response.status,
-                headers: response.headers.clone(),
-                body: response.body.clone(),
-            },
-        );
-        response
-    }
-
-    /// Records one applied create of `name`: a new copy of the item (a
-    /// duplicate if it already had one) and the counters. Returns the copy number.
-    fn apply_create(&mut self, at_ms: u64, name: &str) -> u64 {
-        let item = self.items.entry(name.to_string()).or_insert(Item {
-            copies: 0,
-            visible_from_ms: at_ms,
-        });
-        if item.copies > 0 {
-            self.counters.duplicates = self.counters.duplicates.saturating_add(1);
-        }
-        item.copies = item.copies.saturating_add(1);
-        item.visible_from_ms = item.visible_from_ms.min(at_ms);
-        self.counters.creates_applied = self.counters.creates_applied.saturating_add(1);
-        self.items_created = self.items_created.saturating_add(1);
-        item.copies
-    }
-
-    /// Applies a create: a new copy of the item, a duplicate if it already had one.
-    fn create(&mut self, at_ms: u64, name: &str) -> Response {
-        let copy = self.apply_create(at_ms, name);
-        Response::json(
-            201,
-            Body {
-                id: Some(self.items_created),
-                name: Some(name),
-                copy: Some(copy),
-                ..Body::default()
-            },
-        )
-        .with_header("Location", &format!("/items/{name}"))
-    }
-
-    fn get_item(&self, now_ms: u64, name: &str) -> Response {
-        match self.items.get(name) {
-            Some(item) if item.visible_from_ms <= now_ms => Response::json(
-                200,
-                Body {
-                    name: Some(name),
-                    copies: Some(item.copies),
-                    ..Body::default()
-                },
-            ),
-            _ => Response::error(404, &format!("no item named `{name}`")),
-        }
-    }
-
-    fn put_item(&mut self, at_ms: u64, name: &str) -> Response {
-        if self.items.contains_key(name) {
-            return Response::json(
-                200,
-                Body {
-                    name: Some(name),
-                    replaced: Some(true),
-                    ..Body::default()
-                },
-            );
-        }
-        self.apply_create(at_ms, name);
-        Response::json(
-            201,
-            Body {
-                id: Some(self.items_created),
-                name: Some(name),
-                replaced: Some(false),
-                ..Body::default()
-            },
-        )
-        .with_header("Location", &format!("/items/{name}"))
-    }
-}
-
-fn method_not_allowed(request: &Request, allow: &str) -> Response {
-    Response::error(
-        405,
-        &format!(
-            "{} is not allowed on this path; allowed: {allow}",
-            request.method
-        ),
-    )
-    .with_header("Allow", allow)
 }
 
 /// The standard reason phrase of a status, for messages.

@@ -4,8 +4,10 @@
 //!
 //! Same [`RunConfig`] and seed ⇒ the same [`Trace`], byte for byte, on native
 //! and on wasm. Every draw comes from the run's [`World`] keyed by who made
-//! it (common random numbers), and events are ordered by time, engine
-//! timers before network events at the same millisecond, then by sequence.
+//! it (common random numbers), and events are ordered by time: at one
+//! millisecond, engine timers, then network events (by sequence), then the
+//! server's service slots (a server with `endpoint.capacity.rps` queues
+//! requests and starts them at its own pace; without one it has no timers).
 //!
 //! ```
 //! use flaky::sim::{self, RunConfig};
@@ -118,21 +120,38 @@ impl Simulation {
 
     /// The run so far (the whole run once [`Simulation::advance`] said `false`).
     pub fn trace(&self) -> Trace {
-        self.engine.trace(self.server.counters())
+        let mut trace = self.engine.trace(self.server.counters());
+        trace.server_queue = self.server.queue_samples(trace.end_ms);
+        trace
+    }
+
+    /// Requests waiting in the server's queue now.
+    pub fn queue_len(&self) -> u32 {
+        self.server.queue_len()
     }
 
     fn step(&mut self) -> bool {
         let Some(timer_ms) = self.engine.poll_timeout() else {
             return false;
         };
-        // Engine timers go before network events due at the same millisecond.
-        let net = match timer_ms.checked_sub(1) {
-            Some(before) => self.net.pop_due(before),
-            None => None,
-        };
-        match net {
-            Some((at_ms, event)) => self.deliver(at_ms, event),
-            None => self.engine.handle_timeout(timer_ms),
+        // Engine timers go before network events due at the same millisecond,
+        // and those before the server's slots.
+        let due = |t: Option<u64>| t.filter(|&t| t < timer_ms);
+        match (due(self.net.next_ms()), due(self.server.poll_timeout())) {
+            (Some(net_ms), slot) if slot.is_none_or(|s| net_ms <= s) => {
+                if let Some((at_ms, event)) = self.net.pop_due(net_ms) {
+                    self.deliver(at_ms, event);
+                }
+            }
+            (_, Some(slot_ms)) => {
+                self.server.handle_timeout(slot_ms);
+                while let Some(served) = self.server.poll_served() {
+                    if let Some(identity) = served.identity {
+                        self.send_back(served.request_id, identity, served.reply);
+                    }
+                }
+            }
+            _ => self.engine.handle_timeout(timer_ms),
         }
         self.carry_out();
         true
@@ -181,6 +200,17 @@ impl Simulation {
     fn deliver(&mut self, now: u64, event: NetKind) {
         match event {
             NetKind::AtServer { request, identity } => {
+                if self.server.config().capacity.is_limited() {
+                    // Queued or turned away; abandoned or not, the server cannot
+                    // tell, and the engine ignores a reply to an abandoned request.
+                    let request_id = request.id;
+                    self.to_server.remove(&request_id);
+                    self.abandoned.remove(&request_id);
+                    if let Some(reply) = self.server.arrive(now, *request, Some(identity)) {
+                        self.send_back(request_id, identity, reply);
+                    }
+                    return;
+                }
                 let reply = self.server.handle_from(now, &request, Some(&identity));
                 self.to_server.remove(&request.id);
                 if self.abandoned.remove(&request.id) {
@@ -188,34 +218,7 @@ impl Simulation {
                     self.server.cancel(now, request.id);
                     return;
                 }
-                let back = self.net_delay(&identity, Direction::ToClient);
-                let (at_ms, outcome, retry_after_ms) = match reply {
-                    Reply::Respond {
-                        at_ms,
-                        status,
-                        headers,
-                        ..
-                    } => {
-                        let retry_after_ms = headers
-                            .iter()
-                            .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
-                            .and_then(|(_, v)| {
-                                let now_unix = EPOCH_UNIX_MS.saturating_add(at_ms);
-                                policy::retry_after::parse(v, now_unix).ok()
-                            });
-                        (at_ms, AttemptOutcome::Status(status), retry_after_ms)
-                    }
-                    Reply::Reset { at_ms } => (at_ms, AttemptOutcome::NetworkError, None),
-                    Reply::Hang => return,
-                };
-                self.push(
-                    at_ms.saturating_add(back),
-                    NetKind::AtClient {
-                        request_id: request.id,
-                        outcome,
-                        retry_after_ms,
-                    },
-                );
+                self.send_back(request.id, identity, reply);
             }
             NetKind::AtClient {
                 request_id,
@@ -226,5 +229,37 @@ impl Simulation {
                     .handle_reply(now, request_id, outcome, retry_after_ms);
             }
         }
+    }
+
+    /// Sends a reply back over the network (a hang sends nothing).
+    fn send_back(&mut self, request_id: u64, identity: Identity, reply: Reply) {
+        let back = self.net_delay(&identity, Direction::ToClient);
+        let (at_ms, outcome, retry_after_ms) = match reply {
+            Reply::Respond {
+                at_ms,
+                status,
+                headers,
+                ..
+            } => {
+                let retry_after_ms = headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
+                    .and_then(|(_, v)| {
+                        let now_unix = EPOCH_UNIX_MS.saturating_add(at_ms);
+                        policy::retry_after::parse(v, now_unix).ok()
+                    });
+                (at_ms, AttemptOutcome::Status(status), retry_after_ms)
+            }
+            Reply::Reset { at_ms } => (at_ms, AttemptOutcome::NetworkError, None),
+            Reply::Hang => return,
+        };
+        self.push(
+            at_ms.saturating_add(back),
+            NetKind::AtClient {
+                request_id,
+                outcome,
+                retry_after_ms,
+            },
+        );
     }
 }

@@ -10,9 +10,12 @@ use std::collections::BTreeMap;
 use policy::{ClientEventKind, Done, GaveUp, SleepReason};
 use serde::{Deserialize, Serialize};
 
+use crate::recovery::Recovery;
 use crate::Counters;
 
-pub use crate::series::{density_class, Density, DensityRecorder, LoadSeries, DENSITY_CLASSES};
+pub use crate::series::{
+    density_class, Density, DensityRecorder, LoadSeries, QueueSeries, DENSITY_CLASSES,
+};
 
 /// How one attempt ended, as the client saw it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +27,13 @@ pub enum AttemptOutcome {
     NetworkError,
     /// The client's timeout fired.
     TimedOut,
+    /// The adaptive throttle rejected the attempt at the client: nothing was sent.
+    ThrottledLocally,
+    /// Another attempt of the call (a hedge) succeeded first, and this one
+    /// was cancelled. Its request had been sent: nothing on the wire tells
+    /// the server to stop, so the server still does its work (the server's
+    /// counters include it) unless it sheds it.
+    Cancelled,
 }
 
 impl AttemptOutcome {
@@ -38,6 +48,8 @@ impl AttemptOutcome {
             AttemptOutcome::Status(_) => "5xx",
             AttemptOutcome::NetworkError => "network_error",
             AttemptOutcome::TimedOut => "timed_out",
+            AttemptOutcome::ThrottledLocally => "throttled_locally",
+            AttemptOutcome::Cancelled => "cancelled",
         }
     }
 }
@@ -60,6 +72,17 @@ pub struct AttemptTrace {
     /// Server requests this attempt made (2 for check-then-create's GET + POST).
     pub requests: u32,
     pub outcome: Option<AttemptOutcome>,
+    /// Sent while another attempt of the call was still in flight (a hedge).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub hedge: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl AttemptTrace {
@@ -80,6 +103,7 @@ impl AttemptTrace {
             probe,
             requests: 0,
             outcome: None,
+            hedge: false,
         }
     }
 }
@@ -127,6 +151,17 @@ pub struct LoadSample {
     pub in_flight_max: u32,
 }
 
+/// The server's queue in one time bucket (a server with a capacity limit).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueSample {
+    pub from_ms: u64,
+    pub until_ms: u64,
+    /// The longest the queue was during the bucket.
+    pub queue_len_max: u32,
+    /// Requests shed or rejected during the bucket.
+    pub shed: u64,
+}
+
 /// Everything that happened in a run: what the UI draws.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
@@ -146,6 +181,10 @@ pub struct Trace {
     /// Calls that ended over time, succeeded or gave up, for every call.
     #[serde(default)]
     pub call_ends: crate::series::CallEnds,
+    /// The server's queue over time; empty without `endpoint.capacity.rps`
+    /// (and in live mode, where the mock worker keeps no series).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_queue: Vec<QueueSample>,
     pub counters: Counters,
     /// The run's figures, over every call (not only the lanes).
     pub summary: Summary,
@@ -199,22 +238,52 @@ pub struct Summary {
     pub lateness_ms_p50: u64,
     pub lateness_ms_p99: u64,
     pub lateness_ms_max: u64,
+    /// Calls that succeeded per second of the run: `succeeded × 1000 / end_ms`.
+    pub goodput: f64,
+    /// How long after the last outage or spike ended the run was healthy
+    /// again (calls succeeding at ≥ 90% of the rate they start, over a whole
+    /// second; see [`crate::recovery`]), ms; `None`: never within the run.
+    pub recovered_ms: Option<u64>,
+    /// Requests the server shed or rejected unserved (`endpoint.shed`, `endpoint.queue.max`).
+    pub shed: u64,
+    // Measures of the mechanisms beyond the chapter, left out of JSON while
+    // zero so that older traces (and the golden files) read the same.
+    /// Attempts sent while another attempt of the same call was in flight.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hedged_attempts: u64,
+    /// Attempts the adaptive throttle rejected at the client (never sent).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub throttled_locally: u64,
+    /// With `sim.layers > 1`: calls into each layer, top first, then the
+    /// requests the endpoint received (see [`Summary::requests_per_layer`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requests_per_layer: Vec<u64>,
 }
 
-/// One figure of a summary: a count, or a real number (`amplification`).
+/// One figure of a summary: a count, a real number (`amplification`), or
+/// no value (`recovered_ms` of a run that never recovered).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Figure {
     Count(u64),
     Real(f64),
+    /// No value: written `null`.
+    Missing,
 }
 
 impl Figure {
-    /// The figure as a number to average (counts up to 2^53 are exact).
-    pub fn value(self) -> f64 {
+    /// The figure as a number to average (counts up to 2^53 are exact);
+    /// `None` for [`Figure::Missing`].
+    pub fn value(self) -> Option<f64> {
         match self {
-            Figure::Count(n) => n as f64,
-            Figure::Real(x) => x,
+            Figure::Count(n) => Some(n as f64),
+            Figure::Real(x) => Some(x),
+            Figure::Missing => None,
         }
+    }
+
+    /// A count, or missing.
+    pub fn maybe(value: Option<u64>) -> Figure {
+        value.map_or(Figure::Missing, Figure::Count)
     }
 }
 
@@ -223,6 +292,7 @@ impl std::fmt::Display for Figure {
         match self {
             Figure::Count(n) => write!(f, "{n}"),
             Figure::Real(x) => write!(f, "{x}"),
+            Figure::Missing => f.write_str("null"),
         }
     }
 }
@@ -233,7 +303,7 @@ impl Summary {
     pub fn figures(&self) -> Vec<(&'static str, Figure)> {
         let s = self;
         use Figure::{Count, Real};
-        vec![
+        let mut figures = vec![
             ("calls", Count(s.calls)),
             ("succeeded", Count(s.succeeded)),
             ("gave_up", Count(s.gave_up.values().sum())),
@@ -256,11 +326,45 @@ impl Summary {
             ("lateness_ms_p50", Count(s.lateness_ms_p50)),
             ("lateness_ms_p99", Count(s.lateness_ms_p99)),
             ("lateness_ms_max", Count(s.lateness_ms_max)),
-        ]
+            ("goodput", Real(s.goodput)),
+            ("recovered_ms", Figure::maybe(s.recovered_ms)),
+            ("shed", Count(s.shed)),
+            ("hedged_attempts", Count(s.hedged_attempts)),
+            ("throttled_locally", Count(s.throttled_locally)),
+        ];
+        // An array measure becomes one figure per index: requests_per_layer.0, .1, ...
+        for (i, n) in s.requests_per_layer().into_iter().enumerate() {
+            let name = REQUESTS_PER_LAYER_NAMES
+                .get(i)
+                .copied()
+                .unwrap_or("requests_per_layer.?");
+            figures.push((name, Count(n)));
+        }
+        figures
+    }
+
+    /// Calls into each layer of the stack, top first (index 0 = the logical
+    /// calls started), then the requests the endpoint received (last). With
+    /// one layer: `[calls started, server_requests]`.
+    pub fn requests_per_layer(&self) -> Vec<u64> {
+        if self.requests_per_layer.is_empty() {
+            vec![self.calls - self.not_started, self.server_requests]
+        } else {
+            self.requests_per_layer.clone()
+        }
+    }
+
+    /// Whether `name` is a figure (see [`Summary::figures`]) or `gave_up.<Reason>`.
+    pub fn has_figure(&self, name: &str) -> bool {
+        match name.strip_prefix("gave_up.") {
+            Some(reason) => GAVE_UP_NAMES.contains(&reason),
+            None => self.figures().iter().any(|(n, _)| *n == name),
+        }
     }
 
     /// One figure by its name (see [`Summary::figures`]), as a number; `None`
-    /// for a name that is not a figure.
+    /// for a name that is not a figure, or a figure with no value
+    /// ([`Summary::has_figure`] tells them apart).
     /// `gave_up.<Reason>` names one give-up reason's count.
     pub fn figure(&self, name: &str) -> Option<f64> {
         if let Some(reason) = name.strip_prefix("gave_up.") {
@@ -271,12 +375,21 @@ impl Summary {
         self.figures()
             .into_iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, f)| f.value())
+            .and_then(|(_, f)| f.value())
     }
 }
 
+/// The figure names of [`Summary::requests_per_layer`]: up to 4 layers and the endpoint.
+pub const REQUESTS_PER_LAYER_NAMES: [&str; 5] = [
+    "requests_per_layer.0",
+    "requests_per_layer.1",
+    "requests_per_layer.2",
+    "requests_per_layer.3",
+    "requests_per_layer.4",
+];
+
 /// Every give-up reason's stable name, in [`gave_up_name`]'s order.
-pub const GAVE_UP_NAMES: [&str; 8] = [
+pub const GAVE_UP_NAMES: [&str; 9] = [
     "AttemptsExhausted",
     "DeadlineExceeded",
     "BudgetExhausted",
@@ -285,6 +398,7 @@ pub const GAVE_UP_NAMES: [&str; 8] = [
     "NetworkErrorNotRetried",
     "TimeoutNotRetried",
     "UnkeyedNonIdempotent",
+    "BulkheadFull",
 ];
 
 /// The stable name of a give-up reason, used as the key in [`Summary::gave_up`].
@@ -298,6 +412,7 @@ pub fn gave_up_name(reason: &GaveUp) -> &'static str {
         GaveUp::NetworkErrorNotRetried => "NetworkErrorNotRetried",
         GaveUp::TimeoutNotRetried => "TimeoutNotRetried",
         GaveUp::UnkeyedNonIdempotent => "UnkeyedNonIdempotent",
+        GaveUp::BulkheadFull => "BulkheadFull",
     }
 }
 
@@ -359,6 +474,11 @@ pub struct Tally {
     /// client → (opened at, open until) for breakers open now.
     open: BTreeMap<u32, (u64, u64)>,
     breaker_open_ms: u64,
+    recovery: Recovery,
+    hedged_attempts: u64,
+    throttled_locally: u64,
+    /// Calls into layers 2.. (attempts sent by the layer above), when `sim.layers > 1`.
+    layer_calls: Vec<u64>,
 }
 
 impl Tally {
@@ -370,9 +490,16 @@ impl Tally {
         }
     }
 
-    /// A call started.
-    pub fn call_started(&mut self) {
+    /// Measures `recovered_ms` from `from_ms` (the last trigger's end).
+    pub fn recovering_from(mut self, from_ms: u64) -> Tally {
+        self.recovery = Recovery::from(from_ms);
+        self
+    }
+
+    /// A call started at `at_ms`.
+    pub fn call_started(&mut self, at_ms: u64) {
         self.calls += 1;
+        self.recovery.call_started(at_ms);
     }
 
     /// An attempt was sent `lateness_ms` after it was planned.
@@ -381,12 +508,38 @@ impl Tally {
         self.lateness.add(lateness_ms);
     }
 
+    /// The run has `layers` layers (1 to 4): count the calls into each.
+    pub fn with_layers(mut self, layers: u32) -> Tally {
+        self.layer_calls = vec![0; layers.saturating_sub(1) as usize];
+        self
+    }
+
+    /// An attempt was sent while another of its call was in flight.
+    pub fn hedged(&mut self) {
+        self.hedged_attempts += 1;
+    }
+
+    /// The throttle rejected an attempt locally.
+    pub fn throttled(&mut self) {
+        self.throttled_locally += 1;
+    }
+
+    /// Layer `layer` (0 = the top) sent an attempt: a call into the layer below.
+    pub fn layer_call(&mut self, layer: usize) {
+        if let Some(n) = self.layer_calls.get_mut(layer) {
+            *n += 1;
+        }
+    }
+
     /// A call ended at `end_ms`.
     pub fn call_done(&mut self, start_ms: u64, end_ms: u64, done: &Done) {
         self.latencies.add(end_ms.saturating_sub(start_ms));
         self.drain_ms = self.drain_ms.max(end_ms);
         match done {
-            Done::Succeeded { .. } => self.succeeded += 1,
+            Done::Succeeded { .. } => {
+                self.succeeded += 1;
+                self.recovery.call_succeeded(end_ms);
+            }
             Done::GaveUp { reason, .. } => {
                 *self
                     .gave_up
@@ -453,6 +606,23 @@ impl Tally {
             lateness_ms_p50: self.lateness.percentile(50),
             lateness_ms_p99: self.lateness.percentile(99),
             lateness_ms_max: self.lateness.max(),
+            goodput: if end_ms == 0 {
+                0.0
+            } else {
+                self.succeeded as f64 * 1000.0 / end_ms as f64
+            },
+            recovered_ms: self.recovery.recovered_ms(end_ms.min(horizon_ms)),
+            shed: counters.shed.saturating_add(counters.rejected),
+            hedged_attempts: self.hedged_attempts,
+            throttled_locally: self.throttled_locally,
+            requests_per_layer: if self.layer_calls.is_empty() {
+                Vec::new()
+            } else {
+                std::iter::once(self.calls)
+                    .chain(self.layer_calls.iter().copied())
+                    .chain(std::iter::once(server_requests))
+                    .collect()
+            },
         }
     }
 

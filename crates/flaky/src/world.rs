@@ -11,7 +11,8 @@
 //! | stream | keyed by | draws |
 //! |---|---|---|
 //! | [`Stream::Arrival`] | client | the client's start (Poisson gap) |
-//! | [`Stream::Client`] | client, call ordinal | the call's idempotency key, then each jitter draw in order |
+//! | [`Stream::Client`] | client, call ordinal | the call's idempotency key, then each jitter draw (and throttle draw) in order |
+//! | [`Stream::Client`] | client + layer, call ordinal + sub-call | the same for a call into a lower layer ([`World::layer_draws`]) |
 //! | [`Stream::Network`] | identity, direction | one-way delay jitter |
 //! | [`Stream::Server`] | identity | latency (2), overload (1), fault (1) |
 //!
@@ -223,6 +224,17 @@ impl World {
             Direction::ToClient => 1,
         };
         self.unit(Stream::Network, identity.words(), index)
+    }
+
+    /// The generator of the `sub`-th call into layer `layer` (1..=3 below
+    /// the top) made for logical call `(client, ordinal)`: keyed apart from
+    /// the top call's draws by the high words.
+    pub fn layer_draws(&self, client: u32, ordinal: u32, layer: u32, sub: u32) -> Draws {
+        let key = [
+            u64::from(client) | u64::from(layer) << 32,
+            u64::from(ordinal) | u64::from(sub) << 32,
+        ];
+        self.stream(Stream::Client, key)
     }
 
     /// The generator of one logical call's client draws.

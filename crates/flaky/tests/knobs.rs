@@ -45,6 +45,11 @@ fn set_then_get_round_trips_every_knob() {
             }
             KnobKind::Bool => vec!["true".to_string(), "false".to_string()],
             KnobKind::Choice(names) => names.iter().map(|n| n.to_string()).collect(),
+            KnobKind::List { .. } => vec![
+                "none".to_string(),
+                "20000+30000".to_string(),
+                "20000+30000,80000+10000".to_string(),
+            ],
         };
         for value in values {
             let mut config = EndpointConfig::default();

@@ -59,7 +59,7 @@ fn all_fourteen_presets_load_with_the_agreed_ids() {
     );
     for p in presets::all().unwrap_or_default() {
         assert!(
-            sim::Summary::default().figure(&p.headline).is_some(),
+            sim::Summary::default().has_figure(&p.headline),
             "{}: headline {} is a summary figure",
             p.id,
             p.headline

@@ -4,7 +4,8 @@
 
 use flaky::endpoint::{Latency, LatencyKind, Outage, Overload};
 use flaky::{
-    CommitLoseAs, CreateMode, EndpointConfig, FailWith, FaultMix, Method, Reply, Request, Server,
+    Capacity, CommitLoseAs, CreateMode, EndpointConfig, FailWith, FaultMix, Method, QueueOrder,
+    Reply, Request, Server, Shed,
 };
 use proptest::prelude::*;
 
@@ -147,6 +148,7 @@ fn config() -> impl Strategy<Value = EndpointConfig> {
             Just(CreateMode::IdempotencyKey),
             Just(CreateMode::PutWithId)
         ],
+        capacity(),
     )
         .prop_map(
             |(
@@ -160,6 +162,7 @@ fn config() -> impl Strategy<Value = EndpointConfig> {
                 outages,
                 overload,
                 create,
+                capacity,
             )| EndpointConfig {
                 latency,
                 faults,
@@ -171,6 +174,29 @@ fn config() -> impl Strategy<Value = EndpointConfig> {
                 outages,
                 overload,
                 create,
+                capacity,
+            },
+        )
+}
+
+/// A capacity model: off, or a rate with any queue, order and shedding.
+fn capacity() -> impl Strategy<Value = Capacity> {
+    (
+        prop_oneof![Just(0u32), 1u32..200, any::<u32>()],
+        prop_oneof![Just(0u32), 1u32..20],
+        prop_oneof![Just(QueueOrder::Fifo), Just(QueueOrder::Lifo)],
+        prop_oneof![Just(Shed::None), Just(Shed::MaxAge), Just(Shed::Reject)],
+        prop_oneof![0u64..1000, any::<u64>()],
+        0u64..3,
+    )
+        .prop_map(
+            |(rps, queue_max, order, shed, shed_max_age_ms, retry_after_s)| Capacity {
+                rps,
+                queue_max,
+                order,
+                shed,
+                shed_max_age_ms,
+                retry_after_s,
             },
         )
 }

@@ -44,7 +44,7 @@ fn cycles_per_second(config: PolicyConfig, min: Duration) -> f64 {
                         cycles += 1;
                     }
                     Step::Sleep { until_ms, .. } => now = until_ms,
-                    Step::AwaitOutcome => unreachable!(),
+                    Step::AwaitOutcome | Step::Throttled { .. } => unreachable!(),
                     Step::Done(done) => {
                         black_box(done);
                         break;

@@ -11,16 +11,30 @@
 //!   same step). Every retry goes through a sleep, even of 0 ms, so the trace
 //!   always says why it waited.
 //! - [`Step::Done`]: finished; `poll` keeps returning the same step.
+//! - [`Step::Throttled`]: the adaptive throttle ([`crate::throttle`])
+//!   rejected attempt `attempt` locally: nothing is sent; poll again now.
+//!
+//! With hedging on ([`crate::hedge`]) several attempts of one call can be in
+//! flight: while waiting, [`Call::hedge_at_ms`] says when to poll again, and
+//! that poll may say [`Step::Send`] for a hedge. Report each attempt's
+//! outcome; once the call is done the driver cancels the attempts
+//! [`Call::in_flight`] still lists (their outcomes are no longer wanted).
 //!
 //! Decisions, in order. Before every attempt: the deadline (an attempt never
-//! starts at or after `start + attempts.deadline_ms`), then the breaker (fail
-//! fast). After an attempt, in `on_outcome`: success, then the
+//! starts at or after `start + attempts.deadline_ms`), `attempts.max`, the
+//! adaptive throttle (a local rejection is a failed attempt, retried like a
+//! 503 without Retry-After), then the breaker (fail fast). A hedge is only
+//! sent while the breaker is closed, and asks the budget first. After an attempt, in `on_outcome`: success, then the
 //! classification (non-retryable → give up), then the idempotency guard
 //! (`retry.require_key_for_unsafe`), then `attempts.max`. In the next `poll`:
-//! the delay (Retry-After if honoured, else a backoff draw), then the
+//! the delay (Retry-After if honoured, as `retry_after.kind` says: `capped`
+//! draws nothing, `envoy` one jitter draw unless the hint is above the cap,
+//! `aws` the backoff it compares the hint with; else a backoff draw, with
+//! `backoff.throttle_base_ms` after a throttling failure), then the
 //! deadline (if the sleep would end at or after it, give up with
 //! [`GaveUp::DeadlineExceeded`] at once instead of sleeping in vain), then
-//! the budget (charged now, before the sleep).
+//! the budget (charged now, before the sleep; the price depends on whether the
+//! failure was a timeout, throttling or else, see [`crate::budget::RetryCause`]).
 
 use std::sync::Arc;
 
@@ -30,6 +44,7 @@ use crate::breaker::{Breaker, BreakerState, Permit};
 use crate::budget::{Budget, RetryCause};
 use crate::classify::{classify, is_breaker_failure, is_throttling, Outcome, RequestKind, Verdict};
 use crate::config::{PolicyConfig, RetryAfterKind};
+use crate::throttle::Throttle;
 use crate::{jitter, retry_after, unit_f64, Rng};
 
 /// What the driver should do next.
@@ -58,6 +73,10 @@ pub enum Step {
     AwaitOutcome,
     /// Finished.
     Done(Done),
+    /// The adaptive throttle rejected attempt `attempt` locally: nothing is
+    /// sent. Poll again now (the call retries, gives up, or keeps waiting
+    /// for a hedged attempt still in flight).
+    Throttled { attempt: u32 },
 }
 
 /// Why a call sleeps before a retry.
@@ -105,6 +124,9 @@ pub enum GaveUp {
     /// A non-idempotent request without an idempotency key failed, and
     /// `retry.require_key_for_unsafe` forbids retrying it.
     UnkeyedNonIdempotent,
+    /// The client's bulkhead was full (`client.max_in_flight` calls in
+    /// flight) and `client.when_full = fail`: nothing was sent.
+    BulkheadFull,
 }
 
 /// What changed in a client's shared state, for the UI's breaker band and
@@ -131,6 +153,7 @@ pub enum ClientEventKind {
 pub struct ClientState {
     breaker: Breaker,
     budget: Budget,
+    throttle: Throttle,
     events: Vec<ClientEvent>,
 }
 
@@ -140,6 +163,7 @@ impl ClientState {
         ClientState {
             breaker: Breaker::new(&config.breaker),
             budget: Budget::new(&config.budget),
+            throttle: Throttle::new(&config.throttle),
             events: Vec::new(),
         }
     }
@@ -189,6 +213,11 @@ impl ClientState {
         &mut self.breaker
     }
 
+    /// The adaptive throttle's probability of a local rejection at `now_ms`.
+    pub fn throttle_probability(&self, now_ms: u64) -> f64 {
+        self.throttle.reject_probability(now_ms)
+    }
+
     /// Direct access for tests and the simulator's detailed views.
     pub fn budget_mut(&mut self) -> &mut Budget {
         &mut self.budget
@@ -199,9 +228,10 @@ impl ClientState {
 enum Phase {
     /// The next attempt may be sent.
     Ready,
-    /// Attempt `attempts_sent` is in flight.
+    /// The attempts in `Call::flights` are in flight; the latest was sent
+    /// (or rejected by the throttle) at `last_sent_ms`.
     InFlight {
-        permit: Permit,
+        last_sent_ms: u64,
     },
     /// The last attempt failed retryably; the retry is decided in `poll`.
     Failed {
@@ -230,6 +260,11 @@ pub struct Call {
     /// Tokens the last retry took from the budget (`token_bucket_refund` gives them back).
     last_retry_cost: Option<u64>,
     phase: Phase,
+    /// Attempts in flight and their breaker permits (more than one only
+    /// when hedging).
+    flights: Vec<(u32, Permit)>,
+    /// Hedges sent (or refused by the budget, which ends hedging).
+    hedges: u32,
 }
 
 /// 32 lowercase hex digits from two `u64` draws.
@@ -261,6 +296,8 @@ impl Call {
             draws,
             last_retry_cost: None,
             phase: Phase::Ready,
+            flights: Vec::new(),
+            hedges: 0,
         }
     }
 
@@ -287,6 +324,26 @@ impl Call {
     /// The config the call runs with.
     pub fn config(&self) -> &Arc<PolicyConfig> {
         &self.config
+    }
+
+    /// The attempts in flight (the driver cancels these once the call is done).
+    pub fn in_flight(&self) -> impl Iterator<Item = u32> + '_ {
+        self.flights.iter().map(|(attempt, _)| *attempt)
+    }
+
+    /// When to poll again to maybe send a hedge: `hedge.delay_ms` after the
+    /// latest attempt was sent, while attempts are in flight and hedges are
+    /// left. `None` otherwise.
+    pub fn hedge_at_ms(&self) -> Option<u64> {
+        let hedge = &self.config.hedge;
+        match self.phase {
+            Phase::InFlight { last_sent_ms, .. }
+                if hedge.is_on() && self.hedges < hedge.max_extra =>
+            {
+                Some(last_sent_ms.saturating_add(hedge.delay_ms))
+            }
+            _ => None,
+        }
     }
 
     /// How it ended, once it has.
@@ -317,11 +374,11 @@ impl Call {
     fn decide(&mut self, now_ms: u64, client: &mut ClientState, rng: &mut impl Rng) -> Step {
         match self.phase.clone() {
             Phase::Done(done) => Step::Done(done),
-            Phase::InFlight { .. } => Step::AwaitOutcome,
+            Phase::InFlight { .. } => self.maybe_hedge(now_ms, client, rng),
             Phase::Sleeping { until_ms, reason } if now_ms < until_ms => {
                 Step::Sleep { until_ms, reason }
             }
-            Phase::Sleeping { .. } | Phase::Ready => self.send(now_ms, client),
+            Phase::Sleeping { .. } | Phase::Ready => self.send(now_ms, client, rng),
             Phase::Failed {
                 timed_out,
                 throttled,
@@ -337,7 +394,48 @@ impl Call {
         }
     }
 
-    fn send(&mut self, now_ms: u64, client: &mut ClientState) -> Step {
+    /// A hedge if one is due (see [`Call::hedge_at_ms`]), else keep waiting.
+    fn maybe_hedge(&mut self, now_ms: u64, client: &mut ClientState, rng: &mut impl Rng) -> Step {
+        if self.hedge_at_ms().is_none_or(|at| now_ms < at)
+            || self.deadline_ms.is_some_and(|d| now_ms >= d)
+            || client.breaker.peek(now_ms) != BreakerState::Closed
+        {
+            return Step::AwaitOutcome;
+        }
+        self.hedges = self.hedges.saturating_add(1);
+        if !client.budget.try_retry(now_ms, false) {
+            self.hedges = self.config.hedge.max_extra;
+            return Step::AwaitOutcome;
+        }
+        if !self.admit(now_ms, client, rng) {
+            if let Phase::InFlight { last_sent_ms } = &mut self.phase {
+                *last_sent_ms = now_ms;
+            }
+            return Step::Throttled {
+                attempt: self.attempts_sent,
+            };
+        }
+        match client.breaker.permit(now_ms) {
+            Some(permit) => self.launch(now_ms, permit),
+            None => Step::AwaitOutcome,
+        }
+    }
+
+    /// Asks the adaptive throttle (one draw from `rng`, only when it is on);
+    /// a rejected attempt is counted as sent.
+    fn admit(&mut self, now_ms: u64, client: &mut ClientState, rng: &mut impl Rng) -> bool {
+        if !client.throttle.is_on() {
+            return true;
+        }
+        let u = unit_f64(rng);
+        if client.throttle.admit(now_ms, u) {
+            return true;
+        }
+        self.attempts_sent = self.attempts_sent.saturating_add(1);
+        false
+    }
+
+    fn send(&mut self, now_ms: u64, client: &mut ClientState, rng: &mut impl Rng) -> Step {
         let attempts = &self.config.attempts;
         if self.deadline_ms.is_some_and(|d| now_ms >= d) {
             return self.finish(GaveUp::DeadlineExceeded);
@@ -345,12 +443,38 @@ impl Call {
         if attempts.max != 0 && self.attempts_sent >= attempts.max {
             return self.finish(GaveUp::AttemptsExhausted);
         }
+        if !self.admit(now_ms, client, rng) {
+            if self.attempts_sent == 1 {
+                client.budget.on_call(now_ms);
+            }
+            let attempt = self.attempts_sent;
+            self.phase = if self.config.attempts.max != 0 && attempt >= self.config.attempts.max {
+                Phase::Done(Done::GaveUp {
+                    attempts: attempt,
+                    reason: GaveUp::AttemptsExhausted,
+                })
+            } else {
+                // A local rejection is not the server throttling.
+                Phase::Failed {
+                    timed_out: false,
+                    retry_after_ms: None,
+                    throttled: false,
+                }
+            };
+            return Step::Throttled { attempt };
+        }
         let Some(permit) = client.breaker.permit(now_ms) else {
             return self.finish(GaveUp::BreakerOpen);
         };
         if self.attempts_sent == 0 {
             client.budget.on_call(now_ms);
         }
+        self.launch(now_ms, permit)
+    }
+
+    /// Sends the next attempt with `permit`.
+    fn launch(&mut self, now_ms: u64, permit: Permit) -> Step {
+        let attempts = &self.config.attempts;
         self.attempts_sent = self.attempts_sent.saturating_add(1);
         let per_attempt = (attempts.timeout_ms != 0).then_some(attempts.timeout_ms);
         let left = self.deadline_ms.map(|d| d.saturating_sub(now_ms));
@@ -358,7 +482,10 @@ impl Call {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.phase = Phase::InFlight { permit };
+        self.flights.push((self.attempts_sent, permit));
+        self.phase = Phase::InFlight {
+            last_sent_ms: now_ms,
+        };
         Step::Send {
             attempt: self.attempts_sent,
             timeout_ms,
@@ -456,21 +583,35 @@ impl Call {
         outcome: Outcome,
         client: &mut ClientState,
     ) {
-        let Phase::InFlight { permit } = self.phase else {
+        let Phase::InFlight { last_sent_ms } = self.phase else {
             return;
         };
-        if attempt != self.attempts_sent {
+        let Some(index) = self.flights.iter().position(|(a, _)| *a == attempt) else {
             return;
-        }
+        };
+        let (_, permit) = self.flights.remove(index);
         client
             .breaker
             .on_outcome(now_ms, permit, is_breaker_failure(&outcome));
+        if !matches!(
+            outcome,
+            Outcome::Response {
+                status: 429 | 503,
+                ..
+            } | Outcome::TimedOut
+                | Outcome::NetworkError
+        ) {
+            client.throttle.on_accept(now_ms);
+        }
         let rules = &self.config.retry;
         let verdict = classify(rules, &outcome, self.key.is_some());
         let attempts = self.attempts_sent;
         let gave_up = |reason| Phase::Done(Done::GaveUp { attempts, reason });
+        // A hedged attempt failed retryably while another is still out: wait for that one.
+        let waiting = !self.flights.is_empty() && verdict == Verdict::Retryable;
         let throttled = is_throttling(&outcome);
         self.phase = match (verdict, outcome) {
+            (Verdict::Retryable, _) if waiting => Phase::InFlight { last_sent_ms },
             (Verdict::Success, _) => {
                 client.budget.on_call_success(now_ms, self.last_retry_cost);
                 Phase::Done(Done::Succeeded { attempts })

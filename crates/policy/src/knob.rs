@@ -17,6 +17,10 @@ pub enum KnobKind {
     Bool,
     /// One of the listed names.
     Choice(&'static [&'static str]),
+    /// A comma-separated list of parts shaped like `syntax` (e.g.
+    /// `START+DURATION`), or empty for none. The owner of the knob parses it
+    /// and names the bad part.
+    List { syntax: &'static str },
 }
 
 /// The description of one knob.
@@ -77,6 +81,9 @@ impl KnobSpec {
             KnobKind::Float { min, max } => format!("a number from {min} to {max}"),
             KnobKind::Bool => "true or false".to_string(),
             KnobKind::Choice(names) => format!("one of {}", names.join(", ")),
+            KnobKind::List { syntax } => {
+                format!("a comma-separated list of {syntax} (empty for none)")
+            }
         }
     }
 

@@ -49,6 +49,7 @@
 //!             now = until_ms;
 //!         }
 //!         Step::AwaitOutcome => unreachable!("outcomes are reported at once here"),
+//!         Step::Throttled { .. } => unreachable!("no adaptive throttle here"),
 //!         Step::Done(done) => break done,
 //!     }
 //! };
@@ -70,18 +71,22 @@
 //!
 //! [`config`] (every knob, with [`knob`] names), [`classify`], [`backoff`],
 //! [`jitter`] (and Polly's [`decorrelated_v2`]), [`retry_after`], [`breaker`],
-//! [`budget`], [`call`].
+//! [`budget`], [`throttle`] (adaptive client throttling), [`hedge`] (hedged
+//! requests), [`bulkhead`] (a limit of calls in flight), [`call`].
 
 pub mod backoff;
 pub mod breaker;
 pub mod budget;
+pub mod bulkhead;
 pub mod call;
 pub mod classify;
 pub mod config;
 pub mod decorrelated_v2;
+pub mod hedge;
 pub mod jitter;
 pub mod knob;
 pub mod retry_after;
+pub mod throttle;
 
 pub use rand_chacha;
 /// The generator trait every function here takes (`rand_core` 0.10's name for

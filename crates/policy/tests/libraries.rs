@@ -50,7 +50,7 @@ fn envelopes(c: &PolicyConfig, retries: u32) -> Vec<(u64, u64)> {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn polly_decorrelated_jitter_v2() {
-    // App-vNext/Polly src/Polly.Core/Retry/RetryHelper.cs, DecorrelatedJitterBackoffV2:
+    // App-vNext/Polly src/Polly.Core/Retry/RetryHelper.cs:75-105 (at 173d6d1d), DecorrelatedJitterBackoffV2:
     // t = attempt + u; next = 2^t·tanh(√(4t)); delay = (next − prev)·base/1.4; prev = next.
     // Base 2 s (RetryConstants.DefaultBaseDelay), u = 0.5, 0.25, 0.75:
     // 1794.81 ms, 1526.18 ms, 6264.00 ms (ticks truncated, then whole ms).
@@ -67,7 +67,7 @@ fn polly_decorrelated_jitter_v2() {
     for (n, d) in draws(&c, &[0.999, 0.001, 0.999]).iter().enumerate() {
         assert!(*d <= env[n].1, "retry {}: {d} above {:?}", n + 1, env[n]);
     }
-    // MaxDelay caps after the formula (RetryHelper.GetRetryDelay).
+    // MaxDelay caps after the formula (RetryHelper.cs:30, GetRetryDelay).
     let capped = config(&[
         ("jitter.kind", "decorrelated_v2"),
         ("backoff.base_ms", "2000"),
@@ -78,10 +78,34 @@ fn polly_decorrelated_jitter_v2() {
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn polly_jitter_for_constant_and_linear_is_ratio_a_quarter() {
+    // RetryHelper.cs:49-56 ApplyJitter: d + d·0.5·u − d·0.5/2 = d·(0.75 + 0.5·u),
+    // used for Constant (d = base) and Linear (d = (attempt + 1)·base, line 125).
+    let linear = config(&[
+        ("backoff.kind", "linear"),
+        ("backoff.base_ms", "2000"),
+        ("backoff.cap_ms", "86400000"),
+        ("jitter.kind", "ratio"),
+        ("jitter.ratio", "0.25"),
+    ]);
+    assert_eq!(draws(&linear, &[0.5, 0.5, 0.5]), [2000, 4000, 6000]);
+    assert_eq!(draws(&linear, &[0.0, 0.0]), [1500, 3000]);
+    assert_eq!(draws(&linear, &[0.75, 0.25]), [2250, 3500]);
+    let constant = config(&[
+        ("backoff.kind", "constant"),
+        ("backoff.base_ms", "2000"),
+        ("jitter.kind", "ratio"),
+        ("jitter.ratio", "0.25"),
+    ]);
+    assert_eq!(envelopes(&constant, 3), [(1500, 2500); 3]);
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn resilience4j_exponential_random_backoff() {
-    // resilience4j-core/src/main/java/io/github/resilience4j/core/IntervalFunction.java:
-    // ofExponentialRandomBackoff(500, 1.5, 0.5): I(n) = (long)(I(n−1)·1.5) = 500, 750, 1125, 1687, 2530;
-    // randomize: max(1, I − 0.5·I + random·(2·0.5·I + 1)), cast to long.
+    // resilience4j-core/src/main/java/io/github/resilience4j/core/IntervalFunction.java (at af9e7c979):
+    // ofExponentialRandomBackoff(500, 1.5, 0.5) (lines 146-159): I(n) = (long)(I(n−1)·1.5) = 500, 750, 1125, 1687, 2530;
+    // randomize (lines 239-246): max(1, I − 0.5·I + random·(2·0.5·I + 1)), cast to long.
     let c = config(&[
         ("backoff.kind", "exponential_floor"),
         ("backoff.base_ms", "500"),
@@ -94,7 +118,7 @@ fn resilience4j_exponential_random_backoff() {
     assert_eq!(draws(&c, &[0.5; 5]), [500, 750, 1125, 1687, 2530]);
     assert_eq!(draws(&c, &[0.75; 5]), [625, 938, 1407, 2109, 3163]);
     assert_eq!(envelopes(&c, 2), [(250, 750), (375, 1125)]);
-    // The cap comes after the jitter (Math.min(interval, maxIntervalMillis)):
+    // The cap comes after the jitter (line 142, Math.min(interval, maxIntervalMillis)):
     // with max 1000 ms an interval of 2530 always gives 1000.
     let capped = config(&[
         ("backoff.kind", "exponential_floor"),
@@ -120,7 +144,7 @@ fn resilience4j_exponential_random_backoff() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn envoy_jittered_exponential_backoff() {
-    // envoyproxy/envoy source/common/common/backoff_strategy.cc,
+    // envoyproxy/envoy source/common/common/backoff_strategy.cc:13-19,
     // JitteredExponentialBackOffStrategy::nextBackOffMs: random() % next_interval_,
     // next_interval_ = 25, 50, 100, 200, then max_interval 250 (10 × base by default).
     // So retry n draws a whole number in [0, min(25·2^(n−1), 250) − 1].
@@ -140,7 +164,7 @@ fn envoy_jittered_exponential_backoff() {
 fn envoy_and_aws_retry_after() {
     // Envoy source/common/router/retry_state_impl.cc parseResetInterval: an
     // interval above reset max_interval (300 s by default) is ignored; else
-    // JitteredLowerBoundBackOffStrategy: random() % (v >> 1) + v.
+    // backoff_strategy.cc:29-32 JitteredLowerBoundBackOffStrategy: random() % (v >> 1) + v.
     let c = config(&[
         ("retry_after.kind", "envoy"),
         ("retry_after.cap_ms", "300000"),
@@ -208,7 +232,7 @@ fn envoy_and_aws_retry_after() {
             envelope_ms: (0, 25)
         }
     );
-    // botocore botocore/retries/standard.py ExponentialBackoff.delay_amount:
+    // botocore 1.44.8 botocore/retries/standard.py:373-406 ExponentialBackoff.delay_amount:
     // max(t_i, min(retry_after, t_i + 5)), t_i = rand·min(0.05·2^(n−1), 20) s.
     let aws = config(&[
         ("retry_after.kind", "aws"),
@@ -243,7 +267,7 @@ fn envoy_and_aws_retry_after() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn grpc_a6_jitter_after_the_cap() {
-    // grpc/proposal A6-client-retries.md (2024 update): the n-th retry waits
+    // grpc/proposal A6-client-retries.md:113 (at 1fd061a, the 2024 update): the n-th retry waits
     // min(initialBackoff·backoffMultiplier^(n−1), maxBackoff)·random(0.8, 1.2).
     // The A6 example: 0.1 s, ×2, max 1 s.
     let c = config(&[
@@ -270,10 +294,10 @@ fn grpc_a6_jitter_after_the_cap() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn cenkalti_backoff_exponential() {
-    // cenkalti/backoff exponential.go: InitialInterval 500 ms, Multiplier 1.5,
-    // RandomizationFactor 0.5, MaxInterval 60 s. NextBackOff randomizes the
-    // current interval (getRandomValueFromInterval: min + random·(max − min + 1 ns)),
-    // then incrementCurrentInterval multiplies it (in ns), or sets MaxInterval.
+    // cenkalti/backoff exponential.go:79-83 (at 720b789): InitialInterval 500 ms, Multiplier 1.5,
+    // RandomizationFactor 0.5, MaxInterval 60 s. NextBackOff (171-180) randomizes the
+    // current interval (getRandomValueFromInterval, 204-216: min + random·(max − min + 1 ns)),
+    // then incrementCurrentInterval (193-200) multiplies it (in ns), or sets MaxInterval.
     // Intervals: 500, 750, 1125, 1687.5, 2531.25, 3796.875 ms, ..., 60000.
     // At u = 0.75 that gives 625, 937.5, 1406.25, 2109.375, 3164.06, 4746.09 ms;
     // we round the interval to whole ms and floor the draw, so we may differ by < 2 ms.
@@ -299,7 +323,7 @@ fn cenkalti_backoff_exponential() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn backon_exponential_builder_defaults() {
-    // Xuanwo/backon backon/src/backoff/exponential.rs, ExponentialBuilder::default():
+    // Xuanwo/backon backon/src/backoff/exponential.rs:49-64 (at db212c0), ExponentialBuilder::default():
     // jitter false, factor 2, min_delay 1 s, max_delay 60 s, max_times 3.
     let c = config(&[
         ("attempts.max", "4"),
@@ -316,7 +340,7 @@ fn backon_exponential_builder_defaults() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn urllib3_first_retry_waits_nothing() {
-    // urllib3 src/urllib3/util/retry.py Retry.get_backoff_time: 0 while the
+    // urllib3 2.8.0 src/urllib3/util/retry.py:321-338 Retry.get_backoff_time: 0 while the
     // history holds ≤ 1 error, then min(backoff_max, factor·2^(n−1) + random·jitter).
     let c = config(&[
         ("backoff.first_retry_immediate", "true"),
@@ -334,7 +358,7 @@ fn urllib3_first_retry_waits_nothing() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn aws_throttling_base_and_refunding_bucket() {
-    // botocore botocore/retries/standard.py (2026): base_scale 1 s for
+    // botocore 1.44.8 botocore/retries/standard.py:344-417 (2026): base_scale 1 s for
     // throttling errors, 50 ms otherwise; t_i = rand·min(base·2^(n−1), 20 s).
     let c = config(&[
         ("backoff.base_ms", "50"),
@@ -345,7 +369,7 @@ fn aws_throttling_base_and_refunding_bucket() {
     assert_eq!(jitter::envelope_for(&c, 1, false), (0, 50));
     assert_eq!(jitter::envelope_for(&c, 1, true), (0, 1000));
     assert_eq!(jitter::envelope_for(&c, 6, true), (0, 20_000));
-    // RetryQuotaChecker: cost 14, throttling 5; a success after retries gives
+    // standard.py:703-760 RetryQuotaChecker: cost 14, throttling 5; a success after retries gives
     // back the last acquisition, one without retries gives 1 (quota.py caps at 500).
     let mut b = PolicyConfig::default().budget;
     b.kind = BudgetKind::TokenBucketRefund;

@@ -504,6 +504,7 @@ proptest! {
                     }
                     Step::Done(_) => break,
                     Step::AwaitOutcome => prop_assert!(false, "awaiting"),
+                    Step::Throttled { .. } => prop_assert!(false, "the throttle is off"),
                 }
             }
             start = now + 1;

@@ -20,12 +20,22 @@
 //! | timer | set when | fires |
 //! |---|---|---|
 //! | `Start` | the run begins (each client's arrival), a call ends (`sim.call_gap_ms` later) | the client's next call starts |
-//! | `Wake` | a call sleeps (backoff, Retry-After) | the call is polled again |
-//! | `AttemptTimeout` | an attempt with a timeout is sent | the attempt ends as timed out, its request is aborted |
+//! | `Start` | open loop (`sim.call_every_ms`): a call starts | the client's next call starts |
+//! | `Wake` | a call sleeps (backoff, Retry-After), or waits with a hedge due | the call is polled again (a newer `Wake` of the call makes older ones stale) |
+//! | `AttemptTimeout` | an attempt with a timeout is sent (at any layer) | the attempt ends as timed out; its requests (and the calls below it) are aborted |
 //! | horizon | always, at `sim.horizon_ms` | calls still going are unfinished; the run ends |
 //!
 //! A timer that fires late (a live browser) still plans from its due time:
 //! an attempt records both when it was planned and when it was sent.
+//!
+//! A client's calls: one after another (`sim.call_every_ms = 0`), or in an
+//! open loop, several at once, bounded by the bulkhead (`client.*`). A call
+//! is a stack of one [`Call`] per layer (`sim.layers`, see
+//! [`crate::layers`]): only the deepest is active; a layer's attempt is a
+//! call into the layer below, and the bottom layer's attempts send the
+//! requests, several at once when hedging. The trace's lane of a call shows
+//! the bottom layer's attempts (numbered in the order sent) and every
+//! layer's sleeps.
 //!
 //! ```
 //! use flaky::engine::{Engine, EngineOptions};
@@ -46,7 +56,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use policy::{Call, ClientState, PolicyConfig};
+use policy::{Call, ClientState, Outcome, PolicyConfig};
 
 use crate::client::{self, Next};
 use crate::queue::TimeQueue;
@@ -54,9 +64,11 @@ use crate::scenario::{Arrival, RunConfig};
 use crate::trace::{
     AttemptOutcome, CallTrace, ClientEventTrace, DensityRecorder, LoadSeries, Tally, Trace,
 };
+use crate::windows::spiked_gap_ms;
 use crate::world::{Draws, Identity, Stage, Stream, World};
 use crate::{Counters, Request};
 
+mod attempts;
 mod steps;
 
 /// What the engine keeps of a run beyond its summary and series.
@@ -98,42 +110,81 @@ enum TimerKind {
     Wake {
         client: u32,
         ordinal: u32,
+        /// Stale unless it is the call's latest (`CallRun::wake_seq`).
+        seq: u32,
     },
     AttemptTimeout {
         client: u32,
         ordinal: u32,
-        attempt: u32,
+        /// 0 = the top.
+        layer: u32,
+        /// The bottom layer: the attempt's number in the call (`InFlight::wire`);
+        /// above: the sub-call the attempt is waiting on (`Layer::waiting_on`).
+        key: u32,
     },
 }
 
+/// A request of the bottom layer in flight.
 #[derive(Clone, Copy, Debug)]
 struct InFlight {
+    /// The attempt's number in the bottom layer's [`Call`].
     attempt: u32,
+    /// Its number among all the requests of the logical call, 1-based: the
+    /// identity's `attempt` (equal to `attempt` with one layer).
+    wire: u32,
     stage: Stage,
     request_id: u64,
     start_ms: u64,
+    /// Its bar in the lane, if the call is kept in detail.
+    bar: Option<u32>,
+}
+
+/// One layer's call of a logical call.
+struct Layer {
+    call: Call,
+    draws: Draws,
+    /// Upper layers: `(attempt, sub-call)` whose call below is running.
+    waiting_on: Option<(u32, u32)>,
+    /// The last outcome reported to this call: what it reports above when it gives up.
+    last_outcome: Option<Outcome>,
 }
 
 struct CallRun {
     id: u32,
     ordinal: u32,
-    call: Call,
-    draws: Draws,
     start_ms: u64,
     target: String,
-    in_flight: Option<InFlight>,
+    /// `[0]` is the top layer's call; the last is the active one.
+    stack: Vec<Layer>,
+    flights: Vec<InFlight>,
+    /// Requests sent (attempts of the bottom layer) so far.
+    wires: u32,
+    /// Calls into lower layers made so far (keys their draws).
+    sub_calls: u32,
+    wake_seq: u32,
+    /// `false` while it waits for the bulkhead.
+    started: bool,
 }
 
 struct ClientRun {
-    state: ClientState,
-    call: Option<CallRun>,
+    /// One per layer, top first.
+    states: Vec<ClientState>,
+    /// Calls started and not done, and calls waiting for the bulkhead, in start order.
+    calls: Vec<CallRun>,
     next_ordinal: u32,
+}
+
+impl ClientRun {
+    fn running(&self) -> u32 {
+        self.calls.iter().filter(|c| c.started).count() as u32
+    }
 }
 
 /// One run. See the [module docs](self) for the driving loop.
 pub struct Engine {
     config: RunConfig,
-    policy: Arc<PolicyConfig>,
+    /// One per layer, top first (hedging off above the bottom).
+    policies: Vec<Arc<PolicyConfig>>,
     world: World,
     options: EngineOptions,
     clients: Vec<ClientRun>,
@@ -165,6 +216,7 @@ fn client_of(request_id: u64) -> u32 {
 
 /// When each client starts, ms from the run's start. Poisson gaps are the
 /// world's arrival draws, keyed by client: a policy change never moves them.
+/// A gap that begins in a spike (`sim.spike`) is divided by its factor.
 pub fn client_starts(config: &RunConfig, world: &World) -> Vec<u64> {
     let scenario = &config.scenario;
     let mut start = 0u64;
@@ -172,11 +224,17 @@ pub fn client_starts(config: &RunConfig, world: &World) -> Vec<u64> {
         .map(|client| {
             match scenario.arrival {
                 Arrival::AllAtOnce => {}
-                Arrival::Interval => start = u64::from(client).saturating_mul(scenario.interval_ms),
+                // Outside spikes this sums to client × interval_ms, as before.
+                Arrival::Interval if client > 0 => {
+                    let gap = spiked_gap_ms(&scenario.spikes, start, scenario.interval_ms);
+                    start = start.saturating_add(gap);
+                }
+                Arrival::Interval => {}
                 Arrival::Poisson if client > 0 => {
                     let u = world.unit(Stream::Arrival, [u64::from(client), 0], 0);
                     let gap = -libm::log(1.0 - u) * scenario.interval_ms as f64;
-                    start = start.saturating_add(gap as u64);
+                    start =
+                        start.saturating_add(spiked_gap_ms(&scenario.spikes, start, gap as u64));
                 }
                 Arrival::Poisson => {}
             }
@@ -190,18 +248,28 @@ impl Engine {
     /// timers (client arrivals) are set.
     pub fn new(config: &RunConfig, seed: u64, options: EngineOptions) -> Engine {
         let world = World::new(seed);
+        let layers = config.scenario.layers.clamp(1, crate::layers::LAYERS_MAX);
+        let policies: Vec<Arc<PolicyConfig>> = (0..layers as usize)
+            .map(|i| {
+                let mut policy = config.layer_policy(i).clone();
+                if i + 1 < layers as usize {
+                    policy.hedge = Default::default(); // upper layers wait for one call below
+                }
+                Arc::new(policy)
+            })
+            .collect();
         let mut engine = Engine {
-            policy: Arc::new(config.policy.clone()),
             config: config.clone(),
             world,
             options,
             clients: (0..config.scenario.clients)
                 .map(|_| ClientRun {
-                    state: ClientState::new(&config.policy),
-                    call: None,
+                    states: policies.iter().map(|p| ClientState::new(p)).collect(),
+                    calls: Vec::new(),
                     next_ordinal: 0,
                 })
                 .collect(),
+            policies,
             timers: TimeQueue::default(),
             requests_sent: 0,
             next_call_id: 0,
@@ -212,7 +280,9 @@ impl Engine {
             client_events: Vec::new(),
             tally: Tally::new(
                 u64::from(config.scenario.clients) * u64::from(config.scenario.calls_per_client),
-            ),
+            )
+            .with_layers(layers)
+            .recovering_from(config.last_trigger_end_ms()),
             load: LoadSeries::default(),
             density: DensityRecorder::default(),
             call_ends: Default::default(),
@@ -323,13 +393,20 @@ impl Engine {
         }
         self.now_ms = self.now_ms.max(now_ms);
         let client = client_of(request_id);
-        let Some(flight) = self.flight(client).filter(|f| f.request_id == request_id) else {
+        let Some((ordinal, flight)) = self.flight(client, request_id) else {
             return;
         };
         self.load.down(now_ms);
         match client::after(flight.stage, outcome) {
-            Next::SendMain => self.transmit(now_ms, client, Stage::Main),
-            Next::End(outcome) => self.end_attempt(now_ms, client, outcome, retry_after_ms),
+            Next::SendMain => self.transmit(now_ms, client, ordinal, flight.wire, Stage::Main),
+            Next::End(outcome) => self.end_attempt(
+                now_ms,
+                client,
+                ordinal,
+                flight.wire,
+                outcome,
+                retry_after_ms,
+            ),
         }
     }
 
@@ -341,8 +418,8 @@ impl Engine {
         let mut density = self.density.clone();
         if !self.is_finished() {
             // Attempts still in flight count as unfinished for now.
-            for run in self.clients.iter().filter_map(|c| c.call.as_ref()) {
-                if let Some(flight) = run.in_flight {
+            for run in self.clients.iter().flat_map(|c| &c.calls) {
+                for flight in &run.flights {
                     density.add(flight.start_ms, None);
                 }
             }
@@ -356,6 +433,7 @@ impl Engine {
             server_load: self.load.samples(end_ms),
             density: density.report(end_ms),
             call_ends: self.call_ends.report(end_ms),
+            server_queue: Vec::new(),
             counters: counters.clone(),
             summary: self.tally.summary(counters, end_ms, horizon_ms),
         }

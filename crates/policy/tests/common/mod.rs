@@ -101,6 +101,7 @@ pub fn drive(
             }
             Step::Sleep { until_ms, .. } => now = now.max(until_ms),
             Step::AwaitOutcome => panic!("outcome was reported, yet the call awaits one"),
+            Step::Throttled { .. } => {}
             Step::Done(_) => return steps,
         }
     }

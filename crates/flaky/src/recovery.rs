@@ -1,0 +1,127 @@
+//! `recovered_ms`: how long after its last trigger (the end of the last
+//! outage window or arrival spike) a run is healthy again.
+//!
+//! Time after the trigger's end `T` is cut into whole seconds,
+//! `[T + k·1000, T + (k+1)·1000)` for k = 0, 1, 2, ... The run has recovered
+//! in the first such window that
+//! - lies wholly within the run (it ends by the run's end and the horizon),
+//! - saw at least one call start, and
+//! - saw calls succeed at least 90% as often as calls started:
+//!   `succeeded_in_window × 10 ≥ started_in_window × 9`,
+//!
+//! and `recovered_ms = k · 1000` (so 0 means the first second after the
+//! trigger was already healthy). A call counts where it starts and where it
+//! succeeds. No such window: `None` (never recovered within the horizon). A
+//! run with no trigger counts from 0 ms. Memory is one window's counts.
+
+/// The running state of `recovered_ms`, fed in time order.
+#[derive(Clone, Debug, Default)]
+pub struct Recovery {
+    from_ms: u64,
+    window: u64,
+    started: u64,
+    succeeded: u64,
+    recovered_ms: Option<u64>,
+}
+
+const WINDOW_MS: u64 = 1000;
+
+impl Recovery {
+    /// Measures from `from_ms`, the last trigger's end.
+    pub fn from(from_ms: u64) -> Recovery {
+        Recovery {
+            from_ms,
+            ..Recovery::default()
+        }
+    }
+
+    fn healthy(&self) -> bool {
+        self.started > 0 && self.succeeded.saturating_mul(10) >= self.started.saturating_mul(9)
+    }
+
+    /// Moves to the window of `t_ms`, judging the one it leaves; `false`
+    /// before the trigger's end or once recovered (nothing to count).
+    fn reach(&mut self, t_ms: u64) -> bool {
+        if self.recovered_ms.is_some() || t_ms < self.from_ms {
+            return false;
+        }
+        let window = (t_ms - self.from_ms) / WINDOW_MS;
+        if window > self.window {
+            if self.healthy() {
+                self.recovered_ms = Some(self.window * WINDOW_MS);
+                return false;
+            }
+            self.window = window;
+            self.started = 0;
+            self.succeeded = 0;
+        }
+        true
+    }
+
+    /// A call started at `t_ms`.
+    pub fn call_started(&mut self, t_ms: u64) {
+        if self.reach(t_ms) {
+            self.started += 1;
+        }
+    }
+
+    /// A call succeeded at `t_ms`.
+    pub fn call_succeeded(&mut self, t_ms: u64) {
+        if self.reach(t_ms) {
+            self.succeeded += 1;
+        }
+    }
+
+    /// `recovered_ms` of a run that ended at `end_ms` (see the [module docs](self)).
+    pub fn recovered_ms(&self, end_ms: u64) -> Option<u64> {
+        if self.recovered_ms.is_some() {
+            return self.recovered_ms;
+        }
+        let window_end = self
+            .from_ms
+            .saturating_add((self.window + 1).saturating_mul(WINDOW_MS));
+        (window_end <= end_ms && self.healthy()).then_some(self.window * WINDOW_MS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_healthy_whole_second_after_the_trigger() {
+        let mut r = Recovery::from(5_000);
+        // Before the trigger's end nothing counts.
+        r.call_started(4_999);
+        // Second 0 and 1: 10 calls start each, 2 succeed.
+        for s in 0..2u64 {
+            for i in 0..10 {
+                r.call_started(5_000 + s * 1000 + i);
+            }
+            for i in 0..2 {
+                r.call_succeeded(5_500 + s * 1000 + i);
+            }
+        }
+        // Second 2: 10 start, 9 succeed (exactly 90%).
+        for i in 0..10 {
+            r.call_started(7_000 + i);
+        }
+        for i in 0..9 {
+            r.call_succeeded(7_100 + i);
+        }
+        // Not yet: the window has not ended by 7,999 ms.
+        assert_eq!(r.recovered_ms(7_999), None);
+        assert_eq!(r.recovered_ms(8_000), Some(2_000));
+        r.call_started(9_000);
+        assert_eq!(r.recovered_ms(9_000), Some(2_000));
+        // 8 of 10 is not enough.
+        let mut r = Recovery::from(0);
+        for i in 0..10 {
+            r.call_started(i);
+        }
+        for i in 0..8 {
+            r.call_succeeded(100 + i);
+        }
+        assert_eq!(r.recovered_ms(60_000), None);
+    }
+}
