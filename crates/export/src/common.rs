@@ -211,3 +211,24 @@ pub fn formula_note(p: &PolicyConfig, notes: &mut Notes) {
         notes.add(knob, text);
     }
 }
+
+/// Notes for the parts beyond the chapter (adaptive throttling, hedging, the
+/// bulkhead): no export writes them yet.
+pub fn beyond(p: &PolicyConfig, notes: &mut Notes, what: &str) {
+    let d = PolicyConfig::default();
+    if p.throttle != d.throttle {
+        notes.add("throttle.*", format!("not written for {what}: no adaptive client throttling, calls are never rejected locally"));
+    }
+    if p.hedge != d.hedge {
+        notes.add(
+            "hedge.*",
+            format!("not written for {what}: no hedged requests, one attempt at a time"),
+        );
+    }
+    if p.client != d.client {
+        notes.add(
+            "client.*",
+            format!("not written for {what}: no bulkhead, calls in flight are not limited"),
+        );
+    }
+}

@@ -211,6 +211,7 @@ pub fn export(target: Target, policy: &PolicyConfig) -> Document {
         Target::Urllib3 => urllib3::write(policy, &mut notes),
         Target::Polly => {
             let mut value = polly::json(policy, &mut notes);
+            common::beyond(policy, &mut notes, target.name());
             return json_document(&mut value, notes);
         }
         Target::PollyCsharp => polly::csharp(policy, &mut notes),
@@ -218,6 +219,7 @@ pub fn export(target: Target, policy: &PolicyConfig) -> Document {
         Target::Resilience4jJava => resilience4j::java(policy, &mut notes),
         Target::Grpc => {
             let mut value = grpc::json(policy, &mut notes);
+            common::beyond(policy, &mut notes, target.name());
             return json_document(&mut value, notes);
         }
         Target::Envoy => envoy::yaml(policy, &mut notes),
@@ -226,6 +228,7 @@ pub fn export(target: Target, policy: &PolicyConfig) -> Document {
         Target::GoCenkalti => go::write(policy, &mut notes),
         Target::Backon => backon::write(policy, &mut notes),
     };
+    common::beyond(policy, &mut notes, target.name());
     let prefix = match target.language() {
         Language::Python | Language::Yaml | Language::Ini => "#",
         _ => "//",

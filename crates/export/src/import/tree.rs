@@ -2,7 +2,9 @@
 //! the path of every field, so that each error names its field and line.
 
 use serde_json::Value;
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::Yaml;
 
 use super::ImportError;
 
@@ -50,12 +52,18 @@ impl<'t> Doc<'t> {
 
     pub fn yaml(text: &'t str) -> Result<Doc<'t>, ImportError> {
         too_big(text)?;
-        let docs = YamlLoader::load_from_str(text).map_err(|e| {
-            let line = u32::try_from(e.marker().line()).ok().filter(|&l| l > 0);
-            ImportError::new(line, "", format!("not YAML: {}", e.info()))
-        })?;
-        let first = docs.into_iter().next().unwrap_or(Yaml::Null);
-        let root = to_json(first).map_err(|message| ImportError::new(None, "", message))?;
+        // Events straight into the JSON tree: no intermediate YAML tree (and
+        // none of its hash map code in the run worker's wasm).
+        let mut builder = Builder::default();
+        Parser::new_from_str(text)
+            .load(&mut builder, false)
+            .map_err(|e| {
+                let line = u32::try_from(e.marker().line()).ok().filter(|&l| l > 0);
+                ImportError::new(line, "", format!("not YAML: {}", e.info()))
+            })?;
+        let root = builder
+            .finish()
+            .map_err(|(line, message)| ImportError::new(line, "", message))?;
         Ok(Doc { text, root })
     }
 
@@ -80,35 +88,93 @@ impl<'t> Doc<'t> {
     }
 }
 
-/// YAML as the JSON tree the readers walk; keys must be text.
-fn to_json(yaml: Yaml) -> Result<Value, String> {
-    Ok(match yaml {
-        Yaml::Null | Yaml::BadValue => Value::Null,
+/// Builds the JSON tree from the parser's events: a stack of open
+/// sequences and mappings (a mapping keeps its pending key).
+#[derive(Default)]
+struct Builder {
+    stack: Vec<(Value, Option<String>)>,
+    root: Option<Value>,
+    /// The first problem, with its line (keys that are not text, aliases).
+    problem: Option<(Option<u32>, String)>,
+}
+
+impl Builder {
+    fn finish(self) -> Result<Value, (Option<u32>, String)> {
+        match self.problem {
+            Some(p) => Err(p),
+            None => Ok(self.root.unwrap_or(Value::Null)),
+        }
+    }
+
+    fn push_value(&mut self, value: Value, line: Option<u32>) {
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(value);
+                }
+            }
+            Some((Value::Array(items), _)) => items.push(value),
+            Some((Value::Object(map), key)) => match key.take() {
+                Some(k) => {
+                    map.insert(k, value);
+                }
+                None => match value {
+                    Value::String(k) => *key = Some(k),
+                    Value::Number(n) => *key = Some(n.to_string()),
+                    Value::Bool(b) => *key = Some(b.to_string()),
+                    other => self.fail(line, format!("a mapping key is not text: {other}")),
+                },
+            },
+            Some(_) => {}
+        }
+    }
+
+    fn fail(&mut self, line: Option<u32>, message: String) {
+        if self.problem.is_none() {
+            self.problem = Some((line, message));
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        let line = u32::try_from(mark.line()).ok().filter(|&l| l > 0);
+        match event {
+            Event::Scalar(text, style, _, _) => {
+                let value = if style == TScalarStyle::Plain {
+                    scalar(Yaml::from_str(&text), text)
+                } else {
+                    Value::String(text)
+                };
+                self.push_value(value, line);
+            }
+            Event::SequenceStart(..) => self.stack.push((Value::Array(Vec::new()), None)),
+            Event::MappingStart(..) => self
+                .stack
+                .push((Value::Object(serde_json::Map::new()), None)),
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((value, _)) = self.stack.pop() {
+                    self.push_value(value, line);
+                }
+            }
+            Event::Alias(_) => self.fail(line, "YAML aliases are not read".to_string()),
+            _ => {}
+        }
+    }
+}
+
+/// A plain scalar as YAML resolves it (`3` a number, `true` a boolean, `~` null).
+fn scalar(resolved: Yaml, text: String) -> Value {
+    match resolved {
+        Yaml::Null => Value::Null,
         Yaml::Boolean(b) => Value::Bool(b),
         Yaml::Integer(i) => Value::from(i),
-        Yaml::Real(text) => match text.parse::<f64>() {
+        Yaml::Real(r) => match r.parse::<f64>() {
             Ok(x) => serde_json::Number::from_f64(x).map_or(Value::String(text), Value::Number),
             Err(_) => Value::String(text),
         },
-        Yaml::String(s) => Value::String(s),
-        Yaml::Array(items) => {
-            Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?)
-        }
-        Yaml::Hash(hash) => {
-            let mut map = serde_json::Map::new();
-            for (k, v) in hash {
-                let key = match k {
-                    Yaml::String(s) => s,
-                    Yaml::Integer(i) => i.to_string(),
-                    Yaml::Boolean(b) => b.to_string(),
-                    other => return Err(format!("a mapping key is not text: {other:?}")),
-                };
-                map.insert(key, to_json(v)?);
-            }
-            Value::Object(map)
-        }
-        Yaml::Alias(_) => return Err("YAML aliases are not read".to_string()),
-    })
+        _ => Value::String(text),
+    }
 }
 
 fn join(parent: &str, key: &str) -> String {
