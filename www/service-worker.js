@@ -2,8 +2,9 @@
 // is hosted: <scope>mock/ gets the mock endpoints (crates/mock-sw), never
 // cached; the app's own files (app-files.js, written by `cargo xtask app-files`)
 // are served cache-first from a cache named by the build's version; all else,
-// and any cache failure or miss, goes to the network. Names are
-// flaky::protocol's; a mock-sw test checks this file spells them.
+// and any cache failure or miss, goes to the network. Listeners register
+// synchronously, as service workers require. Names are flaky::protocol's; a
+// mock-sw test checks this file spells them.
 importScripts('./mock-sw.js');
 try {
   importScripts('./app-files.js');
@@ -29,12 +30,21 @@ function cached(url) {
 }
 
 const mockWasm = './mock-sw_bg.wasm';
-// From the cache when there: a worker restarted offline still answers.
-const ready = wasm_bindgen({
-  module_or_path: cached(new URL(mockWasm, self.location.href).href).then((hit) => hit || fetch(mockWasm)),
-});
-// Mock requests then get a 503 (not an unhandled rejection).
-ready.catch((e) => console.error('mock-sw: the wasm failed to load', e));
+let loading = null;
+// The mock's wasm, loaded at the first mock request, from the cache when there
+// (a worker restarted offline still answers).
+function mockReady() {
+  if (!loading) {
+    loading = wasm_bindgen({
+      module_or_path: cached(new URL(mockWasm, self.location.href).href).then((hit) => hit || fetch(mockWasm)),
+    });
+    // Mock requests then get a 503 (not an unhandled rejection).
+    loading.catch((e) => console.error('mock-sw: the wasm failed to load', e));
+  }
+  return loading;
+}
+// The page asks for it right after Fire is enabled.
+const RUN_WORKER_LOADER = new URL('run-worker-loader.js', SCOPE).href;
 
 function appUrl(request) {
   if (!CACHE || request.method !== 'GET') return null;
@@ -98,15 +108,15 @@ async function dropStaleCaches() {
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => {
   event.waitUntil(Promise.all([self.clients.claim(), dropStaleCaches()]));
-  // Not awaited (Fire must not wait); fetches below keep the worker alive.
-  fill();
+  // The cache fills once the page is usable (first mock request, or the run
+  // worker's loader), not in the first load.
 });
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.url.startsWith(MOCK)) {
     event.waitUntil(fill());
     event.respondWith(
-      ready.then(
+      mockReady().then(
         () => wasm_bindgen.handle(request),
         (e) => new Response(JSON.stringify({ error: 'the mock worker failed to load: ' + e }), {
           status: 503,
@@ -118,6 +128,6 @@ self.addEventListener('fetch', (event) => {
   }
   const key = appUrl(request);
   if (key === null) return;
-  event.waitUntil(fill());
+  if (key === RUN_WORKER_LOADER) event.waitUntil(fill());
   event.respondWith(cached(key).then((hit) => hit || fetch(request)));
 });

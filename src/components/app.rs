@@ -273,7 +273,9 @@ pub fn app() -> Html {
             // B unchanged on an unchanged world (same config, seed, mode, and its
             // trace still shown): its figures stand, only A reruns.
             let b_key = config_b.clone().map(|c| (c, seed, mode));
+            // A pinned B keeps its run (live included) until B's knobs change.
             let with_b = b_key.is_some()
+                && !state.b_pinned
                 && (fired.borrow().b != b_key || state.trace_b.is_none() || mode == Mode::Live);
             {
                 let mut f = fired.borrow_mut();

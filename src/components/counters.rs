@@ -1,7 +1,8 @@
 //! The run's figures, with duplicate creates big enough for the back row.
 //! Comparing, A's and B's side by side, B's with its change against A in
 //! colour and in words. During a replay the figures that have a time series
-//! follow the cursor.
+//! follow the cursor. Goodput, recovery time and shed requests show when
+//! they mean something (a capacity limit, an outage or a spike).
 
 use std::rc::Rc;
 
@@ -21,11 +22,12 @@ pub fn counters() -> Html {
     let clients = state.settings.config.scenario.clients;
     let cursor = state.replay.map(|r| r.cursor_ms);
     let comparing = state.settings.b.is_some();
+    let recovery = view::recovery_relevant(&state.settings.config);
     html! {
         <section class={classes!("counters-row", comparing.then_some("comparing"))} aria-label="Counters">
-            <SideCounters side={Side::A} trace={state.trace.clone()} other={None::<Rc<Trace>>} {clients} {cursor} {comparing} />
+            <SideCounters side={Side::A} trace={state.trace.clone()} other={None::<Rc<Trace>>} {clients} {cursor} {comparing} {recovery} />
             if comparing {
-                <SideCounters side={Side::B} trace={state.trace_b.clone()} other={state.trace.clone()} {clients} {cursor} {comparing} />
+                <SideCounters side={Side::B} trace={state.trace_b.clone()} other={state.trace.clone()} {clients} {cursor} {comparing} {recovery} />
             }
         </section>
     }
@@ -40,6 +42,8 @@ struct SideProps {
     clients: u32,
     cursor: Option<f64>,
     comparing: bool,
+    /// Show goodput, recovery time and shed requests.
+    recovery: bool,
 }
 
 #[component(SideCounters)]
@@ -133,9 +137,26 @@ fn side_counters(props: &SideProps) -> Html {
                     </div>
                     { figure("server_requests", "server-requests", html! { { format!("server requests{}", if replaying { " so far" } else { "" }) } }, at.map(|a| a.server_requests)) }
                     { figure("amplification", "amplification", html! { { "amplification (server requests per call)" } }, None) }
+                    if let Some(layers) = summary.as_ref().and_then(view::layer_counts) {
+                        <div class="figure" data-figure="requests_per_layer" title="calls each layer received (sim.layers), then the endpoint's requests: each layer's retries multiply the ones below">
+                            <span class="value layers" data-testid="requests-per-layer">{ layers.iter().map(|(_, n)| view::group_thousands(*n)).collect::<Vec<_>>().join(" → ") }</span>
+                            <span class="label">{ format!("calls per layer: {}", layers.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>().join(" → ")) }</span>
+                        </div>
+                    }
                     { figure("latency_ms_p99", "latency-p99", html! { <>{ "p99 latency " }<span class="scope" data-testid="latency-scope">{ view::latency_scope(&s) }</span></> }, None) }
                     { figure("creates_applied", "creates-applied", html! { { "creates applied" } }, None) }
                     { figure("breaker_open_ms", "breaker-open-ms", html! { <>{ "breaker open, " }<span class="scope">{ view::breaker_open_words(&s, props.clients) }</span></> }, None) }
+                    if props.recovery {
+                        { figure("goodput", "goodput", html! { { view::figure_words("goodput") } }, None) }
+                        <div class="figure" data-figure="recovered_ms" title="from the end of the last outage or spike to the first whole second in which calls succeed at 90% or more of the rate they start">
+                            <span class="value" data-testid="recovered-ms">{ summary.as_ref().map(|s| view::summary_figure_text(s, "recovered_ms")).unwrap_or_else(|| "–".into()) }</span>
+                            <span class="label">{ view::figure_words("recovered_ms") }</span>
+                            if let Some(c) = a.as_ref().zip(summary.as_ref()).and_then(|(a, b)| view::recovery_change(a, b)) {
+                                <span class={classes!("change", c.class)}>{ c.words }</span>
+                            }
+                        </div>
+                        { figure("shed", "shed", html! { { view::figure_words("shed") } }, None) }
+                    }
                 </div>
             </div>
         </div>

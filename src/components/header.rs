@@ -81,6 +81,11 @@ pub fn header() -> Html {
             })
         })
     };
+    let on_pin = {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::PinAsB))
+    };
+    let can_pin = state.status == crate::state::RunStatus::Done && state.trace.is_some();
     let deck = crate::state::deck_ids(s);
     let key_of = |id: &str| match deck.iter().position(|d| d == id) {
         Some(i @ 0..=8) => format!("{} · ", i + 1),
@@ -128,6 +133,8 @@ pub fn header() -> Html {
                     title="Compare a second client policy B with A on the same world (same seed, same faults)">
                     { if s.b.is_some() { "Stop comparing" } else { "Compare with B" } }
                 </button>
+                <button data-testid="pin-b" disabled={!can_pin} onclick={on_pin}
+                    title="Keep this run as B and compare A's next runs with it">{ if state.b_pinned { "B: pinned run" } else { "Pin run as B" } }</button>
                 <label class="field">
                     <span>{ "Theme" }</span>
                     <select data-testid="theme" onchange={on_theme} aria-label="Theme">

@@ -1,14 +1,17 @@
 //! Server load over time: requests arriving per second (bars, or a curve per
 //! side when comparing) and the most requests in flight at once (line) —
 //! where a retry storm shows. Comparing, A's and B's curves share one chart
-//! and one time axis. A replay's cursor cuts the drawing at its time.
+//! and one time axis. A replay's cursor cuts the drawing at its time. A
+//! server with a capacity limit adds its queue length (dashed line) and the
+//! requests it shed or rejected (bars from the bottom, on the requests/s scale);
+//! comparing, a dotted queue line per side on one scale.
 
 use std::rc::Rc;
 
 use flaky::sim::{LoadSample, Trace};
 use yew::prelude::*;
 
-use crate::view::ms_label;
+use crate::view::{self, ms_label};
 
 #[derive(Properties, PartialEq)]
 pub struct LoadChartProps {
@@ -100,10 +103,20 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
             )
         })
         .collect();
+    let queue = (!comparing)
+        .then(|| view::queue_chart(&sides[0].1.server_queue))
+        .flatten();
+    // Comparing: both sides' queues on one scale.
+    let queue_peak = sides
+        .iter()
+        .filter_map(|(_, t)| view::queue_chart(&t.server_queue))
+        .map(|q| q.peak)
+        .max();
     let rate_max = binned
         .iter()
         .flat_map(|(_, load)| load.iter().map(rate))
         .fold(0.0f64, f64::max)
+        .max(queue.as_ref().map_or(0.0, |q| q.shed_rate_max))
         .max(1.0);
     let x = |t: u64| left + (t as f64 / end) * (width - left - 8.0);
     let y = |v: f64, max: f64| top + (height - top - bottom) * (1.0 - v / max);
@@ -117,6 +130,21 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
                     if i == 0 { "M" } else { " L" },
                     x((l.from_ms + l.until_ms) / 2),
                     y(value(l), max)
+                )
+            })
+            .collect()
+    };
+    let queue_path = |samples: &[flaky::trace::QueueSample], peak: u32| -> String {
+        samples
+            .iter()
+            .filter(|s| (s.from_ms as f64) < cut)
+            .enumerate()
+            .map(|(i, s)| {
+                format!(
+                    "{}{:.1},{:.1}",
+                    if i == 0 { "M" } else { " L" },
+                    x((s.from_ms + s.until_ms) / 2),
+                    y(f64::from(s.queue_len_max), f64::from(peak.max(1)))
                 )
             })
             .collect()
@@ -137,6 +165,11 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
                 { for binned.iter().map(|(side, load)| html! {
                     <path class={format!("rate side-{side}")} data-testid={format!("load-curve-{side}")} d={curve(load, &rate, rate_max)} />
                 }) }
+                if let Some(peak) = queue_peak {
+                    { for sides.iter().filter(|(_, t)| !t.server_queue.is_empty()).map(|(side, t)| html! {
+                        <path class={format!("queue side-{side}")} data-testid={format!("load-queue-{side}")} d={queue_path(&t.server_queue, peak)} />
+                    }) }
+                }
             } else {
                 { for a.server_load.iter().filter(shown).filter(|l| l.arrivals > 0).map(|l| html! {
                     <rect class="arrivals" x={x(l.from_ms).to_string()} width={(x(l.until_ms) - x(l.from_ms)).max(1.0).to_string()}
@@ -145,6 +178,15 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
                     </rect>
                 }) }
                 <path class="in-flight" d={curve(&a.server_load, &|l| f64::from(l.in_flight_max), flight_max)} />
+                if let Some(q) = &queue {
+                    { for a.server_queue.iter().filter(|s| (s.from_ms as f64) < cut && s.shed > 0).map(|s| html! {
+                        <rect class="shed" x={x(s.from_ms).to_string()} width={(x(s.until_ms) - x(s.from_ms)).max(1.0).to_string()}
+                            y={y(view::shed_rate(s), rate_max).to_string()} height={(y(0.0, rate_max) - y(view::shed_rate(s), rate_max)).to_string()}>
+                            <title>{ format!("{} → {}: {} requests shed or rejected", ms_label(s.from_ms), ms_label(s.until_ms), s.shed) }</title>
+                        </rect>
+                    }) }
+                    <path class="queue" data-testid="load-queue" d={queue_path(&a.server_queue, q.peak)} />
+                }
             }
             if props.cursor.is_some_and(|c| c < end) {
                 <line class="cursor" x1={x(cut as u64).to_string()} x2={x(cut as u64).to_string()} y1={top.to_string()} y2={(height - bottom).to_string()} />
@@ -156,9 +198,15 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
             if comparing {
                 <text class="tick key-a" style={font.clone()} x={(left + text * 4.0).to_string()} y={(top + text * 0.7).to_string()}>{ "— A" }</text>
                 <text class="tick key-b" style={font.clone()} x={(left + text * 7.0).to_string()} y={(top + text * 0.7).to_string()}>{ "- - B (requests/s)" }</text>
+                if let Some(peak) = queue_peak {
+                    <text class="tick key-queue" style={font.clone()} x={(left + text * 4.0).to_string()} y={(top + text * 1.9).to_string()}>{ format!("··· queue length, A and B (peak {})", view::group_thousands(u64::from(peak))) }</text>
+                }
             } else {
                 <text class="tick key-arrivals" style={font.clone()} x={(left + text * 4.0).to_string()} y={(top + text * 0.7).to_string()}>{ "▮ requests/s" }</text>
-                <text class="tick key-flight" style={font} x={(left + text * 11.5).to_string()} y={(top + text * 0.7).to_string()}>{ format!("— in flight (peak {})", flight_max as u64) }</text>
+                <text class="tick key-flight" style={font.clone()} x={(left + text * 11.5).to_string()} y={(top + text * 0.7).to_string()}>{ format!("— in flight (peak {})", flight_max as u64) }</text>
+                if let Some(q) = &queue {
+                    <text class="tick key-queue" style={font} x={(left + text * 4.0).to_string()} y={(top + text * 1.9).to_string()}>{ format!("- - {}", q.key) }</text>
+                }
             }
         </svg>
     }

@@ -58,8 +58,7 @@ pub fn stage(props: &StageProps) -> Html {
     let value = |summary: &Option<flaky::sim::Summary>| {
         summary
             .as_ref()
-            .and_then(|x| x.figure(&headline))
-            .map(|v| view::figure_text(&headline, v))
+            .map(|x| view::summary_figure_text(x, &headline))
             .unwrap_or_else(|| "–".into())
     };
     let change = match (&a, &b) {

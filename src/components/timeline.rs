@@ -150,6 +150,10 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
     let clip = |t: f64| cut.map_or(t, |c| t.min(c));
     let bar_h = (lane * 0.62).max(1.0);
     let mid = top + lane / 2.0;
+    // Overlapping attempts (hedges) share the bar's height, one row each.
+    let rows = view::attempt_rows(&call.attempts);
+    let row_count = rows.iter().max().map_or(1, |r| r + 1);
+    let row_h = bar_h / row_count as f64;
     // A call still going when the run ended (a hung attempt, an endless
     // loop) is drawn to the run's end: the hang is as long as it looks.
     let hung = call.end_ms.is_none() && props.run_end.is_some();
@@ -170,7 +174,7 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
         (Some(Done::Succeeded { .. }), true) => Some(("✓", "ok")),
         (
             Some(Done::GaveUp {
-                reason: GaveUp::BreakerOpen,
+                reason: GaveUp::BreakerOpen | GaveUp::ThrottledLocally | GaveUp::BulkheadFull,
                 ..
             }),
             true,
@@ -210,7 +214,7 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
                     </g>
                 }
             }) }
-            { for call.attempts.iter().filter(|a| visible(a.start_ms)).map(|a| {
+            { for call.attempts.iter().zip(&rows).filter(|(a, _)| visible(a.start_ms)).map(|(a, row)| {
                 let class = view::outcome_class(a.outcome);
                 let shown_end = a.end_ms.map(|e| e as f64).unwrap_or(end).max(a.start_ms as f64);
                 let (x1, x2) = (x(a.start_ms as f64), x(clip(shown_end)));
@@ -222,9 +226,10 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
                 };
                 let fill = if class == "timed_out" { props.hatch.to_string() } else { String::new() };
                 let tip = format!(
-                    "attempt {}{}: {} → {}: {}{}",
+                    "attempt {}{}{}: {} → {}: {}{}",
                     a.attempt,
                     if a.probe { " (half-open probe)" } else { "" },
+                    if a.hedge { " (hedge)" } else { "" },
                     ms_label(a.start_ms),
                     a.end_ms.map(ms_label).unwrap_or_else(|| if hung { "still waiting at the horizon".into() } else { "…".into() }),
                     view::outcome_words(a.outcome),
@@ -232,9 +237,10 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
                 );
                 html! {
                     <rect class={classes!("bar", format!("o-{class}"), a.probe.then_some("probe"))} data-testid="attempt-bar"
-                        data-outcome={class} data-attempt={a.attempt.to_string()} data-start-ms={a.start_ms.to_string()}
+                        data-outcome={class} data-attempt={a.attempt.to_string()} data-start-ms={a.start_ms.to_string()} data-row={row.to_string()}
                         data-end-ms={a.end_ms.map(|e| e.to_string()).unwrap_or_default()}
-                        x={x1.to_string()} width={(x2 - x1).max(1.5).to_string()} y={(mid - bar_h / 2.0).to_string()} height={bar_h.to_string()}
+                        x={x1.to_string()} width={(x2 - x1).max(if class == "throttled_locally" { 3.0 } else { 1.5 }).to_string()}
+                        y={(mid - bar_h / 2.0 + *row as f64 * row_h).to_string()} height={row_h.to_string()}
                         rx={if labels { "3" } else { "0" }} style={if fill.is_empty() { String::new() } else { format!("fill: {fill}") }}>
                         <title>{ tip }</title>
                     </rect>
@@ -260,6 +266,14 @@ fn legend() -> Html {
         ("timed_out", "timed out"),
         ("pending", "waiting"),
         ("hung", "no answer by the horizon (hung)"),
+        (
+            "throttled_locally",
+            "rejected by the client's throttle (not sent)",
+        ),
+        (
+            "cancelled",
+            "cancelled: a hedge won (the server still worked)",
+        ),
     ];
     html! {
         <ul class="legend" aria-label="Legend">
@@ -271,7 +285,7 @@ fn legend() -> Html {
             }) }
             <li><span class="dash" aria-hidden="true"></span>{ "backoff sleep" }</li>
             <li><span class="dash ra" aria-hidden="true"></span>{ "Retry-After sleep" }</li>
-            <li>{ "✓ succeeded · ✗ gave up · ⚡ failed fast (circuit open)" }</li>
+            <li>{ "✓ succeeded · ✗ gave up · ⚡ failed fast (circuit open, throttle, bulkhead) · hedges overlap in a second row" }</li>
         </ul>
     }
 }

@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 /// Extensions of what a page fetches to show itself on first visit.
 const FIRST_LOAD_EXTS: [&str; 4] = ["html", "js", "wasm", "css"];
 
-/// Files the page loads only when first used, after Fire is enabled: the
-/// simulation worker starts at the first simulated run.
-const ON_DEMAND: [&str; 1] = ["run-worker-loader.js"];
+/// Files loaded only after Fire is enabled: the run worker (the page starts
+/// it right after), and the mock's wasm, which the service worker loads at
+/// the first mock request (`mockReady` in www/service-worker.js).
+const ON_DEMAND: [&str; 2] = ["run-worker-loader.js", "mock-sw_bg.wasm"];
 
 /// Counted, but what they name is not followed: app-files.js (imported by
 /// the service worker) lists all of dist/, which the worker caches for
-/// offline use in the background once it controls the page, without
-/// holding up Fire.
+/// offline use once the page starts its run worker (after Fire is enabled).
 const NOT_FOLLOWED: [&str; 1] = [crate::app_files::FILE_NAME];
 
 /// Budgets, gzipped bytes: everything fetched before Fire is enabled (the

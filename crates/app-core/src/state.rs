@@ -210,6 +210,8 @@ pub struct State {
     pub running: (bool, bool),
     /// The replay's cursor, once a finished run is replayed.
     pub replay: Option<Replay>,
+    /// B is a pinned earlier run: its figures stay while A is rerun.
+    pub b_pinned: bool,
 }
 
 pub use flaky::scenario::{LIVE_CALLS_MAX, SIMULATED_CALLS_MAX};
@@ -284,6 +286,9 @@ pub enum Action {
     StartCompare,
     /// Stop comparing: B and its trace go.
     StopCompare,
+    /// Pin the shown run as B: B takes A's policy and keeps this run's
+    /// figures (a live run is not fetched again) until B's knobs change.
+    PinAsB,
     SetSeed(String),
     SetMode(Mode),
     /// Open a lesson: its config, its B (if it has one) and its mode; the old
@@ -355,6 +360,7 @@ impl State {
     /// The old run's figures go: a new lesson, or Reset. A run still going
     /// is retired (its late updates are ignored).
     fn clear_results(&mut self) {
+        self.b_pinned = false;
         self.trace = None;
         self.trace_b = None;
         self.progress = None;
@@ -425,6 +431,7 @@ impl State {
                     Ok(()) => {
                         next.settings.b = Some(config.policy);
                         next.knob_error = None;
+                        next.b_pinned = false;
                     }
                     Err(message) => next.knob_error = Some(format!("B: {message}")),
                 }
@@ -435,7 +442,15 @@ impl State {
                     next.trace_b = None;
                 }
             }
+            Action::PinAsB => {
+                if let (Some(trace), RunStatus::Done) = (&self.trace, self.status) {
+                    next.settings.b = Some(self.settings.config.policy.clone());
+                    next.trace_b = Some(trace.clone());
+                    next.b_pinned = true;
+                }
+            }
             Action::StopCompare => {
+                next.b_pinned = false;
                 next.settings.b = None;
                 next.trace_b = None;
                 next.running.1 = false;

@@ -6,6 +6,12 @@ use flaky::EndpointConfig;
 use policy::knob::KnobSpec;
 use policy::{Done, PolicyConfig, SleepReason};
 
+mod overload;
+
+pub use overload::{
+    queue_chart, recovery_change, recovery_relevant, shed_rate, summary_figure_text, QueueChart,
+};
+
 /// A titled group of knobs in a panel.
 pub struct KnobGroup {
     pub title: &'static str,
@@ -106,6 +112,9 @@ pub fn knob_active(config: &RunConfig, name: &str) -> bool {
         }
         "breaker.open_ms" | "breaker.half_open_probes" => get("breaker.kind") != "none",
         "retry_after.cap_ms" | "retry_after.kind" => get("retry_after.honor") == "true",
+        "throttle.k" | "throttle.window_ms" | "throttle.scope" => get("throttle.kind") != "none",
+        "hedge.max_extra" => get("hedge.delay_ms") != "0",
+        "client.when_full" => get("client.max_in_flight") != "0",
         "endpoint.latency.ms" => get("endpoint.latency.kind") == "fixed",
         "endpoint.latency.min_ms" | "endpoint.latency.max_ms" => {
             get("endpoint.latency.kind") == "uniform"
@@ -182,6 +191,7 @@ pub fn gave_up_words(reason: &policy::GaveUp) -> String {
         NetworkErrorNotRetried => "network errors not retried".into(),
         TimeoutNotRetried => "timeouts not retried".into(),
         UnkeyedNonIdempotent => "unkeyed POST not retried".into(),
+        ThrottledLocally => "rejected by the client's adaptive throttle (failed fast)".into(),
         BulkheadFull => "too many calls in flight (bulkhead full, failed fast)".into(),
     }
 }
@@ -353,6 +363,9 @@ pub fn figure_words(name: &str) -> String {
         "breaker_open_ms" => "breaker open time, summed over clients",
         "server_in_flight_max" => "most requests in flight at once",
         "lateness_ms_p50" | "lateness_ms_p99" | "lateness_ms_max" => "attempt start lateness",
+        "goodput" => "calls succeeded per second (goodput)",
+        "recovered_ms" => "time to recover after the last outage or spike",
+        "shed" => "requests the server shed or rejected",
         "gave_up.BreakerOpen" => "calls failed fast (circuit open)",
         other => match other.strip_prefix("gave_up.") {
             Some(reason) => return format!("calls that gave up: {}", reason_words(reason)),
@@ -380,8 +393,9 @@ pub fn reason_words(reason: &str) -> &'static str {
 /// Which way a figure is better.
 pub fn figure_better(name: &str) -> Better {
     match name {
-        "succeeded" | "creates_applied" | "calls" => Better::Higher,
-        "gave_up.BreakerOpen" | "breaker_open_ms" => Better::Neither,
+        "succeeded" | "creates_applied" | "calls" | "goodput" => Better::Higher,
+        // Shedding is the cure of a storm, and work lost: neither way by itself.
+        "gave_up.BreakerOpen" | "breaker_open_ms" | "shed" => Better::Neither,
         _ => Better::Lower,
     }
 }
@@ -390,6 +404,9 @@ pub fn figure_better(name: &str) -> Better {
 pub fn figure_text(name: &str, value: f64) -> String {
     if name == "amplification" {
         return format!("{value:.2}×");
+    }
+    if name == "goodput" {
+        return format!("{value:.1}/s");
     }
     if name.contains("_ms") {
         return ms_label(value.max(0.0).round() as u64);
@@ -629,4 +646,54 @@ pub fn choice_words(knob: &str, value: &str) -> String {
         (_, other) => return other.replace('_', " "),
     };
     words.to_string()
+}
+
+/// The row of each attempt bar within its lane: attempts that overlap in
+/// time (a hedge sent while an earlier attempt is still out) go to the next
+/// free row, so both bars show. Row 0 for attempts one after another.
+/// An attempt with no end yet occupies its row to the end of the lane.
+pub fn attempt_rows(attempts: &[flaky::sim::AttemptTrace]) -> Vec<u32> {
+    let mut busy_until: Vec<u64> = Vec::new();
+    attempts
+        .iter()
+        .map(|a| {
+            let end = a.end_ms.unwrap_or(u64::MAX);
+            match busy_until.iter().position(|until| *until <= a.start_ms) {
+                Some(row) => {
+                    busy_until[row] = end;
+                    row as u32
+                }
+                None => {
+                    busy_until.push(end);
+                    busy_until.len() as u32 - 1
+                }
+            }
+        })
+        .collect()
+}
+
+/// With `sim.layers > 1`, the calls each layer received, in words, top
+/// first, then the endpoint's requests: `[("layer 1 (top)", 50), ...,
+/// ("endpoint", 1350)]`. `None` with one layer (the counters already show
+/// calls and server requests).
+pub fn layer_counts(summary: &flaky::sim::Summary) -> Option<Vec<(String, u64)>> {
+    if summary.requests_per_layer.is_empty() {
+        return None;
+    }
+    let counts = summary.requests_per_layer();
+    let last = counts.len() - 1;
+    Some(
+        counts
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let words = match i {
+                    0 => "layer 1 (top)".to_string(),
+                    i if i == last => "endpoint".to_string(),
+                    i => format!("layer {}", i + 1),
+                };
+                (words, n)
+            })
+            .collect(),
+    )
 }

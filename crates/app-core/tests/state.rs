@@ -422,3 +422,34 @@ fn the_replay_plays_pauses_and_stops_at_the_end_of_the_run() {
         "a paused replay stays"
     );
 }
+
+#[test]
+fn a_pinned_run_becomes_b_and_stays_until_b_changes() {
+    let done = State::default()
+        .reduce(Action::StartRun {
+            run_id: 1,
+            with_b: false,
+        })
+        .reduce(update(1, 10, false, None));
+    let pinned = done.reduce(Action::PinAsB);
+    assert!(pinned.b_pinned);
+    assert_eq!(
+        pinned.settings.b.as_ref(),
+        Some(&done.settings.config.policy)
+    );
+    assert_eq!(pinned.trace_b.as_ref().map(|t| t.end_ms), Some(10));
+    // A changes and reruns; the pinned B stays.
+    let a_changed = set_knob(&pinned, "attempts.max", "6")
+        .reduce(Action::StartRun {
+            run_id: 2,
+            with_b: false,
+        })
+        .reduce(update(2, 30, false, None));
+    assert_eq!(a_changed.trace_b.as_ref().map(|t| t.end_ms), Some(10));
+    assert!(a_changed.b_pinned);
+    let edited = a_changed.reduce(Action::SetKnobB {
+        name: "attempts.max".into(),
+        value: "2".into(),
+    });
+    assert!(!edited.b_pinned, "an edited B is no longer the pinned run");
+}

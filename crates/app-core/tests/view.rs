@@ -328,3 +328,89 @@ fn figures_at_a_cursor_follow_the_run_over_every_call() {
     let mid = view::at_cursor(&trace, trace.end_ms as f64 / 2.0);
     assert!(mid.succeeded <= s.succeeded && mid.attempts <= s.attempts);
 }
+
+#[test]
+fn recovery_figures_read_as_words_and_a_storm_that_never_ends_says_never() {
+    let mut config = RunConfig::default();
+    assert!(!view::recovery_relevant(&config));
+    config.set("endpoint.outages", "1000+500").unwrap();
+    assert!(view::recovery_relevant(&config));
+    let mut config = RunConfig::default();
+    config.set("endpoint.capacity.rps", "50").unwrap();
+    assert!(view::recovery_relevant(&config));
+    let storm = flaky::sim::Summary {
+        goodput: 6.5,
+        recovered_ms: None,
+        shed: 1234,
+        ..Default::default()
+    };
+    assert_eq!(view::summary_figure_text(&storm, "recovered_ms"), "never");
+    assert_eq!(view::summary_figure_text(&storm, "goodput"), "6.5/s");
+    assert_eq!(view::summary_figure_text(&storm, "shed"), "1,234");
+    assert_eq!(view::summary_figure_text(&storm, "nope"), "–");
+    let healed = flaky::sim::Summary {
+        recovered_ms: Some(3000),
+        ..storm
+    };
+    assert_eq!(
+        view::summary_figure_text(&healed, "recovered_ms"),
+        view::ms_label(3000)
+    );
+    assert_eq!(view::figure_better("goodput"), view::Better::Higher);
+    assert_eq!(view::figure_better("recovered_ms"), view::Better::Lower);
+    assert!(view::figure_words("recovered_ms").contains("recover"));
+    let groups = view::endpoint_groups();
+    let capacity = groups
+        .iter()
+        .find(|g| g.title.starts_with("Capacity"))
+        .map(|g| g.knobs.iter().map(|k| k.name).collect::<Vec<_>>())
+        .unwrap_or_default();
+    assert_eq!(
+        capacity,
+        [
+            "endpoint.capacity.rps",
+            "endpoint.queue.max",
+            "endpoint.queue.order",
+            "endpoint.shed",
+            "endpoint.shed.max_age_ms",
+            "endpoint.shed.retry_after_s"
+        ]
+    );
+}
+
+#[test]
+fn the_queue_chart_scales_to_its_peak_and_counts_what_was_shed() {
+    let preset = flaky::presets::find("metastable-shedding").unwrap();
+    let trace = flaky::sim::run_with(&preset.config, 1, flaky::engine::EngineOptions::lanes(0));
+    let chart = view::queue_chart(&trace.server_queue).expect("a queue");
+    assert_eq!(chart.peak, trace.counters.queue_len_max);
+    assert_eq!(chart.shed_total, trace.summary.shed);
+    assert!(chart.shed_rate_max > 0.0);
+    assert!(chart.key.contains("shed"), "{}", chart.key);
+    // Without a capacity limit there is no queue to draw.
+    let plain = flaky::sim::run(&RunConfig::default(), 1);
+    assert_eq!(view::queue_chart(&plain.server_queue), None);
+}
+
+#[test]
+fn a_run_that_recovers_is_better_than_one_that_never_does() {
+    let never = flaky::sim::Summary::default();
+    let soon = flaky::sim::Summary {
+        recovered_ms: Some(3000),
+        ..Default::default()
+    };
+    let later = flaky::sim::Summary {
+        recovered_ms: Some(9000),
+        ..Default::default()
+    };
+    let class = |a: &flaky::sim::Summary, b: &flaky::sim::Summary| {
+        view::recovery_change(a, b).map(|c| c.class)
+    };
+    assert_eq!(class(&never, &soon), Some("better"));
+    assert_eq!(class(&soon, &never), Some("worse"));
+    assert_eq!(class(&later, &soon), Some("better"));
+    assert_eq!(class(&soon, &later), Some("worse"));
+    assert_eq!(class(&never, &never), Some("same"));
+    let words = view::recovery_change(&never, &soon).map(|c| c.words);
+    assert_eq!(words.as_deref(), Some("A never recovered, better"));
+}

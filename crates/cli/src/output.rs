@@ -12,7 +12,7 @@ use policy::knob::{KnobKind, KnobSpec};
 use policy::GaveUp;
 
 /// Every give-up reason, so the CSV has the same columns whatever happened.
-const GAVE_UP_REASONS: [GaveUp; 9] = [
+const GAVE_UP_REASONS: [GaveUp; 10] = [
     GaveUp::AttemptsExhausted,
     GaveUp::DeadlineExceeded,
     GaveUp::BudgetExhausted,
@@ -21,6 +21,7 @@ const GAVE_UP_REASONS: [GaveUp; 9] = [
     GaveUp::NetworkErrorNotRetried,
     GaveUp::TimeoutNotRetried,
     GaveUp::UnkeyedNonIdempotent,
+    GaveUp::ThrottledLocally,
     GaveUp::BulkheadFull,
 ];
 

@@ -8,7 +8,7 @@
 //! | layer | its policy |
 //! |---|---|
 //! | 1 (the top, called by the clients) | the plain knobs (`attempts.max`, ...) |
-//! | N = 2..=4 | the same knobs under `layer.N.` (`layer.2.attempts.max`, ...), defaults as the plain ones' |
+//! | N = 2..=4 | the same knobs under `layer.N.` (`layer.2.attempts.max`, ...); each starts at the policy defaults (3 attempts, 5 s timeout), not at layer 1's settings |
 //!
 //! A layer's attempt that times out cancels the calls below it. Hedging
 //! (`hedge.*`) applies at the bottom layer only: an upper layer waits for

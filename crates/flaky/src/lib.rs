@@ -45,6 +45,7 @@ pub mod scenario;
 pub mod series;
 pub mod server;
 pub mod sim;
+pub mod tally;
 pub mod trace;
 pub mod windows;
 pub mod world;

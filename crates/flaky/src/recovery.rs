@@ -5,14 +5,16 @@
 //! `[T + k·1000, T + (k+1)·1000)` for k = 0, 1, 2, ... The run has recovered
 //! in the first such window that
 //! - lies wholly within the run (it ends by the run's end and the horizon),
-//! - saw at least one call start, and
+//!   or is the one in which the run ended because every call had finished,
+//! - saw at least one call succeed, and
 //! - saw calls succeed at least 90% as often as calls started:
 //!   `succeeded_in_window × 10 ≥ started_in_window × 9`,
 //!
 //! and `recovered_ms = k · 1000` (so 0 means the first second after the
 //! trigger was already healthy). A call counts where it starts and where it
-//! succeeds. No such window: `None` (never recovered within the horizon). A
-//! run with no trigger counts from 0 ms. Memory is one window's counts.
+//! succeeds. No such window: `None` (never recovered within the horizon; also
+//! a run whose calls all ended before the trigger did). A run with no trigger
+//! counts from 0 ms. Memory is one window's counts.
 
 /// The running state of `recovered_ms`, fed in time order.
 #[derive(Clone, Debug, Default)]
@@ -36,7 +38,7 @@ impl Recovery {
     }
 
     fn healthy(&self) -> bool {
-        self.started > 0 && self.succeeded.saturating_mul(10) >= self.started.saturating_mul(9)
+        self.succeeded > 0 && self.succeeded.saturating_mul(10) >= self.started.saturating_mul(9)
     }
 
     /// Moves to the window of `t_ms`, judging the one it leaves; `false`
@@ -72,15 +74,17 @@ impl Recovery {
         }
     }
 
-    /// `recovered_ms` of a run that ended at `end_ms` (see the [module docs](self)).
-    pub fn recovered_ms(&self, end_ms: u64) -> Option<u64> {
+    /// `recovered_ms` of a run that ended at `end_ms`, `drained` if every
+    /// call had finished by then (see the [module docs](self)).
+    pub fn recovered_ms(&self, end_ms: u64, drained: bool) -> Option<u64> {
         if self.recovered_ms.is_some() {
             return self.recovered_ms;
         }
         let window_end = self
             .from_ms
             .saturating_add((self.window + 1).saturating_mul(WINDOW_MS));
-        (window_end <= end_ms && self.healthy()).then_some(self.window * WINDOW_MS)
+        let counts = window_end <= end_ms || (drained && end_ms >= self.from_ms);
+        (counts && self.healthy()).then_some(self.window * WINDOW_MS)
     }
 }
 
@@ -109,11 +113,12 @@ mod tests {
         for i in 0..9 {
             r.call_succeeded(7_100 + i);
         }
-        // Not yet: the window has not ended by 7,999 ms.
-        assert_eq!(r.recovered_ms(7_999), None);
-        assert_eq!(r.recovered_ms(8_000), Some(2_000));
+        // Not yet: the window has not ended by 7,999 ms, unless the run drained.
+        assert_eq!(r.recovered_ms(7_999, false), None);
+        assert_eq!(r.recovered_ms(7_999, true), Some(2_000));
+        assert_eq!(r.recovered_ms(8_000, false), Some(2_000));
         r.call_started(9_000);
-        assert_eq!(r.recovered_ms(9_000), Some(2_000));
+        assert_eq!(r.recovered_ms(9_000, false), Some(2_000));
         // 8 of 10 is not enough.
         let mut r = Recovery::from(0);
         for i in 0..10 {
@@ -122,6 +127,20 @@ mod tests {
         for i in 0..8 {
             r.call_succeeded(100 + i);
         }
-        assert_eq!(r.recovered_ms(60_000), None);
+        assert_eq!(r.recovered_ms(60_000, false), None);
+        // A window where nothing succeeds is never healthy, even with no starts.
+        let mut r = Recovery::from(1_000);
+        r.call_succeeded(500);
+        assert_eq!(r.recovered_ms(60_000, true), None);
+        // Every call waited out the trigger and succeeded right after it.
+        let mut r = Recovery::from(5_000);
+        for i in 0..50 {
+            r.call_started(i);
+        }
+        for i in 0..50 {
+            r.call_succeeded(5_000 + i);
+        }
+        assert_eq!(r.recovered_ms(5_049, true), Some(0));
+        assert_eq!(r.recovered_ms(5_049, false), None);
     }
 }

@@ -401,20 +401,6 @@ mod tests {
     }
 
     #[test]
-    fn call_ends_count_every_call_and_follow_a_cursor() {
-        let mut e = CallEndsRecorder::default();
-        for t in 0..10_000u64 {
-            e.add(t * 3, t % 4 != 0);
-        }
-        let r = e.report(30_000);
-        let [ok, failed] = r.until(f64::MAX);
-        assert_eq!((ok, failed), (7500.0, 2500.0));
-        let [half_ok, _] = r.until(15_000.0);
-        assert!((half_ok - 3750.0).abs() < 100.0, "{half_ok}");
-        assert_eq!(r.until(0.0), [0.0, 0.0]);
-    }
-
-    #[test]
     fn queue_series_keeps_the_longest_queue_and_every_shed_request() {
         let mut q = QueueSeries::default();
         q.length(0, 3);
@@ -429,6 +415,20 @@ mod tests {
         assert_eq!(samples.iter().map(|x| x.shed).sum::<u64>(), 1001);
         assert_eq!(samples.iter().map(|x| x.queue_len_max).max(), Some(7));
         assert_eq!(samples.last().map(|x| x.queue_len_max), Some(1));
+    }
+
+    #[test]
+    fn call_ends_count_every_call_and_follow_a_cursor() {
+        let mut e = CallEndsRecorder::default();
+        for t in 0..10_000u64 {
+            e.add(t * 3, t % 4 != 0);
+        }
+        let r = e.report(30_000);
+        let [ok, failed] = r.until(f64::MAX);
+        assert_eq!((ok, failed), (7500.0, 2500.0));
+        let [half_ok, _] = r.until(15_000.0);
+        assert!((half_ok - 3750.0).abs() < 100.0, "{half_ok}");
+        assert_eq!(r.until(0.0), [0.0, 0.0]);
     }
 
     #[test]

@@ -167,7 +167,7 @@ fn the_throttle_rejects_locally_and_sends_nothing_for_it() {
         let trace = sim::run(&config, seed);
         let s = trace.summary();
         let off = summary(&with(&config, &[("throttle.kind", "none")]), seed);
-        assert!(s.throttled_locally > 100, "seed {seed}: {s:?}");
+        assert!(s.throttled_locally > 20, "seed {seed}: {s:?}");
         assert_eq!(off.throttled_locally, 0);
         // attempts counts what was sent; every sent attempt is one request.
         assert_eq!(s.attempts, s.server_requests, "seed {seed}");
@@ -214,4 +214,70 @@ fn a_bulkhead_bounds_the_calls_a_slow_endpoint_holds() {
             "seed {seed}"
         );
     }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn adaptive_throttling_ends_the_metastable_storm() {
+    let storm = preset("metastable-storm");
+    let adaptive = preset("metastable-adaptive");
+    // The same world: only the throttle's four knobs differ.
+    let changed = adaptive.knobs_differing_from(&storm);
+    assert!(
+        changed.iter().all(|(k, _)| k.starts_with("throttle.")),
+        "{changed:?}"
+    );
+    assert_eq!(adaptive.policy.throttle.k, 2.0);
+    for seed in SEEDS {
+        let s = summary(&adaptive, seed);
+        let recovered = s
+            .recovered_ms
+            .unwrap_or_else(|| panic!("seed {seed}: never recovered: {s:?}"));
+        assert!(
+            recovered < 15_000,
+            "seed {seed}: recovered after {recovered} ms"
+        );
+        assert!(s.throttled_locally > 0, "seed {seed}");
+        assert_eq!(
+            s.gave_up.get("ThrottledLocally").copied(),
+            Some(s.throttled_locally),
+            "seed {seed}: each local rejection fails its call"
+        );
+        // Try next: a ten times slower throttle does not end the storm in time.
+        let slow = summary(&with(&adaptive, &[("throttle.window_ms", "10000")]), seed);
+        assert!(
+            slow.recovered_ms.is_none_or(|ms| ms >= 15_000),
+            "seed {seed}: {:?}",
+            slow.recovered_ms
+        );
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn each_lessons_policy_b_is_its_try_next() {
+    let b = |id: &str| {
+        let p = presets::find(id).unwrap_or_else(|e| panic!("{e}"));
+        let mut config = p.config.clone();
+        config.policy = p.config_b.unwrap_or_else(|| panic!("{id} has a B"));
+        (p.config, config)
+    };
+    let (hedging, without) = b("hedging");
+    assert_eq!(without, preset("no-hedging"), "hedging's B is no-hedging");
+    let (plain, with_hedges) = b("no-hedging");
+    assert_eq!(with_hedges, hedging, "no-hedging's B is hedging");
+    assert_eq!(plain, preset("no-hedging"));
+    let (fail, wait) = b("bulkhead");
+    for seed in SEEDS {
+        let (f, w) = (summary(&fail, seed), summary(&wait, seed));
+        assert!(
+            w.latency_ms_p50 > 2 * f.latency_ms_p99,
+            "seed {seed}: waiting for the bulkhead queues calls: p50 {} waiting, p99 {} failing fast",
+            w.latency_ms_p50,
+            f.latency_ms_p99
+        );
+        assert_eq!(w.gave_up.get("BulkheadFull"), None, "seed {seed}");
+    }
+    let (_, slow) = b("metastable-adaptive");
+    assert_eq!(slow.policy.throttle.window_ms, 10_000);
 }

@@ -310,8 +310,10 @@ fn every_lessons_b_moves_its_headline() {
         for seed in SEEDS {
             let (sa, sb) = (summary(&p.config, seed), summary(&b, seed));
             let (ha, hb) = (sa.figure(&p.headline), sb.figure(&p.headline));
+            // A figure may have no value on one side (`recovered_ms` of a
+            // storm that never ends): that differs from a value.
             assert!(
-                ha.is_some() && ha != hb,
+                sa.has_figure(&p.headline) && ha != hb,
                 "{} seed {seed}: {} is {ha:?} for A and {hb:?} for B",
                 p.id,
                 p.headline

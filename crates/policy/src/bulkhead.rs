@@ -3,7 +3,9 @@
 //! cannot hold every one of the client's workers. A call that finds the
 //! limit reached either waits for a free slot, first come first served
 //! (`client.when_full = wait`), or fails at once without sending anything
-//! (`fail`), counted as [`crate::GaveUp::BulkheadFull`].
+//! (`fail`), counted as [`crate::GaveUp::BulkheadFull`]. A waiting call
+//! starts its clock (latency, `attempts.deadline_ms`) when it was due, so
+//! the wait shows in its latency.
 //!
 //! The policy only names the rule; the run engine keeps the count, because
 //! it is the one that knows which calls of a client are in flight.

@@ -22,8 +22,9 @@
 //!
 //! Decisions, in order. Before every attempt: the deadline (an attempt never
 //! starts at or after `start + attempts.deadline_ms`), `attempts.max`, the
-//! adaptive throttle (a local rejection is a failed attempt, retried like a
-//! 503 without Retry-After), then the breaker (fail fast). A hedge is only
+//! adaptive throttle (a local rejection fails the call fast, like an open
+//! breaker: [`GaveUp::ThrottledLocally`]), then the breaker (fail fast).
+//! A hedge the throttle rejects is simply not sent. A hedge is only
 //! sent while the breaker is closed, and asks the budget first. After an attempt, in `on_outcome`: success, then the
 //! classification (non-retryable → give up), then the idempotency guard
 //! (`retry.require_key_for_unsafe`), then `attempts.max`. In the next `poll`:
@@ -40,11 +41,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::breaker::{Breaker, BreakerState, Permit};
-use crate::budget::{Budget, RetryCause};
+use crate::breaker::{BreakerState, Permit};
+use crate::budget::RetryCause;
 use crate::classify::{classify, is_breaker_failure, is_throttling, Outcome, RequestKind, Verdict};
+pub use crate::client::{ClientEvent, ClientEventKind, ClientState};
 use crate::config::{PolicyConfig, RetryAfterKind};
-use crate::throttle::Throttle;
 use crate::{jitter, retry_after, unit_f64, Rng};
 
 /// What the driver should do next.
@@ -53,7 +54,8 @@ use crate::{jitter, retry_after, unit_f64, Rng};
 /// `{"Send":{"attempt":1,"timeout_ms":5000,"idempotency_key":null,"probe":false}}`,
 /// `{"Sleep":{"until_ms":1010,"reason":{"Backoff":{"retry":1,"planned_ms":1000,"envelope_ms":[1000,1000]}}}}`,
 /// `"AwaitOutcome"`,
-/// `{"Done":{"GaveUp":{"attempts":3,"reason":"AttemptsExhausted"}}}`.
+/// `{"Done":{"GaveUp":{"attempts":3,"reason":"AttemptsExhausted"}}}`,
+/// `{"Throttled":{"attempt":1}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
     /// Send attempt `attempt` (1-based) now.
@@ -74,8 +76,9 @@ pub enum Step {
     /// Finished.
     Done(Done),
     /// The adaptive throttle rejected attempt `attempt` locally: nothing is
-    /// sent. Poll again now (the call retries, gives up, or keeps waiting
-    /// for a hedged attempt still in flight).
+    /// sent. Poll again now: the call has given up
+    /// ([`GaveUp::ThrottledLocally`]), or, for a hedge, keeps waiting for
+    /// the attempts still in flight.
     Throttled { attempt: u32 },
 }
 
@@ -124,104 +127,13 @@ pub enum GaveUp {
     /// A non-idempotent request without an idempotency key failed, and
     /// `retry.require_key_for_unsafe` forbids retrying it.
     UnkeyedNonIdempotent,
+    /// The adaptive throttle rejected the attempt at the client: the call
+    /// fails fast, like an open breaker (retrying what the throttle just
+    /// refused would only ask it again).
+    ThrottledLocally,
     /// The client's bulkhead was full (`client.max_in_flight` calls in
     /// flight) and `client.when_full = fail`: nothing was sent.
     BulkheadFull,
-}
-
-/// What changed in a client's shared state, for the UI's breaker band and
-/// budget level.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ClientEvent {
-    pub at_ms: u64,
-    pub kind: ClientEventKind,
-}
-
-/// See [`ClientEvent`]. JSON: `{"Breaker":{"Open":{"until_ms":9000}}}`, `{"BudgetLevel":0.98}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum ClientEventKind {
-    /// The breaker moved to this state.
-    Breaker(BreakerState),
-    /// The budget's level (fraction left, see [`ClientState::budget_level`]) changed.
-    BudgetLevel(f64),
-}
-
-/// Per-client state shared by all its calls: the circuit breaker and the
-/// retry budget. Their settings come from the config given to
-/// [`ClientState::new`], not from each call's config.
-#[derive(Clone, Debug)]
-pub struct ClientState {
-    breaker: Breaker,
-    budget: Budget,
-    throttle: Throttle,
-    events: Vec<ClientEvent>,
-}
-
-impl ClientState {
-    /// A closed breaker and a full budget.
-    pub fn new(config: &PolicyConfig) -> ClientState {
-        ClientState {
-            breaker: Breaker::new(&config.breaker),
-            budget: Budget::new(&config.budget),
-            throttle: Throttle::new(&config.throttle),
-            events: Vec::new(),
-        }
-    }
-
-    /// The breaker's state at `now_ms` (an open breaker whose time is up reads
-    /// as half-open).
-    pub fn breaker_state(&self, now_ms: u64) -> BreakerState {
-        self.breaker.peek(now_ms)
-    }
-
-    /// The fraction of the retry budget left, in `[0, 1]`; `None` without a budget.
-    pub fn budget_level(&self) -> Option<f64> {
-        self.budget.level()
-    }
-
-    /// Tokens left in a `token_bucket` budget.
-    pub fn budget_tokens(&self) -> Option<u64> {
-        self.budget.tokens()
-    }
-
-    /// Takes the events since the last call, oldest first (breaker changes
-    /// come before budget changes of the same instant).
-    pub fn take_events(&mut self) -> Vec<ClientEvent> {
-        self.collect();
-        std::mem::take(&mut self.events)
-    }
-
-    fn collect(&mut self) {
-        let breaker = self.breaker.take_changes().into_iter();
-        let budget = self.budget.take_changes().into_iter();
-        let mut new: Vec<ClientEvent> = breaker
-            .map(|(at_ms, s)| ClientEvent {
-                at_ms,
-                kind: ClientEventKind::Breaker(s),
-            })
-            .chain(budget.map(|(at_ms, l)| ClientEvent {
-                at_ms,
-                kind: ClientEventKind::BudgetLevel(l),
-            }))
-            .collect();
-        new.sort_by_key(|e| e.at_ms); // stable: keeps breaker first within an instant
-        self.events.append(&mut new);
-    }
-
-    /// Direct access for tests and the simulator's detailed views.
-    pub fn breaker_mut(&mut self) -> &mut Breaker {
-        &mut self.breaker
-    }
-
-    /// The adaptive throttle's probability of a local rejection at `now_ms`.
-    pub fn throttle_probability(&self, now_ms: u64) -> f64 {
-        self.throttle.reject_probability(now_ms)
-    }
-
-    /// Direct access for tests and the simulator's detailed views.
-    pub fn budget_mut(&mut self) -> &mut Budget {
-        &mut self.budget
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -333,12 +245,17 @@ impl Call {
 
     /// When to poll again to maybe send a hedge: `hedge.delay_ms` after the
     /// latest attempt was sent, while attempts are in flight and hedges are
-    /// left. `None` otherwise.
+    /// left. `None` otherwise, and always for a non-idempotent call without
+    /// an idempotency key under `retry.require_key_for_unsafe`.
     pub fn hedge_at_ms(&self) -> Option<u64> {
         let hedge = &self.config.hedge;
+        // A second copy of an unkeyed POST is a duplicate, as a retry would be.
+        let unsafe_copy = self.config.retry.require_key_for_unsafe
+            && self.request == RequestKind::NonIdempotent
+            && self.key.is_none();
         match self.phase {
             Phase::InFlight { last_sent_ms, .. }
-                if hedge.is_on() && self.hedges < hedge.max_extra =>
+                if hedge.is_on() && self.hedges < hedge.max_extra && !unsafe_copy =>
             {
                 Some(last_sent_ms.saturating_add(hedge.delay_ms))
             }
@@ -448,19 +365,10 @@ impl Call {
                 client.budget.on_call(now_ms);
             }
             let attempt = self.attempts_sent;
-            self.phase = if self.config.attempts.max != 0 && attempt >= self.config.attempts.max {
-                Phase::Done(Done::GaveUp {
-                    attempts: attempt,
-                    reason: GaveUp::AttemptsExhausted,
-                })
-            } else {
-                // A local rejection is not the server throttling.
-                Phase::Failed {
-                    timed_out: false,
-                    retry_after_ms: None,
-                    throttled: false,
-                }
-            };
+            self.phase = Phase::Done(Done::GaveUp {
+                attempts: attempt,
+                reason: GaveUp::ThrottledLocally,
+            });
             return Step::Throttled { attempt };
         }
         let Some(permit) = client.breaker.permit(now_ms) else {

@@ -515,6 +515,7 @@ static KNOBS: &[KnobSpec] = &[
     throttle::KIND_KNOB,
     throttle::K_KNOB,
     throttle::WINDOW_KNOB,
+    throttle::SCOPE_KNOB,
     hedge::DELAY_KNOB,
     hedge::MAX_EXTRA_KNOB,
     bulkhead::MAX_IN_FLIGHT_KNOB,

@@ -17,6 +17,10 @@
 //! in flight leaves the call waiting for that one; the call retries (or
 //! gives up) only when none is left in flight.
 //!
+//! A hedge is a second copy of the request: a non-idempotent call without
+//! an idempotency key is never hedged under `retry.require_key_for_unsafe`
+//! (the copy would be a duplicate create, as a retry would).
+//!
 //! ```
 //! use policy::hedge::HedgeConfig;
 //! let mut hedge = HedgeConfig::default();

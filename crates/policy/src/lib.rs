@@ -72,7 +72,8 @@
 //! [`config`] (every knob, with [`knob`] names), [`classify`], [`backoff`],
 //! [`jitter`] (and Polly's [`decorrelated_v2`]), [`retry_after`], [`breaker`],
 //! [`budget`], [`throttle`] (adaptive client throttling), [`hedge`] (hedged
-//! requests), [`bulkhead`] (a limit of calls in flight), [`call`].
+//! requests), [`bulkhead`] (a limit of calls in flight), [`client`] (a
+//! client's shared state), [`call`].
 
 pub mod backoff;
 pub mod breaker;
@@ -80,6 +81,7 @@ pub mod budget;
 pub mod bulkhead;
 pub mod call;
 pub mod classify;
+pub mod client;
 pub mod config;
 pub mod decorrelated_v2;
 pub mod hedge;

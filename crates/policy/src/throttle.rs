@@ -12,12 +12,20 @@
 //! With `K = 2` (`throttle.k`) a client sends freely while at least half of
 //! its requests are accepted; beyond that the excess is dropped at the
 //! client, so a struggling backend sees about `K × accepts` requests.
+//! A call whose attempt is rejected locally fails at once
+//! ([`crate::GaveUp::ThrottledLocally`]), as the book's client "fails the
+//! request locally": retrying it would only ask the throttle again.
 //!
 //! - `requests` counts every attempt the policy wanted to send (before the
 //!   draw, so the rejected one counts too, as in the book);
 //! - an attempt is *accepted* when a response other than 429 or 503 came
 //!   back: a 429/503 is the backend refusing work, a timeout or a reset is
 //!   work it did not finish.
+//!
+//! Each client keeps its own counts (`throttle.scope = client`, the book's
+//! "client task"); with `shared` the run's driver gives every client the
+//! same throttle (see [`crate::ClientState::swap_throttle`]), for clients
+//! that stand for the users of one service rather than for services.
 //!
 //! The window is ten slots of `window_ms / 10` (it moves in tenths, like the
 //! ratio budget); `window_ms = 0` counts since the start. The draw that
@@ -51,6 +59,20 @@ pub enum ThrottleKind {
 
 const KINDS: &[&str] = &["none", "adaptive"];
 
+/// `throttle.scope`: whose requests one throttle counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThrottleScope {
+    /// Each client counts its own requests (the book's client task).
+    #[default]
+    Client,
+    /// One throttle for all the clients of a run, as if they were the
+    /// requests of one client task (many users behind one service).
+    Shared,
+}
+
+const SCOPES: &[&str] = &["client", "shared"];
+
 /// `throttle.*`: adaptive client throttling.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -60,6 +82,8 @@ pub struct ThrottleConfig {
     pub k: f64,
     /// `throttle.window_ms`: the history the counts cover; 0 = since the start.
     pub window_ms: u64,
+    /// `throttle.scope`: one throttle per client, or one for all.
+    pub scope: ThrottleScope,
 }
 
 impl Default for ThrottleConfig {
@@ -69,6 +93,7 @@ impl Default for ThrottleConfig {
             kind: ThrottleKind::None,
             k: 2.0,
             window_ms: 120_000,
+            scope: ThrottleScope::Client,
         }
     }
 }
@@ -99,6 +124,13 @@ pub const WINDOW_KNOB: KnobSpec = KnobSpec {
     help: "history of requests and accepts the throttle counts (ten steps); 0 = since the start",
 };
 
+pub const SCOPE_KNOB: KnobSpec = KnobSpec {
+    name: "throttle.scope",
+    kind: KnobKind::Choice(SCOPES),
+    unit: "",
+    help: "client: each client counts its own requests | shared: one throttle counts the requests of all clients (one service behind many users)",
+};
+
 impl ThrottleConfig {
     /// A `throttle.*` knob's value as text; `None` for another name.
     pub fn get(&self, name: &str) -> Option<String> {
@@ -106,13 +138,14 @@ impl ThrottleConfig {
             "throttle.kind" => KINDS[self.kind as usize].to_string(),
             "throttle.k" => self.k.to_string(),
             "throttle.window_ms" => self.window_ms.to_string(),
+            "throttle.scope" => SCOPES[self.scope as usize].to_string(),
             _ => return None,
         })
     }
 
     /// Sets a `throttle.*` knob; unchanged on error.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
-        let specs = [KIND_KNOB, K_KNOB, WINDOW_KNOB];
+        let specs = [KIND_KNOB, K_KNOB, WINDOW_KNOB, SCOPE_KNOB];
         let spec = knob::find(&specs, name)?;
         match name {
             "throttle.kind" => {
@@ -122,6 +155,12 @@ impl ThrottleConfig {
                 }
             }
             "throttle.k" => self.k = spec.parse_float(value)?,
+            "throttle.scope" => {
+                self.scope = match spec.parse_choice(value)? {
+                    0 => ThrottleScope::Client,
+                    _ => ThrottleScope::Shared,
+                }
+            }
             _ => self.window_ms = spec.parse_int(value)?,
         }
         Ok(())
@@ -238,6 +277,7 @@ mod tests {
             kind: ThrottleKind::Adaptive,
             k: 2.0,
             window_ms: 1000,
+            scope: ThrottleScope::Client,
         };
         let mut t = Throttle::new(&config);
         for _ in 0..10 {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use policy::rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 use policy::throttle::{reject_probability, Throttle, ThrottleConfig, ThrottleKind};
-use policy::{Call, ClientState, Done, Outcome, PolicyConfig, RequestKind, Step};
+use policy::{Call, ClientState, Done, GaveUp, Outcome, PolicyConfig, RequestKind, Step};
 use proptest::prelude::*;
 
 const OK: Outcome = Outcome::Response {
@@ -22,6 +22,7 @@ fn adaptive(k: f64, window_ms: u64) -> ThrottleConfig {
         kind: ThrottleKind::Adaptive,
         k,
         window_ms,
+        ..ThrottleConfig::default()
     }
 }
 
@@ -95,14 +96,14 @@ fn local_rejections_happen_at_the_formulas_rate() {
 }
 
 #[test]
-fn a_rejected_attempt_sends_nothing_and_is_retried() {
+fn a_rejected_attempt_sends_nothing_and_fails_the_call() {
     let config = Arc::new(PolicyConfig {
         throttle: adaptive(2.0, 0),
         ..PolicyConfig::default()
     });
     let mut client = ClientState::new(&config);
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    // Teach the throttle that nothing is accepted: 40 requests, all 503.
+    // Teach the throttle that nothing is accepted: every request gets a 503.
     let mut now = 0;
     let mut throttled = 0;
     for _ in 0..40 {
@@ -118,6 +119,14 @@ fn a_rejected_attempt_sends_nothing_and_is_retried() {
                         call.in_flight().next().is_none(),
                         "attempt {attempt}: nothing in flight"
                     );
+                    assert_eq!(
+                        call.poll(now, &mut client, &mut rng),
+                        Step::Done(Done::GaveUp {
+                            attempts: attempt,
+                            reason: GaveUp::ThrottledLocally
+                        })
+                    );
+                    break;
                 }
                 Step::Sleep { until_ms, .. } => now = until_ms,
                 Step::AwaitOutcome => panic!("nothing in flight"),
@@ -126,8 +135,55 @@ fn a_rejected_attempt_sends_nothing_and_is_retried() {
         }
         now += 1;
     }
-    assert!(throttled > 20, "throttled {throttled} of 120 attempts");
+    assert!(throttled > 10, "throttled {throttled} of 40 calls");
     assert!(client.throttle_probability(now) > 0.5);
+}
+
+#[test]
+fn a_rejected_hedge_is_not_sent_and_the_call_waits() {
+    let mut config = PolicyConfig {
+        throttle: adaptive(2.0, 0),
+        ..PolicyConfig::default()
+    };
+    config.hedge.delay_ms = 10;
+    let config = Arc::new(config);
+    let mut client = ClientState::new(&config);
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    // Fill the throttle with requests nobody accepted: p = 1000/1001.
+    let mut throttle = policy::throttle::Throttle::new(&adaptive(2.0, 0));
+    for _ in 0..1000 {
+        throttle.admit(0, 0.9999);
+    }
+    client.swap_throttle(&mut throttle);
+    let mut call = Call::new(Arc::clone(&config), 0, RequestKind::Idempotent, &mut rng);
+    let first = loop {
+        match call.poll(0, &mut client, &mut rng) {
+            Step::Send { attempt, .. } => break attempt,
+            Step::Done(done) => {
+                // The first attempt itself was rejected: nothing to hedge.
+                assert!(matches!(
+                    done,
+                    Done::GaveUp {
+                        reason: GaveUp::ThrottledLocally,
+                        ..
+                    }
+                ));
+                return;
+            }
+            _ => {}
+        }
+    };
+    let mut now = 10;
+    for _ in 0..20 {
+        match call.poll(now, &mut client, &mut rng) {
+            Step::Throttled { .. } | Step::AwaitOutcome => {}
+            other => panic!("a hedge got through p ≈ 1: {other:?}"),
+        }
+        now += 10;
+    }
+    assert_eq!(call.in_flight().collect::<Vec<_>>(), [first]);
+    call.on_outcome(now, first, OK, &mut client);
+    assert!(matches!(call.done(), Some(Done::Succeeded { .. })));
 }
 
 fn hedging(delay_ms: u64, max_extra: u32) -> Arc<PolicyConfig> {
@@ -194,4 +250,28 @@ fn without_hedging_a_call_never_has_two_attempts_out() {
     call.poll(0, &mut client, &mut rng);
     assert_eq!(call.hedge_at_ms(), None);
     assert_eq!(call.poll(10_000, &mut client, &mut rng), Step::AwaitOutcome);
+}
+
+#[test]
+fn an_unkeyed_post_is_never_hedged_when_unsafe_retries_need_a_key() {
+    let mut config = PolicyConfig::default();
+    config.hedge.delay_ms = 10;
+    config.retry.require_key_for_unsafe = true;
+    let config = Arc::new(config);
+    let mut client = ClientState::new(&config);
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut call = Call::new(Arc::clone(&config), 0, RequestKind::NonIdempotent, &mut rng);
+    assert!(matches!(
+        call.poll(0, &mut client, &mut rng),
+        Step::Send { .. }
+    ));
+    assert_eq!(call.hedge_at_ms(), None);
+    assert_eq!(call.poll(1000, &mut client, &mut rng), Step::AwaitOutcome);
+    // With a key the copy is safe, and it is hedged.
+    let mut keyed = (*config).clone();
+    keyed.idempotency.key = true;
+    let keyed = Arc::new(keyed);
+    let mut call = Call::new(Arc::clone(&keyed), 0, RequestKind::NonIdempotent, &mut rng);
+    call.poll(0, &mut client, &mut rng);
+    assert_eq!(call.hedge_at_ms(), Some(10));
 }

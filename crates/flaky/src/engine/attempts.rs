@@ -5,6 +5,7 @@
 
 use policy::{Done, Outcome};
 
+use super::steps::with_throttle;
 use super::{ClientEventTrace, Engine, InFlight, TimerKind, Transmit, CLIENT_BITS};
 use crate::client;
 use crate::trace::AttemptOutcome;
@@ -103,9 +104,15 @@ impl Engine {
         let policy_outcome = client::policy_outcome(outcome, retry_after_ms);
         if let (Some(layer), Some(state)) = (run.stack.last_mut(), slot.states.get_mut(depth)) {
             layer.last_outcome = Some(policy_outcome);
-            layer
-                .call
-                .on_outcome(now_ms, flight.attempt, policy_outcome, state);
+            let shared = self
+                .shared_throttles
+                .get_mut(depth)
+                .and_then(Option::as_mut);
+            with_throttle(state, shared, |state| {
+                layer
+                    .call
+                    .on_outcome(now_ms, flight.attempt, policy_outcome, state)
+            });
         }
         let id = run.id;
         self.close_bar(id, flight, now_ms, outcome);
@@ -189,7 +196,13 @@ impl Engine {
         if let (Some(above), Some(state)) = (run.stack.get_mut(layer), slot.states.get_mut(layer)) {
             above.waiting_on = None;
             above.last_outcome = Some(outcome);
-            above.call.on_outcome(now_ms, attempt, outcome, state);
+            let shared = self
+                .shared_throttles
+                .get_mut(layer)
+                .and_then(Option::as_mut);
+            with_throttle(state, shared, |state| {
+                above.call.on_outcome(now_ms, attempt, outcome, state)
+            });
         }
     }
 

@@ -56,6 +56,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use policy::throttle::{Throttle, ThrottleScope};
 use policy::{Call, ClientState, Outcome, PolicyConfig};
 
 use crate::client::{self, Next};
@@ -185,6 +186,8 @@ pub struct Engine {
     config: RunConfig,
     /// One per layer, top first (hedging off above the bottom).
     policies: Vec<Arc<PolicyConfig>>,
+    /// Per layer, the throttle all clients share (`throttle.scope = shared`).
+    shared_throttles: Vec<Option<Throttle>>,
     world: World,
     options: EngineOptions,
     clients: Vec<ClientRun>,
@@ -267,6 +270,12 @@ impl Engine {
                     states: policies.iter().map(|p| ClientState::new(p)).collect(),
                     calls: Vec::new(),
                     next_ordinal: 0,
+                })
+                .collect(),
+            shared_throttles: policies
+                .iter()
+                .map(|p| {
+                    (p.throttle.scope == ThrottleScope::Shared).then(|| Throttle::new(&p.throttle))
                 })
                 .collect(),
             policies,
@@ -432,8 +441,8 @@ impl Engine {
             client_events: self.client_events.clone(),
             server_load: self.load.samples(end_ms),
             density: density.report(end_ms),
-            call_ends: self.call_ends.report(end_ms),
             server_queue: Vec::new(),
+            call_ends: self.call_ends.report(end_ms),
             counters: counters.clone(),
             summary: self.tally.summary(counters, end_ms, horizon_ms),
         }

@@ -4,12 +4,30 @@
 //! attempts, calls and the run. The driving API is in the [parent module](super).
 
 use policy::bulkhead::Admission;
-use policy::{Call, Done, GaveUp, Outcome, Step};
+use policy::throttle::Throttle;
+use policy::{Call, ClientState, Done, GaveUp, Outcome, Step};
 
 use super::{CallRun, Engine, InFlight, Layer, TimerKind};
 use crate::client;
 use crate::trace::{AttemptOutcome, AttemptTrace, CallTrace, SleepTrace};
 use crate::windows::spiked_gap_ms;
+
+/// Runs `f` on a client's state with the shared throttle swapped in, if any.
+pub(super) fn with_throttle<T>(
+    state: &mut ClientState,
+    shared: Option<&mut Throttle>,
+    f: impl FnOnce(&mut ClientState) -> T,
+) -> T {
+    match shared {
+        Some(throttle) => {
+            state.swap_throttle(throttle);
+            let out = f(state);
+            state.swap_throttle(throttle);
+            out
+        }
+        None => f(state),
+    }
+}
 
 impl Engine {
     pub(super) fn set_timer(&mut self, at_ms: u64, kind: TimerKind) {
@@ -181,7 +199,13 @@ impl Engine {
             else {
                 return;
             };
-            let step = layer.call.poll(now_ms, state, &mut layer.draws);
+            let shared = self
+                .shared_throttles
+                .get_mut(depth)
+                .and_then(Option::as_mut);
+            let step = with_throttle(state, shared, |state| {
+                layer.call.poll(now_ms, state, &mut layer.draws)
+            });
             let id = run.id;
             self.collect_client_events(client);
             match step {

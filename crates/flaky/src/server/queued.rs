@@ -75,6 +75,7 @@ impl Server {
         let nth = self.receive();
         let max = self.config.capacity.queue_max;
         if max > 0 && self.queue.waiting.len() >= max as usize {
+            self.queue.series.shed(now_ms);
             return Some(self.turn_away(now_ms, Away::Rejected));
         }
         if self.queue.waiting.is_empty() {
@@ -113,6 +114,7 @@ impl Server {
             let age_ms = slot_ms.saturating_sub(waiting.arrived_ms);
             let reply = if capacity.shed == Shed::MaxAge && age_ms > capacity.shed_max_age_ms {
                 // Dropped at the head: no work done, the slot stays free.
+                self.queue.series.shed(slot_ms);
                 self.turn_away(slot_ms, Away::Shed)
             } else {
                 self.forget_ended(slot_ms);
@@ -180,14 +182,22 @@ impl Server {
         if start_ms > now_ms {
             self.queue.starts_ms.push_back(start_ms);
         }
-        self.record_length(now_ms);
+        // No series here: the mock worker keeps none (and the page's bundle stays smaller).
+        self.note_length();
         self.serve(start_ms, nth, request, identity)
     }
 
-    fn record_length(&mut self, t_ms: u64) {
+    /// Counts the queue's length now toward its maximum; returns it.
+    fn note_length(&mut self) -> u32 {
         let len = u32::try_from(self.queue.waiting.len().max(self.queue.starts_ms.len()))
             .unwrap_or(u32::MAX);
         self.counters.queue_len_max = self.counters.queue_len_max.max(len);
+        len
+    }
+
+    /// [`Server::note_length`], and the series of the timed queue.
+    fn record_length(&mut self, t_ms: u64) {
+        let len = self.note_length();
         self.queue.series.length(t_ms, len);
     }
 
@@ -226,7 +236,6 @@ impl Server {
             Away::Rejected => self.counters.rejected = self.counters.rejected.saturating_add(1),
             Away::Shed => self.counters.shed = self.counters.shed.saturating_add(1),
         }
-        self.queue.series.shed(at_ms);
         self.count_status(&reply);
         reply
     }
