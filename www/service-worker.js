@@ -1,20 +1,10 @@
-// The service worker, registered by the page with its own directory as the
-// scope (the site root, or the sub-path a build is hosted under):
-// - requests under <scope>mock/ get the flaky mock endpoints (Rust:
-//   crates/mock-sw); never cached;
-// - the app's own files (app-files.js lists them with the build's version;
-//   `cargo xtask app-files`, Trunk's post_build hook, writes it; release builds
-//   only) are served cache-first from a cache named by that version, so the
-//   app loads offline after one visit. A new build changes app-files.js, so
-//   the browser installs the new worker, which fills a new cache and deletes
-//   the old ones: the files are replaced as a whole, never one by one;
-// - everything else goes to the network untouched. A cache that fails or
-//   misses falls through to the network: the worker can never break loading
-//   the app itself.
-// Listeners are registered synchronously during the first evaluation, as
-// service workers require; the wasm loads in the background.
-// The names below are flaky::protocol's (MOCK_PREFIX, X-Mock-Error: worker-broken,
-// X-Mock-Served-By); a mock-sw test checks this file still spells them.
+// The service worker (see ARCHITECTURE.md, invariants), scoped to where the app
+// is hosted: <scope>mock/ gets the mock endpoints (crates/mock-sw), never
+// cached; the app's own files (app-files.js, written by `cargo xtask app-files`)
+// are served cache-first from a cache named by the build's version; all else,
+// and any cache failure or miss, goes to the network. Listeners register
+// synchronously, as service workers require. Names are flaky::protocol's; a
+// mock-sw test checks this file spells them.
 importScripts('./mock-sw.js');
 try {
   importScripts('./app-files.js');
@@ -24,14 +14,13 @@ try {
 
 const SCOPE = self.registration.scope;
 const MOCK = new URL('mock/', SCOPE).href;
-/** `{ version, files }` (files relative to the scope, './' for index.html), or null: cache nothing. */
+// { version, files } (relative to the scope), or null: cache nothing.
 const APP = self.APP_FILES || null;
-// One origin may host several builds under different paths: each owns its caches.
+// Per scope: one origin may host several builds.
 const CACHE_PREFIX = 'playground-app ' + SCOPE + ' ';
 const CACHE = APP ? CACHE_PREFIX + APP.version : null;
 const APP_URLS = new Set(APP ? APP.files.map((f) => new URL(f, SCOPE).href) : []);
 
-/** The cached copy of `url` in this build's cache (undefined when missing or on any cache failure). */
 function cached(url) {
   if (!CACHE) return Promise.resolve(undefined);
   return caches
@@ -42,31 +31,26 @@ function cached(url) {
 
 const mockWasm = './mock-sw_bg.wasm';
 let loading = null;
-/**
- * The mock's wasm, loaded on the first mock request (not before: the page's
- * first load does not need it), from this build's cache when it is there: a
- * worker the browser restarts while offline still answers live runs.
- */
+// The mock's wasm, loaded at the first mock request, from the cache when there
+// (a worker restarted offline still answers).
 function mockReady() {
   if (!loading) {
     loading = wasm_bindgen({
       module_or_path: cached(new URL(mockWasm, self.location.href).href).then((hit) => hit || fetch(mockWasm)),
     });
-    // Keep a failed load from becoming an unhandled rejection; mock requests then get a 503.
+    // Mock requests then get a 503 (not an unhandled rejection).
     loading.catch((e) => console.error('mock-sw: the wasm failed to load', e));
   }
   return loading;
 }
-/** The run worker's loader: the page asks for it right after Fire is enabled. */
+// The page asks for it right after Fire is enabled.
 const RUN_WORKER_LOADER = new URL('run-worker-loader.js', SCOPE).href;
 
-/** The cache key of an app file request, or null (not one of the app's files). */
 function appUrl(request) {
   if (!CACHE || request.method !== 'GET') return null;
   const url = new URL(request.url);
   url.hash = '';
   if (request.mode === 'navigate') {
-    // The page, whatever its query (?preset=...): the one cached index.html.
     url.search = '';
     return url.href === SCOPE || url.href === SCOPE + 'index.html' ? SCOPE : null;
   }
@@ -75,7 +59,7 @@ function appUrl(request) {
 
 let filling = null;
 let failedAt = -Infinity;
-/** Fills this build's cache with whatever of the app's files it lacks; once at a time. */
+// Fills this build's cache with the files it lacks, once at a time.
 function fill() {
   if (!CACHE || filling || Date.now() - failedAt < 10_000) return filling ?? Promise.resolve();
   filling = fillNow()
@@ -103,8 +87,7 @@ async function fillNow() {
       return [url, response];
     }),
   );
-  // The server may have a newer build by now: keep only files of this worker's
-  // build (the newer build's worker caches its own).
+  // Only this build's files: a newer build's worker caches its own.
   const now = await fetch('./app-files.js', { cache: 'no-cache' }).then((r) => r.text());
   if (!now.includes(JSON.stringify(APP.version))) {
     throw new Error(`the server no longer has build ${APP.version}`);
@@ -112,7 +95,6 @@ async function fillNow() {
   await Promise.all(fetched.map(([url, response]) => cache.put(url, response)));
 }
 
-/** Deletes this scope's caches of other builds (and all of them when this build caches nothing). */
 async function dropStaleCaches() {
   try {
     for (const name of await caches.keys()) {
@@ -126,9 +108,8 @@ async function dropStaleCaches() {
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => {
   event.waitUntil(Promise.all([self.clients.claim(), dropStaleCaches()]));
-  // The cache (the whole app) fills once the page is usable, not before: on
-  // the first mock request or when the page starts its run worker, which it
-  // does right after Fire is enabled. The first load stays what the page needs.
+  // The cache fills once the page is usable (first mock request, or the run
+  // worker's loader), not in the first load.
 });
 self.addEventListener('fetch', (event) => {
   const request = event.request;

@@ -3,8 +3,9 @@
 // sideways scrolling on a 375×812 phone. Every violation is reported with its
 // rule id, impact, the elements (selectors) and axe's message.
 //
-// The views: the default view after a run; talk mode with the OS in light and
-// in dark mode (theme auto); a phone, 375×812.
+// The views: the default view after a run (and in the dark theme after a live
+// run); talk mode with the OS in light and in dark mode (theme auto); a phone,
+// 375×812.
 //
 // The page does not pass axe yet (issue 8, "Everywhere"): the axe tests are
 // marked `todo`, so they run and print every violation without failing the
@@ -83,6 +84,10 @@ const SIMULATED = '?preset=full-jitter&mode=simulated';
 
 test('axe: the default view after a run', { ...TIMEOUT, todo: TODO }, async () => {
   await checkView('default view', `${server.url}${SIMULATED}`);
+});
+
+test('axe: the default view, dark theme, after a live run', { ...TIMEOUT, todo: TODO }, async () => {
+  await checkView('dark theme, live', `${server.url}?preset=no-idempotency&mode=live&theme=dark`);
 });
 
 test('axe: talk mode, OS in light mode', { ...TIMEOUT, todo: TODO }, async () => {

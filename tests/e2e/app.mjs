@@ -20,10 +20,9 @@ export async function number(page, testId) {
   return n;
 }
 
-/** The button that fires the scenario: `fire` on the talk stage, `fire-many` otherwise. */
+/** The button that fires the scenario (`fire-many`; the visible one, on the talk stage too). */
 export async function fireButton(page) {
-  const talk = await page.evaluate(() => document.documentElement.dataset.talk === '1');
-  return page.getByTestId(talk ? 'fire' : 'fire-many').first();
+  return page.locator('[data-testid="fire-many"]:visible').first();
 }
 
 /** Waits until the service worker controls `page` and Fire is enabled. */
