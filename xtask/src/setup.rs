@@ -212,10 +212,11 @@ fn node_modules_current(root: &Path, lock: &[u8]) -> bool {
             .is_file()
         && root.join("node_modules/ky/package.json").is_file()
         && root.join("node_modules/axe-core/axe.min.js").is_file()
+        && root.join("node_modules/terser/bin/terser").is_file()
 }
 
 fn node_modules(ctx: &Ctx) -> Result<()> {
-    let thing = "node_modules (binaryen wasm-opt, playwright-core, axe-core, ky)";
+    let thing = "node_modules (binaryen wasm-opt, terser, playwright-core, axe-core, ky)";
     let lock_path = ctx.root.join("package-lock.json");
     let lock = fs::read(&lock_path)
         .map_err(|e| format!("{thing}: cannot read {}: {e}", lock_path.display()))?;
