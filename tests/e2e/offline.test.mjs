@@ -104,17 +104,20 @@ test('a new build replaces the cache as a whole; the stale one is deleted', TIME
     assert.notEqual(next.version, first.version);
 
     // The browser checks the worker at a navigation; the test asks at once.
+    // The new worker deletes the stale cache as it takes over.
     await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+    await waitUntil('the stale cache to be deleted', async () =>
+      Object.keys(await appCaches(page)).every((name) => !name.endsWith(` ${first.version}`)),
+    );
+    // The next load is the new build's; once usable, the page has the new worker fill its cache.
+    await page.reload({ waitUntil: 'load' });
+    await waitUntilUsable(page);
     const held = await waitForAppCache(page, server.url, next);
-    assert.deepEqual(Object.keys(held), [`playground-app ${server.url} ${next.version}`], 'the old cache is gone');
+    assert.deepEqual(Object.keys(held), [`playground-app ${server.url} ${next.version}`], 'only the new cache');
     const styles = await page.evaluate(async (url) => (await (await caches.open(
       (await caches.keys()).find((n) => n.startsWith('playground-app ')),
     )).match(url)).text(), new URL('styles.css', server.url).href);
     assert.match(styles, /the next build/, "the new cache holds the new build's files");
-
-    // The next load is the new build's, served from its cache.
-    await page.reload({ waitUntil: 'load' });
-    await waitUntilUsable(page);
     await waitUntil('the new styles to be served', () =>
       page.evaluate(async () => (await (await fetch('styles.css')).text()).includes('the next build')),
     );
