@@ -110,7 +110,7 @@ pub fn stage(props: &StageProps) -> Html {
     let lane_height = if comparing { 230.0 } else { 520.0 };
     let live = s.mode == Mode::Live;
     html! {
-        <div class="talk-stage" data-testid="stage">
+        <main class="talk-stage" data-testid="stage">
             <header class="stage-bar">
                 <h1 class="stage-title" data-testid="stage-title" title={title.clone()}>
                     { title }{ if changed { " (changed)" } else { "" } }
@@ -171,6 +171,6 @@ pub fn stage(props: &StageProps) -> Html {
                     <KnobPanel title="Scenario" groups={Rc::new(view::scenario_groups())} open_first={1} config={s.config.clone()} {live} on_change={props.on_knob.clone()} />
                 </div>
             }
-        </div>
+        </main>
     }
 }

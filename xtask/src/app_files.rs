@@ -86,7 +86,33 @@ fn minify_app_js(dir: &Path) -> Result<()> {
     if !status.success() {
         return Err(format!("app-files: terser failed on {GLUE} ({status})"));
     }
+    // index.html preloads the glue with its integrity hash: recompute it.
+    let minified = fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let index = dir.join("index.html");
+    let html =
+        fs::read_to_string(&index).map_err(|e| format!("cannot read {}: {e}", index.display()))?;
+    let html = with_integrity(&html, GLUE, &minified)?;
+    fs::write(&index, html).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
     Ok(())
+}
+
+/// `html` with the `integrity=sha384-…` that follows `file`'s name replaced
+/// by the hash of `bytes`; an error if there is none to replace.
+fn with_integrity(html: &str, file: &str, bytes: &[u8]) -> Result<String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let marker = format!("{file} integrity=sha384-");
+    let quoted = format!("{file}\" integrity=\"sha384-");
+    let start = html
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .or_else(|| html.find(&quoted).map(|i| i + quoted.len()))
+        .ok_or_else(|| format!("app-files: index.html names no integrity hash for {file}"))?;
+    let end = html[start..]
+        .find(|c: char| c == ' ' || c == '"' || c == '>')
+        .map_or(html.len(), |n| start + n);
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(bytes));
+    Ok(format!("{}{hash}{}", &html[..start], &html[end..]))
 }
 
 /// The script: `self.APP_FILES = {"version": ..., "files": [...]}` (paths
@@ -193,6 +219,18 @@ mod tests {
         ] {
             assert_ne!(version(&other), v, "{other:?}");
         }
+    }
+
+    #[test]
+    fn the_integrity_hash_follows_the_minified_file() {
+        let html = "<link crossorigin href=/app.js integrity=sha384-OLD rel=modulepreload><x>";
+        let out = with_integrity(html, "app.js", b"abc").unwrap_or_default();
+        // sha384("abc"), base64.
+        assert_eq!(
+            out,
+            "<link crossorigin href=/app.js integrity=sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn rel=modulepreload><x>"
+        );
+        assert!(with_integrity("<p>", "app.js", b"abc").is_err());
     }
 
     #[test]
