@@ -1,9 +1,10 @@
-//! JavaScript: ky (`source/core/constants.ts`, `source/utils/normalize.ts`,
-//! ky 1.x). `retry.limit` counts retries (attempts − 1); `retry.delay(n)`
-//! (n = 1 before the second attempt) is our formula; `backoffLimit` caps
-//! it; `timeout` is the whole call, retries included; network errors are
-//! always retried and timeouts never; a `Retry-After` above `maxRetryAfter`
-//! cancels the retry instead of being capped.
+//! JavaScript: ky ≥ 1.14 (`source/core/constants.ts`, `source/utils/normalize.ts`,
+//! `distribution/types/retry.d.ts`). `retry.limit` counts retries
+//! (attempts − 1); `retry.delay(n)` (n = 1 before the second attempt) is
+//! our formula; `backoffLimit` caps it; `timeout` is the whole call, retries
+//! included; `retryOnTimeout` and `shouldRetry` (network errors) carry the
+//! classification; a `Retry-After` above `maxRetryAfter` cancels the retry
+//! instead of being capped.
 
 use std::fmt::Write;
 
@@ -54,7 +55,11 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
     } else {
         "'get', 'put', 'head', 'delete', 'options', 'trace', 'post', 'patch'"
     };
-    let mut out = String::from("import ky from 'ky';\n\n");
+    let mut out = String::from(if r.network_error {
+        "import ky from 'ky';\n\n"
+    } else {
+        "import ky, {HTTPError} from 'ky';\n\n"
+    });
     if statuses.iter().any(|s| s.starts_with("...range")) {
         out.push_str(
             "const range = (lo, hi) => Array.from({length: hi - lo + 1}, (_, i) => lo + i);\n",
@@ -77,7 +82,8 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
          maxRetryAfter: {},\n    \
          backoffLimit: {},\n    \
          // {}; n = 1 before the second attempt\n    \
-         delay: (n) => {delay},\n  \
+         delay: (n) => {delay},\n    \
+         retryOnTimeout: {},{}\n  \
          }},\n}});\n",
         if a.deadline_ms > 0 {
             a.deadline_ms.to_string()
@@ -92,6 +98,13 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
         p.retry_after.cap_ms,
         p.backoff.cap_ms,
         policy::backoff::formula(p),
+        r.timeout,
+        if r.network_error {
+            ""
+        } else {
+            // ky retries every error that is neither an HTTP status nor a timeout: not these.
+            "\n    shouldRetry: ({error}) => (error instanceof HTTPError || error.name === 'TimeoutError' ? undefined : false),"
+        },
     );
     if p.idempotency.key {
         out.push_str(
@@ -112,16 +125,10 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
             "ky has no per-attempt timeout: its timeout covers the whole call (attempts.deadline_ms)",
         );
     }
-    if !r.network_error {
-        notes.add(
-            "retry.network_error=false",
-            "ky always retries network errors",
-        );
-    }
     if r.timeout {
         notes.add(
             "retry.timeout=true",
-            "ky never retries a timeout (its timeout ends the whole call)",
+            "ky's timeout covers the whole call: retryOnTimeout retries within what is left of it",
         );
     }
     common::formula_note(p, notes);

@@ -272,7 +272,8 @@ fn json_document(value: &mut serde_json::Value, notes: Notes) -> Document {
             object.insert(NOTES_FIELD.to_string(), serde_json::Value::Array(lines));
         }
     }
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_string());
+    let mut text = String::new();
+    pretty(value, 0, &mut text);
     text.push('\n');
     Document {
         text,
@@ -280,5 +281,51 @@ fn json_document(value: &mut serde_json::Value, notes: Notes) -> Document {
     }
 }
 
+/// `serde_json::to_string_pretty`'s layout (two spaces), written by hand:
+/// the run worker then needs only the compact writer it has anyway.
+fn pretty(value: &serde_json::Value, depth: usize, out: &mut String) {
+    use serde_json::Value;
+    let pad = |out: &mut String, depth: usize| out.push_str(&"  ".repeat(depth));
+    match value {
+        Value::Array(items) if !items.is_empty() => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                pad(out, depth + 1);
+                pretty(item, depth + 1, out);
+                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            pad(out, depth);
+            out.push(']');
+        }
+        Value::Object(map) if !map.is_empty() => {
+            out.push_str("{\n");
+            for (i, (key, item)) in map.iter().enumerate() {
+                pad(out, depth + 1);
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push_str(": ");
+                pretty(item, depth + 1, out);
+                out.push_str(if i + 1 < map.len() { ",\n" } else { "\n" });
+            }
+            pad(out, depth);
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
 /// The field of a JSON document that carries its notes.
 pub const NOTES_FIELD: &str = "_playground_notes";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_hand_written_layout_is_serde_jsons_pretty_one() {
+        let value = serde_json::json!({"a": [1, 2.5, {"b": "x\"y", "c": []}], "d": {}, "e": null, "f": true});
+        let mut text = String::new();
+        super::pretty(&value, 0, &mut text);
+        assert_eq!(
+            text,
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    }
+}
