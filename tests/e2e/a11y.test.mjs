@@ -7,9 +7,7 @@
 // run); talk mode with the OS in light and in dark mode (theme auto); a phone,
 // 375×812.
 //
-// The page does not pass axe yet (issue 8, "Everywhere"): the axe tests are
-// marked `todo`, so they run and print every violation without failing the
-// run. Drop `todo` once the page is fixed. The overflow check must pass.
+// Every view must pass: a violation fails the test and names the element.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +17,6 @@ import { launchChromium } from './browser.mjs';
 import { openApp, fireAndWait } from './app.mjs';
 
 const require = createRequire(import.meta.url);
-const TODO = 'the page has axe violations until issue 8 item 7 is done';
 const TIMEOUT = { timeout: 180_000 };
 const PHONE = { width: 375, height: 812 };
 
@@ -82,23 +79,23 @@ async function checkView(name, url, { viewport, colorScheme } = {}) {
 
 const SIMULATED = '?preset=full-jitter&mode=simulated';
 
-test('axe: the default view after a run', { ...TIMEOUT, todo: TODO }, async () => {
+test('axe: the default view after a run', TIMEOUT, async () => {
   await checkView('default view', `${server.url}${SIMULATED}`);
 });
 
-test('axe: the default view, dark theme, after a live run', { ...TIMEOUT, todo: TODO }, async () => {
+test('axe: the default view, dark theme, after a live run', TIMEOUT, async () => {
   await checkView('dark theme, live', `${server.url}?preset=no-idempotency&mode=live&theme=dark`);
 });
 
-test('axe: talk mode, OS in light mode', { ...TIMEOUT, todo: TODO }, async () => {
+test('axe: talk mode, OS in light mode', TIMEOUT, async () => {
   await checkView('talk mode, light OS', `${server.url}${SIMULATED}&talk=1`, { colorScheme: 'light' });
 });
 
-test('axe: talk mode, OS in dark mode', { ...TIMEOUT, todo: TODO }, async () => {
+test('axe: talk mode, OS in dark mode', TIMEOUT, async () => {
   await checkView('talk mode, dark OS', `${server.url}${SIMULATED}&talk=1`, { colorScheme: 'dark' });
 });
 
-test('axe: a 375×812 phone', { ...TIMEOUT, todo: TODO }, async () => {
+test('axe: a 375×812 phone', TIMEOUT, async () => {
   await checkView('375×812', `${server.url}${SIMULATED}`, { viewport: PHONE });
 });
 

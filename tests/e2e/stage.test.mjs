@@ -87,9 +87,14 @@ test('identical A and B give identical figures (same world), and B is edited lik
       assert.equal(await text(page.getByTestId('side-b'), id), await text(page.getByTestId('side-a'), id), id);
       assert.equal(await text(page.getByTestId('side-b'), `change-${id}`), 'same as A');
     }
+    // Jitter moves only timing: on the same world (each call's faults drawn by
+    // its identity) the calls make the same attempts, so the requests stay equal.
     await setControl(page, 'b.jitter.kind', 'none');
     await waitUntil('the URL to carry B', async () => page.url().includes('b.jitter.kind=none'));
-    await waitUntil('B rerun', async () => (await text(page.getByTestId('side-b'), 'change-server-requests')) !== 'same as A');
+    await waitUntil('B rerun with its timing', async () => (await text(page.getByTestId('side-b'), 'change-latency-p99')) !== 'same as A');
+    assert.equal(await text(page.getByTestId('side-b'), 'change-server-requests'), 'same as A');
+    await setControl(page, 'b.attempts.max', 1);
+    await waitUntil('B rerun with one attempt', async () => /lower than A/.test(await text(page.getByTestId('side-b'), 'change-server-requests')));
     assertNoProblems(problems);
   } finally {
     await context.close();

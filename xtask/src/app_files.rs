@@ -109,7 +109,7 @@ fn with_integrity(html: &str, file: &str, bytes: &[u8]) -> Result<String> {
         .or_else(|| html.find(&quoted).map(|i| i + quoted.len()))
         .ok_or_else(|| format!("app-files: index.html names no integrity hash for {file}"))?;
     let end = html[start..]
-        .find(|c: char| c == ' ' || c == '"' || c == '>')
+        .find([' ', '"', '>'])
         .map_or(html.len(), |n| start + n);
     let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(bytes));
     Ok(format!("{}{hash}{}", &html[..start], &html[end..]))
