@@ -372,8 +372,17 @@ impl State {
         self.run_id = self.run_id.wrapping_add(1);
     }
 
-    /// Opens a lesson: its config, its B, its mode; the old figures go.
+    /// Opens a lesson: its config, its B, its mode; the old figures go. A
+    /// library profile sets only the client policy: the endpoint, the
+    /// scenario, the mode and B stay, so the library meets the world on screen.
     fn open_lesson(&mut self, preset: &Preset) {
+        if preset.deck == flaky::presets::Deck::Profile {
+            self.settings.config.policy = preset.config.policy.clone();
+            self.settings.preset = Some(preset.id.clone());
+            self.knob_error = None;
+            self.clear_results();
+            return;
+        }
         self.settings.config = preset.config.clone();
         self.settings.b = preset.config_b.clone();
         self.settings.preset = Some(preset.id.clone());

@@ -453,3 +453,24 @@ fn a_pinned_run_becomes_b_and_stays_until_b_changes() {
     });
     assert!(!edited.b_pinned, "an edited B is no longer the pinned run");
 }
+
+#[test]
+fn a_library_profile_sets_only_the_client_policy() {
+    let storm = Rc::new(presets::find("no-jitter").expect("preset"));
+    let state = State::default().reduce(Action::PickPreset(storm.clone()));
+    let profile = Rc::new(presets::find("lib-aws-standard-2026").expect("profile"));
+    let next = state.reduce(Action::PickPreset(profile.clone()));
+    assert_eq!(next.settings.config.policy, profile.config.policy);
+    assert_eq!(
+        next.settings.config.endpoint, storm.config.endpoint,
+        "the world stays"
+    );
+    assert_eq!(next.settings.config.scenario, storm.config.scenario);
+    assert_eq!(next.settings.mode, state.settings.mode);
+    assert_eq!(next.settings.b, state.settings.b, "B stays");
+    // The link reproduces it: the profile, then the storm's world as knobs.
+    let query = app_core::url::to_query(&next.settings);
+    let (back, errors) = app_core::url::parse(&query);
+    assert!(errors.is_empty(), "{query}: {errors:?}");
+    assert_eq!(back.config, next.settings.config, "{query}");
+}
