@@ -57,9 +57,9 @@ pub fn app_files() -> Result<()> {
 }
 
 /// The page's wasm-bindgen glue (an ES module), which Trunk's own minifier
-/// leaves as it is (it stops at `export { ... as default }`): minified with
-/// terser (npm, pinned in package.json), names of exports and of the wasm's
-/// imports kept. 8 KB gzipped become about 5.
+/// leaves as it is (it stops at `export { ... as default }`), and the worker
+/// shims Trunk copies verbatim: minified with terser (npm, pinned in
+/// package.json), exported names, the wasm's imports and globals kept.
 fn minify_app_js(dir: &Path) -> Result<()> {
     const GLUE: &str = "resilience-playground.js";
     let file = dir.join(GLUE);
@@ -76,15 +76,13 @@ fn minify_app_js(dir: &Path) -> Result<()> {
             terser.display()
         ));
     }
-    let status = std::process::Command::new("node")
-        .arg(&terser)
-        .arg(&file)
-        .args(["--module", "--compress", "--mangle", "--output"])
-        .arg(&file)
-        .status()
-        .map_err(|e| format!("app-files: cannot run node {}: {e}", terser.display()))?;
-    if !status.success() {
-        return Err(format!("app-files: terser failed on {GLUE} ({status})"));
+    minify(&terser, &file, true)?;
+    // The worker shims (classic scripts, globals kept): Trunk copies them as they are.
+    for shim in ["service-worker.js", "run-worker-loader.js"] {
+        let path = dir.join(shim);
+        if path.is_file() {
+            minify(&terser, &path, false)?;
+        }
     }
     // index.html preloads the glue with its integrity hash: recompute it.
     let minified = fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -93,6 +91,27 @@ fn minify_app_js(dir: &Path) -> Result<()> {
         fs::read_to_string(&index).map_err(|e| format!("cannot read {}: {e}", index.display()))?;
     let html = with_integrity(&html, GLUE, &minified)?;
     fs::write(&index, html).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
+    Ok(())
+}
+
+/// Minifies `file` in place with terser (`module`: an ES module).
+fn minify(terser: &Path, file: &Path, module: bool) -> Result<()> {
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(terser).arg(file);
+    if module {
+        cmd.arg("--module");
+    }
+    let status = cmd
+        .args(["--compress", "--mangle", "--output"])
+        .arg(file)
+        .status()
+        .map_err(|e| format!("app-files: cannot run node {}: {e}", terser.display()))?;
+    if !status.success() {
+        return Err(format!(
+            "app-files: terser failed on {} ({status})",
+            file.display()
+        ));
+    }
     Ok(())
 }
 
