@@ -395,7 +395,11 @@ pub fn figure_better(name: &str) -> Better {
     match name {
         "succeeded" | "creates_applied" | "calls" | "goodput" => Better::Higher,
         // Shedding is the cure of a storm, and work lost: neither way by itself.
-        "gave_up.BreakerOpen" | "breaker_open_ms" | "shed" => Better::Neither,
+        "gave_up.BreakerOpen"
+        | "breaker_open_ms"
+        | "shed"
+        | "hedged_attempts"
+        | "throttled_locally" => Better::Neither,
         _ => Better::Lower,
     }
 }
