@@ -9,6 +9,7 @@ pub mod density;
 pub mod export_panel;
 pub mod fire_bar;
 pub mod header;
+pub mod keyboard;
 pub mod knob_control;
 pub mod knob_panel;
 pub mod load_chart;

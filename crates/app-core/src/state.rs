@@ -8,126 +8,16 @@
 
 use std::rc::Rc;
 
-use flaky::presets::{Preset, PresetMode};
+use flaky::presets::Preset;
 use flaky::sim::{RunConfig, Trace};
 use policy::PolicyConfig;
 
 /// Seed used for draws until the user picks another.
 pub const DEFAULT_SEED: u64 = 42;
 
-/// Where requests go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// Real `fetch` calls, real timeouts and sleeps, answered by the mock service worker.
-    #[default]
-    Live,
-    /// The same config through the deterministic simulator, instantly.
-    Simulated,
-}
+mod kinds;
 
-impl From<PresetMode> for Mode {
-    fn from(mode: PresetMode) -> Mode {
-        match mode {
-            PresetMode::Live => Mode::Live,
-            PresetMode::Simulated => Mode::Simulated,
-        }
-    }
-}
-
-/// One side of a comparison: A (the config) or B (A with another client policy).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Side {
-    #[default]
-    A,
-    B,
-}
-
-impl Side {
-    pub fn name(self) -> &'static str {
-        match self {
-            Side::A => "a",
-            Side::B => "b",
-        }
-    }
-}
-
-/// How fast a replay moves through the run's time.
-pub const REPLAY_SPEEDS: [f64; 3] = [0.25, 1.0, 4.0];
-
-/// The replay of a finished run: a time cursor that plays, pauses and restarts.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Replay {
-    /// Where the cursor is, in the run's time (ms).
-    pub cursor_ms: f64,
-    pub playing: bool,
-    /// Run time per wall-clock time (one of [`REPLAY_SPEEDS`]).
-    pub speed: f64,
-}
-
-impl Mode {
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Live => "live",
-            Mode::Simulated => "simulated",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Mode> {
-        match value {
-            "live" => Some(Mode::Live),
-            "simulated" | "sim" => Some(Mode::Simulated),
-            _ => None,
-        }
-    }
-}
-
-/// Colour theme.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Theme {
-    /// Follow the system's preference.
-    #[default]
-    Auto,
-    Light,
-    Dark,
-}
-
-impl Theme {
-    pub fn name(self) -> &'static str {
-        match self {
-            Theme::Auto => "auto",
-            Theme::Light => "light",
-            Theme::Dark => "dark",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Theme> {
-        match value {
-            "auto" => Some(Theme::Auto),
-            "light" => Some(Theme::Light),
-            "dark" => Some(Theme::Dark),
-            _ => None,
-        }
-    }
-}
-
-/// Whether a run is going on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum RunStatus {
-    #[default]
-    Idle,
-    Running,
-    Done,
-}
-
-impl RunStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            RunStatus::Idle => "idle",
-            RunStatus::Running => "running",
-            RunStatus::Done => "done",
-        }
-    }
-}
+pub use kinds::{Mode, Replay, RunStatus, Side, Theme, REPLAY_SPEEDS};
 
 /// What the user has chosen: the part of the state that goes into the URL.
 #[derive(Clone, Debug, PartialEq)]
@@ -600,10 +490,11 @@ impl State {
                 next.trace_mode = Some(self.settings.mode);
                 next.run_problem = None;
                 next.progress = None;
+                // Slow motion is what its label says: a replay at a quarter speed.
                 next.replay = self.settings.slow.then_some(Replay {
                     cursor_ms: 0.0,
                     playing: false,
-                    speed: self.replay.map_or(REPLAY_SPEEDS[0], |r| r.speed),
+                    speed: REPLAY_SPEEDS[0],
                 });
             }
             Action::RefuseRun { problem } => next.run_problem = Some(problem),

@@ -474,3 +474,25 @@ fn a_library_profile_sets_only_the_client_policy() {
     assert!(errors.is_empty(), "{query}: {errors:?}");
     assert_eq!(back.config, next.settings.config, "{query}");
 }
+
+#[test]
+fn slow_motion_replays_each_run_at_a_quarter_speed_once_it_is_in() {
+    let slow = State {
+        settings: Settings {
+            slow: true,
+            ..Settings::default()
+        },
+        ..State::default()
+    };
+    // A replay sped up before does not change what slow motion means.
+    let sped = slow.reduce(Action::ReplaySpeed(4.0));
+    let started = sped.reduce(Action::StartRun {
+        run_id: 1,
+        with_b: false,
+    });
+    let r = started.replay.expect("a replay waits for the run");
+    assert_eq!((r.speed, r.playing), (0.25, false));
+    let done = started.reduce(update(1, 100, false, None));
+    let r = done.replay.expect("the replay");
+    assert_eq!((r.cursor_ms, r.playing, r.speed), (0.0, true, 0.25));
+}

@@ -1,0 +1,118 @@
+//! The state's small kinds: the mode, the side of a comparison, the replay,
+//! the theme and the run status.
+
+use flaky::presets::PresetMode;
+
+/// Where requests go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Real `fetch` calls, real timeouts and sleeps, answered by the mock service worker.
+    #[default]
+    Live,
+    /// The same config through the deterministic simulator, instantly.
+    Simulated,
+}
+
+impl From<PresetMode> for Mode {
+    fn from(mode: PresetMode) -> Mode {
+        match mode {
+            PresetMode::Live => Mode::Live,
+            PresetMode::Simulated => Mode::Simulated,
+        }
+    }
+}
+
+/// One side of a comparison: A (the config) or B (A with another client policy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Side {
+    #[default]
+    A,
+    B,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::A => "a",
+            Side::B => "b",
+        }
+    }
+}
+
+/// How fast a replay moves through the run's time.
+pub const REPLAY_SPEEDS: [f64; 3] = [0.25, 1.0, 4.0];
+
+/// The replay of a finished run: a time cursor that plays, pauses and restarts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Replay {
+    /// Where the cursor is, in the run's time (ms).
+    pub cursor_ms: f64,
+    pub playing: bool,
+    /// Run time per wall-clock time (one of [`REPLAY_SPEEDS`]).
+    pub speed: f64,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Live => "live",
+            Mode::Simulated => "simulated",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Mode> {
+        match value {
+            "live" => Some(Mode::Live),
+            "simulated" | "sim" => Some(Mode::Simulated),
+            _ => None,
+        }
+    }
+}
+
+/// Colour theme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// Follow the system's preference.
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Theme> {
+        match value {
+            "auto" => Some(Theme::Auto),
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a run is going on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RunStatus {
+    #[default]
+    Idle,
+    Running,
+    Done,
+}
+
+impl RunStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            RunStatus::Idle => "idle",
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+        }
+    }
+}
