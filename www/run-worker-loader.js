@@ -14,5 +14,5 @@ wasm_bindgen('./run-worker_bg.wasm').then(
     wasm_bindgen.start();
     for (const data of queued.splice(0)) wasm_bindgen.on_message(data);
   },
-  (e) => self.postMessage(JSON.stringify({ kind: 'failed', run_id: 0, message: 'the run worker failed to load: ' + e })),
+  (e) => self.postMessage(JSON.stringify({ failed: { run_id: 0, message: 'the run worker failed to load: ' + e } })),
 );

@@ -248,6 +248,9 @@ pub struct Server {
     items_created: u64,
     /// The queue of a server with a capacity limit.
     queue: queued::Queue,
+    /// Whether an injected failure carries its JSON body and `X-Flaky-Fault`
+    /// (off in the simulator, which reads only the status and `Retry-After`).
+    fault_details: bool,
 }
 
 impl Server {
@@ -264,7 +267,16 @@ impl Server {
             counters: Counters::default(),
             items_created: 0,
             queue: queued::Queue::default(),
+            fault_details: true,
         }
+    }
+
+    /// The same server, but an injected failure is only its status (and
+    /// `Retry-After`): no message, no JSON body, no `X-Flaky-Fault`. For the
+    /// simulator, which reads nothing else; decisions and counters are the same.
+    pub fn without_fault_details(mut self) -> Server {
+        self.fault_details = false;
+        self
     }
 
     /// The configuration in use.
@@ -296,7 +308,9 @@ impl Server {
     /// A new run: forgets items, keys, in-flight requests and counters, and
     /// reseeds the generator, so the server is as [`Server::new`] made it.
     pub fn reset(&mut self) {
+        let fault_details = self.fault_details;
         *self = Server::new(self.config.clone(), self.seed);
+        self.fault_details = fault_details;
     }
 
     /// The client gave up on a request (timeout, abort): it stops counting as
@@ -394,11 +408,19 @@ impl Server {
     }
 
     fn count_status(&mut self, reply: &Reply) {
-        *self
-            .counters
-            .by_status
-            .entry(reply.status_key())
-            .or_insert(0) += 1;
+        // A status seen before is counted without making its key again.
+        let mut digits = itoa::Buffer::new();
+        let key = match reply {
+            Reply::Respond { status, .. } => digits.format(*status),
+            Reply::Reset { .. } => "reset",
+            Reply::Hang => "hang",
+        };
+        match self.counters.by_status.get_mut(key) {
+            Some(count) => *count += 1,
+            None => {
+                self.counters.by_status.insert(key.to_string(), 1);
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -459,6 +481,24 @@ impl Server {
                 } else {
                     500
                 };
+                let retry_after =
+                    status == 429 || (status == 503 && self.config.retry_after_on_503);
+                if !self.fault_details {
+                    let headers = if retry_after {
+                        vec![(
+                            "Retry-After".to_string(),
+                            self.config.retry_after_s.to_string(),
+                        )]
+                    } else {
+                        Vec::new()
+                    };
+                    return Reply::Respond {
+                        at_ms,
+                        status,
+                        headers,
+                        body: String::new(),
+                    };
+                }
                 let message = format!(
                     "injected {}: {status} {}",
                     cause.name(),
@@ -473,7 +513,7 @@ impl Server {
                     },
                 )
                 .with_header("X-Flaky-Fault", cause.name());
-                if status == 429 || (status == 503 && self.config.retry_after_on_503) {
+                if retry_after {
                     response =
                         response.with_header("Retry-After", &self.config.retry_after_s.to_string());
                 }

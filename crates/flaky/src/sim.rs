@@ -88,7 +88,8 @@ impl Simulation {
     pub fn new(config: &RunConfig, seed: u64, options: EngineOptions) -> Simulation {
         Simulation {
             engine: Engine::new(config, seed, options),
-            server: Server::new(config.endpoint.clone(), seed ^ SERVER_SEED_XOR),
+            server: Server::new(config.endpoint.clone(), seed ^ SERVER_SEED_XOR)
+                .without_fault_details(),
             world: World::new(seed),
             net: TimeQueue::default(),
             to_server: BTreeSet::new(),

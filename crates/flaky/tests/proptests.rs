@@ -243,6 +243,29 @@ proptest! {
         prop_assert_eq!(run(), run());
     }
 
+    /// The simulator's server leaves out what only a reader of bodies sees;
+    /// every decision, time, status, `Retry-After` and counter is the same.
+    #[test]
+    fn without_fault_details_same_decisions(config in config(), seed in any::<u64>(), mut requests in proptest::collection::vec(request(), 1..30)) {
+        requests.sort_by_key(|(now_ms, _)| *now_ms);
+        let gist = |reply: &Reply| match reply {
+            Reply::Respond { at_ms, status, headers, .. } => {
+                let retry_after = headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
+                    .map(|(_, v)| v.clone());
+                format!("respond {at_ms} {status} {retry_after:?}")
+            }
+            other => format!("{other:?}"),
+        };
+        let mut full = Server::new(config.clone(), seed);
+        let mut lean = Server::new(config.clone(), seed).without_fault_details();
+        for (now_ms, request) in &requests {
+            prop_assert_eq!(gist(&full.handle(*now_ms, request)), gist(&lean.handle(*now_ms, request)));
+        }
+        prop_assert_eq!(full.counters(), lean.counters());
+    }
+
     #[test]
     fn random_knob_strings_never_panic(name in ".{0,40}", value in ".{0,40}") {
         let mut config = EndpointConfig::default();

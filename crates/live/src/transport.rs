@@ -85,7 +85,7 @@ pub(crate) enum SendError {
 /// Where the mock endpoints are, as the page found them: what the run worker
 /// is told, so its live runs use the same transport.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum TransportKind {
     /// The mock service worker controls the page (and so its workers).
     ServiceWorker,

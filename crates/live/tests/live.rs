@@ -270,7 +270,10 @@ async fn cancel_aborts_a_hung_call() {
         ),
         (None, None, None)
     );
-    assert!(last.trace.end_ms >= 250, "{}", last.trace.end_ms);
+    // The run ends at the cancel, after the 250 ms sleep; a browser's timer
+    // may fire a few ms early against the engine's `performance.now()` clock
+    // (248 ms was seen once), so allow 10 ms.
+    assert!(last.trace.end_ms >= 240, "{}", last.trace.end_ms);
     assert_eq!(last.trace.counters.by_status.get("hang"), Some(&1));
 }
 

@@ -45,9 +45,12 @@ pub const SLICE_MS: f64 = 25.0;
 /// Events handled between two looks at the clock.
 const EVENTS_PER_CHECK: u32 = 256;
 
-/// What the page asks.
+/// What the page asks. Externally tagged (`{"run": {...}}`), as are the
+/// worker's answers: an internally tagged enum makes serde buffer every
+/// message and generate a second deserializer for all it holds, which cost
+/// the page and the worker several KB of wasm each.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ToWorker {
     /// Run `config` on `seed`, keeping `lanes_max` lanes; drops any older run.
     Run {
@@ -111,9 +114,9 @@ impl Progress {
     }
 }
 
-/// What the worker says.
+/// What the worker says (externally tagged, see [`ToWorker`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum FromWorker {
     /// The worker's wasm is loaded.
     Ready,
@@ -312,8 +315,27 @@ mod tests {
             lanes_max: 100,
         };
         let text = serde_json::to_string(&run).unwrap_or_default();
-        assert!(text.contains("\"kind\":\"run\""), "{text}");
+        assert!(text.starts_with("{\"run\":{"), "{text}");
         assert_eq!(serde_json::from_str::<ToWorker>(&text).ok(), Some(run));
+    }
+
+    /// `www/run-worker-loader.js` writes this message by hand when the wasm
+    /// cannot load; the page must read it as a failure.
+    #[test]
+    fn the_loaders_failure_message_reads_as_failed() {
+        let loader = include_str!("../../../www/run-worker-loader.js");
+        assert!(
+            loader.contains("JSON.stringify({ failed: { run_id: 0, message: "),
+            "the loader's failure message changed shape"
+        );
+        let text = r#"{"failed":{"run_id":0,"message":"the run worker failed to load: x"}}"#;
+        assert_eq!(
+            serde_json::from_str::<FromWorker>(text).ok(),
+            Some(FromWorker::Failed {
+                run_id: 0,
+                message: "the run worker failed to load: x".into()
+            })
+        );
     }
 
     #[test]

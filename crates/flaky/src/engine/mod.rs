@@ -58,6 +58,7 @@ use std::sync::Arc;
 
 use policy::throttle::{Throttle, ThrottleScope};
 use policy::{Call, ClientState, Outcome, PolicyConfig};
+use smallvec::SmallVec;
 
 use crate::client::{self, Next};
 use crate::queue::TimeQueue;
@@ -156,8 +157,8 @@ struct CallRun {
     start_ms: u64,
     target: String,
     /// `[0]` is the top layer's call; the last is the active one.
-    stack: Vec<Layer>,
-    flights: Vec<InFlight>,
+    stack: SmallVec<[Layer; 1]>,
+    flights: SmallVec<[InFlight; 1]>,
     /// Requests sent (attempts of the bottom layer) so far.
     wires: u32,
     /// Calls into lower layers made so far (keys their draws).
@@ -169,9 +170,9 @@ struct CallRun {
 
 struct ClientRun {
     /// One per layer, top first.
-    states: Vec<ClientState>,
+    states: SmallVec<[ClientState; 1]>,
     /// Calls started and not done, and calls waiting for the bulkhead, in start order.
-    calls: Vec<CallRun>,
+    calls: SmallVec<[CallRun; 1]>,
     next_ordinal: u32,
 }
 
@@ -268,7 +269,7 @@ impl Engine {
             clients: (0..config.scenario.clients)
                 .map(|_| ClientRun {
                     states: policies.iter().map(|p| ClientState::new(p)).collect(),
-                    calls: Vec::new(),
+                    calls: SmallVec::new(),
                     next_ordinal: 0,
                 })
                 .collect(),

@@ -11,6 +11,7 @@ use super::{CallRun, Engine, InFlight, Layer, TimerKind};
 use crate::client;
 use crate::trace::{AttemptOutcome, AttemptTrace, CallTrace, SleepTrace};
 use crate::windows::spiked_gap_ms;
+use smallvec::{smallvec, SmallVec};
 
 /// Runs `f` on a client's state with the shared throttle swapped in, if any.
 pub(super) fn with_throttle<T>(
@@ -155,13 +156,13 @@ impl Engine {
             ordinal,
             start_ms: now_ms,
             target,
-            stack: vec![Layer {
+            stack: smallvec![Layer {
                 call,
                 draws,
                 waiting_on: None,
                 last_outcome: None,
             }],
-            flights: Vec::new(),
+            flights: SmallVec::new(),
             wires: 0,
             sub_calls: 0,
             wake_seq: 0,
