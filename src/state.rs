@@ -8,7 +8,8 @@ use std::rc::Rc;
 use yew::Reducible;
 
 pub use app_core::state::{
-    deck_ids, Action, Mode, Replay, RunStatus, Settings, Side, Theme, DEFAULT_SEED, REPLAY_SPEEDS,
+    deck_ids, Action, LaneOrder, Mode, Replay, RunStatus, Settings, Side, Theme, DEFAULT_SEED,
+    REPLAY_SPEEDS,
 };
 
 /// The core state, reducible by Yew. Derefs to [`app_core::state::State`].

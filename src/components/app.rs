@@ -510,9 +510,9 @@ pub fn app() -> Html {
                         <FireBar />
                         <ReplayBar />
                         <Counters />
-                        <Timeline trace={trace.clone()} {cursor} axis_ms={axis} side={comparing.then_some(Side::A)} {finished} />
+                        <Timeline trace={trace.clone()} {cursor} axis_ms={axis} side={comparing.then_some(Side::A)} {finished} order={state.settings.lanes} />
                         if comparing {
-                            <Timeline trace={state.trace_b.clone()} {cursor} axis_ms={axis} side={Some(Side::B)} {finished} />
+                            <Timeline trace={state.trace_b.clone()} {cursor} axis_ms={axis} side={Some(Side::B)} {finished} order={state.settings.lanes} />
                         }
                         <div class="charts">
                             <section class="panel chart-panel" aria-labelledby="load-title">

@@ -149,9 +149,9 @@ pub fn stage(props: &StageProps) -> Html {
             <div class="stage-replay"><ReplayBar /></div>
             <div class={classes!("stage-charts", comparing.then_some("comparing"))}>
                 <div class="stage-timelines">
-                    <Timeline trace={state.trace.clone()} {cursor} axis_ms={axis} side={comparing.then_some(Side::A)} {finished} height_max={Some(lane_height)} />
+                    <Timeline trace={state.trace.clone()} {cursor} axis_ms={axis} side={comparing.then_some(Side::A)} {finished} order={state.settings.lanes} height_max={Some(lane_height)} />
                     if comparing {
-                        <Timeline trace={state.trace_b.clone()} {cursor} axis_ms={axis} side={Some(Side::B)} {finished} height_max={Some(lane_height)} />
+                        <Timeline trace={state.trace_b.clone()} {cursor} axis_ms={axis} side={Some(Side::B)} {finished} order={state.settings.lanes} height_max={Some(lane_height)} />
                     }
                 </div>
                 <section class="panel stage-load" aria-labelledby="stage-load-title">

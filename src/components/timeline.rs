@@ -8,9 +8,11 @@ use std::rc::Rc;
 
 use flaky::sim::{CallTrace, Trace};
 use policy::{Done, GaveUp};
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::state::Side;
+use crate::components::app::AppContext;
+use crate::state::{Action, LaneOrder, Side};
 use crate::view::{self, ms_label};
 
 #[derive(Properties, PartialEq)]
@@ -31,6 +33,9 @@ pub struct TimelineProps {
     /// Fit the lanes into this height (the talk stage); otherwise they scroll.
     #[prop_or_default]
     pub height_max: Option<f64>,
+    /// Which calls get a lane: the first ones, or the slowest first.
+    #[prop_or_default]
+    pub order: LaneOrder,
 }
 
 const WIDTH: f64 = 1000.0;
@@ -39,6 +44,33 @@ const RIGHT: f64 = 24.0;
 const AXIS: f64 = 26.0;
 /// Lanes taller than this get text labels.
 const LABEL_LANE_MIN: f64 = 18.0;
+#[derive(Properties, PartialEq)]
+struct LaneOrderPickerProps {
+    order: LaneOrder,
+}
+
+/// "Lanes: first calls | slowest first" (`lanes=` in the URL).
+#[component(LaneOrderPicker)]
+fn lane_order_picker(props: &LaneOrderPickerProps) -> Html {
+    let ctx = use_context::<AppContext>();
+    let on_change = Callback::from(move |e: Event| {
+        let el: HtmlSelectElement = e.target_unchecked_into();
+        if let (Some(ctx), Some(order)) = (&ctx, LaneOrder::parse(&el.value())) {
+            ctx.state.dispatch(Action::SetLaneOrder(order));
+        }
+    });
+    html! {
+        <label class="lane-order">
+            <span>{ "Lanes" }</span>
+            <select data-testid="lane-order" onchange={on_change} aria-label="Lanes"
+                    title="Which calls get a lane: the first ones, or the slowest first (where a run's tail is)">
+                <option value="start" selected={props.order == LaneOrder::Start}>{ "first calls" }</option>
+                <option value="slowest" selected={props.order == LaneOrder::Slowest}>{ "slowest first" }</option>
+            </select>
+        </label>
+    }
+}
+
 #[component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let side = props.side.map(|s| s.name()).unwrap_or("a");
@@ -60,8 +92,10 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let span = view::nice_ceiling(props.axis_ms.unwrap_or(0).max(view::span_ms(trace))) as f64;
     let cut = props.cursor.map(|p| p.min(span));
     let run_end = props.finished.then_some(trace.end_ms);
-    // The first lanes in detail; a big run adds the density of every attempt.
-    let lanes = &trace.calls[..trace.calls.len().min(view::DETAIL_LANES_MAX)];
+    // Some lanes in detail (the first or the slowest); a big run adds the
+    // density of every attempt.
+    let lanes = view::detail_lanes(trace, props.order);
+    let caption = view::detail_lanes_caption(trace, props.order, lanes.len());
     let calls = trace.summary.calls.max(trace.calls.len() as u64);
     let dense = calls > view::DENSITY_CALLS_MIN;
     let n = lanes.len().max(1) as f64;
@@ -84,12 +118,16 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let labels = lane >= LABEL_LANE_MIN;
     html! {
         <section class="panel timeline-panel" aria-labelledby={format!("timeline-title-{side}")} data-testid={format!("timeline-panel-{side}")}>
+            <div class="timeline-head">
             <h2 id={format!("timeline-title-{side}")}>{ title }
                 <span class="sub">{ format!(" {calls} call{} · {}", if calls == 1 { "" } else { "s" }, ms_label(span as u64)) }
-                if (lanes.len() as u64) < calls { { format!(" · the first {} in detail", lanes.len()) } }
+                if !caption.is_empty() { { format!(" · {caption}") } }
                 if let Some(c) = cut { <span class="sub">{ format!(" · replay at {}", ms_label(c as u64)) }</span> }
                 </span>
             </h2>
+            // One picker for both sides: B's timeline follows A's.
+            if props.side != Some(Side::B) { <LaneOrderPicker order={props.order} /> }
+            </div>
             if dense {
                 <crate::components::density::Density trace={trace.clone()} span_ms={span as u64} />
             }
@@ -109,7 +147,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                         </g>
                     }) }
                     { for lanes.iter().enumerate().map(|(i, call)| html! {
-                        <Lane key={call.id} call={call.clone()} top={axis_h + lane * i as f64} {lane} {labels} {cut} {span} {run_end} hatch={format!("url(#hatch-{side})")} />
+                        <Lane key={call.id} call={(*call).clone()} top={axis_h + lane * i as f64} {lane} {labels} {cut} {span} {run_end} hatch={format!("url(#hatch-{side})")} />
                     }) }
                     if let Some(p) = cut {
                         <line class="playhead" x1={x(p).to_string()} x2={x(p).to_string()} y1={(axis_h - 6.0).to_string()} y2={height.to_string()} />
@@ -191,6 +229,7 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
     );
     html! {
         <g class="lane" data-testid="timeline-lane" data-call={call.id.to_string()}
+           data-took-ms={call.end_ms.or(props.run_end).map(|e| e.saturating_sub(call.start_ms).to_string())}
            data-result={call.result.as_ref().map(|d| match d { Done::Succeeded { .. } => "succeeded", Done::GaveUp { .. } => "gave_up" }).unwrap_or("running")}>
             <title>{ title }</title>
             if labels {

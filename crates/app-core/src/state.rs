@@ -17,7 +17,7 @@ pub const DEFAULT_SEED: u64 = 42;
 
 mod kinds;
 
-pub use kinds::{Mode, Replay, RunStatus, Side, Theme, REPLAY_SPEEDS};
+pub use kinds::{LaneOrder, Mode, Replay, RunStatus, Side, Theme, REPLAY_SPEEDS};
 
 /// What the user has chosen: the part of the state that goes into the URL.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,6 +35,8 @@ pub struct Settings {
     pub b: Option<PolicyConfig>,
     /// The lessons ←/→ walk, by id (`None`: the default deck, see [`deck_ids`]).
     pub deck: Option<Vec<String>>,
+    /// Which calls the timelines draw in detail (`lanes=` in the URL).
+    pub lanes: LaneOrder,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             theme: Theme::default(),
             b: None,
             deck: None,
+            lanes: LaneOrder::default(),
         }
     }
 }
@@ -203,6 +206,7 @@ pub enum Action {
     ToggleTalk,
     SetSlow(bool),
     SetTheme(Theme),
+    SetLaneOrder(LaneOrder),
     DismissKnobError,
     DismissUrlErrors,
     /// A run started; `with_b`: side B runs too (otherwise B's trace, still
@@ -468,6 +472,7 @@ impl State {
             Action::ToggleTalk => next.settings.talk = !self.settings.talk,
             Action::SetSlow(on) => next.settings.slow = on,
             Action::SetTheme(theme) => next.settings.theme = theme,
+            Action::SetLaneOrder(order) => next.settings.lanes = order,
             Action::DismissKnobError => next.knob_error = None,
             Action::DismissUrlErrors => next.url_errors.clear(),
             Action::StartRun { run_id, with_b } => {

@@ -14,7 +14,7 @@ use flaky::presets::{self, Preset};
 use flaky::sim::RunConfig;
 use policy::knob::KnobError;
 
-use crate::state::{Mode, Settings, Theme, DEFAULT_SEED};
+use crate::state::{LaneOrder, Mode, Settings, Theme, DEFAULT_SEED};
 
 /// How much of a bad name or value an error message quotes.
 pub const QUOTED_CHARS_MAX: usize = 60;
@@ -52,6 +52,10 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
             "deck" => match parse_deck(&value) {
                 Ok(ids) => settings.deck = Some(ids),
                 Err(problem) => errors.push(format!("{}: {problem}", pair())),
+            },
+            "lanes" => match LaneOrder::parse(&value) {
+                Some(order) => settings.lanes = order,
+                None => errors.push(format!("{}: expected start or slowest", pair())),
             },
             "theme" => match Theme::parse(&value) {
                 Some(theme) => settings.theme = theme,
@@ -265,6 +269,9 @@ pub fn to_query(settings: &Settings) -> String {
     }
     if settings.theme != Theme::default() {
         out.append_pair("theme", settings.theme.name());
+    }
+    if settings.lanes != LaneOrder::default() {
+        out.append_pair("lanes", settings.lanes.name());
     }
     for (name, value) in settings
         .config

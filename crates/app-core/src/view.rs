@@ -1,7 +1,9 @@
 //! View-model helpers: pure functions from configs and traces to what the
 //! components draw (groups of knobs, labels, scales). No DOM here.
 
-use flaky::sim::{AttemptOutcome, RunConfig, ScenarioConfig, Trace};
+use flaky::sim::{AttemptOutcome, CallTrace, RunConfig, ScenarioConfig, Trace};
+
+use crate::state::LaneOrder;
 use flaky::EndpointConfig;
 use policy::knob::KnobSpec;
 use policy::{Done, PolicyConfig, SleepReason};
@@ -303,6 +305,37 @@ pub const DENSITY_CALLS_MIN: u64 = 200;
 /// Lanes the timeline draws in detail, whatever the run's size: the page's
 /// DOM stays bounded.
 pub const DETAIL_LANES_MAX: usize = 50;
+
+/// The calls the timeline draws in detail, at most [`DETAIL_LANES_MAX`] of
+/// those the trace holds: the first ones in start order, or the slowest first
+/// (an unfinished call lasts until the run's end so far; ties keep start order).
+pub fn detail_lanes(trace: &Trace, order: LaneOrder) -> Vec<&CallTrace> {
+    let mut lanes: Vec<&CallTrace> = trace.calls.iter().collect();
+    if order == LaneOrder::Slowest {
+        let took = |c: &CallTrace| c.end_ms.unwrap_or(trace.end_ms).saturating_sub(c.start_ms);
+        lanes.sort_by(|a, b| took(b).cmp(&took(a)).then(a.id.cmp(&b.id)));
+    }
+    lanes.truncate(DETAIL_LANES_MAX);
+    lanes
+}
+
+/// What the timeline's title says of the lanes it draws ("" when it draws
+/// every call): "the first 50 in detail", "the slowest 50 in detail", or,
+/// when the trace holds only a run's first calls, "the slowest 50 of the
+/// first 200 in detail".
+pub fn detail_lanes_caption(trace: &Trace, order: LaneOrder, shown: usize) -> String {
+    let calls = trace.summary.calls.max(trace.calls.len() as u64);
+    let held = trace.calls.len() as u64;
+    match order {
+        LaneOrder::Start if (shown as u64) < calls => format!("the first {shown} in detail"),
+        LaneOrder::Start => String::new(),
+        LaneOrder::Slowest if held < calls => {
+            format!("the slowest {shown} of the first {held} in detail")
+        }
+        LaneOrder::Slowest if (shown as u64) < calls => format!("the slowest {shown} in detail"),
+        LaneOrder::Slowest => "slowest first".to_string(),
+    }
+}
 
 /// One column of the density view: attempts that started in
 /// `[from_ms, until_ms)`, by outcome class (in [`flaky::sim::DENSITY_CLASSES`]

@@ -3,7 +3,7 @@
 //! its bad part.
 #![cfg(not(target_arch = "wasm32"))]
 
-use app_core::state::{Mode, Settings, State, Theme};
+use app_core::state::{LaneOrder, Mode, Settings, State, Theme};
 use app_core::url::{self, QUOTED_CHARS_MAX};
 use flaky::presets;
 use flaky::sim::RunConfig;
@@ -80,13 +80,20 @@ fn settings() -> impl Strategy<Value = Settings> {
         prop::collection::vec(assignment(), 0..24),
         prop::collection::vec(status_override(), 0..3),
     );
-    let flags = (any::<bool>(), any::<bool>(), theme());
+    let flags = (any::<bool>(), any::<bool>(), theme(), any::<bool>());
     let preset = prop::option::of(any::<Index>());
     // B: none, or A's policy with some policy knobs changed; a deck of some presets.
     let b = prop::option::of(prop::collection::vec(assignment(), 0..6));
     let deck = prop::option::of(prop::collection::vec(any::<Index>(), 1..5));
     (knobs, any::<u64>(), mode(), preset, flags, (b, deck)).prop_map(
-        |((assignments, overrides), seed, mode, preset, (talk, slow, theme), (b, deck))| {
+        |(
+            (assignments, overrides),
+            seed,
+            mode,
+            preset,
+            (talk, slow, theme, slowest),
+            (b, deck),
+        )| {
             let all = presets::all().expect("the presets parse");
             let preset = preset.map(|i| i.get(&all).clone());
             let mut config = preset
@@ -121,6 +128,11 @@ fn settings() -> impl Strategy<Value = Settings> {
                 theme,
                 b,
                 deck,
+                lanes: if slowest {
+                    LaneOrder::Slowest
+                } else {
+                    LaneOrder::Start
+                },
             }
         },
     )
@@ -130,7 +142,7 @@ fn settings() -> impl Strategy<Value = Settings> {
 fn name() -> impl Strategy<Value = String> {
     let real: Vec<String> = RunConfig::knobs()
         .map(|k| k.name.to_string())
-        .chain(["seed", "mode", "preset", "theme", "talk", "slow"].map(String::from))
+        .chain(["seed", "mode", "preset", "theme", "talk", "slow", "lanes"].map(String::from))
         .chain(["retry.status.503".into(), "retry.status.99".into()])
         .collect();
     prop_oneof![

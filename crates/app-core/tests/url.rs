@@ -1,6 +1,6 @@
 //! The URL codec: links reproduce the screen, and bad links name what is bad.
 
-use app_core::state::{Mode, Settings, Theme, DEFAULT_SEED};
+use app_core::state::{LaneOrder, Mode, Settings, Theme, DEFAULT_SEED};
 use app_core::url::{self, QUOTED_CHARS_MAX};
 use flaky::presets;
 
@@ -37,7 +37,9 @@ fn the_url_round_trips_every_setting() {
     settings.talk = true;
     settings.slow = true;
     settings.theme = Theme::Dark;
+    settings.lanes = LaneOrder::Slowest;
     let query = url::to_query(&settings);
+    assert!(query.contains("lanes=slowest"), "{query}");
     let (back, errors) = url::parse(&query);
     assert!(errors.is_empty(), "{query}: {errors:?}");
     assert_eq!(back, settings, "{query}");
@@ -95,9 +97,15 @@ fn a_malformed_url_names_each_bad_parameter_and_keeps_the_rest() {
 
 #[test]
 fn bad_flags_themes_and_presets_are_named() {
-    let (settings, errors) = url::parse("?talk=maybe&slow=2&theme=neon&preset=nope");
-    assert_eq!(errors.len(), 4, "{errors:?}");
-    for bad in ["`talk=maybe`", "`slow=2`", "`theme=neon`", "`preset=nope`"] {
+    let (settings, errors) = url::parse("?talk=maybe&slow=2&theme=neon&preset=nope&lanes=fastest");
+    assert_eq!(errors.len(), 5, "{errors:?}");
+    for bad in [
+        "`talk=maybe`",
+        "`slow=2`",
+        "`theme=neon`",
+        "`preset=nope`",
+        "`lanes=fastest`",
+    ] {
         assert!(
             errors.iter().any(|e| e.starts_with(bad)),
             "{bad}: {errors:?}"

@@ -414,3 +414,65 @@ fn a_run_that_recovers_is_better_than_one_that_never_does() {
     let words = view::recovery_change(&never, &soon).map(|c| c.words);
     assert_eq!(words.as_deref(), Some("A never recovered, better"));
 }
+
+/// The no-jitter lesson's tail is in calls past the first 50: start order
+/// misses it, slowest-first shows it, and each caption says which it is.
+#[test]
+fn slowest_first_lanes_show_the_tail_that_start_order_misses() {
+    use app_core::state::LaneOrder;
+    let preset = flaky::presets::find("no-jitter").unwrap_or_else(|e| panic!("{e}"));
+    let trace = flaky::sim::run(&preset.config, 1);
+    let took =
+        |c: &flaky::sim::CallTrace| c.end_ms.unwrap_or(trace.end_ms).saturating_sub(c.start_ms);
+    let slowest_of_all = trace.calls.iter().map(took).max().unwrap_or(0);
+
+    let first = view::detail_lanes(&trace, LaneOrder::Start);
+    assert_eq!(first.len(), view::DETAIL_LANES_MAX);
+    assert!(first.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(
+        view::detail_lanes_caption(&trace, LaneOrder::Start, first.len()),
+        "the first 50 in detail"
+    );
+
+    let slowest = view::detail_lanes(&trace, LaneOrder::Slowest);
+    assert_eq!(slowest.len(), view::DETAIL_LANES_MAX);
+    assert_eq!(took(slowest[0]), slowest_of_all);
+    assert!(slowest.windows(2).all(|w| took(w[0]) >= took(w[1])));
+    // Every call left out is no slower than the last one shown.
+    let last = took(slowest[slowest.len() - 1]);
+    let shown: BTreeSet<u32> = slowest.iter().map(|c| c.id).collect();
+    assert!(trace
+        .calls
+        .iter()
+        .filter(|c| !shown.contains(&c.id))
+        .all(|c| took(c) <= last));
+    assert_eq!(
+        view::detail_lanes_caption(&trace, LaneOrder::Slowest, slowest.len()),
+        "the slowest 50 in detail"
+    );
+    // The lesson's point: its p99 is in lanes start order does not draw.
+    let p99 = trace.summary.latency_ms_p99;
+    assert!(took(slowest[0]) >= p99, "{} < p99 {p99}", took(slowest[0]));
+}
+
+#[test]
+fn a_trace_of_the_first_calls_says_its_slowest_are_of_those() {
+    use app_core::state::LaneOrder;
+    let mut config = flaky::sim::RunConfig::default();
+    for (k, v) in [("sim.clients", "300"), ("endpoint.fault.503", "0.3")] {
+        config.set(k, v).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let trace = flaky::sim::run_with(&config, 1, flaky::engine::EngineOptions::lanes(200));
+    let lanes = view::detail_lanes(&trace, LaneOrder::Slowest);
+    assert_eq!(
+        view::detail_lanes_caption(&trace, LaneOrder::Slowest, lanes.len()),
+        "the slowest 50 of the first 200 in detail"
+    );
+    let small = flaky::sim::run(&RunConfig::default(), 1);
+    let all = view::detail_lanes(&small, LaneOrder::Slowest);
+    assert_eq!(all.len(), small.calls.len());
+    assert_eq!(
+        view::detail_lanes_caption(&small, LaneOrder::Start, all.len()),
+        ""
+    );
+}

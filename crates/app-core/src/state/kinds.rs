@@ -98,6 +98,34 @@ impl Theme {
     }
 }
 
+/// Which calls the timeline draws in detail, and in what order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LaneOrder {
+    /// The first calls, in the order they started.
+    #[default]
+    Start,
+    /// The slowest calls first (an unfinished call counts to the run's end),
+    /// so a run's tail is on screen whatever its size.
+    Slowest,
+}
+
+impl LaneOrder {
+    pub fn name(self) -> &'static str {
+        match self {
+            LaneOrder::Start => "start",
+            LaneOrder::Slowest => "slowest",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<LaneOrder> {
+        match value {
+            "start" => Some(LaneOrder::Start),
+            "slowest" => Some(LaneOrder::Slowest),
+            _ => None,
+        }
+    }
+}
+
 /// Whether a run is going on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum RunStatus {
