@@ -46,6 +46,31 @@ fn find(root: &Element, selector: &str) -> Element {
         .unwrap_or_else(|| panic!("no {selector}"))
 }
 
+/// Yew renders after the event that changed the state, and a loaded CI
+/// machine can take longer than one `settle()`: these poll (every 20 ms, up
+/// to 5 s) for what the test waits for, then fail naming it.
+async fn wait_for(root: &Element, selector: &str) -> Element {
+    for _ in 0..250 {
+        if let Ok(Some(el)) = root.query_selector(selector) {
+            return el;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    panic!("no {selector} after 5 s")
+}
+
+async fn wait_count(root: &Element, selector: &str, want: u32) {
+    let mut seen = count(root, selector);
+    for _ in 0..250 {
+        if seen == want {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+        seen = count(root, selector);
+    }
+    panic!("{seen} of {selector} after 5 s, expected {want}")
+}
+
 fn set_input(root: &Element, testid: &str, value: &str) {
     let input: HtmlInputElement = find(root, &format!("[data-testid='{testid}']"))
         .dyn_into()
@@ -59,25 +84,20 @@ fn set_input(root: &Element, testid: &str, value: &str) {
 #[wasm_bindgen_test]
 async fn a_changed_knob_replans_the_backoff_schedule() {
     let root = mount();
-    settle().await;
-    assert_eq!(
-        count(&root, "[data-testid=schedule-row]"),
-        2,
-        "seed default: 3 attempts means 2 planned retries"
-    );
+    // The default: 3 attempts means 2 planned retries.
+    wait_count(&root, "[data-testid=schedule-row]", 2).await;
     set_input(&root, "attempts.max", "5");
-    settle().await;
-    assert_eq!(count(&root, "[data-testid=schedule-row]"), 4);
+    wait_count(&root, "[data-testid=schedule-row]", 4).await;
     root.remove();
 }
 
 #[wasm_bindgen_test]
 async fn a_bad_knob_value_shows_the_banner_and_keeps_the_value() {
     let root = mount();
-    settle().await;
+    wait_for(&root, "[data-testid='backoff.base_ms']").await;
     set_input(&root, "backoff.base_ms", "-5");
-    settle().await;
-    let banner = find(&root, "[data-testid=error-banner]")
+    let banner = wait_for(&root, "[data-testid=error-banner]")
+        .await
         .text_content()
         .unwrap_or_default();
     assert!(banner.contains("backoff.base_ms"), "{banner}");
@@ -91,8 +111,8 @@ async fn a_bad_knob_value_shows_the_banner_and_keeps_the_value() {
 #[wasm_bindgen_test]
 async fn a_run_worker_that_cannot_load_is_reported_not_left_running() {
     let root = mount();
-    settle().await;
-    let select: web_sys::HtmlSelectElement = find(&root, "[data-testid=mode]")
+    let select: web_sys::HtmlSelectElement = wait_for(&root, "[data-testid=mode]")
+        .await
         .dyn_into()
         .expect("select");
     select.set_value("simulated");
