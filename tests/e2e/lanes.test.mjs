@@ -1,7 +1,7 @@
 // End-to-end: which calls get a lane. The no-jitter lesson's tail (its p99)
-// is in calls past the first 50, so start order does not draw it; "slowest
-// first" does, on the dashboard and on the talk stage, and the choice is in
-// the URL (`lanes=slowest`).
+// is in calls past the first 50, so start order does not draw it. A lesson
+// about a tail opens "slowest first", on the dashboard and on the talk stage;
+// the picker switches to start order, and a link keeps the choice (`lanes=`).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,51 +24,56 @@ after(async () => {
   await server?.close();
 });
 
-/** `{ call, took }` of each lane A's timeline draws, top to bottom. */
-function lanes(page) {
-  return page.locator('[data-testid="timeline-panel-a"] [data-testid="timeline-lane"]').evaluateAll((els) =>
-    els.map((el) => ({ call: Number(el.dataset.call), took: Number(el.dataset.tookMs) })),
-  );
+/** `{ call, took }` of each lane a side's timeline draws, top to bottom. */
+function lanes(page, scope = '', side = 'a') {
+  return page
+    .locator(`${scope} [data-testid="timeline-panel-${side}"] [data-testid="timeline-lane"]`.trim())
+    .evaluateAll((els) => els.map((el) => ({ call: Number(el.dataset.call), took: Number(el.dataset.tookMs) })));
 }
 
-test('slowest-first lanes show the tail that start order misses, and the URL keeps the choice', TIMEOUT, async () => {
+const slowestFirst = (ls) => ls.every((l, i) => i === 0 || l.took <= ls[i - 1].took);
+
+test('a lesson about its tail shows the slowest calls; start order misses them; links keep the choice', TIMEOUT, async () => {
   const { context, page } = await openApp(browser, `${server.url}?preset=no-jitter`);
   try {
     await fireAndWait(page);
     const p99 = await number(page, 'latency-p99');
 
+    assert.equal(await page.getByTestId('lane-order').inputValue(), 'slowest');
+    const slowest = await lanes(page);
+    assert.equal(slowest.length, 50);
+    assert.ok(slowestFirst(slowest), `slowest first: ${slowest.map((l) => l.took).join(' ')}`);
+    assert.ok(slowest[0].took >= p99, `the top lane (${slowest[0].took} ms) reaches the p99 (${p99} ms)`);
+    assert.match(await text(page, 'timeline-panel-a'), /the slowest 50 in detail/);
+    assert.ok(!page.url().includes('lanes='), `the lesson's own order is not in its link: ${page.url()}`);
+
+    await page.getByTestId('lane-order').selectOption('start');
+    await waitUntil('the URL to say lanes=start', async () => page.url().includes('lanes=start'));
     const first = await lanes(page);
     assert.equal(first.length, 50);
     assert.ok(first.every((l, i) => i === 0 || l.call > first[i - 1].call), 'start order: calls in id order');
     assert.match(await text(page, 'timeline-panel-a'), /the first 50 in detail/);
     const firstMax = Math.max(...first.map((l) => l.took));
-
-    await page.getByTestId('lane-order').selectOption('slowest');
-    await waitUntil('the URL to say lanes=slowest', async () => page.url().includes('lanes=slowest'));
-    const slowest = await lanes(page);
-    assert.equal(slowest.length, 50);
-    assert.ok(
-      slowest.every((l, i) => i === 0 || l.took <= slowest[i - 1].took),
-      `slowest first: ${slowest.map((l) => l.took).join(' ')}`,
-    );
-    assert.ok(slowest[0].took >= p99, `the top lane (${slowest[0].took} ms) reaches the p99 (${p99} ms)`);
-    assert.ok(slowest[0].took > firstMax, `start order missed the tail: ${firstMax} ms vs ${slowest[0].took} ms`);
-    assert.match(await text(page, 'timeline-panel-a'), /the slowest 50 in detail/);
+    assert.ok(firstMax < slowest[0].took, `start order misses the tail: ${firstMax} ms vs ${slowest[0].took} ms`);
 
     // A link with the choice opens with it, on the talk stage too.
-    await page.goto(`${server.url}?preset=no-jitter&lanes=slowest&talk=1`, { waitUntil: 'load' });
+    await page.goto(`${server.url}?preset=no-jitter&lanes=start&talk=1`, { waitUntil: 'load' });
     await waitUntilUsable(page);
     await waitUntil('the stage', async () => page.getByTestId('stage').isVisible());
     await fireAndWait(page);
-    assert.equal(await page.getByTestId('lane-order').first().inputValue(), 'slowest');
-    // The lesson compares A with B (full jitter): both sides' lanes are slowest first.
+    assert.equal(await page.getByTestId('lane-order').first().inputValue(), 'start');
+    const staged = await lanes(page, '[data-testid="stage"]');
+    assert.deepEqual(staged.map((l) => l.call), first.map((l) => l.call), 'same seed, same first calls');
+
+    // The lesson's own order on the stage: A and B (full jitter) both slowest first.
+    await page.goto(`${server.url}?preset=no-jitter&talk=1`, { waitUntil: 'load' });
+    await waitUntilUsable(page);
+    await fireAndWait(page);
     for (const side of ['a', 'b']) {
-      const staged = await page
-        .locator(`[data-testid="stage"] [data-testid="timeline-panel-${side}"] [data-testid="timeline-lane"]`)
-        .evaluateAll((els) => els.map((el) => Number(el.dataset.tookMs)));
-      assert.equal(staged.length, 50, side);
-      assert.ok(staged.every((t, i) => i === 0 || t <= staged[i - 1]), `${side}: ${staged.join(' ')}`);
-      if (side === 'a') assert.equal(staged[0], slowest[0].took, 'same seed, same slowest call');
+      const ls = await lanes(page, '[data-testid="stage"]', side);
+      assert.equal(ls.length, 50, side);
+      assert.ok(slowestFirst(ls), `${side}: ${ls.map((l) => l.took).join(' ')}`);
+      if (side === 'a') assert.equal(ls[0].took, slowest[0].took, 'same seed, same slowest call');
     }
   } finally {
     await context.close();

@@ -281,6 +281,7 @@ impl State {
         self.settings.b = preset.config_b.clone();
         self.settings.preset = Some(preset.id.clone());
         self.settings.mode = preset.mode.into();
+        self.settings.lanes = LaneOrder::for_lesson(&preset.headline);
         self.knob_error = None;
         self.clear_results();
     }

@@ -28,6 +28,7 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
     let mut b_knobs: Vec<(String, String)> = Vec::new();
     let mut mode = None;
     let mut compare = None;
+    let mut lanes = None;
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         let (name, value) = (name.into_owned(), value.into_owned());
         let pair = || format!("`{}={}`", quoted(&name), quoted(&value));
@@ -54,7 +55,7 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
                 Err(problem) => errors.push(format!("{}: {problem}", pair())),
             },
             "lanes" => match LaneOrder::parse(&value) {
-                Some(order) => settings.lanes = order,
+                Some(order) => lanes = Some(order),
                 None => errors.push(format!("{}: expected start or slowest", pair())),
             },
             "theme" => match Theme::parse(&value) {
@@ -81,6 +82,7 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
         .as_deref()
         .and_then(|id| find_preset(id).ok());
     settings.mode = mode.unwrap_or_else(|| preset.map_or(Mode::default(), |p| p.mode.into()));
+    settings.lanes = lanes.unwrap_or_else(|| lesson_lanes(preset));
     let base = base_config(settings.preset.as_deref());
     let mut config = base.clone();
     set_knobs(&mut config, last_of_each(knobs), &mut errors);
@@ -244,6 +246,11 @@ fn parse_flag(value: &str) -> Option<bool> {
     }
 }
 
+/// The lane order a link with this preset (or none) opens with.
+fn lesson_lanes(preset: Option<&Preset>) -> LaneOrder {
+    preset.map_or(LaneOrder::default(), |p| LaneOrder::for_lesson(&p.headline))
+}
+
 /// Writes the settings as a query string (with the leading `?`, or empty
 /// when everything is at its default).
 pub fn to_query(settings: &Settings) -> String {
@@ -270,7 +277,7 @@ pub fn to_query(settings: &Settings) -> String {
     if settings.theme != Theme::default() {
         out.append_pair("theme", settings.theme.name());
     }
-    if settings.lanes != LaneOrder::default() {
+    if settings.lanes != lesson_lanes(preset) {
         out.append_pair("lanes", settings.lanes.name());
     }
     for (name, value) in settings

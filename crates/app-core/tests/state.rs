@@ -2,7 +2,9 @@
 
 use std::rc::Rc;
 
-use app_core::state::{Action, Mode, RunStatus, Settings, Side, State, Theme, DEFAULT_SEED};
+use app_core::state::{
+    Action, LaneOrder, Mode, RunStatus, Settings, Side, State, Theme, DEFAULT_SEED,
+};
 use flaky::presets;
 use flaky::sim::Trace;
 
@@ -135,6 +137,23 @@ fn pick_preset_loads_its_config_and_remembers_its_id() {
     assert_eq!(next.settings.config, preset.config);
     assert_eq!(next.settings.preset.as_deref(), Some("circuit-breaker"));
     assert_eq!(next.knob_error, None);
+}
+
+/// Lessons set the lane order their headline needs; a profile keeps the
+/// one on screen (as it keeps the mode); the picker changes it.
+#[test]
+fn a_lesson_sets_its_lane_order_and_a_profile_keeps_the_one_shown() {
+    let open = |state: &State, id: &str| {
+        let preset = Rc::new(presets::find(id).unwrap_or_else(|e| panic!("{e}")));
+        state.reduce(Action::PickPreset(preset))
+    };
+    let jitter = open(&State::default(), "no-jitter");
+    assert_eq!(jitter.settings.lanes, LaneOrder::Slowest);
+    assert_eq!(open(&jitter, "lib-grpc").settings.lanes, LaneOrder::Slowest);
+    let breaker = open(&jitter, "circuit-breaker");
+    assert_eq!(breaker.settings.lanes, LaneOrder::Start);
+    let picked = breaker.reduce(Action::SetLaneOrder(LaneOrder::Slowest));
+    assert_eq!(picked.settings.lanes, LaneOrder::Slowest);
 }
 
 #[test]

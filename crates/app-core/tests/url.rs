@@ -258,3 +258,21 @@ fn a_deck_is_read_and_written_and_an_unknown_lesson_named() {
     assert_eq!(settings.deck, None);
     assert!(errors[0].contains("`nope` in the deck"), "{errors:?}");
 }
+
+/// A lesson about a tail (p99, unfinished calls) opens with its slowest
+/// calls as lanes; its link says `lanes=` only when it differs.
+#[test]
+fn a_lesson_about_a_tail_opens_slowest_first() {
+    let (settings, errors) = url::parse("?preset=no-jitter");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(settings.lanes, LaneOrder::Slowest);
+    assert_eq!(url::to_query(&settings), "?preset=no-jitter");
+    let (settings, _) = url::parse("?preset=no-jitter&lanes=start");
+    assert_eq!(settings.lanes, LaneOrder::Start);
+    assert_eq!(url::to_query(&settings), "?preset=no-jitter&lanes=start");
+    let (settings, _) = url::parse("?preset=no-timeout");
+    assert_eq!(settings.lanes, LaneOrder::Slowest);
+    let (settings, _) = url::parse("?preset=circuit-breaker");
+    assert_eq!(settings.lanes, LaneOrder::Start);
+    assert_eq!(url::parse("").0.lanes, LaneOrder::Start);
+}

@@ -117,6 +117,17 @@ impl LaneOrder {
         }
     }
 
+    /// The order a lesson opens with: slowest first when its headline is a
+    /// tail (a latency percentile, or calls left unfinished), so the calls
+    /// that make the figure are the lanes on screen; start order otherwise.
+    pub fn for_lesson(headline: &str) -> LaneOrder {
+        if headline.starts_with("latency_ms") || headline == "unfinished" {
+            LaneOrder::Slowest
+        } else {
+            LaneOrder::Start
+        }
+    }
+
     pub fn parse(value: &str) -> Option<LaneOrder> {
         match value {
             "start" => Some(LaneOrder::Start),
