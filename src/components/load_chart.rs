@@ -157,6 +157,16 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
         .max()
         .unwrap_or(0)
         .max(1) as f64;
+    // The in-flight key goes beside the requests key when it fits (about
+    // 0.6 em a character), else on a row of its own: the stage's narrow,
+    // large-type chart would cut it off.
+    let flight_key = format!("— in flight (peak {})", flight_max as u64);
+    let beside = left + text * (11.5 + 0.6 * flight_key.chars().count() as f64) <= width - 8.0;
+    let (flight_x, flight_y, queue_y) = if beside {
+        (left + text * 11.5, top + text * 0.7, top + text * 1.9)
+    } else {
+        (left + text * 4.0, top + text * 1.9, top + text * 3.1)
+    };
     let font = format!("font-size: {text}px");
     html! {
         <svg class="chart load" data-testid="load-chart" viewBox={format!("0 0 {width} {height}")} role="img"
@@ -203,9 +213,9 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
                 }
             } else {
                 <text class="tick key-arrivals" style={font.clone()} x={(left + text * 4.0).to_string()} y={(top + text * 0.7).to_string()}>{ "▮ requests/s" }</text>
-                <text class="tick key-flight" style={font.clone()} x={(left + text * 11.5).to_string()} y={(top + text * 0.7).to_string()}>{ format!("— in flight (peak {})", flight_max as u64) }</text>
+                <text class="tick key-flight" style={font.clone()} x={flight_x.to_string()} y={flight_y.to_string()}>{ flight_key }</text>
                 if let Some(q) = &queue {
-                    <text class="tick key-queue" style={font} x={(left + text * 4.0).to_string()} y={(top + text * 1.9).to_string()}>{ format!("- - {}", q.key) }</text>
+                    <text class="tick key-queue" style={font} x={(left + text * 4.0).to_string()} y={queue_y.to_string()}>{ format!("- - {}", q.key) }</text>
                 }
             }
         </svg>
