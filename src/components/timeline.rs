@@ -116,6 +116,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let step = view::tick_step(span as u64, if props.height_max.is_some() { 4 } else { 8 }).max(1);
     let ticks = (0..=(span as u64 / step)).map(|i| i * step);
     let labels = lane >= LABEL_LANE_MIN;
+    let scrolls = props.height_max.is_none();
     html! {
         <section class="panel timeline-panel" aria-labelledby={format!("timeline-title-{side}")} data-testid={format!("timeline-panel-{side}")}>
             <div class="timeline-head">
@@ -131,7 +132,11 @@ pub fn timeline(props: &TimelineProps) -> Html {
             if dense {
                 <crate::components::density::Density trace={trace.clone()} span_ms={span as u64} />
             }
-            <div class={classes!("timeline-scroll", props.height_max.is_some().then_some("fit"))}>
+            // Focusable: on a phone it scrolls sideways (the lanes keep a
+            // readable width), and a keyboard user must be able to scroll it.
+            <div class={classes!("timeline-scroll", props.height_max.is_some().then_some("fit"))}
+                 tabindex={scrolls.then_some("0")} role={scrolls.then_some("region")}
+                 aria-label={scrolls.then(|| format!("{title}, scrollable"))}>
                 <svg class="timeline" data-testid="timeline" viewBox={format!("0 0 {WIDTH} {height}")} width="100%"
                      role="img" aria-label="Attempt timeline: one lane per call, one bar per attempt">
                     <defs>

@@ -118,6 +118,15 @@ test('375×812: no sideways scrolling', TIMEOUT, async () => {
     }));
     if (scrollWidth > 375) console.log(`# 375×812: scrollWidth ${scrollWidth}; wider than the screen: ${wide.join(', ')}`);
     assert.ok(scrollWidth <= 375, `the page is ${scrollWidth} px wide at 375×812: ${wide.join(', ')}`);
+    // The lanes keep a readable width and scroll sideways in their own
+    // region, which a keyboard can reach.
+    const lanes = await page.evaluate(() => {
+      const svg = document.querySelector('[data-testid="timeline-panel-a"] svg.timeline');
+      const region = svg?.closest('.timeline-scroll');
+      return { width: svg?.getBoundingClientRect().width ?? 0, tabindex: region?.getAttribute('tabindex') };
+    });
+    assert.ok(lanes.width >= 700, `the timeline is ${lanes.width} px wide on a phone`);
+    assert.equal(lanes.tabindex, '0', 'the timeline region is focusable');
   } finally {
     await context.close();
   }
