@@ -2,11 +2,11 @@
 //! components draw (groups of knobs, labels, scales). No DOM here.
 
 use flaky::sim::{AttemptOutcome, CallTrace, RunConfig, ScenarioConfig, Trace};
-
-use crate::state::LaneOrder;
 use flaky::EndpointConfig;
 use policy::knob::KnobSpec;
 use policy::{Done, PolicyConfig, SleepReason};
+
+use crate::state::LaneOrder;
 
 mod figures;
 mod overload;
