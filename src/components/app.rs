@@ -31,6 +31,10 @@ use crate::view;
 pub use super::keyboard::preset_index_for_key;
 use ::run_worker::FromWorker;
 
+mod worker_messages;
+
+use worker_messages::on_worker_message;
+
 /// What every component can reach.
 #[derive(Clone, PartialEq)]
 pub struct AppContext {
@@ -556,70 +560,4 @@ const REPLAY_FRAME_MS: u32 = 40;
 /// The trace download's file name.
 pub fn trace_file_name(seed: u64) -> String {
     format!("playground-trace-seed-{seed}.json")
-}
-
-fn on_worker_message(
-    dispatcher: &UseReducerDispatcher<State>,
-    fired: &Fired,
-    side: Side,
-    message: FromWorker,
-) {
-    match message {
-        FromWorker::Ready => {}
-        FromWorker::Progress { run_id, progress } => {
-            if side == Side::A {
-                dispatcher.dispatch(Action::Progress {
-                    run_id,
-                    fraction: progress.fraction(),
-                })
-            }
-        }
-        FromWorker::LiveUpdate {
-            run_id,
-            trace,
-            running,
-            problem,
-        } => dispatcher.dispatch(Action::UpdateRun {
-            run_id,
-            side,
-            trace: Rc::new(*trace),
-            running,
-            problem,
-        }),
-        FromWorker::Done { run_id, trace, .. } => dispatcher.dispatch(Action::UpdateRun {
-            run_id,
-            side,
-            trace: Rc::new(*trace),
-            running: false,
-            problem: None,
-        }),
-        FromWorker::FullTrace { json, .. } => {
-            if let Err(problem) = run_worker::download(&trace_file_name(fired.seed), &json) {
-                web_sys::console::error_1(&problem.into());
-            }
-        }
-        FromWorker::Broken { message } => dispatcher.dispatch(Action::UpdateRun {
-            run_id: fired.run_id,
-            side,
-            trace: Rc::new(Trace {
-                seed: fired.seed,
-                ..Default::default()
-            }),
-            running: false,
-            problem: Some(message),
-        }),
-        // Handled where the worker's messages arrive (only side A's worker reads pastes).
-        FromWorker::Imported { .. } | FromWorker::Exported { .. } => {}
-        FromWorker::Failed { run_id, message } => dispatcher.dispatch(Action::UpdateRun {
-            // 0: the worker itself failed; it concerns the run in progress.
-            run_id: if run_id == 0 { fired.run_id } else { run_id },
-            side,
-            trace: Rc::new(Trace {
-                seed: fired.seed,
-                ..Default::default()
-            }),
-            running: false,
-            problem: Some(message),
-        }),
-    }
 }

@@ -1,6 +1,6 @@
 //! Time series a run records as it goes, in memory that does not grow with
 //! the run: cells of equal width from 0 ms that halve their resolution to stay
-//! under [`CELLS_MAX`] cells. [`LoadSeries`]: requests in flight over time.
+//! under `CELLS_MAX` cells. [`LoadSeries`]: requests in flight over time.
 //! [`Density`]: attempts over time by outcome, for every call.
 //! [`QueueSeries`]: the server's queue length and shed requests over time.
 
