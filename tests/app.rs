@@ -2,6 +2,7 @@
 //! shows. The pure logic it runs on (reducer, URL codec, view model, export)
 //! is tested natively in `crates/app-core/tests`.
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use resilience_playground::components::app::{fire_config, preset_index_for_key, App};
 use resilience_playground::live::Fire;

@@ -32,6 +32,7 @@ pub fn app_files() -> Result<()> {
     if release {
         minify_app_js(dir)?;
     }
+    allow_inline_scripts(dir)?;
     let mut paths = Vec::new();
     walk(dir, dir, &mut paths)?;
     let mut files = Vec::new();
@@ -92,6 +93,69 @@ fn minify_app_js(dir: &Path) -> Result<()> {
     let html = with_integrity(&html, GLUE, &minified)?;
     fs::write(&index, html).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
     Ok(())
+}
+
+/// Adds the sha256 of each inline script in index.html (Trunk's wasm loader,
+/// and in `trunk serve` its reload script) to the Content-Security-Policy's
+/// `script-src`, so the page needs no `'unsafe-inline'` for scripts. Runs
+/// last: the hashes are of the bytes the browser reads.
+fn allow_inline_scripts(dir: &Path) -> Result<()> {
+    let index = dir.join("index.html");
+    if !index.is_file() {
+        return Ok(());
+    }
+    let html =
+        fs::read_to_string(&index).map_err(|e| format!("cannot read {}: {e}", index.display()))?;
+    let html = with_script_hashes(&html)?;
+    fs::write(&index, html).map_err(|e| format!("cannot write {}: {e}", index.display()))
+}
+
+/// What `script-src` starts with in index.html's Content-Security-Policy.
+const SCRIPT_SRC: &str = "script-src 'self'";
+
+/// `html` with `'sha256-…'` of every inline `<script>` added after
+/// [`SCRIPT_SRC`]; an error when the page has no such policy.
+fn with_script_hashes(html: &str) -> Result<String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let at = html
+        .find(SCRIPT_SRC)
+        .map(|i| i + SCRIPT_SRC.len())
+        .ok_or_else(|| {
+            format!("app-files: index.html has no Content-Security-Policy with `{SCRIPT_SRC}`")
+        })?;
+    let mut hashes = String::new();
+    for body in inline_scripts(html) {
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body));
+        let source = format!(" 'sha256-{hash}'");
+        if !hashes.contains(&source) {
+            hashes.push_str(&source);
+        }
+    }
+    Ok(format!("{}{hashes}{}", &html[..at], &html[at..]))
+}
+
+/// The bodies of the `<script>` elements without a `src`.
+fn inline_scripts(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(open) = rest.find("<script") {
+        let after = &rest[open..];
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..tag_end];
+        let body_start = tag_end + 1;
+        let Some(close) = after[body_start..].find("</script>") else {
+            break;
+        };
+        let body = &after[body_start..body_start + close];
+        if !tag.contains(" src=") && !body.trim().is_empty() {
+            out.push(body);
+        }
+        rest = &after[body_start + close..];
+    }
+    out
 }
 
 /// Minifies `file` in place with terser (`module`: an ES module).
@@ -250,6 +314,23 @@ mod tests {
             "<link crossorigin href=/app.js integrity=sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn rel=modulepreload><x>"
         );
         assert!(with_integrity("<p>", "app.js", b"abc").is_err());
+    }
+
+    #[test]
+    fn inline_scripts_are_allowed_by_their_hash_and_nothing_else() {
+        let html = "<meta http-equiv=Content-Security-Policy content=\"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'\">\
+                    <script type=module>import init from '/app.js';await init()</script>\
+                    <script src=/other.js></script><script>x()</script>";
+        let out = with_script_hashes(html).unwrap_or_default();
+        // echo -n "import init from '/app.js';await init()" | openssl dgst -sha256 -binary | base64
+        assert!(
+            out.contains(
+                "script-src 'self' 'sha256-UFeyD/quZMpFerO+MjuhLqkOpmnDMY717Tx+PfVSfk8=' 'sha256-"
+            ),
+            "{out}"
+        );
+        assert_eq!(out.matches("'sha256-").count(), 2, "{out}");
+        assert!(with_script_hashes("<script>x()</script>").is_err());
     }
 
     #[test]

@@ -69,6 +69,9 @@ enum Cmd {
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Layer {
+    /// `cargo fmt --check` and `cargo clippy --all-targets -- -D warnings`
+    /// (native, and the browser crates for wasm32).
+    Lint,
     Native,
     /// `playground plan` against the real libraries (Python and JavaScript).
     Conformance,
@@ -77,10 +80,17 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub const ALL: [Layer; 4] = [Layer::Native, Layer::Conformance, Layer::Wasm, Layer::E2e];
+    pub const ALL: [Layer; 5] = [
+        Layer::Lint,
+        Layer::Native,
+        Layer::Conformance,
+        Layer::Wasm,
+        Layer::E2e,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
+            Layer::Lint => "lint",
             Layer::Native => "native",
             Layer::Conformance => "conformance",
             Layer::Wasm => "wasm",

@@ -27,6 +27,9 @@ pub enum Scope {
 pub fn setup(ctx: &Ctx, scope: Scope) -> Result<()> {
     let start = Instant::now();
     wasm_target(ctx)?;
+    if scope == Scope::All {
+        lint_tools(ctx)?;
+    }
     trunk(ctx)?;
     wasm_bindgen(ctx)?;
     node_modules(ctx)?;
@@ -58,6 +61,30 @@ fn wasm_target(ctx: &Ctx) -> Result<()> {
     cmd.args(["target", "add", WASM_TARGET]);
     proc::run(&mut cmd).map_err(|e| format!("{thing}: cannot install: {e}"))?;
     line(&thing, "installed");
+    Ok(())
+}
+
+/// rustfmt and clippy, which the lint layer of `cargo xtask test` runs.
+fn lint_tools(ctx: &Ctx) -> Result<()> {
+    for (component, probe_args) in [
+        ("rustfmt", ["fmt", "--version"]),
+        ("clippy", ["clippy", "--version"]),
+    ] {
+        let thing = format!("{component} (rustup component)");
+        if probe(proc::command(&ctx.cargo, &ctx.root).args(probe_args)).is_some() {
+            line(&thing, "present, skipped");
+            continue;
+        }
+        line(&thing, "missing, installing (rustup component add)");
+        let mut cmd = proc::command("rustup", &ctx.root);
+        cmd.args(["component", "add", component]);
+        proc::run(&mut cmd).map_err(|e| {
+            format!(
+                "{thing}: cannot install ({e}); install it with `rustup component add {component}`"
+            )
+        })?;
+        line(&thing, "installed");
+    }
     Ok(())
 }
 

@@ -37,6 +37,7 @@ pub fn test(ctx: &Ctx, only: &[Layer]) -> Result<()> {
         let layer_start = Instant::now();
         let mut counts = Counts::default();
         let outcome = match layer {
+            Layer::Lint => lint(ctx, &mut counts),
             Layer::Native => native(ctx, &mut counts),
             Layer::Conformance => crate::conformance::run(ctx, &mut counts),
             Layer::Wasm => wasm(ctx, &mut counts),
@@ -79,6 +80,52 @@ pub fn test(ctx: &Ctx, only: &[Layer]) -> Result<()> {
     match failure {
         Some(_) => Err(String::new()),
         None => Ok(()),
+    }
+}
+
+/// Packages built only for the browser: clippy checks them for wasm32 too.
+const BROWSER_PACKAGES: [&str; 4] = [APP_PACKAGE, "live", "run-worker", "mock-sw"];
+
+/// The lint layer: each check is one "test" (formatting; clippy on the
+/// native workspace; clippy on the browser crates for wasm32), all run,
+/// each named when it fails.
+fn lint(ctx: &Ctx, counts: &mut Counts) -> Result<()> {
+    let mut checks: Vec<(&str, std::process::Command)> = Vec::new();
+    let mut fmt = proc::command(&ctx.cargo, &ctx.root);
+    fmt.args(["fmt", "--all", "--check"]);
+    checks.push(("cargo fmt --check", fmt));
+    let mut native = proc::command(&ctx.cargo, &ctx.root);
+    native.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    checks.push(("clippy (native, all targets)", native));
+    let mut wasm = proc::command(&ctx.cargo, &ctx.root);
+    wasm.args(["clippy", "--target", setup::WASM_TARGET]);
+    for package in BROWSER_PACKAGES {
+        wasm.args(["-p", package]);
+    }
+    wasm.args(["--all-targets", "--", "-D", "warnings"]);
+    checks.push(("clippy (wasm32, browser crates)", wasm));
+    let mut failed = Vec::new();
+    for (name, mut cmd) in checks {
+        println!("--> {name}: {}", show(&cmd));
+        match proc::run(&mut cmd) {
+            Ok(()) => counts.passed += 1,
+            Err(e) => {
+                counts.failed += 1;
+                failed.push(format!("{name}: {e}"));
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("; "))
     }
 }
 

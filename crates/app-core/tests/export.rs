@@ -1,4 +1,5 @@
 //! The run, copied out: the command rebuilds the config.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use app_core::{export, url};
 use flaky::sim::RunConfig;

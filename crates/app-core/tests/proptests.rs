@@ -2,6 +2,7 @@
 //! any settings survive a link, and no link panics or fails without naming
 //! its bad part.
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use app_core::state::{LaneOrder, Mode, Settings, State, Theme};
 use app_core::url::{self, QUOTED_CHARS_MAX};

@@ -1,4 +1,5 @@
 //! The reducer: one test per action, and what a refused change keeps.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::rc::Rc;
 

@@ -1,4 +1,5 @@
 //! The URL codec: links reproduce the screen, and bad links name what is bad.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use app_core::state::{LaneOrder, Mode, Settings, Theme, DEFAULT_SEED};
 use app_core::url::{self, QUOTED_CHARS_MAX};

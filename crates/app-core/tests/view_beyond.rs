@@ -1,6 +1,7 @@
 //! The view model of the mechanisms beyond the chapter: overlapping hedged
 //! attempts get their own row in a lane, layered runs list their per-layer
 //! request counts, and the new outcomes have words.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use app_core::view;
 use flaky::sim::{self, AttemptOutcome, AttemptTrace, RunConfig};

@@ -1,6 +1,7 @@
 //! `playground compare` end to end: A and B over the same seeds, the JSON
 //! shape, exact zeros for identical configs, a real difference, the CSV and
 //! table, and exit status 2 naming the bad part.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! `playground plan`: the shape of its output, determinism, bad input, and
 //! each library profile's plan against the library's documented first delays
 //! (the source of each number is in the profile's `chapter` and below).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;
 

@@ -6,6 +6,7 @@
 //! uses: the stubs check our syntax and types, not resilience4j's
 //! signatures), JavaScript parses (node --check); C# and Go (no compiler
 //! here) are checked for balanced brackets and their opening lines.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;
 

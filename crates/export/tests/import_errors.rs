@@ -1,5 +1,6 @@
 //! A file that cannot be read gives an error naming its line and field;
 //! garbage never panics; hand-written files get the library's defaults.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use export::import::{import, Format};
 use proptest::prelude::*;

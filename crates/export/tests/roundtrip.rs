@@ -5,6 +5,7 @@
 //! writes the same document (notes aside), so nothing the format expresses
 //! is lost or changed; and the knobs each format expresses exactly come
 //! back equal.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;
 

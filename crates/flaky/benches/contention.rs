@@ -1,5 +1,6 @@
 //! Plain timing, no harness: the blog's full contention sweep, then the
 //! server's request rate. Run with `cargo bench -p flaky`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::hint::black_box;
 use std::time::Instant;

@@ -6,6 +6,7 @@
 //! Each run is a child process of its own (this binary started again with
 //! `--run <id>`), so the peak memory it reads (`VmHWM` in
 //! `/proc/self/status`) is that run's alone.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::process::{Command, ExitCode};
 use std::time::Instant;

@@ -1,6 +1,7 @@
 //! Beyond the chapter, the client side: layered retries, hedged requests,
 //! adaptive throttling and bulkheads. Each lesson's numbers over several
 //! seeds (a failure names the seed), and the mechanisms' traces.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::presets;
 use flaky::sim::{self, AttemptOutcome, RunConfig, Summary};

@@ -1,6 +1,7 @@
 //! Properties of layered retries and hedging over random worlds (native
 //! only: proptest does not build for wasm32).
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::sim::{self, RunConfig};
 use policy::Done;

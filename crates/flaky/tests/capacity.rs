@@ -4,6 +4,7 @@
 //! round-trips, any garbage is an error naming the knob, never a panic.
 //! (Native only: proptest does not build for wasm32.)
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::engine::EngineOptions;
 use flaky::sim::{self, RunConfig};

@@ -1,4 +1,5 @@
 //! The AWS "Exponential Backoff And Jitter" contention study.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::contention::{self, Algorithm, ContentionConfig};
 

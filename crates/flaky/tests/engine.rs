@@ -3,6 +3,7 @@
 //! policies on one seed meet the same world (common random numbers).
 //! Every failure message carries the seed and the knobs to reproduce it.
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::collections::BTreeMap;
 

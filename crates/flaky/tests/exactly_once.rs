@@ -3,6 +3,7 @@
 //! case draws its own fault mix, client count and seed (at least 100,000
 //! creates in all). Native only: proptest does not build for wasm32 here.
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::sim::{self, RunConfig};
 use proptest::prelude::*;

@@ -1,4 +1,5 @@
 //! The `endpoint.*` knobs: names, round trips and error messages.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::EndpointConfig;
 use policy::knob::{KnobError, KnobKind};

@@ -1,6 +1,7 @@
 //! The metastable lessons (`presets.json`, deck "beyond"): a retry storm that
 //! outlives a 5 s outage, and two ways out. Each check runs over several
 //! seeds; a failure names the seed. The runs are summary only (no lanes).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::engine::EngineOptions;
 use flaky::presets::{self, Deck};

@@ -1,6 +1,7 @@
 //! Every preset shows its lesson in its summary, and the suggested "try next"
 //! change takes the lesson away. Each check runs over several seeds; a failure
 //! names the seed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::presets::{self, Preset};
 use flaky::sim::{self, AttemptOutcome, RunConfig, Summary};

@@ -2,6 +2,7 @@
 //! set only client-policy knobs, and they say where their numbers come from.
 //! Their delays are checked against the libraries by `crates/cli/tests/plan.rs`
 //! (documented first delays) and `tests/conformance` (the real packages).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -1,6 +1,7 @@
 //! No input panics the server or the knobs (native only: proptest does not
 //! build for wasm32).
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::endpoint::{Latency, LatencyKind, Outage, Overload};
 use flaky::{

@@ -1,5 +1,6 @@
 //! The server model: each fault, each create semantic, overload, outages,
 //! fail-first-N, Retry-After, determinism.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::{EndpointConfig, Method, Reply, Request, Server};
 

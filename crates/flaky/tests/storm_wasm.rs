@@ -7,6 +7,7 @@
 //!   cargo test --release --target wasm32-unknown-unknown -p flaky --test storm_wasm -- --nocapture
 //! ```
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::sim;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};

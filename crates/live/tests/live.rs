@@ -2,6 +2,7 @@
 //! the real `flaky::Server` in the page, real timers, real aborts. (The
 //! service-worker transport is checked end to end against the built app.)
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::cell::RefCell;
 use std::rc::Rc;

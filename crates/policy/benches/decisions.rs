@@ -1,5 +1,6 @@
 //! Policy decisions per second: one poll + on_outcome cycle is one decision.
 //! Plain harness (no criterion): `cargo bench -p policy`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::hint::black_box;
 use std::sync::Arc;

@@ -1,4 +1,5 @@
 //! Knobs, Retry-After parsing, and call behaviours by example.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! of steps, byte for byte, on native and in the browser.
 //!
 //! Regenerate (native only): `UPDATE_GOLDEN=1 cargo test -p policy --test golden`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Reference tables: the seed chapter's `get_with_retry`, the AWS SDK
 //! standard retry mode, and gRPC's connection backoff.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;
 

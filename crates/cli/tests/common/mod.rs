@@ -1,4 +1,5 @@
 //! What every test file runs the built `playground` with.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::process::{Command, Output};
 

@@ -1,6 +1,6 @@
 //! Configs every test of the documents runs over: the presets, and every
 //! kind of every knob that changes what a target writes.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 #![allow(dead_code)]
 
 use policy::PolicyConfig;

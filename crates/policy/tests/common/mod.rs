@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: a scripted driver and a
 //! generator that replays fixed numbers.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::convert::Infallible;
 use std::sync::Arc;
