@@ -110,7 +110,11 @@ fn group(
         .iter()
         .map(|(prefix, title)| KnobGroup {
             title,
-            knobs: knobs.iter().filter(|k| in_group(k, prefix)).copied().collect(),
+            knobs: knobs
+                .iter()
+                .filter(|k| in_group(k, prefix))
+                .copied()
+                .collect(),
         })
         .chain([KnobGroup {
             title: "More",

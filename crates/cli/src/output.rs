@@ -97,7 +97,10 @@ pub fn knob_rows(knobs: &RunKnobs) -> Vec<(&'static KnobSpec, String)> {
     let mut rows: Vec<(&'static KnobSpec, String)> =
         knobs.iter().map(|k| (k.spec(), k.get(&defaults))).collect();
     let dynamic_default = || "default".to_string();
-    rows.insert(knobs.policy.len(), (&STATUS_OVERRIDE_KNOB, dynamic_default()));
+    rows.insert(
+        knobs.policy.len(),
+        (&STATUS_OVERRIDE_KNOB, dynamic_default()),
+    );
     rows.push((&LAYER_KNOB, dynamic_default()));
     rows
 }

@@ -30,7 +30,6 @@ policy::choices! {
     }
 }
 
-
 /// How long the server takes to answer, before overload adds to it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -242,7 +241,6 @@ policy::choices! {
     }
 }
 
-
 policy::choices! {
     /// How a commit-then-lose fault loses the reply.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -255,7 +253,6 @@ policy::choices! {
         Reset = "reset",
     }
 }
-
 
 /// Everything that shapes how the mock endpoint behaves.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -16,11 +16,11 @@
 //! throttle per layer.
 //!
 //! ```
-//! use flaky::sim::RunConfig;
-//! let mut config = RunConfig::default();
-//! config.set("sim.layers", "3").unwrap();
-//! config.set("layer.2.attempts.max", "2").unwrap();
+//! use flaky::sim::{RunConfig, ScenarioConfig};
+//! let mut config = RunConfig::default().with_scenario(ScenarioConfig::default().with_layers(3));
+//! config.layers.below[0].attempts.max = 2;
 //! assert_eq!(config.layer_policy(1).attempts.max, 2);
+//! // Its knob name, for the CLI and the URL:
 //! assert_eq!(config.get("layer.2.attempts.max").as_deref(), Some("2"));
 //! assert!(config.set("layer.5.attempts.max", "2").unwrap_err().to_string().contains("layer.5"));
 //! ```

@@ -37,7 +37,6 @@ policy::choices! {
     }
 }
 
-
 policy::choices! {
     /// What each logical call does.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +50,6 @@ policy::choices! {
         Create = "create",
     }
 }
-
 
 /// The workload: how many clients, when they start, what they do.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

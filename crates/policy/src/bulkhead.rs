@@ -40,7 +40,7 @@ pub struct BulkheadConfig {
     pub max_in_flight: u32,
     /// `client.when_full`.
     pub when_full: WhenFull,
-    }
+}
 
 /// What a call that is due to start does, with `in_flight` of its client's
 /// calls already in flight.
@@ -52,7 +52,7 @@ pub enum Admission {
     Wait,
     /// Give up at once ([`crate::GaveUp::BulkheadFull`]).
     Fail,
-    }
+}
 
 impl BulkheadConfig {
     /// The bulkhead's rule for a call due now.

@@ -169,7 +169,7 @@ pub struct BackoffConfig {
     /// [`crate::classify::is_throttling`]); `0` = `base_ms` (AWS 2026: 1000).
     #[serde(skip_serializing_if = "is_zero")]
     pub throttle_base_ms: u64,
-    }
+}
 
 impl Default for BackoffConfig {
     fn default() -> Self {
@@ -222,7 +222,7 @@ pub struct JitterConfig {
     pub ratio: f64,
     /// `jitter.additive_ms`: `a` of `additive`.
     pub additive_ms: u64,
-    }
+}
 
 impl Default for JitterConfig {
     fn default() -> Self {
@@ -247,7 +247,7 @@ pub struct RetryAfterConfig {
     /// `retry_after.kind`: how the hint becomes a sleep. See [`crate::retry_after`].
     #[serde(skip_serializing_if = "is_capped")]
     pub kind: RetryAfterKind,
-    }
+}
 
 crate::choices! {
     /// `retry_after.kind`: how an honoured hint `v` becomes a sleep.
@@ -314,7 +314,7 @@ pub struct BudgetConfig {
     pub min_retries: u64,
     /// `budget.window_ms`: the ratio's window; `0` counts since the start.
     pub window_ms: u64,
-    }
+}
 
 impl Default for BudgetConfig {
     fn default() -> Self {
@@ -370,7 +370,7 @@ pub struct BreakerConfig {
     /// `breaker.half_open_probes`: attempts let through when half-open; all
     /// must succeed to close it, any failure reopens it.
     pub half_open_probes: u32,
-    }
+}
 
 impl Default for BreakerConfig {
     fn default() -> Self {
@@ -394,19 +394,19 @@ pub struct IdempotencyConfig {
     /// `idempotency.key`: give each call one random key (32 hex digits), sent
     /// on every attempt of that call (the `Idempotency-Key` header).
     pub key: bool,
-    }
+}
 
 // Knobs added after the goldens were written are left out of JSON while at
 // their defaults, so older configs and traces serialize byte for byte as before.
 fn is_false(v: &bool) -> bool {
     !*v
-    }
+}
 fn is_zero(v: &u64) -> bool {
     *v == 0
-    }
+}
 fn is_capped(v: &RetryAfterKind) -> bool {
     *v == RetryAfterKind::Capped
-    }
+}
 fn is_default_throttle_cost(v: &u64) -> bool {
     *v == BudgetConfig::default().throttle_cost
-    }
+}

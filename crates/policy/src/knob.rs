@@ -358,7 +358,13 @@ impl<C> Knob<C> {
         get: fn(&C) -> u64,
         set: fn(&mut C, u64),
     ) -> Self {
-        Self::new(name, KnobKind::Int { min, max }, unit, help, Access::Int { get, set })
+        Self::new(
+            name,
+            KnobKind::Int { min, max },
+            unit,
+            help,
+            Access::Int { get, set },
+        )
     }
 
     /// A real knob in `min..=max`.
@@ -371,7 +377,13 @@ impl<C> Knob<C> {
         get: fn(&C) -> f64,
         set: fn(&mut C, f64),
     ) -> Self {
-        Self::new(name, KnobKind::Float { min, max }, unit, help, Access::Float { get, set })
+        Self::new(
+            name,
+            KnobKind::Float { min, max },
+            unit,
+            help,
+            Access::Float { get, set },
+        )
     }
 
     /// A `true`/`false` knob.
@@ -393,7 +405,13 @@ impl<C> Knob<C> {
         get: fn(&C) -> &'static str,
         set: fn(&mut C, &str) -> bool,
     ) -> Self {
-        Self::new(name, KnobKind::Choice(names), "", help, Access::Choice { get, set })
+        Self::new(
+            name,
+            KnobKind::Choice(names),
+            "",
+            help,
+            Access::Choice { get, set },
+        )
     }
 
     /// A knob whose text its owner parses (`kind` is what the CLI and the
@@ -506,5 +524,8 @@ pub fn set<C>(table: &[Knob<C>], config: &mut C, name: &str, value: &str) -> Res
 
 /// Every knob of the table whose value in `config` is out of its range.
 pub fn out_of_range<C>(table: &[Knob<C>], config: &C) -> Vec<KnobError> {
-    table.iter().filter_map(|k| k.out_of_range(config)).collect()
+    table
+        .iter()
+        .filter_map(|k| k.out_of_range(config))
+        .collect()
 }

@@ -44,7 +44,6 @@
 
 use serde::{Deserialize, Serialize};
 
-
 crate::choices! {
     /// `throttle.kind`.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +82,7 @@ pub struct ThrottleConfig {
     pub window_ms: u64,
     /// `throttle.scope`: one throttle per client, or one for all.
     pub scope: ThrottleScope,
-    }
+}
 
 impl Default for ThrottleConfig {
     /// Off; K = 2 and a two-minute window, the book's values.
@@ -103,7 +102,7 @@ pub fn reject_probability(requests: u64, accepts: u64, k: f64) -> f64 {
     let k = if k.is_finite() { k.max(0.0) } else { 0.0 };
     let requests = requests as f64;
     ((requests - k * accepts as f64) / (requests + 1.0)).max(0.0)
-    }
+}
 
 const SLOTS: usize = 10;
 
@@ -112,14 +111,14 @@ struct Slot {
     index: u64,
     requests: u64,
     accepts: u64,
-    }
+}
 
 /// One client's throttle: the windowed counts. Time and the draw are passed in.
 #[derive(Clone, Debug)]
 pub struct Throttle {
     config: ThrottleConfig,
     slots: [Slot; SLOTS],
-    }
+}
 
 impl Throttle {
     /// A throttle with no history (it lets everything through at first).

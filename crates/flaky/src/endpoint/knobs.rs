@@ -18,9 +18,14 @@ type K = Knob<EndpointConfig>;
 /// A fault probability: a real in `0..=1`, the faults summing to at most 1.
 macro_rules! fault {
     ($name:literal, $help:literal, $field:ident) => {
-        K::text($name, PROBABILITY, "", $help,
+        K::text(
+            $name,
+            PROBABILITY,
+            "",
+            $help,
             |c| c.faults.$field.to_string(),
-            |c, spec, v| set_fault(c, spec, v, |f| &mut f.$field))
+            |c, spec, v| set_fault(c, spec, v, |f| &mut f.$field),
+        )
     };
 }
 
@@ -65,11 +70,11 @@ static KNOBS: &[K] = &[
         |c| c.fail_first_n, |c, v| c.fail_first_n = v),
     K::text("endpoint.fail_first_status", KnobKind::Choice(FailWith::NAMES), "", "how the first N requests fail: a status, reset or hang",
         |c| c.fail_first_status.to_string(),
-        |c, spec, v| Ok(c.fail_first_status = parse_fail_with(spec, v)?)),
+        |c, spec, v| { c.fail_first_status = parse_fail_with(spec, v)?; Ok(()) }),
     K::int("endpoint.outage.start_ms", 0, DAY_MS, "ms", "outage window start, server time",
-        |c| c.outages.first().map_or(0, |o| o.start_ms), |c, v| c.first_outage().start_ms = v),
+        |c| c.outages.first().map_or(0, |o| o.start_ms), |c, v| c.edit_first_outage(|o| o.start_ms = v)),
     K::int("endpoint.outage.duration_ms", 0, DAY_MS, "ms", "outage window length (0: no outage)",
-        |c| c.outages.first().map_or(0, |o| o.duration_ms), |c, v| c.first_outage().duration_ms = v),
+        |c| c.outages.first().map_or(0, |o| o.duration_ms), |c, v| c.edit_first_outage(|o| o.duration_ms = v)),
     K::text("endpoint.outage.status", KnobKind::Choice(FailWith::NAMES), "", "how requests fail during every outage window: a status, reset or hang",
         |c| c.outages.first().cloned().unwrap_or_default().status.to_string(),
         set_outage_status),
@@ -161,12 +166,18 @@ impl EndpointConfig {
         Ok(())
     }
 
-    fn first_outage(&mut self) -> &mut Outage {
+    /// Edits the first outage (made if there is none). An outage left at
+    /// its defaults (none) is dropped, so setting what `get` read changes nothing.
+    fn edit_first_outage(&mut self, edit: impl FnOnce(&mut Outage)) {
         if self.outages.is_empty() {
             self.outages.push(Outage::default());
         }
-        // Not empty: pushed above.
-        &mut self.outages[0]
+        if let Some(first) = self.outages.first_mut() {
+            edit(first);
+        }
+        if self.outages == [Outage::default()] {
+            self.outages.clear();
+        }
     }
 }
 
@@ -204,7 +215,7 @@ fn set_outage_status(
     value: &str,
 ) -> Result<(), KnobError> {
     let status = parse_fail_with(spec, value)?;
-    config.first_outage();
+    config.edit_first_outage(|first| first.status = status);
     for outage in &mut config.outages {
         outage.status = status;
     }

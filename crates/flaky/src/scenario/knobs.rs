@@ -49,7 +49,7 @@ static KNOBS: &[K] = &[
         |c| c.call_every_ms, |c, v| c.call_every_ms = v),
     K::text("sim.spike", KnobKind::List { syntax: windows::SPIKE_SYNTAX }, "", "Arrival-rate spikes START+DURATION*FACTOR, comma-separated: a gap (sim.interval_ms, sim.call_gap_ms) that begins in the window is divided by FACTOR.",
         |c| windows::format_spikes(&c.spikes),
-        |c, spec, v| Ok(c.spikes = windows::parse_spikes(spec.name, v)?)),
+        |c, spec, v| { c.spikes = windows::parse_spikes(spec.name, v)?; Ok(()) }),
 ];
 
 impl ScenarioConfig {

@@ -16,10 +16,16 @@ const TOKENS_MAX: u64 = 1_000_000;
 type K = Knob<PolicyConfig>;
 
 fn is_token_bucket(c: &PolicyConfig) -> bool {
-    matches!(c.budget.kind, BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund)
+    matches!(
+        c.budget.kind,
+        BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund
+    )
 }
 fn is_ratio_breaker(c: &PolicyConfig) -> bool {
-    matches!(c.breaker.kind, BreakerKind::RatioCount | BreakerKind::RatioTime)
+    matches!(
+        c.breaker.kind,
+        BreakerKind::RatioCount | BreakerKind::RatioTime
+    )
 }
 
 #[rustfmt::skip]
