@@ -30,7 +30,9 @@ macro_rules! fault {
 }
 
 #[rustfmt::skip]
-static KNOBS: &[K] = &[
+// An array, not a slice: `&KNOBS` then points at this one static, where a
+// const reading a slice static would copy its entries into every user.
+static KNOBS: [K; 37] = [
     choice_knob!(K, "endpoint.latency.kind", "latency distribution: fixed, uniform (min..max) or long_tail (log-normal through p50 and p99)",
         LatencyKind, |c| c.latency.kind),
     K::int("endpoint.latency.ms", 0, LATENCY_MS_MAX, "ms", "fixed latency of every answer",
@@ -107,31 +109,31 @@ impl EndpointConfig {
     /// Every `endpoint.*` knob: name, kind and range, unit, one-line meaning,
     /// its field and when it matters. Outage knobs read the first outage
     /// (defaults if none).
-    pub const KNOBS: &'static [Knob<EndpointConfig>] = KNOBS;
+    pub const KNOBS: &'static [Knob<EndpointConfig>] = &KNOBS;
 
     /// [`EndpointConfig::KNOBS`].
     pub fn knobs() -> &'static [Knob<EndpointConfig>] {
-        KNOBS
+        &KNOBS
     }
 
     /// The current value of a knob as text `set` accepts, or `None` for an
     /// unknown name.
     pub fn get(&self, name: &str) -> Option<String> {
-        knob::get(KNOBS, self, name)
+        knob::get(&KNOBS, self, name)
     }
 
     /// Sets a knob from text. On error nothing changes, and the error names the
     /// knob and what would have been valid (an unknown name lists every knob).
     /// Fault probabilities must keep their sum at most 1.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
-        knob::set(KNOBS, self, name, value)
+        knob::set(&KNOBS, self, name, value)
     }
 
     /// Checks a config built without `set` (say, deserialized): every
     /// value in its knob's range, fault probabilities summing to at most 1,
     /// every failure status from 400 to 599. The error names the offending knob.
     pub fn validate(&self) -> Result<(), KnobError> {
-        self.validate_in(KNOBS)
+        self.validate_in(&KNOBS)
     }
 
     /// [`EndpointConfig::validate`] with the knobs of `table`.

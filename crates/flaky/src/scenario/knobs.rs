@@ -19,7 +19,9 @@ const GAP_MS_MAX: u64 = 3_600_000;
 const NET_MS_MAX: u64 = 60_000;
 
 #[rustfmt::skip]
-static KNOBS: &[K] = &[
+// An array, not a slice: `&KNOBS` then points at this one static, where a
+// const reading a slice static would copy its entries into every user.
+static KNOBS: [K; 13] = [
     K::int("sim.clients", 1, 100_000, "", "Concurrent clients, each with its own breaker and budget.",
         |c| c.clients.into(), |c, v| c.clients = to_u32(v)),
     K::int("sim.calls", 1, 10_000, "", "Logical calls per client, one after another.",
@@ -54,21 +56,21 @@ static KNOBS: &[K] = &[
 
 impl ScenarioConfig {
     /// The scenario's knobs (`sim.*`).
-    pub const KNOBS: &'static [Knob<ScenarioConfig>] = KNOBS;
+    pub const KNOBS: &'static [Knob<ScenarioConfig>] = &KNOBS;
 
     /// [`ScenarioConfig::KNOBS`].
     pub fn knobs() -> &'static [Knob<ScenarioConfig>] {
-        KNOBS
+        &KNOBS
     }
 
     /// A knob's value as text, `None` for an unknown name.
     pub fn get(&self, name: &str) -> Option<String> {
-        knob::get(KNOBS, self, name)
+        knob::get(&KNOBS, self, name)
     }
 
     /// Sets a knob from text; the config is unchanged on error.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
-        knob::set(KNOBS, self, name, value)
+        knob::set(&KNOBS, self, name, value)
     }
 }
 

@@ -29,7 +29,9 @@ fn is_ratio_breaker(c: &PolicyConfig) -> bool {
 }
 
 #[rustfmt::skip]
-static KNOBS: &[K] = &[
+// An array, not a slice: `&KNOBS` then points at this one static, where a
+// const reading a slice static would copy its entries into every user.
+static KNOBS: [K; 48] = [
     K::int("attempts.max", 0, 1000, "", "attempts per call, the first included; 0 = unlimited (infinite retries)",
         |c| c.attempts.max.into(), |c, v| c.attempts.max = to_u32(v)),
     K::int("attempts.deadline_ms", 0, DAY_MS, "ms", "overall deadline from the call's start; 0 = none",
@@ -179,18 +181,18 @@ impl PolicyConfig {
     /// Every knob of a policy, in display order: the one table that lists,
     /// reads, writes and checks them. The per-status overrides
     /// `retry.status.NNN` are dynamic and described by [`STATUS_OVERRIDE_KNOB`].
-    pub const KNOBS: &'static [Knob<PolicyConfig>] = KNOBS;
+    pub const KNOBS: &'static [Knob<PolicyConfig>] = &KNOBS;
 
     /// [`PolicyConfig::KNOBS`].
     pub fn knobs() -> &'static [Knob<PolicyConfig>] {
-        KNOBS
+        &KNOBS
     }
 
     /// The current value of a knob as text (what [`PolicyConfig::set`]
     /// accepts), or `None` for an unknown name. `retry.status.NNN` gives the
     /// override if one is set, else `default`.
     pub fn get(&self, name: &str) -> Option<String> {
-        self.get_in(KNOBS, name)
+        self.get_in(&KNOBS, name)
     }
 
     /// [`PolicyConfig::get`] with the knobs of `table`.
@@ -207,7 +209,7 @@ impl PolicyConfig {
     /// Sets a knob from text. On error nothing changes, and the error names
     /// the knob and what would have been valid. Never panics.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
-        self.set_in(KNOBS, name, value)
+        self.set_in(&KNOBS, name, value)
     }
 
     /// [`PolicyConfig::set`] with the knobs of `table`.
@@ -255,7 +257,7 @@ impl PolicyConfig {
     /// Every knob and its value as text, the per-status overrides included
     /// (in status order): what a URL or `--set` list needs to rebuild this config.
     pub fn knob_values(&self) -> Vec<(String, String)> {
-        self.knob_values_in(KNOBS)
+        self.knob_values_in(&KNOBS)
     }
 
     /// [`PolicyConfig::knob_values`] with the knobs of `table`.
@@ -282,7 +284,7 @@ impl PolicyConfig {
     /// never panics on an invalid config, but its behaviour there is only
     /// "something safe"; the message lists every problem, one per line.
     pub fn validate(&self) -> Result<(), String> {
-        self.validate_in(KNOBS)
+        self.validate_in(&KNOBS)
     }
 
     /// [`PolicyConfig::validate`] with the knobs of `table`.
