@@ -7,7 +7,7 @@ use yew::prelude::*;
 use flaky::sim::RunConfig;
 
 use crate::components::knob_control::KnobControl;
-use crate::view::{self, KnobGroup};
+use crate::view::KnobGroup;
 
 #[derive(Properties)]
 pub struct KnobPanelProps {
@@ -59,11 +59,11 @@ pub fn knob_panel(props: &KnobPanelProps) -> Html {
                 <details class="knob-group" open={i < props.open_first}>
                     <summary>{ group.title }</summary>
                     { for group.knobs.iter().map(|spec| {
-                        let sim_only = props.live && view::SIMULATED_ONLY.contains(&spec.name);
+                        let sim_only = props.live && spec.is_simulated_only();
                         let note = sim_only.then(|| AttrValue::from("(simulated mode only: live requests take the real path to the service worker)"));
                         html! {
-                            <KnobControl spec={**spec} value={config.get(spec.name).unwrap_or_default()}
-                                active={!sim_only && view::knob_active(config, spec.name)} {note} on_change={on_change.clone()}
+                            <KnobControl spec={**spec} value={spec.get(config)}
+                                active={!sim_only && spec.is_active(config)} {note} on_change={on_change.clone()}
                                 id_prefix={props.id_prefix.clone()} differs={props.differs.iter().any(|d| d == spec.name)}
                                 testid_prefix={if props.id_prefix == "knob-b-" { "b." } else { "" }} />
                         }

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use flaky::presets::{self, Preset};
+use flaky::scenario::RunKnobs;
 use flaky::sim::RunConfig;
 use policy::knob::KnobError;
 
@@ -21,9 +22,15 @@ pub const QUOTED_CHARS_MAX: usize = 60;
 
 /// Reads settings from a query string (with or without the leading `?`).
 pub fn parse(query: &str) -> (Settings, Vec<String>) {
+    parse_with(query, &RunKnobs::STANDARD)
+}
+
+/// [`parse`] with the knobs of `knobs`.
+pub fn parse_with(query: &str, knobs: &RunKnobs) -> (Settings, Vec<String>) {
     let mut settings = Settings::default();
     let mut errors = Vec::new();
     let query = query.strip_prefix('?').unwrap_or(query);
+    let table = knobs;
     let mut knobs: Vec<(String, String)> = Vec::new();
     let mut b_knobs: Vec<(String, String)> = Vec::new();
     let mut mode = None;
@@ -85,9 +92,9 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
     settings.lanes = lanes.unwrap_or_else(|| lesson_lanes(preset));
     let base = base_config(settings.preset.as_deref());
     let mut config = base.clone();
-    set_knobs(&mut config, last_of_each(knobs), &mut errors);
+    set_knobs(table, &mut config, last_of_each(knobs), &mut errors);
     // Cross-knob rules: fall back to the defaults as a whole, and say so.
-    if let Err(e) = config.validate() {
+    if let Err(e) = table.validate(&config) {
         errors.push(format!(
             "the linked config is inconsistent ({e}); using the preset or the defaults"
         ));
@@ -95,7 +102,7 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
     }
     settings.config = config;
     settings.b = if !b_knobs.is_empty() {
-        Some(b_policy(&settings.config, b_knobs, &mut errors))
+        Some(b_policy(table, &settings.config, b_knobs, &mut errors))
     } else {
         match compare {
             Some(true) => Some(settings.config.policy.clone()),
@@ -109,17 +116,14 @@ pub fn parse(query: &str) -> (Settings, Vec<String>) {
 /// B's policy: A's, with the link's `b.` knobs set (only client-policy
 /// knobs; a refused one is named with its `b.` prefix and A's value kept).
 fn b_policy(
+    table: &RunKnobs,
     a: &RunConfig,
     knobs: Vec<(String, String)>,
     errors: &mut Vec<String>,
 ) -> policy::PolicyConfig {
-    let is_policy = |name: &str| {
-        policy::PolicyConfig::knobs().iter().any(|k| k.name == name)
-            || name.starts_with("retry.status.")
-    };
     let (policy_knobs, others): (Vec<_>, Vec<_>) = last_of_each(knobs)
         .into_iter()
-        .partition(|(n, _)| is_policy(n));
+        .partition(|(n, _)| table.is_policy_knob(n));
     for (name, _) in others {
         errors.push(format!(
             "`b.{}`: B differs from A only in the client policy (attempts, backoff, jitter, budget, breaker, ...)",
@@ -128,12 +132,12 @@ fn b_policy(
     }
     let mut config = a.clone();
     let mut b_errors = Vec::new();
-    set_knobs(&mut config, policy_knobs, &mut b_errors);
+    set_knobs(table, &mut config, policy_knobs, &mut b_errors);
     errors.extend(b_errors.into_iter().map(|e| match e.strip_prefix('`') {
         Some(rest) => format!("`b.{rest}"),
         None => e,
     }));
-    if let Err(e) = config.validate() {
+    if let Err(e) = table.validate(&config) {
         errors.push(format!(
             "`b.*`: B's linked policy is inconsistent ({e}); B is a copy of A"
         ));
@@ -202,13 +206,18 @@ fn last_of_each(knobs: Vec<(String, String)>) -> Vec<(String, String)> {
 /// Sets the knobs in rounds: a knob refused only because of another (fault
 /// probabilities may sum to at most 1, checked on each set) is tried again
 /// after the rest, so the order of a link's knobs never matters.
-fn set_knobs(config: &mut RunConfig, knobs: Vec<(String, String)>, errors: &mut Vec<String>) {
+fn set_knobs(
+    table: &RunKnobs,
+    config: &mut RunConfig,
+    knobs: Vec<(String, String)>,
+    errors: &mut Vec<String>,
+) {
     let mut pending = knobs;
     loop {
         let tried = pending.len();
         let mut refused = Vec::new();
         for (name, value) in pending {
-            if let Err(e) = config.set(&name, &value) {
+            if let Err(e) = table.set(config, &name, &value) {
                 refused.push((name, value, e));
             }
         }
@@ -254,6 +263,11 @@ fn lesson_lanes(preset: Option<&Preset>) -> LaneOrder {
 /// Writes the settings as a query string (with the leading `?`, or empty
 /// when everything is at its default).
 pub fn to_query(settings: &Settings) -> String {
+    to_query_with(settings, &RunKnobs::STANDARD)
+}
+
+/// [`to_query`] with the knobs of `knobs`.
+pub fn to_query_with(settings: &Settings, knobs: &RunKnobs) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
     if let Some(preset) = &settings.preset {
         out.append_pair("preset", preset);
@@ -280,10 +294,8 @@ pub fn to_query(settings: &Settings) -> String {
     if settings.lanes != lesson_lanes(preset) {
         out.append_pair("lanes", settings.lanes.name());
     }
-    for (name, value) in settings
-        .config
-        .knobs_differing_from(&base_config(settings.preset.as_deref()))
-    {
+    let base = base_config(settings.preset.as_deref());
+    for (name, value) in knobs.differing(&settings.config, &base) {
         out.append_pair(&name, &value);
     }
     let preset_b = preset.and_then(|p| p.config_b.as_ref());
@@ -291,7 +303,7 @@ pub fn to_query(settings: &Settings) -> String {
         // The lesson's own B: the preset says it.
         Some(b) if Some(&b.policy) == preset_b => {}
         Some(b) => {
-            let differs = b.knobs_differing_from(&settings.config);
+            let differs = knobs.differing(&b, &settings.config);
             if differs.is_empty() {
                 out.append_pair("compare", "1");
             }

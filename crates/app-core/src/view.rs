@@ -1,10 +1,9 @@
 //! View-model helpers: pure functions from configs and traces to what the
 //! components draw (groups of knobs, labels, scales). No DOM here.
 
-use flaky::sim::{AttemptOutcome, CallTrace, RunConfig, ScenarioConfig, Trace};
-use flaky::EndpointConfig;
-use policy::knob::KnobSpec;
-use policy::{Done, PolicyConfig, SleepReason};
+use flaky::scenario::{RunKnob, RunKnobs};
+use flaky::sim::{AttemptOutcome, CallTrace, RunConfig, Trace};
+use policy::{Done, SleepReason};
 
 use crate::state::LaneOrder;
 
@@ -25,11 +24,16 @@ pub use overload::{
 /// A titled group of knobs in a panel.
 pub struct KnobGroup {
     pub title: &'static str,
-    pub knobs: Vec<&'static KnobSpec>,
+    pub knobs: Vec<RunKnob>,
 }
 
 /// Policy knobs grouped by their first name segment, in a teaching order.
 pub fn policy_groups() -> Vec<KnobGroup> {
+    policy_groups_in(&RunKnobs::STANDARD)
+}
+
+/// [`policy_groups`] of the policy table of `knobs`.
+pub fn policy_groups_in(knobs: &RunKnobs) -> Vec<KnobGroup> {
     const ORDER: &[(&str, &str)] = &[
         ("attempts", "Attempts and timeouts"),
         ("retry", "What to retry"),
@@ -43,13 +47,17 @@ pub fn policy_groups() -> Vec<KnobGroup> {
         ("client", "Bulkhead (calls in flight per client)"),
         ("idempotency", "Idempotency"),
     ];
-    group(PolicyConfig::knobs(), ORDER, |name| {
-        name.split('.').next().unwrap_or("")
-    })
+    let knobs = knobs.policy.iter().map(RunKnob::Policy);
+    group(knobs, ORDER, |name| name.split('.').next().unwrap_or(""))
 }
 
 /// Endpoint knobs grouped by their second name segment.
 pub fn endpoint_groups() -> Vec<KnobGroup> {
+    endpoint_groups_in(&RunKnobs::STANDARD)
+}
+
+/// [`endpoint_groups`] of the endpoint table of `knobs`.
+pub fn endpoint_groups_in(knobs: &RunKnobs) -> Vec<KnobGroup> {
     const ORDER: &[(&str, &str)] = &[
         ("latency", "Latency"),
         ("fault", "Fault mix (probability per request)"),
@@ -58,7 +66,8 @@ pub fn endpoint_groups() -> Vec<KnobGroup> {
         ("capacity", "Capacity, queue and shedding"),
         ("", "Creates, Retry-After, fail-first-N"),
     ];
-    group(EndpointConfig::knobs(), ORDER, |name| {
+    let knobs = knobs.endpoint.iter().map(RunKnob::Endpoint);
+    group(knobs, ORDER, |name| {
         let rest = name.strip_prefix("endpoint.").unwrap_or(name);
         let section = rest.split_once('.').map_or(rest, |(section, _)| section);
         match section {
@@ -72,69 +81,56 @@ pub fn endpoint_groups() -> Vec<KnobGroup> {
 
 /// Scenario knobs, one group.
 pub fn scenario_groups() -> Vec<KnobGroup> {
+    scenario_groups_in(&RunKnobs::STANDARD)
+}
+
+/// [`scenario_groups`] of the scenario table of `knobs`.
+pub fn scenario_groups_in(knobs: &RunKnobs) -> Vec<KnobGroup> {
     vec![KnobGroup {
         title: "Workload",
-        knobs: ScenarioConfig::knobs().iter().collect(),
+        knobs: knobs.scenario.iter().map(RunKnob::Scenario).collect(),
     }]
 }
 
+/// The knobs in `order`'s groups by `key` of their names; a knob whose key
+/// no group has goes to a last group, "More", so none is ever left out.
 fn group(
-    specs: &'static [KnobSpec],
+    knobs: impl Iterator<Item = RunKnob>,
     order: &[(&str, &'static str)],
     key: impl Fn(&str) -> &str,
 ) -> Vec<KnobGroup> {
+    let knobs: Vec<RunKnob> = knobs.collect();
+    let in_group = |k: &RunKnob, prefix: &str| key(k.name) == prefix;
+    let others: Vec<RunKnob> = knobs
+        .iter()
+        .filter(|k| !order.iter().any(|(prefix, _)| in_group(k, prefix)))
+        .copied()
+        .collect();
     order
         .iter()
         .map(|(prefix, title)| KnobGroup {
             title,
-            knobs: specs.iter().filter(|s| key(s.name) == *prefix).collect(),
+            knobs: knobs
+                .iter()
+                .filter(|k| in_group(k, prefix))
+                .copied()
+                .collect(),
         })
+        .chain([KnobGroup {
+            title: "More",
+            knobs: others,
+        }])
         .filter(|g| !g.knobs.is_empty())
         .collect()
 }
 
-/// Knobs only the simulator uses: a live run's requests take the real path
-/// from the page to the service worker.
-pub const SIMULATED_ONLY: &[&str] = &["sim.net_ms", "sim.net_jitter_ms"];
-
 /// Whether a knob matters under the current config (e.g. `jitter.ratio` only
-/// with `jitter.kind = ratio`). Inactive knobs are dimmed, not hidden.
+/// with `jitter.kind = ratio`): its table entry says. Inactive knobs are
+/// dimmed, not hidden; an unknown name always matters.
 pub fn knob_active(config: &RunConfig, name: &str) -> bool {
-    let get = |n: &str| config.get(n).unwrap_or_default();
-    match name {
-        "jitter.ratio" => matches!(
-            get("jitter.kind").as_str(),
-            "ratio" | "ratio_after_cap" | "randomized"
-        ),
-        "jitter.additive_ms" => get("jitter.kind") == "additive",
-        "backoff.multiplier" => get("backoff.kind").starts_with("exponential"),
-        "budget.capacity"
-        | "budget.retry_cost"
-        | "budget.timeout_cost"
-        | "budget.success_refill" => get("budget.kind").starts_with("token_bucket"),
-        "budget.throttle_cost" => get("budget.kind") == "token_bucket_refund",
-        "budget.ratio" | "budget.min_retries" | "budget.window_ms" => get("budget.kind") == "ratio",
-        "breaker.threshold" => get("breaker.kind") == "consecutive",
-        "breaker.window_count" => get("breaker.kind") == "ratio_count",
-        "breaker.window_ms" => get("breaker.kind") == "ratio_time",
-        "breaker.failure_ratio" | "breaker.min_throughput" => {
-            get("breaker.kind").starts_with("ratio")
-        }
-        "breaker.open_ms" | "breaker.half_open_probes" => get("breaker.kind") != "none",
-        "retry_after.cap_ms" | "retry_after.kind" => get("retry_after.honor") == "true",
-        "throttle.k" | "throttle.window_ms" | "throttle.scope" => get("throttle.kind") != "none",
-        "hedge.max_extra" => get("hedge.delay_ms") != "0",
-        "client.when_full" => get("client.max_in_flight") != "0",
-        "endpoint.latency.ms" => get("endpoint.latency.kind") == "fixed",
-        "endpoint.latency.min_ms" | "endpoint.latency.max_ms" => {
-            get("endpoint.latency.kind") == "uniform"
-        }
-        "endpoint.latency.p50_ms" | "endpoint.latency.p99_ms" => {
-            get("endpoint.latency.kind") == "long_tail"
-        }
-        "sim.interval_ms" => get("sim.arrival") != "all_at_once",
-        _ => true,
-    }
+    RunKnobs::STANDARD
+        .find(name)
+        .is_none_or(|k| k.is_active(config))
 }
 
 /// The CSS/testing name of an attempt's outcome (`pending` while in flight).

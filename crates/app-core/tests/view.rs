@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use app_core::view::{self, KnobGroup};
+use flaky::scenario::RunKnobs;
 use flaky::sim::{AttemptOutcome, RunConfig, Trace};
 use policy::{Done, GaveUp, SleepReason};
 
@@ -78,10 +79,12 @@ fn a_knob_is_active_only_where_the_config_uses_it() {
 
 #[test]
 fn only_network_knobs_are_simulated_only() {
-    for name in view::SIMULATED_ONLY {
-        assert!(RunConfig::knobs().any(|k| k.name == *name), "{name}");
-        assert!(name.starts_with("sim.net"), "{name}");
-    }
+    let simulated_only: Vec<&str> = RunKnobs::STANDARD
+        .iter()
+        .filter(|k| k.is_simulated_only())
+        .map(|k| k.name)
+        .collect();
+    assert_eq!(simulated_only, ["sim.net_ms", "sim.net_jitter_ms"]);
 }
 
 #[test]
@@ -476,4 +479,80 @@ fn a_trace_of_the_first_calls_says_its_slowest_are_of_those() {
         view::detail_lanes_caption(&small, LaneOrder::Start, all.len()),
         ""
     );
+}
+
+/// What the page dimmed before the knob tables said when a knob matters:
+/// string comparisons on the config's values, kept as the oracle.
+fn knob_active_by_strings(config: &RunConfig, name: &str) -> bool {
+    let get = |n: &str| config.get(n).unwrap_or_default();
+    match name {
+        "jitter.ratio" => matches!(
+            get("jitter.kind").as_str(),
+            "ratio" | "ratio_after_cap" | "randomized"
+        ),
+        "jitter.additive_ms" => get("jitter.kind") == "additive",
+        "backoff.multiplier" => get("backoff.kind").starts_with("exponential"),
+        "budget.capacity"
+        | "budget.retry_cost"
+        | "budget.timeout_cost"
+        | "budget.success_refill" => get("budget.kind").starts_with("token_bucket"),
+        "budget.throttle_cost" => get("budget.kind") == "token_bucket_refund",
+        "budget.ratio" | "budget.min_retries" | "budget.window_ms" => get("budget.kind") == "ratio",
+        "breaker.threshold" => get("breaker.kind") == "consecutive",
+        "breaker.window_count" => get("breaker.kind") == "ratio_count",
+        "breaker.window_ms" => get("breaker.kind") == "ratio_time",
+        "breaker.failure_ratio" | "breaker.min_throughput" => {
+            get("breaker.kind").starts_with("ratio")
+        }
+        "breaker.open_ms" | "breaker.half_open_probes" => get("breaker.kind") != "none",
+        "retry_after.cap_ms" | "retry_after.kind" => get("retry_after.honor") == "true",
+        "throttle.k" | "throttle.window_ms" | "throttle.scope" => get("throttle.kind") != "none",
+        "hedge.max_extra" => get("hedge.delay_ms") != "0",
+        "client.when_full" => get("client.max_in_flight") != "0",
+        "endpoint.latency.ms" => get("endpoint.latency.kind") == "fixed",
+        "endpoint.latency.min_ms" | "endpoint.latency.max_ms" => {
+            get("endpoint.latency.kind") == "uniform"
+        }
+        "endpoint.latency.p50_ms" | "endpoint.latency.p99_ms" => {
+            get("endpoint.latency.kind") == "long_tail"
+        }
+        "sim.interval_ms" => get("sim.arrival") != "all_at_once",
+        _ => true,
+    }
+}
+
+#[test]
+fn the_tables_dim_every_knob_as_the_string_rules_did() {
+    // Every value of every choice and boolean, and the numbers that switch
+    // a mechanism on or off, one knob at a time from the defaults.
+    let mut settings: Vec<(&str, String)> = Vec::new();
+    for knob in RunKnobs::STANDARD.iter() {
+        match knob.kind {
+            policy::knob::KnobKind::Choice(names) => {
+                settings.extend(names.iter().map(|n| (knob.name, n.to_string())))
+            }
+            policy::knob::KnobKind::Bool => {
+                settings.extend(["true", "false"].map(|v| (knob.name, v.to_string())))
+            }
+            _ => {}
+        }
+    }
+    for name in ["hedge.delay_ms", "client.max_in_flight"] {
+        settings.extend(["0", "4"].map(|v| (name, v.to_string())));
+    }
+    let mut checked = 0;
+    for (name, value) in &settings {
+        let mut config = RunConfig::default();
+        config.set(name, value).expect("a listed value");
+        for knob in RunKnobs::STANDARD.iter() {
+            assert_eq!(
+                knob.is_active(&config),
+                knob_active_by_strings(&config, knob.name),
+                "{} with {name}={value}",
+                knob.name
+            );
+            checked += usize::from(!knob.is_active(&config));
+        }
+    }
+    assert!(checked > 100, "the sweep dims knobs: {checked}");
 }

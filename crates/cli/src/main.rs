@@ -6,6 +6,8 @@
 //! Nothing here panics on any input: every user value goes through a parser
 //! that returns an error naming it and what would have been valid.
 
+#[cfg(test)]
+mod added_knob;
 mod args;
 mod compare;
 mod output;

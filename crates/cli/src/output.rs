@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use flaky::contention::ContentionResult;
 use flaky::layers::LAYER_KNOB;
+use flaky::scenario::RunKnobs;
 use flaky::sim::{self, RunConfig, Summary};
 pub use flaky::trace::Figure;
 use policy::config::STATUS_OVERRIDE_KNOB;
@@ -88,38 +89,37 @@ pub fn knob_values(spec: &KnobSpec) -> String {
     }
 }
 
-/// Every knob `--set` accepts: [`RunConfig::knobs`], with the dynamic
-/// `retry.status.NNN` (which that list leaves out) after the policy's knobs
-/// and the dynamic `layer.N.*` family last.
-pub fn all_knobs() -> Vec<&'static KnobSpec> {
-    let mut knobs: Vec<&'static KnobSpec> = RunConfig::knobs().collect();
-    let policy_end = knobs
-        .iter()
-        .position(|k| k.name.starts_with("endpoint.") || k.name.starts_with("sim."))
-        .unwrap_or(knobs.len());
-    knobs.insert(policy_end, &STATUS_OVERRIDE_KNOB);
-    knobs.push(&LAYER_KNOB);
-    knobs
-}
-
-/// A knob's default value as text (`default` for `retry.status.NNN`).
-fn default_value(defaults: &RunConfig, spec: &KnobSpec) -> String {
-    defaults
-        .get(spec.name)
-        .unwrap_or_else(|| "default".to_string())
+/// Every knob `--set` accepts, with its default value as text: the knobs of
+/// `knobs`, with the dynamic `retry.status.NNN` after the policy's and the
+/// dynamic `layer.N.*` family last (both `default`).
+pub fn knob_rows(knobs: &RunKnobs) -> Vec<(&'static KnobSpec, String)> {
+    let defaults = RunConfig::default();
+    let mut rows: Vec<(&'static KnobSpec, String)> =
+        knobs.iter().map(|k| (k.spec(), k.get(&defaults))).collect();
+    let dynamic_default = || "default".to_string();
+    rows.insert(
+        knobs.policy.len(),
+        (&STATUS_OVERRIDE_KNOB, dynamic_default()),
+    );
+    rows.push((&LAYER_KNOB, dynamic_default()));
+    rows
 }
 
 /// Every knob, one aligned line each, with its default value.
 pub fn knobs_table() -> String {
-    let defaults = RunConfig::default();
-    let rows: Vec<[String; 5]> = all_knobs()
+    knobs_table_in(&RunKnobs::STANDARD)
+}
+
+/// [`knobs_table`] of the knobs of `knobs`.
+pub fn knobs_table_in(knobs: &RunKnobs) -> String {
+    let rows: Vec<[String; 5]> = knob_rows(knobs)
         .into_iter()
-        .map(|k| {
+        .map(|(k, default)| {
             [
                 k.name.to_string(),
                 knob_values(k),
                 k.unit.to_string(),
-                default_value(&defaults, k),
+                default,
                 k.help.to_string(),
             ]
         })
@@ -144,10 +144,14 @@ pub fn knobs_table() -> String {
 
 /// Every knob as a Markdown table.
 pub fn knobs_markdown() -> String {
-    let defaults = RunConfig::default();
+    knobs_markdown_in(&RunKnobs::STANDARD)
+}
+
+/// [`knobs_markdown`] of the knobs of `knobs`.
+pub fn knobs_markdown_in(knobs: &RunKnobs) -> String {
     let mut out =
         String::from("| knob | values | unit | default | help |\n|---|---|---|---|---|\n");
-    for k in all_knobs() {
+    for (k, default) in knob_rows(knobs) {
         let cell = |s: &str| s.replace('|', "\\|");
         let _ = writeln!(
             out,
@@ -155,7 +159,7 @@ pub fn knobs_markdown() -> String {
             k.name,
             cell(&knob_values(k)),
             cell(k.unit),
-            cell(&default_value(&defaults, k)),
+            cell(&default),
             cell(k.help)
         );
     }

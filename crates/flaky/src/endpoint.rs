@@ -14,27 +14,20 @@ use crate::capacity::Capacity;
 
 mod knobs;
 
-/// The shape of the latency distribution.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LatencyKind {
-    /// Always `fixed_ms`.
-    #[default]
-    Fixed,
-    /// An integer uniformly from `min_ms..=max_ms`.
-    Uniform,
-    /// Log-normal fitted to `p50_ms` and `p99_ms`:
-    /// `mu = ln p50`, `sigma = (ln p99 − ln p50) / 2.326`.
-    LongTail,
-}
-
-impl LatencyKind {
-    const NAMES: &'static [&'static str] = &["fixed", "uniform", "long_tail"];
-    const ALL: [LatencyKind; 3] = [
-        LatencyKind::Fixed,
-        LatencyKind::Uniform,
-        LatencyKind::LongTail,
-    ];
+policy::choices! {
+    /// The shape of the latency distribution.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum LatencyKind {
+        /// Always `fixed_ms`.
+        #[default]
+        Fixed = "fixed",
+        /// An integer uniformly from `min_ms..=max_ms`.
+        Uniform = "uniform",
+        /// Log-normal fitted to `p50_ms` and `p99_ms`:
+        /// `mu = ln p50`, `sigma = (ln p99 − ln p50) / 2.326`.
+        LongTail = "long_tail",
+    }
 }
 
 /// How long the server takes to answer, before overload adds to it.
@@ -229,52 +222,36 @@ impl Default for Overload {
     }
 }
 
-/// How clients create items. On the server only `IdempotencyKey` changes
-/// behaviour (it honours the `Idempotency-Key` header); the others tell the
-/// client which request sequence to send.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CreateMode {
-    /// `POST /items`: every applied POST creates a new resource (duplicates).
-    #[default]
-    NaivePost,
-    /// `GET /items/{name}`, then `POST /items` if it was 404: races between clients.
-    CheckThenCreate,
-    /// `POST /items` with an `Idempotency-Key` header, honoured by a store.
-    IdempotencyKey,
-    /// `PUT /items/{name}`: create-or-replace, never duplicates.
-    PutWithId,
+policy::choices! {
+    /// How clients create items. On the server only `IdempotencyKey` changes
+    /// behaviour (it honours the `Idempotency-Key` header); the others tell the
+    /// client which request sequence to send.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CreateMode {
+        /// `POST /items`: every applied POST creates a new resource (duplicates).
+        #[default]
+        NaivePost = "naive_post",
+        /// `GET /items/{name}`, then `POST /items` if it was 404: races between clients.
+        CheckThenCreate = "check_then_create",
+        /// `POST /items` with an `Idempotency-Key` header, honoured by a store.
+        IdempotencyKey = "idempotency_key",
+        /// `PUT /items/{name}`: create-or-replace, never duplicates.
+        PutWithId = "put_with_id",
+    }
 }
 
-impl CreateMode {
-    const NAMES: &'static [&'static str] = &[
-        "naive_post",
-        "check_then_create",
-        "idempotency_key",
-        "put_with_id",
-    ];
-    const ALL: [CreateMode; 4] = [
-        CreateMode::NaivePost,
-        CreateMode::CheckThenCreate,
-        CreateMode::IdempotencyKey,
-        CreateMode::PutWithId,
-    ];
-}
-
-/// How a commit-then-lose fault loses the reply.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CommitLoseAs {
-    /// The reply never comes: the client times out.
-    #[default]
-    Hang,
-    /// The connection resets when the reply would have left.
-    Reset,
-}
-
-impl CommitLoseAs {
-    const NAMES: &'static [&'static str] = &["hang", "reset"];
-    const ALL: [CommitLoseAs; 2] = [CommitLoseAs::Hang, CommitLoseAs::Reset];
+policy::choices! {
+    /// How a commit-then-lose fault loses the reply.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CommitLoseAs {
+        /// The reply never comes: the client times out.
+        #[default]
+        Hang = "hang",
+        /// The connection resets when the reply would have left.
+        Reset = "reset",
+    }
 }
 
 /// Everything that shapes how the mock endpoint behaves.

@@ -16,16 +16,16 @@
 //! throttle per layer.
 //!
 //! ```
-//! use flaky::sim::RunConfig;
-//! let mut config = RunConfig::default();
-//! config.set("sim.layers", "3").unwrap();
-//! config.set("layer.2.attempts.max", "2").unwrap();
+//! use flaky::sim::{RunConfig, ScenarioConfig};
+//! let mut config = RunConfig::default().with_scenario(ScenarioConfig::default().with_layers(3));
+//! config.layers.below[0].attempts.max = 2;
 //! assert_eq!(config.layer_policy(1).attempts.max, 2);
+//! // Its knob name, for the CLI and the URL:
 //! assert_eq!(config.get("layer.2.attempts.max").as_deref(), Some("2"));
 //! assert!(config.set("layer.5.attempts.max", "2").unwrap_err().to_string().contains("layer.5"));
 //! ```
 
-use policy::knob::{KnobError, KnobKind, KnobSpec};
+use policy::knob::{self, Knob, KnobError, KnobKind, KnobSpec};
 use policy::PolicyConfig;
 use serde::{Deserialize, Serialize};
 
@@ -71,13 +71,28 @@ fn split(name: &str) -> Result<(usize, &str), KnobError> {
 impl LayersConfig {
     /// A `layer.N.*` knob's value as text, `None` for an unknown name.
     pub fn get(&self, name: &str) -> Option<String> {
+        self.get_in(PolicyConfig::KNOBS, name)
+    }
+
+    /// [`LayersConfig::get`] with the policy knobs of `table`.
+    pub fn get_in(&self, table: &[Knob<PolicyConfig>], name: &str) -> Option<String> {
         let (i, knob) = split(name).ok()?;
-        self.below.get(i)?.get(knob)
+        self.below.get(i)?.get_in(table, knob)
     }
 
     /// Sets a `layer.N.*` knob; unchanged on error. An unknown policy knob's
     /// error names the whole `layer.N.` name.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
+        self.set_in(PolicyConfig::KNOBS, name, value)
+    }
+
+    /// [`LayersConfig::set`] with the policy knobs of `table`.
+    pub fn set_in(
+        &mut self,
+        table: &[Knob<PolicyConfig>],
+        name: &str,
+        value: &str,
+    ) -> Result<(), KnobError> {
         let (i, knob) = split(name)?;
         let Some(policy) = self.below.get_mut(i) else {
             return Err(KnobError::UnknownName {
@@ -85,10 +100,10 @@ impl LayersConfig {
                 valid: vec![LAYER_KNOB.name],
             });
         };
-        policy.set(knob, value).map_err(|e| match e {
+        policy.set_in(table, knob, value).map_err(|e| match e {
             KnobError::UnknownName { .. } => KnobError::UnknownName {
                 name: name.to_string(),
-                valid: PolicyConfig::knobs().iter().map(|k| k.name).collect(),
+                valid: knob::names(table),
             },
             KnobError::BadValue {
                 value, expected, ..
@@ -102,10 +117,19 @@ impl LayersConfig {
 
     /// Every `layer.N.*` knob whose value differs from `base`'s.
     pub fn differing_from(&self, base: &LayersConfig) -> Vec<(String, String)> {
+        self.differing_from_in(PolicyConfig::KNOBS, base)
+    }
+
+    /// [`LayersConfig::differing_from`] with the policy knobs of `table`.
+    pub fn differing_from_in(
+        &self,
+        table: &[Knob<PolicyConfig>],
+        base: &LayersConfig,
+    ) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (i, (mine, theirs)) in self.below.iter().zip(&base.below).enumerate() {
-            let theirs = theirs.knob_values();
-            for (k, v) in mine.knob_values() {
+            let theirs = theirs.knob_values_in(table);
+            for (k, v) in mine.knob_values_in(table) {
                 if !theirs.iter().any(|(bk, bv)| *bk == k && *bv == v) {
                     out.push((format!("layer.{}.{k}", i + 2), v));
                 }
@@ -114,7 +138,7 @@ impl LayersConfig {
                 .iter()
                 .filter(|(k, _)| k.starts_with("retry.status."))
             {
-                if mine.get(k).as_deref() == Some("default") {
+                if mine.get_in(table, k).as_deref() == Some("default") {
                     out.push((format!("layer.{}.{k}", i + 2), "default".to_string()));
                 }
             }
@@ -124,9 +148,14 @@ impl LayersConfig {
 
     /// Checks every layer's policy; the message names the layer.
     pub fn validate(&self) -> Result<(), String> {
+        self.validate_in(PolicyConfig::KNOBS)
+    }
+
+    /// [`LayersConfig::validate`] with the policy knobs of `table`.
+    pub fn validate_in(&self, table: &[Knob<PolicyConfig>]) -> Result<(), String> {
         for (i, policy) in self.below.iter().enumerate() {
             policy
-                .validate()
+                .validate_in(table)
                 .map_err(|e| format!("layer {}: {e}", i + 2))?;
         }
         Ok(())

@@ -20,7 +20,7 @@
 //! use flaky::{EndpointConfig, Method, Reply, Request, Server};
 //!
 //! let mut config = EndpointConfig::default();
-//! config.set("endpoint.latency.ms", "20").unwrap();
+//! config.latency.fixed_ms = 20;
 //! let mut server = Server::new(config, 7);
 //! let request = Request { id: 1, method: Method::Post, path: "/items".into(), headers: vec![], body: "alice-17".into() };
 //! match server.handle(1_000, &request) {

@@ -2,13 +2,17 @@
 //! `sim.*` knobs of the workload. Knob names are the one vocabulary of the
 //! CLI, the URL and the UI.
 
-use policy::knob::{self, KnobError, KnobKind, KnobSpec};
+use policy::knob::{KnobError, KnobSpec};
 use policy::PolicyConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::layers::LayersConfig;
-use crate::windows::{self, Spike};
+use crate::windows::Spike;
 use crate::EndpointConfig;
+
+mod knobs;
+
+pub use knobs::{RunKnob, RunKnobs};
 
 /// The most logical calls (`sim.clients × sim.calls`) one live run in the
 /// page may make: beyond that the browser, not the policy, shapes the result.
@@ -18,39 +22,33 @@ pub const LIVE_CALLS_MAX: u64 = 2_000;
 /// computes in a worker, in seconds; the command line runs more).
 pub const SIMULATED_CALLS_MAX: u64 = 1_000_000;
 
-/// When clients start.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Arrival {
-    /// Every client starts at 0 ms: a thundering herd.
-    #[default]
-    AllAtOnce,
-    /// Client `i` starts at `i · sim.interval_ms`.
-    Interval,
-    /// Gaps between client starts are exponential with mean `sim.interval_ms`.
-    Poisson,
+policy::choices! {
+    /// When clients start.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Arrival {
+        /// Every client starts at 0 ms: a thundering herd.
+        #[default]
+        AllAtOnce = "all_at_once",
+        /// Client `i` starts at `i · sim.interval_ms`.
+        Interval = "interval",
+        /// Gaps between client starts are exponential with mean `sim.interval_ms`.
+        Poisson = "poisson",
+    }
 }
 
-impl Arrival {
-    const NAMES: &'static [&'static str] = &["all_at_once", "interval", "poisson"];
-    const ALL: [Arrival; 3] = [Arrival::AllAtOnce, Arrival::Interval, Arrival::Poisson];
-}
-
-/// What each logical call does.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Operation {
-    /// `GET /flaky`: a read, idempotent.
-    #[default]
-    Read,
-    /// Create an item the way `endpoint.create` says (POST, GET-then-POST,
-    /// keyed POST or PUT).
-    Create,
-}
-
-impl Operation {
-    const NAMES: &'static [&'static str] = &["read", "create"];
-    const ALL: [Operation; 2] = [Operation::Read, Operation::Create];
+policy::choices! {
+    /// What each logical call does.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Operation {
+        /// `GET /flaky`: a read, idempotent.
+        #[default]
+        Read = "read",
+        /// Create an item the way `endpoint.create` says (POST, GET-then-POST,
+        /// keyed POST or PUT).
+        Create = "create",
+    }
 }
 
 /// The workload: how many clients, when they start, what they do.
@@ -108,83 +106,51 @@ impl Default for ScenarioConfig {
     }
 }
 
-/// The knob name of a choice value (`names` and `all` are in the same order).
-fn name_of<T: PartialEq>(names: &[&str], all: &[T], value: T) -> String {
-    all.iter()
-        .position(|v| *v == value)
-        .and_then(|i| names.get(i))
-        .unwrap_or(&"")
-        .to_string()
-}
-
-static SCENARIO_KNOBS: &[KnobSpec] = &[
-    KnobSpec { name: "sim.clients", kind: KnobKind::Int { min: 1, max: 100_000 }, unit: "", help: "Concurrent clients, each with its own breaker and budget." },
-    KnobSpec { name: "sim.calls", kind: KnobKind::Int { min: 1, max: 10_000 }, unit: "", help: "Logical calls per client, one after another." },
-    KnobSpec { name: "sim.arrival", kind: KnobKind::Choice(Arrival::NAMES), unit: "", help: "When clients start: all at 0 ms, every interval_ms, or Poisson with mean gap interval_ms." },
-    KnobSpec { name: "sim.interval_ms", kind: KnobKind::Int { min: 0, max: 3_600_000 }, unit: "ms", help: "Gap between client starts (interval) or its mean (poisson)." },
-    KnobSpec { name: "sim.call_gap_ms", kind: KnobKind::Int { min: 0, max: 3_600_000 }, unit: "ms", help: "A client's pause between one call's end and its next call." },
-    KnobSpec { name: "sim.net_ms", kind: KnobKind::Int { min: 0, max: 60_000 }, unit: "ms", help: "One-way network delay." },
-    KnobSpec { name: "sim.net_jitter_ms", kind: KnobKind::Int { min: 0, max: 60_000 }, unit: "ms", help: "Extra one-way delay, uniform in [0, net_jitter_ms]." },
-    KnobSpec { name: "sim.horizon_ms", kind: KnobKind::Int { min: 1, max: 86_400_000 }, unit: "ms", help: "The run stops here; calls still going count as unfinished." },
-    KnobSpec { name: "sim.operation", kind: KnobKind::Choice(Operation::NAMES), unit: "", help: "read: GET /flaky. create: create an item as endpoint.create says." },
-    KnobSpec { name: "sim.shared_names", kind: KnobKind::Bool, unit: "", help: "All clients create the same item names: concurrent check-then-create races." },
-    KnobSpec { name: "sim.layers", kind: KnobKind::Int { min: 1, max: crate::layers::LAYERS_MAX as u64 }, unit: "", help: "Services stacked between clients and endpoint, each retrying with its own policy (layer.N.*); a call into layer N is served by calls into layer N+1." },
-    KnobSpec { name: "sim.call_every_ms", kind: KnobKind::Int { min: 0, max: 3_600_000 }, unit: "ms", help: "Open loop: a client starts a call this often whether or not earlier ones ended (client.max_in_flight bounds them); 0 = one call after another." },
-    KnobSpec { name: "sim.spike", kind: KnobKind::List { syntax: windows::SPIKE_SYNTAX }, unit: "", help: "Arrival-rate spikes START+DURATION*FACTOR, comma-separated: a gap (sim.interval_ms, sim.call_gap_ms) that begins in the window is divided by FACTOR." },
-];
-
+/// Typed builders, backon-style: `ScenarioConfig::default().with_clients(20).with_calls(5)`.
 impl ScenarioConfig {
-    /// The scenario's knobs (`sim.*`).
-    pub fn knobs() -> &'static [KnobSpec] {
-        SCENARIO_KNOBS
+    /// `sim.clients`.
+    pub fn with_clients(self, clients: u32) -> Self {
+        ScenarioConfig { clients, ..self }
     }
 
-    /// A knob's value as text, `None` for an unknown name.
-    pub fn get(&self, name: &str) -> Option<String> {
-        Some(match name {
-            "sim.clients" => self.clients.to_string(),
-            "sim.calls" => self.calls_per_client.to_string(),
-            "sim.arrival" => name_of(Arrival::NAMES, &Arrival::ALL, self.arrival),
-            "sim.interval_ms" => self.interval_ms.to_string(),
-            "sim.call_gap_ms" => self.call_gap_ms.to_string(),
-            "sim.net_ms" => self.net_ms.to_string(),
-            "sim.net_jitter_ms" => self.net_jitter_ms.to_string(),
-            "sim.horizon_ms" => self.horizon_ms.to_string(),
-            "sim.operation" => name_of(Operation::NAMES, &Operation::ALL, self.operation),
-            "sim.shared_names" => self.shared_names.to_string(),
-            "sim.layers" => self.layers.to_string(),
-            "sim.call_every_ms" => self.call_every_ms.to_string(),
-            "sim.spike" => windows::format_spikes(&self.spikes),
-            _ => return None,
-        })
-    }
-
-    /// Sets a knob from text; the config is unchanged on error.
-    pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
-        let spec = knob::find(SCENARIO_KNOBS, name)?;
-        let int = |v: &str| spec.parse_int(v);
-        match name {
-            "sim.clients" => self.clients = int(value)? as u32,
-            "sim.calls" => self.calls_per_client = int(value)? as u32,
-            "sim.arrival" => self.arrival = Arrival::ALL[spec.parse_choice(value)?],
-            "sim.interval_ms" => self.interval_ms = int(value)?,
-            "sim.call_gap_ms" => self.call_gap_ms = int(value)?,
-            "sim.net_ms" => self.net_ms = int(value)?,
-            "sim.net_jitter_ms" => self.net_jitter_ms = int(value)?,
-            "sim.horizon_ms" => self.horizon_ms = int(value)?,
-            "sim.operation" => self.operation = Operation::ALL[spec.parse_choice(value)?],
-            "sim.shared_names" => self.shared_names = spec.parse_bool(value)?,
-            "sim.layers" => self.layers = int(value)? as u32,
-            "sim.call_every_ms" => self.call_every_ms = int(value)?,
-            "sim.spike" => self.spikes = windows::parse_spikes(name, value)?,
-            _ => {
-                return Err(KnobError::UnknownName {
-                    name: name.into(),
-                    valid: SCENARIO_KNOBS.iter().map(|k| k.name).collect(),
-                })
-            }
+    /// `sim.calls`: calls per client.
+    pub fn with_calls(self, calls_per_client: u32) -> Self {
+        ScenarioConfig {
+            calls_per_client,
+            ..self
         }
-        Ok(())
+    }
+
+    /// `sim.arrival`, and `sim.interval_ms` (its gap or mean gap).
+    pub fn with_arrival(self, arrival: Arrival, interval_ms: u64) -> Self {
+        ScenarioConfig {
+            arrival,
+            interval_ms,
+            ..self
+        }
+    }
+
+    /// `sim.operation`.
+    pub fn with_operation(self, operation: Operation) -> Self {
+        ScenarioConfig { operation, ..self }
+    }
+
+    /// `sim.horizon_ms`.
+    pub fn with_horizon_ms(self, horizon_ms: u64) -> Self {
+        ScenarioConfig { horizon_ms, ..self }
+    }
+
+    /// `sim.layers`.
+    pub fn with_layers(self, layers: u32) -> Self {
+        ScenarioConfig { layers, ..self }
+    }
+
+    /// `sim.call_every_ms`: an open loop.
+    pub fn with_call_every_ms(self, call_every_ms: u64) -> Self {
+        ScenarioConfig {
+            call_every_ms,
+            ..self
+        }
     }
 }
 
@@ -207,12 +173,9 @@ fn is_default_layers(layers: &LayersConfig) -> bool {
 }
 
 impl RunConfig {
-    /// Every knob of the three parts: policy, endpoint, scenario.
+    /// Every knob of the three parts: policy, endpoint, scenario (see [`RunKnobs`]).
     pub fn knobs() -> impl Iterator<Item = &'static KnobSpec> {
-        PolicyConfig::knobs()
-            .iter()
-            .chain(EndpointConfig::knobs())
-            .chain(ScenarioConfig::knobs())
+        RunKnobs::STANDARD.iter().map(|k| k.spec())
     }
 
     /// The policy of layer `index` (0 = the top, the plain policy; 1..=3 =
@@ -226,37 +189,14 @@ impl RunConfig {
 
     /// A knob's value as text, `None` for an unknown name.
     pub fn get(&self, name: &str) -> Option<String> {
-        if name.starts_with("layer.") {
-            self.layers.get(name)
-        } else if name.starts_with("sim.") {
-            self.scenario.get(name)
-        } else if name.starts_with("endpoint.") {
-            self.endpoint.get(name)
-        } else {
-            self.policy.get(name)
-        }
+        RunKnobs::STANDARD.get(self, name)
     }
 
     /// Sets a knob from text. An unknown name's error lists every valid name
-    /// of all three parts. The config is unchanged on error.
+    /// of all three parts. The config is unchanged on error. Rust code sets
+    /// fields instead (`ScenarioConfig::default().with_clients(2)`).
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
-        if name.starts_with("layer.") {
-            return self.layers.set(name, value);
-        }
-        let result = if name.starts_with("sim.") {
-            self.scenario.set(name, value)
-        } else if name.starts_with("endpoint.") {
-            self.endpoint.set(name, value)
-        } else {
-            self.policy.set(name, value)
-        };
-        result.map_err(|e| match e {
-            KnobError::UnknownName { name, .. } => KnobError::UnknownName {
-                name,
-                valid: Self::knobs().map(|k| k.name).collect(),
-            },
-            other => other,
-        })
+        RunKnobs::STANDARD.set(self, name, value)
     }
 
     /// Every knob whose value differs from the default, as `(name, value)`:
@@ -268,28 +208,22 @@ impl RunConfig {
     /// Every knob whose value differs from `base`'s, as `(name, value)`:
     /// applied to `base` with [`RunConfig::set`], they give this config.
     pub fn knobs_differing_from(&self, base: &RunConfig) -> Vec<(String, String)> {
-        let mut changed: Vec<(String, String)> = Self::knobs()
-            .filter_map(|k| {
-                let value = self.get(k.name)?;
-                (base.get(k.name).as_deref() != Some(value.as_str()))
-                    .then(|| (k.name.to_string(), value))
-            })
-            .collect();
-        // Per-status overrides (`retry.status.NNN`) are not in the static knob list.
-        let (mine, theirs) = (self.policy.knob_values(), base.policy.knob_values());
-        let is_status = |k: &str| k.starts_with("retry.status.");
-        for (k, v) in mine.iter().filter(|(k, _)| is_status(k)) {
-            if !theirs.iter().any(|(bk, bv)| bk == k && bv == v) {
-                changed.push((k.clone(), v.clone()));
-            }
-        }
-        for (k, _) in theirs.iter().filter(|(k, _)| is_status(k)) {
-            if !mine.iter().any(|(mk, _)| mk == k) {
-                changed.push((k.clone(), "default".to_string()));
-            }
-        }
-        changed.extend(self.layers.differing_from(&base.layers));
-        changed
+        RunKnobs::STANDARD.differing(self, base)
+    }
+
+    /// This config with another client policy (layer 1's).
+    pub fn with_policy(self, policy: PolicyConfig) -> Self {
+        RunConfig { policy, ..self }
+    }
+
+    /// This config with another endpoint.
+    pub fn with_endpoint(self, endpoint: EndpointConfig) -> Self {
+        RunConfig { endpoint, ..self }
+    }
+
+    /// This config with another workload.
+    pub fn with_scenario(self, scenario: ScenarioConfig) -> Self {
+        RunConfig { scenario, ..self }
     }
 
     /// When the last trigger ends: the end of the last outage window or
@@ -310,10 +244,9 @@ impl RunConfig {
         outages.chain(spikes).max().unwrap_or(0)
     }
 
-    /// Checks cross-knob rules (e.g. fault probabilities summing past 1).
+    /// Checks every knob's range and the cross-knob rules (e.g. fault
+    /// probabilities summing past 1).
     pub fn validate(&self) -> Result<(), String> {
-        self.policy.validate()?;
-        self.layers.validate()?;
-        self.endpoint.validate().map_err(|e| e.to_string())
+        RunKnobs::STANDARD.validate(self)
     }
 }

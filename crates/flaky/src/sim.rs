@@ -10,10 +10,9 @@
 //! requests and starts them at its own pace; without one it has no timers).
 //!
 //! ```
-//! use flaky::sim::{self, RunConfig};
-//! let mut config = RunConfig::default();
-//! config.set("sim.clients", "20").unwrap();
-//! config.set("endpoint.fault.503", "0.3").unwrap();
+//! use flaky::sim::{self, RunConfig, ScenarioConfig};
+//! let mut config = RunConfig::default().with_scenario(ScenarioConfig::default().with_clients(20));
+//! config.endpoint.faults.status_503 = 0.3;
 //! let trace = sim::run(&config, 7);
 //! let summary = trace.summary();
 //! assert_eq!(summary.calls, 20);

@@ -11,29 +11,26 @@
 //! it is the one that knows which calls of a client are in flight.
 //!
 //! ```
-//! use policy::bulkhead::{BulkheadConfig, WhenFull};
-//! let mut b = BulkheadConfig::default();
-//! b.set("client.max_in_flight", "4").unwrap();
-//! b.set("client.when_full", "fail").unwrap();
-//! assert_eq!((b.max_in_flight, b.when_full), (4, WhenFull::Fail));
+//! use policy::bulkhead::{Admission, BulkheadConfig, WhenFull};
+//! let b = BulkheadConfig { max_in_flight: 4, when_full: WhenFull::Fail };
+//! assert_eq!(b.admit(3), Admission::Go);
+//! assert_eq!(b.admit(4), Admission::Fail);
 //! ```
 
 use serde::{Deserialize, Serialize};
 
-use crate::knob::{self, KnobError, KnobKind, KnobSpec};
-
-/// What a call does when its client is at `client.max_in_flight`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WhenFull {
-    /// Wait for a slot (first come, first served).
-    #[default]
-    Wait,
-    /// Fail fast, sending nothing.
-    Fail,
+crate::choices! {
+    /// What a call does when its client is at `client.max_in_flight`.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum WhenFull {
+        /// Wait for a slot (first come, first served).
+        #[default]
+        Wait = "wait",
+        /// Fail fast, sending nothing.
+        Fail = "fail",
+    }
 }
-
-const WHEN_FULL: &[&str] = &["wait", "fail"];
 
 /// `client.*`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,53 +40,6 @@ pub struct BulkheadConfig {
     pub max_in_flight: u32,
     /// `client.when_full`.
     pub when_full: WhenFull,
-}
-
-/// The knobs, listed in [`crate::PolicyConfig::knobs`].
-pub const MAX_IN_FLIGHT_KNOB: KnobSpec = KnobSpec {
-    name: "client.max_in_flight",
-    kind: KnobKind::Int {
-        min: 0,
-        max: 100_000,
-    },
-    unit: "calls",
-    help:
-        "bulkhead: a client's calls in flight at once at most (see sim.call_every_ms); 0 = no limit",
-};
-pub const WHEN_FULL_KNOB: KnobSpec = KnobSpec {
-    name: "client.when_full",
-    kind: KnobKind::Choice(WHEN_FULL),
-    unit: "",
-    help: "a call that finds the bulkhead full: wait for a slot | fail at once (gave up: bulkhead full)",
-};
-
-impl BulkheadConfig {
-    /// A `client.*` knob's value as text; `None` for another name.
-    pub fn get(&self, name: &str) -> Option<String> {
-        Some(match name {
-            "client.max_in_flight" => self.max_in_flight.to_string(),
-            "client.when_full" => WHEN_FULL[self.when_full as usize].to_string(),
-            _ => return None,
-        })
-    }
-
-    /// Sets a `client.*` knob; unchanged on error.
-    pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
-        let specs = [MAX_IN_FLIGHT_KNOB, WHEN_FULL_KNOB];
-        let spec = knob::find(&specs, name)?;
-        match name {
-            "client.max_in_flight" => {
-                self.max_in_flight = u32::try_from(spec.parse_int(value)?).unwrap_or(u32::MAX)
-            }
-            _ => {
-                self.when_full = match spec.parse_choice(value)? {
-                    0 => WhenFull::Wait,
-                    _ => WhenFull::Fail,
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 /// What a call that is due to start does, with `in_flight` of its client's

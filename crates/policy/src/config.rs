@@ -1,6 +1,6 @@
 //! The policy configuration and its knobs.
 //!
-//! Every field has a dotted knob name (see [`PolicyConfig::knobs`]); the JSON
+//! Every field has a dotted knob name (see [`PolicyConfig::KNOBS`]); the JSON
 //! form nests the same way (`{"backoff": {"base_ms": 1000}}` is
 //! `backoff.base_ms=1000`). Missing JSON fields take their defaults.
 //!
@@ -26,16 +26,16 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bulkhead::{self, BulkheadConfig};
-use crate::hedge::{self, HedgeConfig};
+use crate::bulkhead::BulkheadConfig;
+use crate::hedge::HedgeConfig;
 use crate::knob::{self, KnobError, KnobKind, KnobSpec};
-use crate::throttle::{self, ThrottleConfig};
+use crate::throttle::ThrottleConfig;
 
 mod knobs;
 
 pub use knobs::STATUS_OVERRIDE_KNOB;
 
-/// A whole client policy. See the module docs and [`PolicyConfig::knobs`].
+/// A whole client policy. See the module docs and [`PolicyConfig::KNOBS`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PolicyConfig {
@@ -130,22 +130,24 @@ impl Default for ClassifyConfig {
     }
 }
 
-/// `backoff.kind`: the curve of the delay before retry `n` (n = 1, 2, ...).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BackoffKind {
-    /// `min(cap, base)`.
-    Constant,
-    /// `min(cap, base·n)`.
-    Linear,
-    /// `min(cap, base·multiplier^(n-1))`.
-    Exponential,
-    /// AWS "decorrelated jitter": `min(cap, U(base, 3·previous))`, previous
-    /// starting at `base`. Random by itself: `jitter.kind` is ignored.
-    Decorrelated,
-    /// resilience4j's iterated whole-ms growth: `I(1) = base`,
-    /// `I(n) = floor(I(n-1)·multiplier)`, then `min(cap, I(n))`. See [`crate::backoff`].
-    ExponentialFloor,
+crate::choices! {
+    /// `backoff.kind`: the curve of the delay before retry `n` (n = 1, 2, ...).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum BackoffKind {
+        /// `min(cap, base)`.
+        Constant = "constant",
+        /// `min(cap, base·n)`.
+        Linear = "linear",
+        /// `min(cap, base·multiplier^(n-1))`.
+        Exponential = "exponential",
+        /// AWS "decorrelated jitter": `min(cap, U(base, 3·previous))`, previous
+        /// starting at `base`. Random by itself: `jitter.kind` is ignored.
+        Decorrelated = "decorrelated",
+        /// resilience4j's iterated whole-ms growth: `I(1) = base`,
+        /// `I(n) = floor(I(n-1)·multiplier)`, then `min(cap, I(n))`. See [`crate::backoff`].
+        ExponentialFloor = "exponential_floor",
+    }
 }
 
 /// `backoff.*`: the delay curve. See [`crate::backoff`].
@@ -182,31 +184,33 @@ impl Default for BackoffConfig {
     }
 }
 
-/// `jitter.kind`: how the delay `d` from the backoff curve is randomized.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JitterKind {
-    /// `d`.
-    None,
-    /// `U(0, d)` (AWS "full jitter").
-    Full,
-    /// `d/2 + U(0, d/2)` (AWS "equal jitter").
-    Equal,
-    /// AWS "decorrelated jitter", the same as `backoff.kind=decorrelated`.
-    Decorrelated,
-    /// `d·U(1−r, 1+r)` (gRPC's ±0.2, resilience4j's randomization factor).
-    Ratio,
-    /// `d + U(0, a)`.
-    Additive,
-    /// `d·U(1−r, 1+r)` applied after the cap, so up to `cap·(1+r)` (gRPC A6
-    /// since 2024-08, cenkalti/backoff). See [`crate::jitter`].
-    RatioAfterCap,
-    /// resilience4j's `IntervalFunction.randomize` on the uncapped curve:
-    /// `min(cap, max(1, floor(d − r·d + U·(2r·d + 1))))`.
-    Randomized,
-    /// Polly's `UseJitter` for exponential backoff ("decorrelated jitter V2"):
-    /// a backoff of its own, see [`crate::decorrelated_v2`].
-    DecorrelatedV2,
+crate::choices! {
+    /// `jitter.kind`: how the delay `d` from the backoff curve is randomized.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum JitterKind {
+        /// `d`.
+        None = "none",
+        /// `U(0, d)` (AWS "full jitter").
+        Full = "full",
+        /// `d/2 + U(0, d/2)` (AWS "equal jitter").
+        Equal = "equal",
+        /// AWS "decorrelated jitter", the same as `backoff.kind=decorrelated`.
+        Decorrelated = "decorrelated",
+        /// `d·U(1−r, 1+r)` (gRPC's ±0.2, resilience4j's randomization factor).
+        Ratio = "ratio",
+        /// `d + U(0, a)`.
+        Additive = "additive",
+        /// `d·U(1−r, 1+r)` applied after the cap, so up to `cap·(1+r)` (gRPC A6
+        /// since 2024-08, cenkalti/backoff). See [`crate::jitter`].
+        RatioAfterCap = "ratio_after_cap",
+        /// resilience4j's `IntervalFunction.randomize` on the uncapped curve:
+        /// `min(cap, max(1, floor(d − r·d + U·(2r·d + 1))))`.
+        Randomized = "randomized",
+        /// Polly's `UseJitter` for exponential backoff ("decorrelated jitter V2"):
+        /// a backoff of its own, see [`crate::decorrelated_v2`].
+        DecorrelatedV2 = "decorrelated_v2",
+    }
 }
 
 /// `jitter.*`: randomization of each delay. See [`crate::jitter`].
@@ -245,16 +249,18 @@ pub struct RetryAfterConfig {
     pub kind: RetryAfterKind,
 }
 
-/// `retry_after.kind`: how an honoured hint `v` becomes a sleep.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RetryAfterKind {
-    /// `min(v, cap)`.
-    Capped,
-    /// Envoy: `v > cap` is ignored (the backoff draw is used), else `v + U{0..v/2−1}`.
-    Envoy,
-    /// AWS SDK 2026 `x-amz-retry-after`: `max(t, min(v, t + cap))`, `t` the backoff draw.
-    Aws,
+crate::choices! {
+    /// `retry_after.kind`: how an honoured hint `v` becomes a sleep.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum RetryAfterKind {
+        /// `min(v, cap)`.
+        Capped = "capped",
+        /// Envoy: `v > cap` is ignored (the backoff draw is used), else `v + U{0..v/2−1}`.
+        Envoy = "envoy",
+        /// AWS SDK 2026 `x-amz-retry-after`: `max(t, min(v, t + cap))`, `t` the backoff draw.
+        Aws = "aws",
+    }
 }
 
 impl Default for RetryAfterConfig {
@@ -267,20 +273,22 @@ impl Default for RetryAfterConfig {
     }
 }
 
-/// `budget.kind`: what limits retries across all calls of a client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BudgetKind {
-    /// No budget: only `attempts.max` limits retries.
-    None,
-    /// A bucket of tokens, each retry costs some, each success refills a fixed
-    /// amount (the AWS SDKs refund instead: `TokenBucketRefund`).
-    TokenBucket,
-    /// Retries ≤ `min_retries + ratio × calls` within a time window.
-    Ratio,
-    /// The AWS SDK's bucket: a call that succeeds after retries gives back
-    /// what its last retry took; one that succeeds at once gives `success_refill`.
-    TokenBucketRefund,
+crate::choices! {
+    /// `budget.kind`: what limits retries across all calls of a client.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum BudgetKind {
+        /// No budget: only `attempts.max` limits retries.
+        None = "none",
+        /// A bucket of tokens, each retry costs some, each success refills a fixed
+        /// amount (the AWS SDKs refund instead: `TokenBucketRefund`).
+        TokenBucket = "token_bucket",
+        /// Retries ≤ `min_retries + ratio × calls` within a time window.
+        Ratio = "ratio",
+        /// The AWS SDK's bucket: a call that succeeds after retries gives back
+        /// what its last retry took; one that succeeds at once gives `success_refill`.
+        TokenBucketRefund = "token_bucket_refund",
+    }
 }
 
 /// `budget.*`: the retry budget. See [`crate::budget`].
@@ -324,19 +332,21 @@ impl Default for BudgetConfig {
     }
 }
 
-/// `breaker.kind`: when the circuit breaker opens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BreakerKind {
-    /// No breaker.
-    None,
-    /// Opens when consecutive failures `> threshold` (the seed's `failures > 3`).
-    Consecutive,
-    /// Opens when the failure ratio of the last `window_count` attempts reaches
-    /// `failure_ratio` (with at least `min_throughput` of them).
-    RatioCount,
-    /// Same over the attempts that ended in the last `window_ms`.
-    RatioTime,
+crate::choices! {
+    /// `breaker.kind`: when the circuit breaker opens.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum BreakerKind {
+        /// No breaker.
+        None = "none",
+        /// Opens when consecutive failures `> threshold` (the seed's `failures > 3`).
+        Consecutive = "consecutive",
+        /// Opens when the failure ratio of the last `window_count` attempts reaches
+        /// `failure_ratio` (with at least `min_throughput` of them).
+        RatioCount = "ratio_count",
+        /// Same over the attempts that ended in the last `window_ms`.
+        RatioTime = "ratio_time",
+    }
 }
 
 /// `breaker.*`: the circuit breaker. See [`crate::breaker`].

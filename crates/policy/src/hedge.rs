@@ -23,16 +23,13 @@
 //!
 //! ```
 //! use policy::hedge::HedgeConfig;
-//! let mut hedge = HedgeConfig::default();
+//! let hedge = HedgeConfig::default();
 //! assert!(!hedge.is_on());
-//! hedge.set("hedge.delay_ms", "300").unwrap();
-//! assert_eq!(hedge.get("hedge.delay_ms").as_deref(), Some("300"));
+//! let hedge = HedgeConfig { delay_ms: 300, ..hedge };
 //! assert!(hedge.is_on());
 //! ```
 
 use serde::{Deserialize, Serialize};
-
-use crate::knob::{self, KnobError, KnobKind, KnobSpec};
 
 /// `hedge.*`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,47 +51,9 @@ impl Default for HedgeConfig {
     }
 }
 
-/// The knobs, listed in [`crate::PolicyConfig::knobs`].
-pub const DELAY_KNOB: KnobSpec = KnobSpec {
-    name: "hedge.delay_ms",
-    kind: KnobKind::Int {
-        min: 0,
-        max: 3_600_000,
-    },
-    unit: "ms",
-    help: "send one more attempt when no answer came this long after the last was sent (about the p95); 0 = no hedging",
-};
-pub const MAX_EXTRA_KNOB: KnobSpec = KnobSpec {
-    name: "hedge.max_extra",
-    kind: KnobKind::Int { min: 0, max: 10 },
-    unit: "",
-    help: "hedges per call at most; the first success wins, the others are cancelled",
-};
-
 impl HedgeConfig {
     /// Hedging happens at all.
     pub fn is_on(&self) -> bool {
         self.delay_ms > 0 && self.max_extra > 0
-    }
-
-    /// A `hedge.*` knob's value as text; `None` for another name.
-    pub fn get(&self, name: &str) -> Option<String> {
-        Some(match name {
-            "hedge.delay_ms" => self.delay_ms.to_string(),
-            "hedge.max_extra" => self.max_extra.to_string(),
-            _ => return None,
-        })
-    }
-
-    /// Sets a `hedge.*` knob; unchanged on error.
-    pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
-        let specs = [DELAY_KNOB, MAX_EXTRA_KNOB];
-        let spec = knob::find(&specs, name)?;
-        let v = spec.parse_int(value)?;
-        match name {
-            "hedge.delay_ms" => self.delay_ms = v,
-            _ => self.max_extra = u32::try_from(v).unwrap_or(u32::MAX),
-        }
-        Ok(())
     }
 }

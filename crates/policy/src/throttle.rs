@@ -44,34 +44,32 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::knob::{self, KnobError, KnobKind, KnobSpec};
-
-/// `throttle.kind`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ThrottleKind {
-    /// Every attempt is sent.
-    #[default]
-    None,
-    /// The SRE book's adaptive throttling (see the module docs).
-    Adaptive,
+crate::choices! {
+    /// `throttle.kind`.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ThrottleKind {
+        /// Every attempt is sent.
+        #[default]
+        None = "none",
+        /// The SRE book's adaptive throttling (see the module docs).
+        Adaptive = "adaptive",
+    }
 }
 
-const KINDS: &[&str] = &["none", "adaptive"];
-
-/// `throttle.scope`: whose requests one throttle counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ThrottleScope {
-    /// Each client counts its own requests (the book's client task).
-    #[default]
-    Client,
-    /// One throttle for all the clients of a run, as if they were the
-    /// requests of one client task (many users behind one service).
-    Shared,
+crate::choices! {
+    /// `throttle.scope`: whose requests one throttle counts.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ThrottleScope {
+        /// Each client counts its own requests (the book's client task).
+        #[default]
+        Client = "client",
+        /// One throttle for all the clients of a run, as if they were the
+        /// requests of one client task (many users behind one service).
+        Shared = "shared",
+    }
 }
-
-const SCOPES: &[&str] = &["client", "shared"];
 
 /// `throttle.*`: adaptive client throttling.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,75 +93,6 @@ impl Default for ThrottleConfig {
             window_ms: 120_000,
             scope: ThrottleScope::Client,
         }
-    }
-}
-
-/// The knobs, listed in [`crate::PolicyConfig::knobs`].
-pub const KIND_KNOB: KnobSpec = KnobSpec {
-    name: "throttle.kind",
-    kind: KnobKind::Choice(KINDS),
-    unit: "",
-    help: "none | adaptive: reject locally with p = max(0, (requests − k·accepts) / (requests + 1)) over the window (SRE book)",
-};
-pub const K_KNOB: KnobSpec = KnobSpec {
-    name: "throttle.k",
-    kind: KnobKind::Float {
-        min: 1.0,
-        max: 100.0,
-    },
-    unit: "",
-    help: "K of adaptive throttling: requests up to K × accepts go through",
-};
-pub const WINDOW_KNOB: KnobSpec = KnobSpec {
-    name: "throttle.window_ms",
-    kind: KnobKind::Int {
-        min: 0,
-        max: 86_400_000,
-    },
-    unit: "ms",
-    help: "history of requests and accepts the throttle counts (ten steps); 0 = since the start",
-};
-
-pub const SCOPE_KNOB: KnobSpec = KnobSpec {
-    name: "throttle.scope",
-    kind: KnobKind::Choice(SCOPES),
-    unit: "",
-    help: "client: each client counts its own requests | shared: one throttle counts the requests of all clients (one service behind many users)",
-};
-
-impl ThrottleConfig {
-    /// A `throttle.*` knob's value as text; `None` for another name.
-    pub fn get(&self, name: &str) -> Option<String> {
-        Some(match name {
-            "throttle.kind" => KINDS[self.kind as usize].to_string(),
-            "throttle.k" => self.k.to_string(),
-            "throttle.window_ms" => self.window_ms.to_string(),
-            "throttle.scope" => SCOPES[self.scope as usize].to_string(),
-            _ => return None,
-        })
-    }
-
-    /// Sets a `throttle.*` knob; unchanged on error.
-    pub fn set(&mut self, name: &str, value: &str) -> Result<(), KnobError> {
-        let specs = [KIND_KNOB, K_KNOB, WINDOW_KNOB, SCOPE_KNOB];
-        let spec = knob::find(&specs, name)?;
-        match name {
-            "throttle.kind" => {
-                self.kind = match spec.parse_choice(value)? {
-                    0 => ThrottleKind::None,
-                    _ => ThrottleKind::Adaptive,
-                }
-            }
-            "throttle.k" => self.k = spec.parse_float(value)?,
-            "throttle.scope" => {
-                self.scope = match spec.parse_choice(value)? {
-                    0 => ThrottleScope::Client,
-                    _ => ThrottleScope::Shared,
-                }
-            }
-            _ => self.window_ms = spec.parse_int(value)?,
-        }
-        Ok(())
     }
 }
 
@@ -292,13 +221,14 @@ mod tests {
 
     #[test]
     fn knobs_round_trip_and_bad_values_are_named() {
-        let mut c = ThrottleConfig::default();
+        let mut c = crate::PolicyConfig::default();
         c.set("throttle.kind", "adaptive").unwrap();
         c.set("throttle.k", "1.5").unwrap();
+        assert_eq!(c.throttle.kind, ThrottleKind::Adaptive);
         assert_eq!(c.get("throttle.kind").as_deref(), Some("adaptive"));
         assert_eq!(c.get("throttle.k").as_deref(), Some("1.5"));
         let err = c.set("throttle.k", "0.5").unwrap_err().to_string();
         assert!(err.contains("throttle.k"), "{err}");
-        assert_eq!(c.k, 1.5);
+        assert_eq!(c.throttle.k, 1.5);
     }
 }

@@ -39,9 +39,8 @@
 //!
 //! ```
 //! use flaky::engine::{Engine, EngineOptions};
-//! use flaky::sim::{AttemptOutcome, RunConfig};
-//! let mut config = RunConfig::default();
-//! config.set("sim.clients", "2").unwrap();
+//! use flaky::sim::{AttemptOutcome, RunConfig, ScenarioConfig};
+//! let config = RunConfig::default().with_scenario(ScenarioConfig::default().with_clients(2));
 //! let mut engine = Engine::new(&config, 7, EngineOptions::FULL);
 //! engine.handle_timeout(0);
 //! let sent: Vec<_> = std::iter::from_fn(|| engine.poll_transmit()).collect();
