@@ -5,6 +5,7 @@
 use flaky::sim::Trace;
 
 use super::{ms_label, span_ms};
+use crate::state::Side;
 
 /// Which way a figure is better.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,6 +172,41 @@ pub fn latency_scope(summary: &flaky::sim::Summary) -> String {
         ));
     }
     words
+}
+
+/// What was not finished when a side's run stopped (at its horizon, or
+/// stopped early), in one line: `B: 12 calls still hanging at 8 s; 14 more
+/// never started`. `None` when every call finished. `side` names the side
+/// when comparing.
+pub fn hanging_line(side: Option<Side>, trace: &Trace) -> Option<String> {
+    let s = &trace.summary;
+    let hanging = s.unfinished.saturating_sub(s.not_started);
+    let never = s.not_started;
+    let at = ms_label(trace.end_ms.min(trace.horizon_ms));
+    let calls = |n: u64| format!("{} call{}", group_thousands(n), plural(n));
+    let words = match (hanging, never) {
+        (0, 0) => return None,
+        (h, 0) => format!("{} still hanging at {at}", calls(h)),
+        (0, n) => format!("{} never started by {at}", calls(n)),
+        (h, n) => format!(
+            "{} still hanging at {at}; {} more never started",
+            calls(h),
+            group_thousands(n)
+        ),
+    };
+    Some(match side {
+        Some(Side::A) => format!("A: {words}"),
+        Some(Side::B) => format!("B: {words}"),
+        None => words,
+    })
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 /// The breaker's open time, per what: summed over clients, and per client.
