@@ -1,5 +1,6 @@
-//! What a run left unfinished, in one line per side: a lesson whose B would
-//! hang forever stops at a shorter horizon and says what was still hanging.
+//! Figures a lesson reads in words: what a run left unfinished, in one line
+//! per side (a lesson whose B would hang forever stops at a shorter horizon
+//! and says what was still hanging), and give-ups that are fail-fast by design.
 
 use app_core::state::{Side, DEFAULT_SEED};
 use app_core::view;
@@ -78,4 +79,26 @@ fn assignment_1s_b_says_its_calls_still_hang_at_8_s() {
     );
     let line = view::hanging_line(Some(Side::B), &b).unwrap_or_default();
     assert!(line.starts_with(&want), "{line:?} starts with {want:?}");
+}
+
+/// The bulkhead lesson's headline: its give-ups are fail-fast by design, named
+/// as such (not "other"), and B's fewer are a change, not "better".
+#[test]
+fn bulkhead_give_ups_read_as_failing_fast() {
+    assert_eq!(
+        view::figure_words("gave_up.BulkheadFull"),
+        "calls failed fast (bulkhead full)"
+    );
+    assert_eq!(
+        view::reason_words("BulkheadFull"),
+        "bulkhead full (failed fast)"
+    );
+    assert_eq!(
+        view::reason_words("ThrottledLocally"),
+        "throttled at the client (failed fast)"
+    );
+    assert_eq!(
+        view::change("gave_up.BulkheadFull", 880.0, 0.0).class,
+        "changed"
+    );
 }

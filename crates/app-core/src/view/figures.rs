@@ -40,6 +40,7 @@ pub fn figure_words(name: &str) -> String {
         "recovered_ms" => "time to recover after the last outage or spike",
         "shed" => "requests the server shed or rejected",
         "gave_up.BreakerOpen" => "calls failed fast (circuit open)",
+        "gave_up.BulkheadFull" => "calls failed fast (bulkhead full)",
         other => match other.strip_prefix("gave_up.") {
             Some(reason) => return format!("calls that gave up: {}", reason_words(reason)),
             None => return other.replace(['_', '.'], " "),
@@ -59,6 +60,8 @@ pub fn reason_words(reason: &str) -> &'static str {
         "NetworkErrorNotRetried" => "network error not retried",
         "TimeoutNotRetried" => "timeout not retried",
         "UnkeyedNonIdempotent" => "unkeyed POST not retried",
+        "ThrottledLocally" => "throttled at the client (failed fast)",
+        "BulkheadFull" => "bulkhead full (failed fast)",
         _ => "other",
     }
 }
@@ -69,6 +72,7 @@ pub fn figure_better(name: &str) -> Better {
         "succeeded" | "creates_applied" | "calls" | "goodput" => Better::Higher,
         // Shedding is the cure of a storm, and work lost: neither way by itself.
         "gave_up.BreakerOpen"
+        | "gave_up.BulkheadFull"
         | "breaker_open_ms"
         | "shed"
         | "hedged_attempts"
