@@ -120,3 +120,17 @@ test('the deck walk: → through every lesson on the stage, each fired and done 
   const slow = rows.filter((r) => r.ms > RUN_MS_MAX).map((r) => `${r.id} (${r.mode}): ${seconds(r.ms)}`);
   assert.deepEqual(slow, [], `lessons that keep a speaker waiting over ${seconds(RUN_MS_MAX)}`);
 });
+
+test('a lesson whose B would hang forever stops at its horizon and says what was still hanging, per side', { timeout: 120_000 }, async () => {
+  const { context, page, problems } = await openApp(browser, `${server.url}?preset=assignment-1-timeout`);
+  try {
+    const ms = await fireAndTime(page);
+    assert.ok(ms <= RUN_MS_MAX, `done in ${seconds(ms)}`);
+    assert.equal(await page.getByTestId('side-a').getByTestId('hanging-line').count(), 0, 'every call of A ended');
+    const line = await text(page.getByTestId('side-b'), 'hanging-line');
+    assert.match(line, /^B: \d+ calls? still hanging at 8 s/, line);
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
