@@ -128,8 +128,8 @@ fn side_counters(props: &SideProps) -> Html {
                     <div class="figure" data-figure="unfinished" title="not finished when the run's horizon (sim.horizon_ms) came: still going (a hung call), or never started because their client was still busy">
                         <span class="value" data-testid="calls-unfinished">{ summary.as_ref().map(|s| view::group_thousands(s.unfinished)).unwrap_or_else(|| "–".into()) }</span>
                         <span class="label">{ "unfinished at the horizon" }</span>
-                        if let Some(not_started) = summary.as_ref().map(|s| s.not_started).filter(|n| *n > 0) {
-                            <span class="reasons" data-testid="not-started">{ format!("{} never started", view::group_thousands(not_started)) }</span>
+                        if let Some(line) = props.trace.as_ref().and_then(|t| view::hanging_line(props.comparing.then_some(props.side), t)) {
+                            <span class="reasons" data-testid="hanging-line">{ line }</span>
                         }
                         if let (Some(a), Some(b)) = (&a, &summary) {
                             { change_line("unfinished", a, b) }

@@ -13,7 +13,8 @@ mod sliders;
 
 pub use figures::{
     at_cursor, breaker_open_words, change, choice_words, figure_better, figure_text, figure_words,
-    gave_up_shares, group_thousands, latency_scope, reason_words, AtCursor, Better, Change,
+    gave_up_shares, group_thousands, hanging_line, latency_scope, reason_words, AtCursor, Better,
+    Change,
 };
 pub use sliders::{log_position, log_value, slider_scale, SliderScale, LOG_STEPS};
 

@@ -5,6 +5,7 @@
 use flaky::sim::Trace;
 
 use super::{ms_label, span_ms};
+use crate::state::Side;
 
 /// Which way a figure is better.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,7 @@ pub fn figure_words(name: &str) -> String {
         "recovered_ms" => "time to recover after the last outage or spike",
         "shed" => "requests the server shed or rejected",
         "gave_up.BreakerOpen" => "calls failed fast (circuit open)",
+        "gave_up.BulkheadFull" => "calls failed fast (bulkhead full)",
         other => match other.strip_prefix("gave_up.") {
             Some(reason) => return format!("calls that gave up: {}", reason_words(reason)),
             None => return other.replace(['_', '.'], " "),
@@ -58,6 +60,8 @@ pub fn reason_words(reason: &str) -> &'static str {
         "NetworkErrorNotRetried" => "network error not retried",
         "TimeoutNotRetried" => "timeout not retried",
         "UnkeyedNonIdempotent" => "unkeyed POST not retried",
+        "ThrottledLocally" => "throttled at the client (failed fast)",
+        "BulkheadFull" => "bulkhead full (failed fast)",
         _ => "other",
     }
 }
@@ -68,6 +72,7 @@ pub fn figure_better(name: &str) -> Better {
         "succeeded" | "creates_applied" | "calls" | "goodput" => Better::Higher,
         // Shedding is the cure of a storm, and work lost: neither way by itself.
         "gave_up.BreakerOpen"
+        | "gave_up.BulkheadFull"
         | "breaker_open_ms"
         | "shed"
         | "hedged_attempts"
@@ -171,6 +176,41 @@ pub fn latency_scope(summary: &flaky::sim::Summary) -> String {
         ));
     }
     words
+}
+
+/// What was not finished when a side's run stopped (at its horizon, or
+/// stopped early), in one line: `B: 12 calls still hanging at 8 s; 14 more
+/// never started`. `None` when every call finished. `side` names the side
+/// when comparing.
+pub fn hanging_line(side: Option<Side>, trace: &Trace) -> Option<String> {
+    let s = &trace.summary;
+    let hanging = s.unfinished.saturating_sub(s.not_started);
+    let never = s.not_started;
+    let at = ms_label(trace.end_ms.min(trace.horizon_ms));
+    let calls = |n: u64| format!("{} call{}", group_thousands(n), plural(n));
+    let words = match (hanging, never) {
+        (0, 0) => return None,
+        (h, 0) => format!("{} still hanging at {at}", calls(h)),
+        (0, n) => format!("{} never started by {at}", calls(n)),
+        (h, n) => format!(
+            "{} still hanging at {at}; {} more never started",
+            calls(h),
+            group_thousands(n)
+        ),
+    };
+    Some(match side {
+        Some(Side::A) => format!("A: {words}"),
+        Some(Side::B) => format!("B: {words}"),
+        None => words,
+    })
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 /// The breaker's open time, per what: summed over clients, and per client.
