@@ -2,6 +2,7 @@
 //! knob reads back what it was set to, and every choice's name parses back
 //! to its variant and is serde's spelling.
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::scenario::RunKnobs;
 use flaky::sim::{Arrival, Operation, RunConfig};
