@@ -8,7 +8,8 @@
 //!   (a knob moved) or a cancel drops the old one at once instead of queueing
 //!   behind it.
 //! - A live run ([`live::fire`]) keeps its timers and fetches in the worker,
-//!   where the page's rendering cannot delay them; its updates carry the first
+//!   where the page's rendering cannot delay them; its updates (every 80 ms
+//!   while it runs, and a final one, as `live` sends them) carry the first
 //!   [`UPDATE_LANES_MAX`] lanes, and the full trace stays in the worker for a
 //!   download.
 //!
