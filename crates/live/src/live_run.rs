@@ -272,5 +272,4 @@ impl LiveRun {
 }
 
 #[cfg(test)]
-#[path = "live_run_tests.rs"]
 mod tests;
