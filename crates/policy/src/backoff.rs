@@ -48,7 +48,15 @@ use crate::config::{BackoffConfig, BackoffKind, JitterKind, PolicyConfig};
 /// ```
 #[inline]
 pub fn exponential(base_ms: f64, multiplier: f64, retry: u32) -> f64 {
-    base_ms * libm::pow(multiplier, f64::from(retry.max(1) - 1))
+    let steps = retry.max(1) - 1;
+    // ×2, the common case, by exponent arithmetic: the same number as `pow`
+    // (tested), at a tenth of the cost the contention study's sweep feels.
+    let growth = if multiplier == 2.0 {
+        libm::ldexp(1.0, steps.min(2048) as i32)
+    } else {
+        libm::pow(multiplier, f64::from(steps))
+    };
+    base_ms * growth
 }
 
 /// `d(n)`, the delay before retry `n` before jitter (`n` = 0 is treated as 1).
@@ -120,4 +128,20 @@ pub fn decorrelated_max_ms(backoff: &BackoffConfig, retry: u32) -> u64 {
 pub fn is_decorrelated(config: &PolicyConfig) -> bool {
     config.backoff.kind == BackoffKind::Decorrelated
         || config.jitter.kind == JitterKind::Decorrelated
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn doubling_by_exponent_is_pow_bit_for_bit() {
+        for steps in 0..=2100u32 {
+            let by_exponent = super::exponential(1.0, 2.0, steps + 1);
+            let by_pow = libm::pow(2.0, f64::from(steps));
+            assert_eq!(by_exponent.to_bits(), by_pow.to_bits(), "2^{steps}");
+        }
+        assert!(
+            super::exponential(0.0, 2.0, 1100).is_nan(),
+            "0·∞, as pow gives"
+        );
+    }
 }
