@@ -525,7 +525,7 @@ pub fn app() -> Html {
                             </section>
                             <section class="panel chart-panel" aria-labelledby="backoff-title">
                                 <h2 id="backoff-title">{ "Backoff per retry" }</h2>
-                                <p class="formula" data-testid="formula"><code>{ policy::backoff::formula(&s.config.policy) }</code></p>
+                                <p class="formula" data-testid="formula"><code>{ policy::plan::formula(&s.config.policy) }</code></p>
                                 <BackoffChart plan={plan.clone()} trace={trace.clone()} />
                                 <crate::components::schedule::Schedule plan={plan} />
                             </section>

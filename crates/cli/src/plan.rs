@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use policy::jitter::{self, DrawState};
 use policy::rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
-use policy::{backoff, PolicyConfig};
+use policy::{plan, PolicyConfig};
 use serde_json::json;
 
 /// The most `samples × retries` one plan draws.
@@ -27,10 +27,10 @@ pub struct PlannedRetry {
 }
 
 /// How many retries a plan covers by default: `attempts.max − 1`, or
-/// [`backoff::SCHEDULE_RETRIES_MAX`] when attempts are unlimited.
+/// [`plan::SCHEDULE_RETRIES_MAX`] when attempts are unlimited.
 pub fn default_retries(config: &PolicyConfig) -> u32 {
     match config.attempts.max {
-        0 => backoff::SCHEDULE_RETRIES_MAX,
+        0 => plan::SCHEDULE_RETRIES_MAX,
         max => max - 1,
     }
 }
@@ -74,7 +74,7 @@ pub fn json(config: &PolicyConfig, plan: &[PlannedRetry]) -> String {
             })
         })
         .collect();
-    let doc = json!({ "formula": backoff::formula(config), "retries": retries });
+    let doc = json!({ "formula": plan::formula(config), "retries": retries });
     let mut text = doc.to_string();
     text.push('\n');
     text

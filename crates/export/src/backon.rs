@@ -93,7 +93,7 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
          Failure::Timeout => {},\n        \
          {status_rule},\n    \
          }}\n}}\n",
-        policy::backoff::formula(p),
+        policy::plan::formula(p),
         r.network_error,
         r.timeout,
     );

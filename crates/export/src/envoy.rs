@@ -152,7 +152,7 @@ fn backoff_notes(p: &PolicyConfig, notes: &mut Notes) {
             "backoff.kind",
             format!(
                 "Envoy always backs off as random() % min(base·2^(n-1), max): full jitter, multiplier 2 (not {})",
-                policy::backoff::formula(p)
+                policy::plan::formula(p)
             ),
         );
     }

@@ -50,7 +50,7 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
          if errors.As(err, &status) {{\n\t\treturn isRetryableStatus(status.Status)\n\t}}\n\t\
          if errors.Is(err, context.DeadlineExceeded) {{\n\t\treturn {}\n\t}}\n\t\
          return {} // a network error\n}}\n\n",
-        policy::backoff::formula(p),
+        policy::plan::formula(p),
         r.timeout,
         r.network_error,
     );

@@ -97,7 +97,7 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
         },
         p.retry_after.cap_ms,
         p.backoff.cap_ms,
-        policy::backoff::formula(p),
+        policy::plan::formula(p),
         r.timeout,
         if r.network_error {
             ""

@@ -77,7 +77,7 @@ fn delay_ms_def(p: &PolicyConfig, wait: &str) -> String {
     match formula::delay_ms(p, &formula::PYTHON) {
         Some(expr) if wait.contains("delay_ms(") => format!(
             "def delay_ms(n):  # {}; n = 1 before the second attempt\n    return {expr}\n\n",
-            policy::backoff::formula(p)
+            policy::plan::formula(p)
         ),
         _ => String::new(),
     }

@@ -77,7 +77,7 @@ pub(crate) fn write(p: &PolicyConfig, notes: &mut Notes) -> String {
              if n == 0:\n            \
              return 0.0\n        \
              return {expr} / 1000\n",
-            policy::backoff::formula(p)
+            policy::plan::formula(p)
         );
     }
     if p.retry_after.honor {

@@ -12,6 +12,10 @@
 //! 3. on a rejection the client counts an attempt `n` (1 for the first retry)
 //!    and sends its next read after the network delay plus `backoff(n)`.
 //!
+//! The delays are the policy crate's formulas (`policy::backoff::exponential`,
+//! `policy::jitter::spread`, `policy::jitter::decorrelated_bounds`) in real
+//! ms, as the blog's are; only the study's retry count starts one lower.
+//!
 //! Every message takes `|Normal(net_mean_ms, net_sd_ms)|` ms. A run ends when
 //! every client has written; its time is the time the last message (the last
 //! write's acknowledgement) is delivered. [`run`] averages time and calls over
@@ -28,6 +32,7 @@ use std::collections::BinaryHeap;
 use std::fmt;
 use std::str::FromStr;
 
+use policy::{backoff, jitter, JitterConfig, JitterKind};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -227,7 +232,7 @@ struct Client {
 }
 
 /// The sanitised parameters of a simulation.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Params {
     algorithm: Algorithm,
     clients: u32,
@@ -235,6 +240,8 @@ struct Params {
     cap_ms: f64,
     net_mean_ms: f64,
     net_sd_ms: f64,
+    /// The policy's jitter for `FullJitter` and `EqualJitter`.
+    jitter: JitterConfig,
 }
 
 /// A finite, non-negative copy of `x` (0 otherwise), so odd configs cannot
@@ -254,31 +261,44 @@ impl Params {
         (self.net_mean_ms + self.net_sd_ms * normals.next(rng)).abs()
     }
 
-    /// `min(cap, base · 2^n)`.
+    /// `min(cap, base · 2^n)`: the policy's exponential curve (×2) at its
+    /// retry `n + 1`, since the study's first retry waits `base · 2`.
     #[inline]
     fn expo(&self, attempt: u32) -> f64 {
-        let doubling = libm::ldexp(1.0, attempt.min(2000) as i32);
-        (self.base_ms * doubling).min(self.cap_ms)
+        backoff::exponential(self.base_ms, 2.0, attempt.min(2000) + 1).min(self.cap_ms)
     }
 
-    /// The sleep before the client's retry number `client.attempt`.
+    /// The sleep before the client's retry number `client.attempt`, in real
+    /// ms from the policy's formulas (its `draw` rounds to whole ms; the
+    /// study's delays are real).
     #[inline]
     fn backoff(&self, client: &mut Client, rng: &mut ChaCha8Rng) -> f64 {
         let n = client.attempt;
         match self.algorithm {
             Algorithm::None => 0.0,
             Algorithm::Exponential => self.expo(n),
-            Algorithm::FullJitter => rng::uniform(rng, 0.0, self.expo(n)),
-            Algorithm::EqualJitter => {
-                let half = self.expo(n) / 2.0;
-                half + rng::uniform(rng, 0.0, half)
+            Algorithm::FullJitter | Algorithm::EqualJitter => {
+                let (lo, hi) = jitter::spread(&self.jitter, self.expo(n));
+                jitter::uniform_between(lo, hi, rng::unit(rng))
             }
             Algorithm::Decorr => {
-                let sleep = rng::uniform(rng, self.base_ms, client.sleep_ms * 3.0).min(self.cap_ms);
+                let (lo, hi) = jitter::decorrelated_bounds(self.base_ms, client.sleep_ms * 3.0);
+                let sleep = jitter::uniform_between(lo, hi, rng::unit(rng)).min(self.cap_ms);
                 client.sleep_ms = sleep;
                 sleep
             }
         }
+    }
+}
+
+/// The policy's jitter kind of an algorithm (`None` for those that do not
+/// jitter a curve).
+fn jitter_kind(algorithm: Algorithm) -> JitterKind {
+    match algorithm {
+        Algorithm::FullJitter => JitterKind::Full,
+        Algorithm::EqualJitter => JitterKind::Equal,
+        Algorithm::Decorr => JitterKind::Decorrelated,
+        Algorithm::Exponential | Algorithm::None => JitterKind::None,
     }
 }
 
@@ -300,6 +320,10 @@ impl Sim {
                 cap_ms: sane(config.cap_ms),
                 net_mean_ms: sane(config.net_mean_ms),
                 net_sd_ms: sane(config.net_sd_ms),
+                jitter: JitterConfig {
+                    kind: jitter_kind(algorithm),
+                    ..JitterConfig::default()
+                },
             },
             heap: BinaryHeap::with_capacity(config.clients as usize),
             state: Vec::with_capacity(config.clients as usize),
@@ -321,6 +345,7 @@ impl Sim {
             state,
             normals,
         } = self;
+        let params = &*params;
         heap.clear();
         state.clear();
         let mut seq = 0u64;
@@ -388,136 +413,4 @@ impl Sim {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn every_client_writes_exactly_once_per_run() {
-        for algorithm in Algorithm::ALL {
-            for clients in [1, 2, 17, 60] {
-                let seed = u64::from(clients) * 31;
-                let config = ContentionConfig {
-                    clients,
-                    seed,
-                    ..ContentionConfig::default()
-                };
-                let mut sim = Sim::new(&config, algorithm);
-                let mut rng = rng::seeded(seed);
-                for run in 0..5 {
-                    let outcome = sim.run_once(&mut rng);
-                    assert_eq!(
-                        outcome.applied,
-                        u64::from(clients),
-                        "{algorithm} seed {seed} run {run}"
-                    );
-                    assert!(
-                        outcome.calls >= u64::from(clients),
-                        "{algorithm} seed {seed} run {run}"
-                    );
-                    assert!(
-                        sim.writes_applied().all(|w| w == 1),
-                        "{algorithm} clients {clients} seed {seed} run {run}: a client wrote twice or never"
-                    );
-                    assert_eq!(sim.writes_applied().count(), clients as usize);
-                }
-            }
-        }
-    }
-
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn one_client_never_retries() {
-        let config = ContentionConfig {
-            clients: 1,
-            runs: 10,
-            ..ContentionConfig::default()
-        };
-        let result = run(&config, Algorithm::Exponential);
-        assert_eq!(result.calls, 1.0);
-        // Four messages of about 10 ms each.
-        assert!(
-            result.time_ms > 25.0 && result.time_ms < 55.0,
-            "{}",
-            result.time_ms
-        );
-    }
-
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn backoff_formulas() {
-        let config = ContentionConfig::default();
-        let mut rng = rng::seeded(9);
-        let params = |algorithm| Sim::new(&config, algorithm).params;
-        let mut client = Client {
-            attempt: 3,
-            sleep_ms: 5.0,
-            writes_applied: 0,
-        };
-        assert_eq!(
-            params(Algorithm::Exponential).backoff(&mut client, &mut rng),
-            40.0
-        );
-        assert_eq!(params(Algorithm::None).backoff(&mut client, &mut rng), 0.0);
-        client.attempt = 30;
-        assert_eq!(
-            params(Algorithm::Exponential).backoff(&mut client, &mut rng),
-            2000.0,
-            "capped"
-        );
-        client.attempt = 3;
-        for _ in 0..1000 {
-            let full = params(Algorithm::FullJitter).backoff(&mut client, &mut rng);
-            assert!((0.0..40.0).contains(&full), "{full}");
-            let equal = params(Algorithm::EqualJitter).backoff(&mut client, &mut rng);
-            assert!((20.0..40.0).contains(&equal), "{equal}");
-            let previous = client.sleep_ms;
-            let decorr = params(Algorithm::Decorr).backoff(&mut client, &mut rng);
-            assert!(
-                decorr >= 5.0 && decorr <= (previous * 3.0).min(2000.0),
-                "{decorr} after {previous}"
-            );
-            assert_eq!(client.sleep_ms, decorr);
-        }
-    }
-
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn odd_configs_do_not_hang_or_panic() {
-        let odd = [
-            ContentionConfig {
-                clients: 0,
-                ..ContentionConfig::default()
-            },
-            ContentionConfig {
-                runs: 0,
-                ..ContentionConfig::default()
-            },
-            ContentionConfig {
-                clients: 5,
-                runs: 2,
-                base_ms: f64::NAN,
-                cap_ms: f64::INFINITY,
-                net_mean_ms: -3.0,
-                net_sd_ms: f64::NAN,
-                seed: 1,
-            },
-            ContentionConfig {
-                clients: 5,
-                runs: 2,
-                base_ms: 1e300,
-                cap_ms: 1e308,
-                ..ContentionConfig::default()
-            },
-        ];
-        for config in odd {
-            for algorithm in Algorithm::ALL {
-                let result = run(&config, algorithm);
-                assert!(
-                    result.time_ms.is_finite() && result.calls.is_finite(),
-                    "{config:?} {algorithm}: {result:?}"
-                );
-            }
-        }
-    }
-}
+mod tests;

@@ -17,12 +17,6 @@ pub(crate) fn unit(rng: &mut impl Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// A uniform `f64` in `[low, high)`.
-#[inline]
-pub(crate) fn uniform(rng: &mut impl Rng, low: f64, high: f64) -> f64 {
-    low + (high - low) * unit(rng)
-}
-
 /// A standard normal draw by the Box–Muller transform from two given uniforms
 /// in `[0, 1)`: `sqrt(-2 ln(1 - u1)) · cos(2π u2)`.
 #[inline]

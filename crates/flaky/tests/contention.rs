@@ -101,3 +101,27 @@ fn algorithm_names_parse_back() {
         .unwrap_err()
         .contains("FullJitter"));
 }
+
+/// The study's figures at 50 clients, seed 2015, 20 runs, to the last bit:
+/// its delays come from `policy`'s curve and jitter (`backoff::exponential`,
+/// `jitter::spread`, `jitter::decorrelated_bounds`), which draw exactly what
+/// the study's own formulas drew before they were replaced.
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn figures_at_50_clients_are_pinned() {
+    let pinned = [
+        (Algorithm::Exponential, 627.15, 35770.566386809565),
+        (Algorithm::Decorr, 376.55, 2208.800618862174),
+        (Algorithm::EqualJitter, 347.75, 4380.952160518293),
+        (Algorithm::FullJitter, 333.7, 2868.0064045859367),
+        (Algorithm::None, 689.35, 1144.0346539353907),
+    ];
+    for (algorithm, calls, time_ms) in pinned {
+        let r = contention::run(&at(50, 20, 2015), algorithm);
+        assert_eq!(
+            (r.calls, r.time_ms),
+            (calls, time_ms),
+            "{algorithm}, seed 2015"
+        );
+    }
+}

@@ -1,395 +1,245 @@
-//! The live driver: the run engine ([`flaky::engine::Engine`]) plus real
-//! `fetch` calls, per-request aborts and timers. The engine decides every
-//! attempt, sleep and timeout and records the trace; this file only moves
-//! time (one `setTimeout` for the engine's next timer) and bytes (one task
-//! per request in flight).
-//!
-//! All state sits in one `RefCell`, never borrowed across an `await` nor while
-//! the UI's callback runs.
+//! The live driver: one task per run owns its [`LiveRun`] (the engine and
+//! the run's books) and is fed by events over a channel, as quinn's endpoint
+//! driver is: a reply, the server's start or counters, a stop (cancel,
+//! superseded, a problem). Its own timer (the engine's next deadline or the
+//! next update) is the other thing it waits on. Requests, the start and the
+//! counters reads are small tasks that only send events; they never touch
+//! the run, so nothing is ever found busy and no event is dropped while the
+//! run goes.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use flaky::engine::{Engine, EngineOptions, Transmit};
+use flaky::engine::Transmit;
 use flaky::sim::{AttemptOutcome, RunConfig};
-use flaky::Counters;
-use gloo_timers::callback::{Interval, Timeout};
+use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+use futures::future::{self, Either};
+use futures::StreamExt;
 use wasm_bindgen_futures::spawn_local;
 
-use super::time::{perf_now, race, since, sleep_until, Raced, Signal};
+use super::live_run::{Effect, Input, LiveRun, Stop};
+use super::time::{perf_now, race, since, sleep_ms, sleep_until, Raced, Signal};
 use super::transport::{SendError, Transport};
-use super::{LiveUpdate, LIVE_CALLS_MAX, LIVE_LANES_MAX};
+use super::LiveUpdate;
 
-/// How often a running run sends an update, ms: 2 ms per call, from 50 to
-/// 250. Each update re-renders the page on the thread whose timers drive the
-/// sleeps; with many calls, fewer updates keep those timers on time.
-fn update_every_ms(calls: u64) -> u32 {
-    calls.saturating_mul(2).clamp(50, 250) as u32
-}
-
-/// Why a run stops.
-pub(crate) enum Stop {
-    /// Every call finished, or the horizon came.
-    Done,
-    /// `RunHandle::cancel`.
-    Cancelled,
-    /// It cannot go on (the worker lost the run, a foreign answer...).
-    Problem(String),
-    /// A new run on the same transport: no more updates from this one.
-    Superseded,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Starting,
-    Running,
-    Finishing,
-    Finished,
-}
-
-/// A run: immutable parts, the stop signal and the mutable state.
+/// What the caller holds: the run's id, its mailbox and whether it goes on.
 pub(crate) struct Shared {
     pub run_id: String,
-    config: RunConfig,
-    transport: Transport,
-    on_update: Rc<dyn Fn(LiveUpdate)>,
-    stop: Signal,
-    state: RefCell<State>,
-}
-
-struct State {
-    phase: Phase,
-    /// The server was told to start the run (its counters can be read).
-    started: bool,
-    /// `perf_now()` at the run's 0 ms.
-    origin: f64,
-    engine: Engine,
-    /// Requests in flight → the signal that abandons them.
-    aborts: BTreeMap<u64, Signal>,
-    /// The engine's next timer.
-    timer: Option<Timeout>,
-    counters: Counters,
-    problem: Option<String>,
-    quiet: bool,
-    dirty: bool,
-    ticker: Option<Interval>,
+    events: UnboundedSender<Input>,
+    /// Written by the run's task only.
+    running: Rc<Cell<bool>>,
 }
 
 impl Shared {
-    pub(crate) fn new(
-        transport: Transport,
-        config: RunConfig,
-        seed: u64,
-        on_update: Rc<dyn Fn(LiveUpdate)>,
-    ) -> Rc<Shared> {
-        let engine = Engine::new(&config, seed, EngineOptions::lanes(LIVE_LANES_MAX));
-        Rc::new(Shared {
-            run_id: super::transport::new_run_id(),
-            config,
-            transport,
-            on_update,
-            stop: Signal::default(),
-            state: RefCell::new(State {
-                phase: Phase::Starting,
-                started: false,
-                origin: perf_now(),
-                engine,
-                aborts: BTreeMap::new(),
-                timer: None,
-                counters: Counters::default(),
-                problem: None,
-                quiet: false,
-                dirty: false,
-                ticker: None,
-            }),
-        })
+    /// Stops the run (the final update follows, except when superseded).
+    pub(crate) fn stop(&self, why: Stop) {
+        // Refused only once the run's task has ended: the run is over already.
+        let _ = self.events.unbounded_send(Input::Stop(why));
+    }
+
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.get()
     }
 }
 
-pub(crate) fn is_running(shared: &Shared) -> bool {
-    shared
-        .state
-        .try_borrow()
-        .map(|s| matches!(s.phase, Phase::Starting | Phase::Running))
-        .unwrap_or(true)
-}
-
-/// Checks what a live run can do.
-fn check(config: &RunConfig) -> Result<(), String> {
-    config
-        .validate()
-        .map_err(|e| format!("the config is invalid: {e}"))?;
-    let calls = u64::from(config.scenario.clients) * u64::from(config.scenario.calls_per_client);
-    if calls > LIVE_CALLS_MAX {
-        return Err(format!(
-            "a live run makes at most {LIVE_CALLS_MAX} calls (this one: {} clients × {} calls = {calls}); \
-             use the simulator for storms this big",
-            config.scenario.clients, config.scenario.calls_per_client
-        ));
-    }
-    Ok(())
-}
-
-/// Starts the run in the background.
-pub(crate) fn start(shared: Rc<Shared>) {
-    spawn_local(begin(shared));
-}
-
-async fn begin(shared: Rc<Shared>) {
-    if let Err(problem) = check(&shared.config) {
-        stop(&shared, Stop::Problem(problem));
-        return;
-    }
-    emit(&shared);
-    let seed = match shared.state.try_borrow() {
-        Ok(s) => s.engine.seed(),
-        Err(_) => return,
-    };
-    let started = shared
-        .transport
-        .start_run(&shared.run_id, seed, &shared.config.endpoint, &shared.stop)
-        .await;
-    if shared.stop.fired() {
-        return;
-    }
-    if let Err(e) = started {
-        stop(
-            &shared,
-            Stop::Problem(format!("could not start the run: {e}")),
-        );
-        return;
-    }
-    match shared.state.try_borrow_mut() {
-        Ok(mut s) => {
-            s.started = true;
-            s.phase = Phase::Running;
-            s.origin = perf_now();
-        }
-        Err(_) => return,
-    }
-    pump(&shared);
-    spawn_local(counters_task(shared.clone()));
-    let weak = Rc::downgrade(&shared);
-    let calls = u64::from(shared.config.scenario.clients)
-        * u64::from(shared.config.scenario.calls_per_client);
-    let ticker = Interval::new(update_every_ms(calls), move || {
-        if let Some(shared) = weak.upgrade() {
-            let due = shared
-                .state
-                .try_borrow()
-                .map(|s| s.dirty && s.phase == Phase::Running)
-                .unwrap_or(false);
-            if due {
-                emit(&shared);
-            }
-        }
+/// Starts a run of `config` on `seed` in its own task.
+pub(crate) fn start(
+    transport: Transport,
+    config: RunConfig,
+    seed: u64,
+    on_update: Rc<dyn Fn(LiveUpdate)>,
+) -> Rc<Shared> {
+    let (events, inbox) = unbounded();
+    let running = Rc::new(Cell::new(true));
+    let shared = Rc::new(Shared {
+        run_id: super::transport::new_run_id(),
+        events: events.clone(),
+        running: running.clone(),
     });
-    match shared.state.try_borrow_mut() {
-        Ok(mut s) if s.phase == Phase::Running => s.ticker = Some(ticker),
-        _ => drop(ticker),
-    }
+    let driver = Driver {
+        run: LiveRun::new(config, seed),
+        seed,
+        run_id: shared.run_id.clone(),
+        transport,
+        on_update,
+        events,
+        running,
+        origin: perf_now(),
+        stop: Signal::default(),
+        aborts: BTreeMap::new(),
+    };
+    spawn_local(driver.drive(inbox));
+    shared
 }
 
-/// Gives the engine the time, carries out what it asks (sends, aborts), and
-/// sets one timer for its next deadline.
-fn pump(shared: &Rc<Shared>) {
-    let (transmits, finished) = {
-        let Ok(mut s) = shared.state.try_borrow_mut() else {
-            // Called while the state is borrowed: try again right after.
-            let shared = shared.clone();
-            spawn_local(async move { pump(&shared) });
-            return;
-        };
-        if s.phase != Phase::Running {
-            return;
+/// The run's task: the run, and what carries out its effects.
+struct Driver {
+    run: LiveRun,
+    seed: u64,
+    run_id: String,
+    transport: Transport,
+    on_update: Rc<dyn Fn(LiveUpdate)>,
+    /// For the tasks it starts.
+    events: UnboundedSender<Input>,
+    running: Rc<Cell<bool>>,
+    /// `perf_now()` at the run's 0 ms (when the server started it).
+    origin: f64,
+    /// Fired at the stop: ends the start and the counters reads.
+    stop: Signal,
+    /// Requests in flight → the signal that abandons them.
+    aborts: BTreeMap<u64, Signal>,
+}
+
+impl Driver {
+    async fn drive(mut self, mut inbox: UnboundedReceiver<Input>) {
+        self.carry_out();
+        while !self.run.is_finished() {
+            let input = match self.run.poll_timeout() {
+                None => inbox.next().await,
+                Some(at_ms) => {
+                    let wait = sleep_ms(at_ms.saturating_sub(since(self.origin)));
+                    match future::select(inbox.next(), Box::pin(wait)).await {
+                        Either::Left((input, _)) => input,
+                        Either::Right(((), _)) => Some(Input::Timeout),
+                    }
+                }
+            };
+            // The driver holds a sender itself: the mailbox cannot close.
+            let input = input.unwrap_or_else(|| unreachable!("a live run's mailbox closed"));
+            if matches!(input, Input::Started(Ok(()))) {
+                self.origin = perf_now();
+            }
+            self.run.handle(since(self.origin), input);
+            self.carry_out();
         }
-        let s = &mut *s;
-        let now = since(s.origin);
-        s.engine.handle_timeout(now);
-        let transmits: Vec<Transmit> = std::iter::from_fn(|| s.engine.poll_transmit()).collect();
-        while let Some(request_id) = s.engine.poll_abort() {
-            if let Some(signal) = s.aborts.remove(&request_id) {
-                signal.fire();
+    }
+
+    fn carry_out(&mut self) {
+        while let Some(effect) = self.run.poll_effect() {
+            match effect {
+                Effect::StartServer => spawn_local(start_task(
+                    self.transport.clone(),
+                    self.run_id.clone(),
+                    self.seed,
+                    self.run.config().endpoint.clone(),
+                    self.stop.clone(),
+                    self.events.clone(),
+                )),
+                Effect::WatchCounters => spawn_local(counters_task(
+                    self.transport.clone(),
+                    self.run_id.clone(),
+                    self.origin,
+                    self.stop.clone(),
+                    self.events.clone(),
+                )),
+                Effect::Send(transmit) => {
+                    let abort = Signal::default();
+                    self.aborts.insert(transmit.request_id, abort.clone());
+                    spawn_local(send_task(
+                        self.transport.clone(),
+                        self.run_id.clone(),
+                        transmit,
+                        abort,
+                        self.events.clone(),
+                    ));
+                }
+                Effect::Abort(request_id) => {
+                    if let Some(signal) = self.aborts.remove(&request_id) {
+                        signal.fire();
+                    }
+                }
+                Effect::AbortAll => {
+                    for (_, signal) in std::mem::take(&mut self.aborts) {
+                        signal.fire();
+                    }
+                    self.stop.fire();
+                }
+                Effect::ReadFinalCounters => spawn_local(final_counters_task(
+                    self.transport.clone(),
+                    self.run_id.clone(),
+                    self.events.clone(),
+                )),
+                Effect::Update(update) => (self.on_update)(*update),
             }
         }
-        for t in &transmits {
-            s.aborts.insert(t.request_id, Signal::default());
-        }
-        s.dirty = true;
-        s.timer = s.engine.poll_timeout().map(|at| {
-            let weak = Rc::downgrade(shared);
-            let delay = at.saturating_sub(now).min(u64::from(u32::MAX)) as u32;
-            Timeout::new(delay, move || {
-                if let Some(shared) = weak.upgrade() {
-                    pump(&shared);
-                }
-            })
-        });
-        (transmits, s.engine.is_finished())
-    };
-    for transmit in transmits {
-        spawn_local(send_task(shared.clone(), transmit));
-    }
-    if finished {
-        stop(shared, Stop::Done);
+        self.running.set(self.run.is_running());
     }
 }
 
-/// One request: sent, raced against its abort signal, its reply given to the engine.
-async fn send_task(shared: Rc<Shared>, transmit: Transmit) {
-    let Some(abort) = shared
-        .state
-        .try_borrow()
-        .ok()
-        .and_then(|s| s.aborts.get(&transmit.request_id).cloned())
-    else {
-        return;
-    };
-    let send = shared
-        .transport
-        .send(&shared.run_id, &transmit.request, &transmit.identity);
+/// Tells the run's task; refused only once it has ended (the run is over).
+fn tell(events: &UnboundedSender<Input>, input: Input) {
+    let _ = events.unbounded_send(input);
+}
+
+async fn start_task(
+    transport: Transport,
+    run_id: String,
+    seed: u64,
+    endpoint: flaky::EndpointConfig,
+    stop: Signal,
+    events: UnboundedSender<Input>,
+) {
+    let started = transport.start_run(&run_id, seed, &endpoint, &stop).await;
+    tell(&events, Input::Started(started));
+}
+
+/// One request: sent, raced against its abort signal, its reply told.
+async fn send_task(
+    transport: Transport,
+    run_id: String,
+    transmit: Transmit,
+    abort: Signal,
+    events: UnboundedSender<Input>,
+) {
+    let send = transport.send(&run_id, &transmit.request, &transmit.identity);
     let result = match race(send, None, &abort).await {
         Raced::Done(result) => result,
+        // The run asked for it: it knows.
         Raced::TimedOut | Raced::Stopped => return,
     };
-    let (outcome, retry_after_ms) = match result {
-        Ok(r) => (
-            AttemptOutcome::Status(r.status),
-            r.retry_after
+    let input = match result {
+        Ok(r) => Input::Reply {
+            request_id: transmit.request_id,
+            outcome: AttemptOutcome::Status(r.status),
+            retry_after_ms: r
+                .retry_after
                 .and_then(|v| policy::retry_after::parse(&v, js_sys::Date::now() as u64).ok()),
-        ),
-        Err(SendError::Network) => (AttemptOutcome::NetworkError, None),
-        Err(SendError::RunLost(m) | SendError::Problem(m)) => {
-            stop(&shared, Stop::Problem(m));
-            return;
-        }
+        },
+        Err(SendError::Network) => Input::Reply {
+            request_id: transmit.request_id,
+            outcome: AttemptOutcome::NetworkError,
+            retry_after_ms: None,
+        },
+        Err(SendError::RunLost(m) | SendError::Problem(m)) => Input::Stop(Stop::Problem(m)),
     };
-    match shared.state.try_borrow_mut() {
-        Ok(mut s) => {
-            let s = &mut *s;
-            s.aborts.remove(&transmit.request_id);
-            let now = since(s.origin);
-            s.engine
-                .handle_reply(now, transmit.request_id, outcome, retry_after_ms);
-        }
-        Err(_) => return,
-    }
-    pump(&shared);
+    tell(&events, input);
 }
 
 /// How often a running run reads the server's counters, ms.
 const COUNTERS_EVERY_MS: u64 = 400;
 
 /// Reads the server's counters while the run goes on, so duplicates and
-/// requests climb on screen as they happen (the last read is at the end, in
-/// [`finish`]). A failed read changes nothing: a lost run is caught by the
-/// requests themselves.
-async fn counters_task(shared: Rc<Shared>) {
-    let Ok(origin) = shared.state.try_borrow().map(|s| s.origin) else {
-        return;
-    };
+/// requests climb on screen as they happen. A failed read changes nothing:
+/// a lost run is caught by the requests themselves.
+async fn counters_task(
+    transport: Transport,
+    run_id: String,
+    origin: f64,
+    stop: Signal,
+    events: UnboundedSender<Input>,
+) {
     let mut next = COUNTERS_EVERY_MS;
-    while sleep_until(origin, next, &shared.stop).await {
-        if let Ok(counters) = shared
-            .transport
-            .counters(&shared.run_id, &shared.stop)
-            .await
-        {
-            if let Ok(mut s) = shared.state.try_borrow_mut() {
-                if s.phase == Phase::Running {
-                    s.counters = counters;
-                    s.dirty = true;
-                }
-            }
+    while sleep_until(origin, next, &stop).await {
+        if let Ok(counters) = transport.counters(&run_id, &stop).await {
+            tell(&events, Input::Counters(counters));
         }
         next = since(origin).saturating_add(COUNTERS_EVERY_MS);
     }
 }
 
-/// Stops the run (once): no more scheduling, in-flight requests abort, then
-/// the counters are read and the last update sent.
-pub(crate) fn stop(shared: &Rc<Shared>, why: Stop) {
-    let (ticker, timer, quiet) = {
-        let Ok(mut s) = shared.state.try_borrow_mut() else {
-            let shared = shared.clone();
-            spawn_local(async move { stop(&shared, why) });
-            return;
-        };
-        if matches!(s.phase, Phase::Finishing | Phase::Finished) {
-            return;
-        }
-        if let Stop::Problem(p) = &why {
-            s.problem.get_or_insert_with(|| p.clone());
-        }
-        s.quiet = matches!(why, Stop::Superseded);
-        // The engine hears the time of the stop: the trace ends now, calls
-        // still going are unfinished.
-        let now = since(s.origin);
-        s.engine.stop(now);
-        s.phase = if s.quiet {
-            Phase::Finished
-        } else {
-            Phase::Finishing
-        };
-        for (_, signal) in std::mem::take(&mut s.aborts) {
-            signal.fire();
-        }
-        (s.ticker.take(), s.timer.take(), s.quiet)
-    };
-    shared.stop.fire();
-    // Not dropped here: this may run inside the ticker's or the timer's own callback.
-    spawn_local(async move {
-        drop(ticker);
-        drop(timer);
-    });
-    if !quiet {
-        spawn_local(finish(shared.clone()));
-    }
-}
-
-async fn finish(shared: Rc<Shared>) {
-    let started = shared
-        .state
-        .try_borrow()
-        .map(|s| s.started)
-        .unwrap_or(false);
-    if started {
-        // The run's own stop signal has fired: read the counters without it.
-        let counters = shared
-            .transport
-            .counters(&shared.run_id, &Signal::default())
-            .await;
-        if let Ok(mut s) = shared.state.try_borrow_mut() {
-            match counters {
-                Ok(c) => s.counters = c,
-                Err((_, message)) => {
-                    s.problem.get_or_insert(message);
-                }
-            }
-        }
-    }
-    if let Ok(mut s) = shared.state.try_borrow_mut() {
-        s.phase = Phase::Finished;
-    }
-    emit(&shared);
-}
-
-/// Sends the trace so far to the UI (never while the state is borrowed).
-fn emit(shared: &Shared) {
-    let update = {
-        let Ok(mut s) = shared.state.try_borrow_mut() else {
-            return;
-        };
-        s.dirty = false;
-        if s.quiet {
-            return;
-        }
-        LiveUpdate {
-            trace: s.engine.trace(&s.counters),
-            running: s.phase != Phase::Finished,
-            problem: s.problem.clone(),
-        }
-    };
-    (shared.on_update)(update);
+async fn final_counters_task(transport: Transport, run_id: String, events: UnboundedSender<Input>) {
+    // The run's stop signal has fired: read without it.
+    let read = transport.counters(&run_id, &Signal::default()).await;
+    tell(&events, Input::FinalCounters(read.map_err(|(_, m)| m)));
 }

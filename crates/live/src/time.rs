@@ -68,12 +68,11 @@ struct SignalState {
 
 impl Signal {
     pub(crate) fn fire(&self) {
-        let wakers = match self.0.try_borrow_mut() {
-            Ok(mut s) => {
-                s.fired = true;
-                std::mem::take(&mut s.wakers)
-            }
-            Err(_) => return,
+        // Borrowed only here and in `fired`/`Wait::poll`, never across a call out.
+        let wakers = {
+            let mut s = self.0.borrow_mut();
+            s.fired = true;
+            std::mem::take(&mut s.wakers)
         };
         for w in wakers {
             w.wake();
@@ -81,7 +80,7 @@ impl Signal {
     }
 
     pub(crate) fn fired(&self) -> bool {
-        self.0.try_borrow().map(|s| s.fired).unwrap_or(true)
+        self.0.borrow().fired
     }
 
     /// Resolves once the signal has fired.
@@ -95,9 +94,7 @@ pub(crate) struct Wait(Rc<RefCell<SignalState>>);
 impl Future for Wait {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let Ok(mut s) = self.0.try_borrow_mut() else {
-            return Poll::Ready(());
-        };
+        let mut s = self.0.borrow_mut();
         if s.fired {
             return Poll::Ready(());
         }

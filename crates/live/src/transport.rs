@@ -171,15 +171,13 @@ impl Transport {
     #[doc(hidden)]
     pub fn simulate_restart(&self) {
         if let Kind::InPage(mock) = &self.inner.kind {
-            if let Ok(mut m) = mock.try_borrow_mut() {
-                m.forget_all();
-            }
+            mock.borrow_mut().forget_all();
         }
     }
 
     /// Makes `run` the current run; returns the one it supersedes.
     pub(crate) fn replace_current(&self, run: RunHandle) -> Option<RunHandle> {
-        self.inner.current.try_borrow_mut().ok()?.replace(run)
+        self.inner.current.borrow_mut().replace(run)
     }
 
     /// Starts run `run_id`: a fresh server with `endpoint`, seeded from `seed`

@@ -335,3 +335,102 @@ async fn a_bad_config_is_a_problem() {
     assert!(last.problem.unwrap_or_default().contains("simulator"));
     assert!(last.trace.calls.is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn a_live_run_cancelled_while_a_reply_is_pending_ends_never_stays_running() {
+    // Every reply takes 60 ms: the cancels land before, at and after replies.
+    let config = config(&[
+        ("endpoint.latency.kind", "fixed"),
+        ("endpoint.latency.ms", "60"),
+        ("sim.clients", "3"),
+        ("sim.calls", "5"),
+    ]);
+    let transport = Transport::in_page("test");
+    for cancel_after_ms in [0, 1, 30, 58, 60, 62, 90, 125, 185] {
+        let (handle, updates) = start(&transport, &config, 1, Fire::Scenario);
+        sleep(cancel_after_ms).await;
+        handle.cancel();
+        let last = finished(&updates, 2_000).await;
+        assert!(
+            !handle.is_running(),
+            "cancelled after {cancel_after_ms} ms: still running"
+        );
+        assert_eq!(last.problem, None, "cancelled after {cancel_after_ms} ms");
+        let count = updates.borrow().len();
+        sleep(150).await;
+        assert_eq!(
+            updates.borrow().len(),
+            count,
+            "cancelled after {cancel_after_ms} ms: an update after the final one"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_run_cancelled_from_its_own_update_ends() {
+    let config = config(&[
+        ("endpoint.latency.kind", "fixed"),
+        ("endpoint.latency.ms", "40"),
+        ("sim.clients", "2"),
+        ("sim.calls", "20"),
+    ]);
+    let transport = Transport::in_page("test");
+    let updates: Updates = Rc::default();
+    let handle: Rc<RefCell<Option<RunHandle>>> = Rc::default();
+    let (sink, own) = (updates.clone(), handle.clone());
+    let fired = live::fire(&transport, &config, 1, Fire::Scenario, move |u| {
+        let ended = u.trace.calls.iter().any(|c| c.end_ms.is_some());
+        sink.borrow_mut().push(u);
+        if ended {
+            if let Some(h) = own.borrow().as_ref() {
+                h.cancel();
+            }
+        }
+    });
+    *handle.borrow_mut() = Some(fired.clone());
+    let last = finished(&updates, 3_000).await;
+    assert!(!fired.is_running());
+    assert!(
+        last.trace.end_ms < 800,
+        "cancelled early: {}",
+        last.trace.end_ms
+    );
+}
+
+#[wasm_bindgen_test]
+async fn attempts_appear_as_they_happen_ten_times_a_second() {
+    // 10 clients × 20 calls of 50 ms each: about a second of replies, and
+    // enough calls that updates once came only every 250 ms.
+    let config = config(&[
+        ("endpoint.latency.kind", "fixed"),
+        ("endpoint.latency.ms", "50"),
+        ("sim.clients", "10"),
+        ("sim.calls", "20"),
+    ]);
+    let transport = Transport::in_page("test");
+    let (_handle, updates) = start(&transport, &config, 1, Fire::Scenario);
+    let last = finished(&updates, 30_000).await;
+    assert_eq!(last.problem, None);
+    let ended = |u: &LiveUpdate| u.trace.calls.iter().filter(|c| c.end_ms.is_some()).count();
+    assert_eq!(ended(&last), 200);
+    let seconds = last.trace.end_ms as f64 / 1000.0;
+    assert!(seconds >= 1.0, "{} ms", last.trace.end_ms);
+    let updates = updates.borrow();
+    let running: Vec<usize> = updates.iter().filter(|u| u.running).map(ended).collect();
+    let per_second = running.len() as f64 / seconds;
+    wasm_bindgen_test::console_log!(
+        "{} updates while running in {} ms: {per_second:.1} a second",
+        running.len(),
+        last.trace.end_ms
+    );
+    assert!(
+        per_second >= 10.0,
+        "{} updates while running in {} ms",
+        running.len(),
+        last.trace.end_ms
+    );
+    // Calls show up as they end, not all at the end.
+    let midway = running.iter().filter(|&&n| n > 0 && n < 200).count();
+    assert!(midway >= 8, "calls ended per update: {running:?}");
+    assert!(running.windows(2).all(|w| w[0] <= w[1]), "{running:?}");
+}

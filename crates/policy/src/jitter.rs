@@ -14,7 +14,7 @@
 //! | `decorrelated_v2` | Polly's "decorrelated jitter V2", see [`crate::decorrelated_v2`] | `[0, min(cap, base·(f(n) − f(n−2))/1.4)]` | Polly `UseJitter` with exponential |
 //!
 //! `U(a, b)` is `a + u·(b − a)` with `u` in `[0, 1)` from one `u64` draw
-//! ([`crate::unit_f64`]); results are rounded down to whole ms and clamped to
+//! ([`crate::unit_f64`], [`uniform_between`]); results are rounded down to whole ms and clamped to
 //! `[0, cap]` (except `ratio_after_cap`, whose point is to pass the cap).
 //! `none` draws nothing; every other kind draws one `u64` per retry.
 //! `decorrelated` and `decorrelated_v2` are backoffs of their own: with them
@@ -102,23 +102,46 @@ fn ratio(j: &JitterConfig) -> f64 {
 }
 
 /// The real bounds `[lo, hi]` a draw is taken from, before rounding and the
-/// cap, for the kinds that randomize `d` itself.
-fn bounds(j: &JitterConfig, d: u64) -> (f64, f64) {
-    let df = d as f64;
+/// cap, for the kinds that randomize `d` itself (in real ms: the contention
+/// study (`flaky::contention`) draws its full and equal jitter with it).
+///
+/// ```
+/// use policy::{jitter, JitterConfig, JitterKind};
+///
+/// let equal = JitterConfig { kind: JitterKind::Equal, ..JitterConfig::default() };
+/// assert_eq!(jitter::spread(&equal, 40.0), (20.0, 40.0));
+/// ```
+pub fn spread(j: &JitterConfig, d: f64) -> (f64, f64) {
     match j.kind {
-        JitterKind::Full => (0.0, df),
-        JitterKind::Equal => (df / 2.0, df),
+        JitterKind::Full => (0.0, d),
+        JitterKind::Equal => (d / 2.0, d),
         JitterKind::Ratio | JitterKind::RatioAfterCap => {
             let r = ratio(j);
-            (df * (1.0 - r), df * (1.0 + r))
+            (d * (1.0 - r), d * (1.0 + r))
         }
-        JitterKind::Additive => (df, df + j.additive_ms as f64),
+        JitterKind::Additive => (d, d + j.additive_ms as f64),
         // Not used for these: they have their own draws.
         JitterKind::None
         | JitterKind::Decorrelated
         | JitterKind::Randomized
-        | JitterKind::DecorrelatedV2 => (df, df),
+        | JitterKind::DecorrelatedV2 => (d, d),
     }
+}
+
+/// `U(lo, hi)` from `u` in `[0, 1)`: `lo + u·(hi − lo)`, kept inside
+/// `[lo, hi]` (u < 1 keeps it below `hi` in exact arithmetic; the clamp
+/// covers rounding).
+#[inline]
+pub fn uniform_between(lo: f64, hi: f64, u: f64) -> f64 {
+    (lo + u * (hi - lo)).max(lo).min(hi)
+}
+
+/// AWS decorrelated jitter's bounds before the cap, `[base, max(base,
+/// 3·previous)]`, given `3·previous` (computed by the caller in its units:
+/// saturating whole ms for [`draw`], real ms for the contention study).
+#[inline]
+pub fn decorrelated_bounds(base: f64, three_previous: f64) -> (f64, f64) {
+    (base, base.max(three_previous))
 }
 
 /// Whole ms of a real delay, clamped to `[0, cap]` (`as` saturates, NaN gives 0).
@@ -185,7 +208,7 @@ pub fn envelope_for(config: &PolicyConfig, retry: u32, throttled: bool) -> (u64,
             (to_ms(lo, b.cap_ms), to_ms(top.max(lo), b.cap_ms))
         }
         _ => {
-            let (lo, hi) = bounds(j, delay_ms(b, retry));
+            let (lo, hi) = spread(j, delay_ms(b, retry) as f64);
             let ceiling = ceiling_ms(b, j);
             (to_ms(lo, ceiling), to_ms(hi, ceiling))
         }
@@ -222,10 +245,9 @@ pub fn draw(
         return 0; // urllib3 returns 0 before it draws any jitter
     }
     let delay = if is_decorrelated(config) {
-        let lo = b.base_ms as f64;
-        let hi = lo.max(state.previous_ms.saturating_mul(3) as f64);
-        let u = unit_f64(rng);
-        to_ms((lo + u * (hi - lo)).max(lo).min(hi), b.cap_ms)
+        let three_previous = state.previous_ms.saturating_mul(3) as f64;
+        let (lo, hi) = decorrelated_bounds(b.base_ms as f64, three_previous);
+        to_ms(uniform_between(lo, hi, unit_f64(rng)), b.cap_ms)
     } else {
         match j.kind {
             JitterKind::None => delay_ms(b, retry),
@@ -237,10 +259,8 @@ pub fn draw(
                 to_ms(randomized(d, ratio(j), unit_f64(rng)), b.cap_ms)
             }
             _ => {
-                let (lo, hi) = bounds(j, delay_ms(b, retry));
-                let u = unit_f64(rng);
-                // u < 1 keeps the sum below hi in exact arithmetic; the clamp covers rounding.
-                to_ms((lo + u * (hi - lo)).max(lo).min(hi), ceiling_ms(b, j))
+                let (lo, hi) = spread(j, delay_ms(b, retry) as f64);
+                to_ms(uniform_between(lo, hi, unit_f64(rng)), ceiling_ms(b, j))
             }
         }
     };

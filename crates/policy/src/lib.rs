@@ -69,8 +69,10 @@
 //!
 //! # Modules
 //!
-//! [`config`] (every knob, with [`knob`] names), [`classify`], [`backoff`],
-//! [`jitter`] (and Polly's [`decorrelated_v2`]), [`retry_after`], [`breaker`],
+//! [`config`] (every knob, with [`knob`] names), [`classify`], [`backoff`]
+//! (the curve), [`jitter`] (its randomization, and Polly's
+//! [`decorrelated_v2`]), [`plan`] (a call's planned retries and formulas, over
+//! both), [`retry_after`], [`breaker`],
 //! [`budget`], [`throttle`] (adaptive client throttling), [`hedge`] (hedged
 //! requests), [`bulkhead`] (a limit of calls in flight), [`client`] (a
 //! client's shared state), [`call`].
@@ -87,6 +89,7 @@ pub mod decorrelated_v2;
 pub mod hedge;
 pub mod jitter;
 pub mod knob;
+pub mod plan;
 pub mod retry_after;
 pub mod throttle;
 
@@ -95,7 +98,6 @@ pub use rand_chacha;
 /// what older versions called `RngCore`; every `RngCore` is an `Rng`).
 pub use rand_chacha::rand_core::Rng;
 
-pub use backoff::{schedule, PlannedRetry};
 pub use breaker::BreakerState;
 pub use call::{Call, ClientEvent, ClientEventKind, ClientState, Done, GaveUp, SleepReason, Step};
 pub use classify::{Outcome, RequestKind, Verdict};
@@ -104,6 +106,7 @@ pub use config::{
     BudgetKind, ClassifyConfig, IdempotencyConfig, JitterConfig, JitterKind, PolicyConfig,
     RetryAfterConfig, RetryAfterKind,
 };
+pub use plan::{schedule, PlannedRetry};
 
 /// A uniform `f64` in `[0, 1)` from one `u64` draw (53 random bits), the
 /// project-wide formula so native and wasm agree bit for bit.

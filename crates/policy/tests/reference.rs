@@ -368,7 +368,7 @@ fn formulas() {
     assert_eq!(jitter::envelope_ms(&c, 1), (1000, 3000));
     assert_eq!(jitter::envelope_ms(&c, 2), (1000, 9000));
     assert_eq!(jitter::envelope_ms(&c, 3), (1000, 10_000));
-    assert!(backoff::formula(&c).contains("3·previous"));
+    assert!(policy::plan::formula(&c).contains("3·previous"));
     c.jitter.kind = JitterKind::None;
     c.backoff.kind = policy::BackoffKind::Linear;
     assert_eq!(

@@ -8,7 +8,8 @@
 //!   (a knob moved) or a cancel drops the old one at once instead of queueing
 //!   behind it.
 //! - A live run ([`live::fire`]) keeps its timers and fetches in the worker,
-//!   where the page's rendering cannot delay them; its updates carry the first
+//!   where the page's rendering cannot delay them; its updates (every 80 ms
+//!   while it runs, and a final one, as `live` sends them) carry the first
 //!   [`UPDATE_LANES_MAX`] lanes, and the full trace stays in the worker for a
 //!   download.
 //!
@@ -283,7 +284,12 @@ impl Job {
 /// clients' events); the summary and series cover every call.
 pub fn for_the_page(trace: &Trace) -> Trace {
     let lanes = trace.calls.len().min(UPDATE_LANES_MAX);
+    // Field by field: `..trace.clone()` would copy every call (up to 2,000)
+    // 12.5 times a second only to drop them.
     Trace {
+        seed: trace.seed,
+        horizon_ms: trace.horizon_ms,
+        end_ms: trace.end_ms,
         calls: trace.calls[..lanes].to_vec(),
         client_events: trace
             .client_events
@@ -291,7 +297,12 @@ pub fn for_the_page(trace: &Trace) -> Trace {
             .filter(|e| (e.client as usize) < UPDATE_LANES_MAX)
             .cloned()
             .collect(),
-        ..trace.clone()
+        server_load: trace.server_load.clone(),
+        density: trace.density.clone(),
+        server_queue: trace.server_queue.clone(),
+        call_ends: trace.call_ends.clone(),
+        counters: trace.counters.clone(),
+        summary: trace.summary.clone(),
     }
 }
 
@@ -403,6 +414,28 @@ mod tests {
         assert_eq!(*trace, whole);
         assert_eq!(trace.calls.len(), 40);
         assert_eq!(trace.summary().calls, 300);
+    }
+
+    #[test]
+    fn the_page_gets_the_first_lanes_and_every_figure() {
+        let mut config = RunConfig::default();
+        for (k, v) in [("sim.clients", "300"), ("endpoint.fault.503", "0.3")] {
+            config.set(k, v).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let trace = flaky::sim::run_with(&config, 3, EngineOptions::lanes(300));
+        assert_eq!(trace.calls.len(), 300);
+        let page = for_the_page(&trace);
+        assert_eq!(page.calls[..], trace.calls[..UPDATE_LANES_MAX]);
+        assert!(page
+            .client_events
+            .iter()
+            .all(|e| (e.client as usize) < UPDATE_LANES_MAX));
+        let rest = |t: &Trace| Trace {
+            calls: Vec::new(),
+            client_events: Vec::new(),
+            ..t.clone()
+        };
+        assert_eq!(rest(&page), rest(&trace));
     }
 
     #[test]

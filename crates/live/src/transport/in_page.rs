@@ -1,7 +1,8 @@
 //! The in-page fallback: the worker's own [`Mock`] in the page, with real
 //! timers. A request is served by [`Mock::serve`], the worker's own request
 //! handling, with what its mock headers would say (typed: nothing to parse);
-//! only the waiting is done here.
+//! only the waiting is done here. The mock is borrowed for one call at a
+//! time, never across an `await`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,19 +21,15 @@ fn now() -> Now {
     }
 }
 
-fn busy() -> String {
-    "the in-page server is busy".to_string()
-}
-
 pub(super) fn start_run(mock: &Rc<RefCell<Mock>>, start: RunStart) -> Result<(), String> {
-    let mut mock = mock.try_borrow_mut().map_err(|_| busy())?;
+    let mut mock = mock.borrow_mut();
     mock.start_run(now(), start)
         .map(drop)
         .map_err(|e| format!("the in-page server refused to start the run: {e}"))
 }
 
 pub(super) fn counters(mock: &Rc<RefCell<Mock>>, run_id: &str) -> Result<Counters, (bool, String)> {
-    let mut mock = mock.try_borrow_mut().map_err(|_| (false, busy()))?;
+    let mut mock = mock.borrow_mut();
     mock.counters(run_id)
         .ok_or_else(|| (true, protocol::RUN_LOST_TEXT.to_string()))
 }
@@ -51,10 +48,7 @@ pub(super) async fn send(
         sent_epoch_ms: Some(out.sent_epoch_ms),
         body: &out.request.body,
     };
-    let served = mock
-        .try_borrow_mut()
-        .map_err(|_| SendError::Problem(busy()))?
-        .serve(now(), &request);
+    let served = mock.borrow_mut().serve(now(), &request);
     let Some(Served {
         request_id,
         delay_ms,
@@ -119,8 +113,8 @@ impl Drop for CancelOnDrop {
         if !self.armed {
             return;
         }
-        if let Ok(mut mock) = self.mock.try_borrow_mut() {
-            mock.cancel(now(), &self.run_id, self.request_id);
-        }
+        self.mock
+            .borrow_mut()
+            .cancel(now(), &self.run_id, self.request_id);
     }
 }
