@@ -3,8 +3,9 @@
 //! is tested natively in `crates/app-core/tests`.
 #![cfg(target_arch = "wasm32")]
 
-use resilience_playground::components::app::{fire_config, preset_index_for_key, App};
-use resilience_playground::live::Fire;
+use app_core::keys::preset_index_for_key;
+use app_core::run::{fire_config, Fire};
+use resilience_playground::components::app::App;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement, HtmlInputElement};

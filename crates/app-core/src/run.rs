@@ -43,3 +43,11 @@ pub fn span_ms(trace: &Trace) -> u64 {
 pub fn trace_file_name(seed: u64) -> String {
     format!("playground-trace-seed-{seed}.json")
 }
+
+/// The backoff plan the charts draw: `policy::schedule` with its jitter
+/// drawn from `seed` (compute it when the policy or the seed changes).
+pub fn backoff_plan(policy: &policy::PolicyConfig, seed: u64) -> Vec<policy::PlannedRetry> {
+    use policy::rand_chacha::rand_core::SeedableRng;
+    let mut rng = policy::rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    policy::schedule(policy, &mut rng)
+}

@@ -25,6 +25,7 @@ pub use crate::settings::{
     LIVE_CALLS_MAX, SIMULATED_CALLS_MAX,
 };
 pub use kinds::{Replay, RunStatus, REPLAY_SPEEDS};
+pub use runs::TRANSPORT_STARTING;
 
 /// What the last fires ran: a simulated rerun fires the same way, an
 /// unchanged B is not rerun, and the trace download reruns A in full when
