@@ -17,16 +17,19 @@
 //! - [`export`]: the config as a `playground` command (the policy for libraries: the `export` crate).
 //!
 //! ```
+//! use app_core::effect::Effect;
 //! use app_core::state::{Action, State};
 //! use app_core::url;
 //!
 //! let (settings, errors) = url::parse("?preset=circuit-breaker&seed=7");
 //! assert!(errors.is_empty());
-//! let state = State::from_url(settings, errors).reduce(Action::SetKnob {
+//! let (state, effects) = State::from_url(settings, errors).update(Action::SetKnob {
 //!     name: "attempts.max".into(),
 //!     value: "5".into(),
 //! });
-//! assert_eq!(url::to_query(&state.settings), "?preset=circuit-breaker&seed=7&attempts.max=5");
+//! let query = "?preset=circuit-breaker&seed=7&attempts.max=5";
+//! assert_eq!(url::to_query(&state.settings), query);
+//! assert_eq!(effects, [Effect::WriteUrl(query.into())]);
 //! ```
 
 pub mod effect;
