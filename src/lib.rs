@@ -7,6 +7,8 @@
 //! in `app_core`; it is re-exported here so component paths stay short.
 
 pub mod components;
+pub mod context;
+pub mod effects;
 pub mod panic;
 pub mod run_worker;
 pub mod state;

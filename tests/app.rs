@@ -4,8 +4,9 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
-use resilience_playground::components::app::{fire_config, preset_index_for_key, App};
-use resilience_playground::live::Fire;
+use app_core::keys::preset_index_for_key;
+use app_core::run::{fire_config, Fire};
+use resilience_playground::components::app::App;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement, HtmlInputElement};

@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::components::app::AppContext;
+use crate::context::AppContext;
 use crate::state::{Action, Mode};
 
 #[component(Banners)]

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use flaky::sim::{Summary, Trace};
 use yew::prelude::*;
 
-use crate::components::app::AppContext;
+use crate::context::AppContext;
 use crate::state::Side;
 use crate::view;
 

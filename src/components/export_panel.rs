@@ -6,27 +6,14 @@
 
 use ::export::import::Format;
 use ::export::Target;
-use run_worker::{ExportedDocument, ImportedKnobs};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::components::app::AppContext;
+use app_core::effect::{ExportAnswer, ImportAnswer};
+
+use crate::context::AppContext;
 use crate::export;
-
-/// The run worker's answer to the latest paste.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ImportAnswer {
-    pub request_id: u64,
-    pub result: Result<ImportedKnobs, String>,
-}
-
-/// The run worker's answer to the latest document asked for.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ExportAnswer {
-    pub request_id: u64,
-    pub result: Result<ExportedDocument, String>,
-}
 
 /// How a copy went.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -105,7 +92,7 @@ pub fn export_panel() -> Html {
     let Some(ctx) = ctx else {
         return html! {};
     };
-    let (text, notes) = match ctx.exported.as_deref() {
+    let (text, notes) = match ctx.state.exported.as_deref() {
         Some(ExportAnswer {
             result: Ok(doc), ..
         }) => (doc.text.clone(), doc.notes.len()),
@@ -152,7 +139,7 @@ pub fn export_panel() -> Html {
         let (text, node, copied) = (text.clone(), doc_ref.clone(), copied.clone());
         Callback::from(move |_| copy(text.clone(), node.clone(), Copied::Document, copied.clone()))
     };
-    let answer = match ctx.imported.as_deref() {
+    let answer = match ctx.state.imported.as_deref() {
         None => html! {},
         Some(ImportAnswer {
             result: Ok(knobs), ..
@@ -201,20 +188,5 @@ pub fn export_panel() -> Html {
             <button data-testid="import-apply" onclick={on_import}>{ "Apply to the knobs" }</button>
             { answer }
         </details>
-    }
-}
-
-/// The page's side of a paste's answer: every knob it determines, in order.
-pub fn imported_actions(answer: &ImportAnswer) -> Vec<crate::state::Action> {
-    match &answer.result {
-        Ok(knobs) => knobs
-            .assignments
-            .iter()
-            .map(|(name, value)| crate::state::Action::SetKnob {
-                name: name.clone(),
-                value: value.clone(),
-            })
-            .collect(),
-        Err(_) => Vec::new(),
     }
 }

@@ -4,7 +4,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::components::app::AppContext;
+use crate::context::AppContext;
 use crate::live::Fire;
 use crate::state::{Action, Mode, RunStatus};
 

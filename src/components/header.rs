@@ -4,7 +4,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::components::app::AppContext;
+use crate::context::AppContext;
 use crate::state::{Action, Mode, Theme};
 
 #[component(Header)]

@@ -3,81 +3,34 @@
 //! PageDown/PageUp walk the deck. They work whatever has focus except text
 //! entry, and a control clicked with the mouse gives the focus back.
 
-use std::rc::Rc;
-
-use flaky::presets::Preset;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::live::Fire;
-use crate::state::{Action, State};
+use crate::state::State;
 
-/// Installs the page's key listener once; it reaches the latest callbacks
-/// and settings through a ref, so it never reads a stale state handle.
+/// Installs the page's key listener once; which key does what is
+/// `app_core::keys::shortcut`, dispatched as an action (so it never reads a
+/// stale state).
 #[hook]
-pub fn use_shortcuts(
-    state: &UseReducerHandle<State>,
-    presets: Rc<Vec<Rc<Preset>>>,
-    fire: Callback<Fire>,
-    reset: Callback<()>,
-) {
-    // Keyboard: Space fires, R resets, digits pick presets, T toggles talk mode.
-    // The listener lives for the page; it reaches this render's callbacks
-    // through `latest` and dispatches without reading a (stale) state handle.
-    let latest = use_mut_ref(|| (fire.clone(), reset.clone(), state.settings.clone()));
-    *latest.borrow_mut() = (fire, reset, state.settings.clone());
+pub fn use_shortcuts(dispatcher: UseReducerDispatcher<State>) {
     {
-        let dispatcher = state.dispatcher();
-        let presets = presets.clone();
         use_effect_with((), move |_| {
             let listener =
                 Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
                     if e.ctrl_key() || e.meta_key() || e.alt_key() || typing_in_a_field(&e) {
                         return;
                     }
+                    let key = e.key();
                     // A select or a slider keeps its own arrows and page keys.
-                    let navigation = matches!(
-                        e.key().as_str(),
-                        "ArrowLeft"
-                            | "ArrowRight"
-                            | "ArrowUp"
-                            | "ArrowDown"
-                            | "PageUp"
-                            | "PageDown"
-                    );
-                    if navigation && adjusting_a_control(&e) {
+                    if app_core::keys::is_navigation_key(&key) && adjusting_a_control(&e) {
                         return;
                     }
-                    match e.key().as_str() {
-                        " " => {
+                    if let Some(shortcut) = app_core::keys::shortcut(&key) {
+                        if shortcut.prevent_default {
                             e.prevent_default();
-                            latest.borrow().0.emit(Fire::Scenario);
                         }
-                        "r" | "R" => latest.borrow().1.emit(()),
-                        "t" | "T" => dispatcher.dispatch(Action::ToggleTalk),
-                        "p" | "P" => dispatcher.dispatch(Action::ReplayToggle),
-                        // A presentation clicker sends PageDown/PageUp (or arrows).
-                        "PageDown" | "ArrowRight" => {
-                            e.prevent_default();
-                            dispatcher.dispatch(Action::StepPreset(1));
-                        }
-                        "PageUp" | "ArrowLeft" => {
-                            e.prevent_default();
-                            dispatcher.dispatch(Action::StepPreset(-1));
-                        }
-                        key => {
-                            // Digits pick the deck's first ten lessons.
-                            if let Some(index) = preset_index_for_key(key) {
-                                let deck = crate::state::deck_ids(&latest.borrow().2);
-                                if let Some(p) = deck
-                                    .get(index)
-                                    .and_then(|id| presets.iter().find(|p| &p.id == id))
-                                {
-                                    dispatcher.dispatch(Action::PickPreset(p.clone()));
-                                }
-                            }
-                        }
+                        dispatcher.dispatch(shortcut.action);
                     }
                 });
             // A control clicked with the mouse gives the focus back, so the
@@ -129,15 +82,6 @@ pub fn use_shortcuts(
                 }
             }
         });
-    }
-}
-
-/// Digits 1–9 pick presets 1–9; 0 picks the tenth.
-pub fn preset_index_for_key(key: &str) -> Option<usize> {
-    match key {
-        "0" => Some(9),
-        k if k.len() == 1 => k.parse::<usize>().ok().filter(|d| *d >= 1).map(|d| d - 1),
-        _ => None,
     }
 }
 

@@ -30,41 +30,10 @@ pub struct LoadChartProps {
     pub text: f64,
 }
 
-/// Bins of the comparison curves: both sides on the same bins, so their
-/// rates compare whatever each run's own bucket width.
-const BINS: usize = 60;
-
 /// Requests per second in a sample.
 fn rate(l: &LoadSample) -> f64 {
     let seconds = (l.until_ms.saturating_sub(l.from_ms)).max(1) as f64 / 1000.0;
     l.arrivals as f64 / seconds
-}
-
-/// A load series on [`BINS`] equal bins over `[0, end_ms]`: arrivals spread
-/// over each sample's time in proportion.
-fn rebin(load: &[LoadSample], end_ms: f64) -> Vec<LoadSample> {
-    let width = (end_ms / BINS as f64).max(1.0);
-    let mut arrivals = vec![0.0f64; BINS];
-    for l in load {
-        let (from, until) = (l.from_ms as f64, (l.until_ms.max(l.from_ms + 1)) as f64);
-        let first = ((from / width) as usize).min(BINS - 1);
-        let last = (((until - 1e-9) / width) as usize).min(BINS - 1);
-        for (bin, slot) in arrivals.iter_mut().enumerate().take(last + 1).skip(first) {
-            let (b0, b1) = (bin as f64 * width, (bin + 1) as f64 * width);
-            let overlap = (until.min(b1) - from.max(b0)).max(0.0);
-            *slot += l.arrivals as f64 * overlap / (until - from);
-        }
-    }
-    arrivals
-        .iter()
-        .enumerate()
-        .map(|(i, a)| LoadSample {
-            from_ms: (i as f64 * width) as u64,
-            until_ms: ((i + 1) as f64 * width) as u64,
-            arrivals: a.round() as u64,
-            in_flight_max: 0,
-        })
-        .collect()
 }
 
 #[component(LoadChart)]
@@ -96,7 +65,7 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
             (
                 *side,
                 if comparing {
-                    rebin(&t.server_load, end)
+                    app_core::load::rebin(&t.server_load, end)
                 } else {
                     t.server_load.clone()
                 },

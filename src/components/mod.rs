@@ -1,4 +1,4 @@
-//! One small component per file. State comes from the [`app::AppContext`].
+//! One small component per file. State comes from the [`crate::context::AppContext`].
 
 pub mod app;
 pub mod backoff_chart;

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::components::app::AppContext;
+use crate::context::AppContext;
 
 #[component(PresetNote)]
 pub fn preset_note() -> Html {

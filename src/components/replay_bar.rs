@@ -4,7 +4,7 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::components::app::AppContext;
+use crate::context::AppContext;
 use crate::state::{Action, RunStatus, REPLAY_SPEEDS};
 use crate::view::ms_label;
 

@@ -7,12 +7,12 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::components::app::AppContext;
 use crate::components::banners::Banners;
 use crate::components::knob_panel::KnobPanel;
 use crate::components::load_chart::LoadChart;
 use crate::components::replay_bar::ReplayBar;
 use crate::components::timeline::Timeline;
+use crate::context::AppContext;
 use crate::live::Fire;
 use crate::state::{Action, Mode, RunStatus, Side};
 use crate::view;

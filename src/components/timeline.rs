@@ -11,7 +11,7 @@ use policy::{Done, GaveUp};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::components::app::AppContext;
+use crate::context::AppContext;
 use crate::state::{Action, LaneOrder, Side};
 use crate::view::{self, ms_label};
 

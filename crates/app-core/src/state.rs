@@ -1,79 +1,44 @@
 //! The app's one state, changed only through verb-named [`Action`]s.
 //!
 //! Everything a user changes (knobs, seed, mode, preset, talk mode, theme,
-//! slow motion) lives here and is mirrored into the URL query by
-//! [`crate::url`]. Runs produce a [`Trace`]; the view renders the state, it
-//! never decides a retry. The shell wraps [`State`] for Yew's `Reducible`;
-//! [`State::reduce`] is the whole reducer, so it is tested here, natively.
+//! slow motion) lives in [`Settings`] and is mirrored into the URL query by
+//! [`crate::url`]. [`State::update`] is the whole reducer: the next state and
+//! the [`Effect`]s the shell carries out (start or cancel a run in a run
+//! worker, write the URL, ask for a document). So the page's decisions
+//! (which side reruns, which run a cancel stops, which answer counts) are
+//! tested here, natively; the shell only executes effects and renders.
 
 use std::rc::Rc;
 
 use flaky::presets::Preset;
 use flaky::sim::{RunConfig, Trace};
-use policy::PolicyConfig;
 
-/// Seed used for draws until the user picks another.
-pub const DEFAULT_SEED: u64 = 42;
+use crate::effect::{Effect, ExportAnswer, ImportAnswer, WorkerEvent};
+use crate::run::Fire;
 
 mod kinds;
+mod replay;
+mod runs;
 
-pub use kinds::{LaneOrder, Mode, Replay, RunStatus, Side, Theme, REPLAY_SPEEDS};
+pub use crate::settings::{
+    calls_limit, deck_ids, default_deck, LaneOrder, Mode, Settings, Side, Theme, DEFAULT_SEED,
+    LIVE_CALLS_MAX, SIMULATED_CALLS_MAX,
+};
+pub use kinds::{Replay, RunStatus, REPLAY_SPEEDS};
+pub use runs::TRANSPORT_STARTING;
 
-/// What the user has chosen: the part of the state that goes into the URL.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Settings {
+/// What the last fires ran: a simulated rerun fires the same way, an
+/// unchanged B is not rerun, and the trace download reruns A in full when
+/// the page kept only the first lanes.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Fired {
+    pub run_id: u64,
+    pub what: Fire,
+    /// A's config as fired (one call: one client, one call).
     pub config: RunConfig,
     pub seed: u64,
-    pub mode: Mode,
-    /// The preset last picked (the config may have been changed since).
-    pub preset: Option<String>,
-    pub talk: bool,
-    /// Replay every run from its start at a quarter of its speed.
-    pub slow: bool,
-    pub theme: Theme,
-    /// Policy B, compared with A's (`config.policy`) on the same world.
-    pub b: Option<PolicyConfig>,
-    /// The lessons ←/→ walk, by id (`None`: the default deck, see [`deck_ids`]).
-    pub deck: Option<Vec<String>>,
-    /// Which calls the timelines draw in detail (`lanes=` in the URL).
-    pub lanes: LaneOrder,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            config: RunConfig::default(),
-            seed: DEFAULT_SEED,
-            mode: Mode::default(),
-            preset: None,
-            talk: false,
-            slow: false,
-            theme: Theme::default(),
-            b: None,
-            deck: None,
-            lanes: LaneOrder::default(),
-        }
-    }
-}
-
-/// The default deck: the chapter's lessons in order, then the lessons beyond it.
-pub fn default_deck(all: &[Preset]) -> Vec<String> {
-    use flaky::presets::Deck;
-    [Deck::Chapter, Deck::Beyond]
-        .iter()
-        .flat_map(|d| all.iter().filter(move |p| p.deck == *d))
-        .map(|p| p.id.clone())
-        .collect()
-}
-
-/// The ids of the deck the settings walk.
-pub fn deck_ids(settings: &Settings) -> Vec<String> {
-    match &settings.deck {
-        Some(ids) => ids.clone(),
-        None => crate::url::all_presets()
-            .map(default_deck)
-            .unwrap_or_default(),
-    }
+    /// What side B last ran (config, seed, mode).
+    pub b: Option<(RunConfig, u64, Mode)>,
 }
 
 /// Everything the page shows is derived from this.
@@ -91,9 +56,9 @@ pub struct State {
     pub knob_error: Option<String>,
     /// Problems of the page's URL: each bad parameter, named.
     pub url_errors: Vec<String>,
-    /// A live run's problem (e.g. the mock worker restarted mid-run).
+    /// A run's problem (e.g. the mock worker restarted mid-run), or why a fire was refused.
     pub run_problem: Option<String>,
-    /// What serves the mock endpoints, as shown in `sw-status`.
+    /// What serves the mock endpoints, as shown in `sw-status` (`None`: still connecting).
     pub transport: Option<(String, String)>,
     /// How far a running simulated run is, 0 to 1 (`None`: no progress reported).
     pub progress: Option<f64>,
@@ -105,66 +70,29 @@ pub struct State {
     pub replay: Option<Replay>,
     /// B is a pinned earlier run: its figures stay while A is rerun.
     pub b_pinned: bool,
-}
-
-pub use flaky::scenario::{LIVE_CALLS_MAX, SIMULATED_CALLS_MAX};
-
-/// The most calls a run of `mode` may make, and why, for the fire bar.
-pub fn calls_limit(mode: Mode) -> (u64, &'static str) {
-    match mode {
-        Mode::Live => (
-            LIVE_CALLS_MAX,
-            "a live run makes real fetches in this tab; beyond this the browser's own queue, not the policy, shapes the result: simulate storms this big",
-        ),
-        Mode::Simulated => (
-            SIMULATED_CALLS_MAX,
-            "the page simulates at most a million calls; the command line (playground run) runs more",
-        ),
-    }
-}
-
-impl Settings {
-    /// B's whole config: A's world (endpoint, scenario) with B's client policy.
-    pub fn config_b(&self) -> Option<RunConfig> {
-        self.b.as_ref().map(|policy| RunConfig {
-            policy: policy.clone(),
-            ..self.config.clone()
-        })
-    }
-
-    /// The policy knobs where B differs from A, by name.
-    pub fn b_differs(&self) -> Vec<String> {
-        self.config_b()
-            .map(|b| {
-                b.knobs_differing_from(&self.config)
-                    .into_iter()
-                    .map(|(name, _)| name)
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// `sim.clients × sim.calls`.
-    pub fn calls(&self) -> u64 {
-        u64::from(self.config.scenario.clients) * u64::from(self.config.scenario.calls_per_client)
-    }
-
-    /// Why the scenario cannot be fired in the current mode, if it cannot.
-    pub fn over_limit(&self) -> Option<String> {
-        let (max, why) = calls_limit(self.mode);
-        let calls = self.calls();
-        (calls > max).then(|| {
-            format!(
-                "{} clients × {} calls = {calls} calls is over the limit of {max}: {why}.",
-                self.config.scenario.clients, self.config.scenario.calls_per_client
-            )
-        })
-    }
+    /// What the last fires ran.
+    pub fired: Fired,
+    /// The live run still going, by run id: a newer fire, a reset or another
+    /// lesson cancels it.
+    pub live_run: Option<u64>,
+    /// Why the run worker cannot run anything, once it broke: a fire ends at
+    /// once with this reason.
+    pub worker_problem: Option<String>,
+    /// The latest paste's request id; only its answer counts.
+    pub import_id: u64,
+    /// The answer to the latest paste.
+    pub imported: Option<Rc<ImportAnswer>>,
+    /// The latest document's request id; only its answer counts.
+    pub export_id: u64,
+    /// The latest document written.
+    pub exported: Option<Rc<ExportAnswer>>,
 }
 
 /// What a user (or a run) can do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
+    /// The page is up: write its URL and `<html>` attributes, find the mock endpoints.
+    Start,
     /// Set the knob with this dotted name from the text of its control.
     SetKnob {
         name: String,
@@ -177,7 +105,7 @@ pub enum Action {
     },
     /// Compare: B starts as a copy of A's policy.
     StartCompare,
-    /// Stop comparing: B and its trace go.
+    /// Stop comparing: B and its trace go (a B still running is cancelled).
     StopCompare,
     /// Pin the shown run as B: B takes A's policy and keeps this run's
     /// figures (a live run is not fetched again) until B's knobs change.
@@ -185,8 +113,10 @@ pub enum Action {
     SetSeed(String),
     SetMode(Mode),
     /// Open a lesson: its config, its B (if it has one) and its mode; the old
-    /// run's figures go (they belong to another lesson).
+    /// run's figures go (they belong to another lesson), a live run stops.
     PickPreset(Rc<Preset>),
+    /// Open the deck's lesson at this index (a digit key).
+    PickLesson(usize),
     /// The next (`1`) or previous (`-1`) lesson of the deck, as a
     /// presentation clicker walks it; it stops at either end.
     StepPreset(i32),
@@ -209,8 +139,10 @@ pub enum Action {
     SetLaneOrder(LaneOrder),
     DismissKnobError,
     DismissUrlErrors,
+    /// Fire one call or the whole scenario, in the current mode.
+    Fire(Fire),
     /// A run started; `with_b`: side B runs too (otherwise B's trace, still
-    /// of B's config on this world, stays).
+    /// of B's config on this world, stays). [`Action::Fire`] starts runs.
     StartRun {
         run_id: u64,
         with_b: bool,
@@ -233,11 +165,28 @@ pub enum Action {
         run_id: u64,
         fraction: f64,
     },
-    /// Clear the trace and the counters.
+    /// Clear the trace and the counters (and cancel a live run).
     Reset,
     SetTransport {
         kind: String,
         detail: String,
+    },
+    /// `side`'s run worker said something.
+    Worker {
+        side: Side,
+        event: WorkerEvent,
+    },
+    /// Download the shown run's trace as JSON (as `playground run --trace` writes it).
+    Download,
+    /// Read a pasted config (a format name, the text); its knobs apply.
+    Import {
+        format: String,
+        text: String,
+    },
+    /// Write the policy for a target (its name).
+    Export {
+        target: String,
+        policy: Box<policy::PolicyConfig>,
     },
 }
 
@@ -251,309 +200,225 @@ impl State {
         }
     }
 
-    /// The old run's figures go: a new lesson, or Reset. A run still going
-    /// is retired (its late updates are ignored).
-    fn clear_results(&mut self) {
-        self.b_pinned = false;
-        self.trace = None;
-        self.trace_b = None;
-        self.progress = None;
-        self.status = RunStatus::Idle;
-        self.running = (false, false);
-        self.run_problem = None;
-        self.replay = None;
-        // Wrapping: an id only has to differ from the run it retires.
-        self.run_id = self.run_id.wrapping_add(1);
-    }
-
-    /// Opens a lesson: its config, its B, its mode; the old figures go. A
-    /// library profile sets only the client policy: the endpoint, the
-    /// scenario, the mode and B stay, so the library meets the world on screen.
-    fn open_lesson(&mut self, preset: &Preset) {
-        if preset.deck == flaky::presets::Deck::Profile {
-            self.settings.config.policy = preset.config.policy.clone();
-            self.settings.preset = Some(preset.id.clone());
-            self.knob_error = None;
-            self.clear_results();
-            return;
-        }
-        self.settings.config = preset.config.clone();
-        self.settings.b = preset.config_b.clone();
-        self.settings.preset = Some(preset.id.clone());
-        self.settings.mode = preset.mode.into();
-        self.settings.lanes = LaneOrder::for_lesson(&preset.headline);
-        self.knob_error = None;
-        self.clear_results();
-    }
-
     /// The time the shown run(s) cover, ms (what a replay walks).
     pub fn run_span_ms(&self) -> f64 {
         [&self.trace, &self.trace_b]
             .iter()
             .filter_map(|t| t.as_ref())
-            .map(|t| crate::view::span_ms(t))
+            .map(|t| crate::run::span_ms(t))
             .max()
             .unwrap_or(0) as f64
     }
 
-    /// Applies an action, returning the new state. A refused change keeps the old config.
-    pub fn reduce(&self, action: Action) -> State {
+    /// The reducer: the state after `action`, and what the shell must do, in
+    /// order. A refused change keeps the old config.
+    pub fn update(&self, action: Action) -> (State, Vec<Effect>) {
         let mut next = self.clone();
+        let mut effects = Vec::new();
+        next.apply(action, &mut effects);
+        next.follow_settings(&self.settings, &mut effects);
+        (next, effects)
+    }
+
+    /// The state after `action`, its effects dropped (for a look at the state alone).
+    pub fn reduce(&self, action: Action) -> State {
+        self.update(action).0
+    }
+
+    /// What changed settings set off: a simulated rerun, the URL, `<html>`.
+    fn follow_settings(&mut self, before: &Settings, fx: &mut Vec<Effect>) {
+        if self.settings == *before {
+            return;
+        }
+        let s = &self.settings;
+        let run_inputs_changed = (&s.config, &s.b, s.seed, s.mode)
+            != (&before.config, &before.b, before.seed, before.mode);
+        // Simulated mode recomputes as the user moves a control, once something
+        // was fired; a change while a run computes replaces that run.
+        if run_inputs_changed
+            && s.mode == Mode::Simulated
+            && self.status != RunStatus::Idle
+            && self.trace_mode == Some(Mode::Simulated)
+        {
+            self.fire(self.fired.what, fx);
+        }
+        fx.push(Effect::WriteUrl(crate::url::to_query(&self.settings)));
+        if (before.theme, before.talk) != (self.settings.theme, self.settings.talk) {
+            fx.push(self.root_attrs());
+        }
+    }
+
+    fn root_attrs(&self) -> Effect {
+        Effect::SetRootAttrs {
+            theme: self.settings.theme,
+            talk: self.settings.talk,
+        }
+    }
+
+    /// Opens a lesson: its config, its B, its mode; the old figures go. A
+    /// library profile sets only the client policy: the endpoint, the
+    /// scenario, the mode and B stay, so the library meets the world on screen.
+    fn open_lesson(&mut self, preset: &Preset, fx: &mut Vec<Effect>) {
+        if preset.deck == flaky::presets::Deck::Profile {
+            self.settings.config.policy = preset.config.policy.clone();
+        } else {
+            self.settings.config = preset.config.clone();
+            self.settings.b = preset.config_b.clone();
+            self.settings.mode = preset.mode.into();
+            self.settings.lanes = LaneOrder::for_lesson(&preset.headline);
+        }
+        self.settings.preset = Some(preset.id.clone());
+        self.knob_error = None;
+        self.clear_results(fx);
+    }
+
+    /// The lesson `by` steps from the current one in the deck (it stops at
+    /// either end), if that is another lesson.
+    fn step_lesson(&self, by: i32) -> Option<&'static Preset> {
+        let deck = crate::settings::deck(&self.settings);
+        let at = self
+            .settings
+            .preset
+            .as_deref()
+            .and_then(|id| deck.iter().position(|p| p.id == id));
+        let to = match (at, by.signum()) {
+            (None, 1) => Some(0),
+            (None, _) => deck.len().checked_sub(1),
+            (Some(i), 1) => Some((i + 1).min(deck.len().saturating_sub(1))),
+            (Some(i), -1) => Some(i.saturating_sub(1)),
+            (Some(i), _) => Some(i),
+        };
+        // At either end of the deck the lesson (and its figures) stays.
+        to.filter(|_| at != to).and_then(|i| deck.get(i).copied())
+    }
+
+    fn set_knob(&mut self, name: &str, value: &str) {
+        let mut config = self.settings.config.clone();
+        match config
+            .set(name, value)
+            .map_err(|e| e.to_string())
+            .and_then(|()| config.validate())
+        {
+            Ok(()) => {
+                self.settings.config = config;
+                self.knob_error = None;
+            }
+            Err(message) => self.knob_error = Some(message),
+        }
+    }
+
+    fn set_knob_b(&mut self, name: &str, value: &str) {
+        let Some(mut config) = self.settings.config_b() else {
+            return;
+        };
+        let outcome = if !policy::PolicyConfig::knobs().iter().any(|k| k.name == name)
+            && !name.starts_with("retry.status.")
+        {
+            Err(format!(
+                "`{name}`: B differs from A only in the client policy"
+            ))
+        } else {
+            config
+                .set(name, value)
+                .map_err(|e| e.to_string())
+                .and_then(|()| config.validate())
+        };
+        match outcome {
+            Ok(()) => {
+                self.settings.b = Some(config.policy);
+                self.knob_error = None;
+                self.b_pinned = false;
+            }
+            Err(message) => self.knob_error = Some(format!("B: {message}")),
+        }
+    }
+
+    fn set_seed(&mut self, text: &str) {
+        match text.trim().parse::<u64>() {
+            Ok(seed) => {
+                self.settings.seed = seed;
+                self.knob_error = None;
+            }
+            Err(_) => {
+                self.knob_error = Some(format!(
+                    "bad value `{text}` for `seed`: expected a whole number from 0 to {}",
+                    u64::MAX
+                ))
+            }
+        }
+    }
+
+    /// Applies one action in place, queueing its effects.
+    fn apply(&mut self, action: Action, fx: &mut Vec<Effect>) {
         match action {
-            Action::SetKnob { name, value } => {
-                let mut config = self.settings.config.clone();
-                match config
-                    .set(&name, &value)
-                    .map_err(|e| e.to_string())
-                    .and_then(|()| config.validate())
-                {
-                    Ok(()) => {
-                        next.settings.config = config;
-                        next.knob_error = None;
-                    }
-                    Err(message) => next.knob_error = Some(message),
-                }
+            Action::Start => {
+                fx.push(Effect::WriteUrl(crate::url::to_query(&self.settings)));
+                fx.push(self.root_attrs());
+                fx.push(Effect::Connect);
             }
-            Action::SetKnobB { name, value } => {
-                let Some(b) = self.settings.config_b() else {
-                    return next;
-                };
-                let mut config = b;
-                let outcome = if !policy::PolicyConfig::knobs().iter().any(|k| k.name == name)
-                    && !name.starts_with("retry.status.")
-                {
-                    Err(format!(
-                        "`{name}`: B differs from A only in the client policy"
-                    ))
-                } else {
-                    config
-                        .set(&name, &value)
-                        .map_err(|e| e.to_string())
-                        .and_then(|()| config.validate())
-                };
-                match outcome {
-                    Ok(()) => {
-                        next.settings.b = Some(config.policy);
-                        next.knob_error = None;
-                        next.b_pinned = false;
-                    }
-                    Err(message) => next.knob_error = Some(format!("B: {message}")),
-                }
-            }
+            Action::SetKnob { name, value } => self.set_knob(&name, &value),
+            Action::SetKnobB { name, value } => self.set_knob_b(&name, &value),
             Action::StartCompare => {
                 if self.settings.b.is_none() {
-                    next.settings.b = Some(self.settings.config.policy.clone());
-                    next.trace_b = None;
+                    self.settings.b = Some(self.settings.config.policy.clone());
+                    self.trace_b = None;
                 }
             }
             Action::PinAsB => {
                 if let (Some(trace), RunStatus::Done) = (&self.trace, self.status) {
-                    next.settings.b = Some(self.settings.config.policy.clone());
-                    next.trace_b = Some(trace.clone());
-                    next.b_pinned = true;
+                    self.trace_b = Some(trace.clone());
+                    self.settings.b = Some(self.settings.config.policy.clone());
+                    self.b_pinned = true;
                 }
             }
-            Action::StopCompare => {
-                next.b_pinned = false;
-                next.settings.b = None;
-                next.trace_b = None;
-                next.running.1 = false;
-                if !self.running.0 && self.status == RunStatus::Running {
-                    next.status = RunStatus::Done;
+            Action::StopCompare => self.stop_compare(fx),
+            Action::SetSeed(text) => self.set_seed(&text),
+            Action::SetMode(mode) => self.settings.mode = mode,
+            Action::PickPreset(preset) => self.open_lesson(&preset, fx),
+            Action::PickLesson(index) => {
+                if let Some(preset) = crate::settings::deck(&self.settings).get(index) {
+                    self.open_lesson(preset, fx);
                 }
             }
-            Action::SetSeed(text) => match text.trim().parse::<u64>() {
-                Ok(seed) => {
-                    next.settings.seed = seed;
-                    next.knob_error = None;
-                }
-                Err(_) => {
-                    next.knob_error = Some(format!(
-                        "bad value `{text}` for `seed`: expected a whole number from 0 to {}",
-                        u64::MAX
-                    ))
-                }
-            },
-            Action::SetMode(mode) => next.settings.mode = mode,
-            Action::PickPreset(preset) => next.open_lesson(&preset),
             Action::StepPreset(by) => {
-                if let Ok(all) = crate::url::all_presets() {
-                    let deck: Vec<&Preset> = deck_ids(&self.settings)
-                        .iter()
-                        .filter_map(|id| all.iter().find(|p| &p.id == id))
-                        .collect();
-                    let at = self
-                        .settings
-                        .preset
-                        .as_deref()
-                        .and_then(|id| deck.iter().position(|p| p.id == id));
-                    let to = match (at, by.signum()) {
-                        (None, 1) => Some(0),
-                        (None, _) => deck.len().checked_sub(1),
-                        (Some(i), 1) => Some((i + 1).min(deck.len().saturating_sub(1))),
-                        (Some(i), -1) => Some(i.saturating_sub(1)),
-                        (Some(i), _) => Some(i),
-                    };
-                    if let Some(preset) = to.and_then(|i| deck.get(i)) {
-                        // At either end of the deck the lesson (and its figures) stays.
-                        if at != to {
-                            next.open_lesson(preset);
-                        }
-                    }
+                if let Some(preset) = self.step_lesson(by) {
+                    self.open_lesson(preset, fx);
                 }
             }
-            Action::ReplayRestart => {
-                next.replay = Some(Replay {
-                    cursor_ms: 0.0,
-                    playing: true,
-                    speed: self.replay.map_or(REPLAY_SPEEDS[0], |r| r.speed),
-                })
-            }
-            Action::ReplayToggle => {
-                next.replay = Some(match self.replay {
-                    Some(r) if r.cursor_ms >= self.run_span_ms() => Replay {
-                        cursor_ms: 0.0,
-                        playing: true,
-                        ..r
-                    },
-                    Some(r) => Replay {
-                        playing: !r.playing,
-                        ..r
-                    },
-                    None => Replay {
-                        cursor_ms: 0.0,
-                        playing: true,
-                        speed: REPLAY_SPEEDS[0],
-                    },
-                })
-            }
-            Action::ReplaySpeed(speed) => {
-                let speed = if REPLAY_SPEEDS.contains(&speed) {
-                    speed
-                } else {
-                    REPLAY_SPEEDS[0]
-                };
-                next.replay = Some(match self.replay {
-                    Some(r) => Replay { speed, ..r },
-                    None => Replay {
-                        cursor_ms: 0.0,
-                        playing: false,
-                        speed,
-                    },
-                })
-            }
-            Action::ReplayTo(at) => {
-                if let Some(r) = self.replay {
-                    let end = self.run_span_ms();
-                    let cursor_ms = if at.is_finite() {
-                        at.clamp(0.0, end)
-                    } else {
-                        end
-                    };
-                    next.replay = Some(Replay {
-                        cursor_ms,
-                        playing: r.playing && cursor_ms < end,
-                        ..r
-                    });
-                }
-            }
-            Action::ReplayTick(wall_ms) => {
-                if let Some(r) = self.replay.filter(|r| r.playing) {
-                    let end = self.run_span_ms();
-                    let cursor_ms = (r.cursor_ms + wall_ms.max(0.0) * r.speed).min(end);
-                    next.replay = Some(Replay {
-                        cursor_ms,
-                        playing: cursor_ms < end,
-                        ..r
-                    });
-                }
-            }
-            Action::ReplayStop => next.replay = None,
-            Action::SetTalk(on) => next.settings.talk = on,
-            Action::ToggleTalk => next.settings.talk = !self.settings.talk,
-            Action::SetSlow(on) => next.settings.slow = on,
-            Action::SetTheme(theme) => next.settings.theme = theme,
-            Action::SetLaneOrder(order) => next.settings.lanes = order,
-            Action::DismissKnobError => next.knob_error = None,
-            Action::DismissUrlErrors => next.url_errors.clear(),
-            Action::StartRun { run_id, with_b } => {
-                next.run_id = run_id;
-                next.status = RunStatus::Running;
-                // A simulated rerun keeps the last figures on screen (shown as
-                // recomputing) until the new ones arrive, so a slider drag does not flash.
-                let rerun = self.settings.mode == Mode::Simulated
-                    && self.trace_mode == Some(Mode::Simulated);
-                if !rerun {
-                    next.trace = None;
-                    if with_b {
-                        next.trace_b = None;
-                    }
-                }
-                if self.settings.b.is_none() {
-                    next.trace_b = None;
-                }
-                next.running = (true, with_b);
-                next.trace_mode = Some(self.settings.mode);
-                next.run_problem = None;
-                next.progress = None;
-                // Slow motion is what its label says: a replay at a quarter speed.
-                next.replay = self.settings.slow.then_some(Replay {
-                    cursor_ms: 0.0,
-                    playing: false,
-                    speed: REPLAY_SPEEDS[0],
-                });
-            }
-            Action::RefuseRun { problem } => next.run_problem = Some(problem),
-            Action::Progress { run_id, fraction } => {
-                if run_id == self.run_id && self.status == RunStatus::Running {
-                    next.progress = Some(fraction.clamp(0.0, 1.0));
-                }
-            }
+            replay @ (Action::ReplayRestart
+            | Action::ReplayToggle
+            | Action::ReplaySpeed(_)
+            | Action::ReplayTo(_)
+            | Action::ReplayTick(_)
+            | Action::ReplayStop) => self.apply_replay(replay),
+            Action::SetTalk(on) => self.settings.talk = on,
+            Action::ToggleTalk => self.settings.talk = !self.settings.talk,
+            Action::SetSlow(on) => self.settings.slow = on,
+            Action::SetTheme(theme) => self.settings.theme = theme,
+            Action::SetLaneOrder(order) => self.settings.lanes = order,
+            Action::DismissKnobError => self.knob_error = None,
+            Action::DismissUrlErrors => self.url_errors.clear(),
+            Action::Fire(what) => self.fire(what, fx),
+            Action::StartRun { run_id, with_b } => self.start_run(run_id, with_b),
             Action::UpdateRun {
                 run_id,
                 side,
                 trace,
                 running,
                 problem,
-            } => {
-                let side_running = match side {
-                    Side::A => self.running.0,
-                    Side::B => self.running.1,
-                };
-                if run_id == self.run_id && self.status == RunStatus::Running && side_running {
-                    match side {
-                        Side::A => {
-                            next.trace = Some(trace);
-                            next.running.0 = running;
-                        }
-                        Side::B => {
-                            next.trace_b = Some(trace);
-                            next.running.1 = running;
-                        }
-                    }
-                    if !next.running.0 && !next.running.1 {
-                        next.progress = None;
-                        next.status = RunStatus::Done;
-                        // A slow-motion replay starts once the whole run is in.
-                        if let Some(r) = next.replay.filter(|_| self.settings.slow) {
-                            next.replay = Some(Replay {
-                                cursor_ms: 0.0,
-                                playing: true,
-                                ..r
-                            });
-                        }
-                    }
-                    if let Some(problem) = problem {
-                        next.run_problem = Some(match (side, self.settings.b.is_some()) {
-                            (Side::B, _) => format!("B: {problem}"),
-                            _ => problem,
-                        });
-                    }
+            } => self.update_run(run_id, side, trace, running, problem),
+            Action::RefuseRun { problem } => self.run_problem = Some(problem),
+            Action::Progress { run_id, fraction } => {
+                if run_id == self.run_id && self.status == RunStatus::Running {
+                    self.progress = Some(fraction.clamp(0.0, 1.0));
                 }
             }
-            Action::Reset => next.clear_results(),
-            Action::SetTransport { kind, detail } => next.transport = Some((kind, detail)),
+            Action::Reset => self.clear_results(fx),
+            Action::SetTransport { kind, detail } => self.transport = Some((kind, detail)),
+            Action::Worker { side, event } => self.on_worker(side, event, fx),
+            Action::Download => self.download(fx),
+            Action::Import { format, text } => self.import(format, text, fx),
+            Action::Export { target, policy } => self.export(target, policy, fx),
         }
-        next
     }
 }

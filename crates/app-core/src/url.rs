@@ -8,14 +8,14 @@
 //! pasted megabyte does not end up in a banner.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
 
-use flaky::presets::{self, Preset};
+use flaky::presets::Preset;
 use flaky::scenario::RunKnobs;
 use flaky::sim::RunConfig;
 use policy::knob::KnobError;
 
-use crate::state::{LaneOrder, Mode, Settings, Theme, DEFAULT_SEED};
+pub use crate::settings::all_presets;
+use crate::settings::{LaneOrder, Mode, Settings, Theme, DEFAULT_SEED};
 
 /// How much of a bad name or value an error message quotes.
 pub const QUOTED_CHARS_MAX: usize = 60;
@@ -168,16 +168,6 @@ fn base_config(preset: Option<&str>) -> RunConfig {
         .and_then(|id| find_preset(id).ok())
         .map(|p| p.config.clone())
         .unwrap_or_default()
-}
-
-/// Every preset, in the chapter's order, parsed once.
-pub fn all_presets() -> Result<&'static [Preset], String> {
-    static PRESETS: OnceLock<Result<Vec<Preset>, String>> = OnceLock::new();
-    PRESETS
-        .get_or_init(presets::all)
-        .as_ref()
-        .map(Vec::as_slice)
-        .map_err(Clone::clone)
 }
 
 /// The preset with this id, or what would have been valid. The presets are

@@ -5,7 +5,8 @@ use flaky::scenario::{RunKnob, RunKnobs};
 use flaky::sim::{AttemptOutcome, CallTrace, RunConfig, Trace};
 use policy::{Done, SleepReason};
 
-use crate::state::LaneOrder;
+pub use crate::run::span_ms;
+use crate::settings::LaneOrder;
 
 mod figures;
 mod overload;
@@ -209,22 +210,6 @@ fn plural(n: u32) -> &'static str {
     } else {
         "s"
     }
-}
-
-/// The time span a trace covers, ms: its end, or the latest thing in it
-/// while a live run is still going. At least 1.
-pub fn span_ms(trace: &Trace) -> u64 {
-    let latest = trace
-        .calls
-        .iter()
-        .flat_map(|c| {
-            let attempts = c.attempts.iter().map(|a| a.end_ms.unwrap_or(a.start_ms));
-            let sleeps = c.sleeps.iter().map(|s| s.until_ms);
-            attempts.chain(sleeps).chain(c.end_ms)
-        })
-        .max()
-        .unwrap_or(0);
-    trace.end_ms.max(latest).max(1)
 }
 
 /// The smallest of 1, 2, 2.5, 5 × 10^k that is at least `value` (at least 1).
