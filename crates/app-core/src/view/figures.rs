@@ -5,7 +5,7 @@
 use flaky::sim::Trace;
 
 use super::{ms_label, span_ms};
-use crate::state::Side;
+use crate::settings::Side;
 
 /// Which way a figure is better.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
