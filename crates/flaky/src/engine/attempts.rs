@@ -71,6 +71,9 @@ impl Engine {
         }) {
             bar.requests += 1;
         }
+        if let Some(bar) = bar {
+            self.lane_requests.push((request_id, id, bar));
+        }
         self.load.up(now_ms);
         self.transmits.push_back(Transmit {
             request_id,

@@ -200,6 +200,10 @@ pub struct Engine {
     transmits: VecDeque<Transmit>,
     aborts: VecDeque<u64>,
     lanes: Vec<CallTrace>,
+    /// `(request_id, call id, bar)` of every request sent for a lane, in
+    /// request id order: a duplicate create the server reports late (for a
+    /// request the call had already abandoned) still finds its bar.
+    lane_requests: Vec<(u64, u32, u32)>,
     client_events: Vec<ClientEventTrace>,
     tally: Tally,
     load: LoadSeries,
@@ -287,6 +291,7 @@ impl Engine {
             transmits: VecDeque::new(),
             aborts: VecDeque::new(),
             lanes: Vec::new(),
+            lane_requests: Vec::new(),
             client_events: Vec::new(),
             tally: Tally::new(
                 u64::from(config.scenario.clients) * u64::from(config.scenario.calls_per_client),
@@ -420,6 +425,27 @@ impl Engine {
         }
     }
 
+    /// The server applied request `request_id`'s create to an item that
+    /// already had a copy: a duplicate create, marked on the attempt's bar
+    /// when the call is kept in detail. Drivers tell it whenever the
+    /// server's duplicate count grows, even for a request the call abandoned.
+    pub fn handle_duplicate_create(&mut self, request_id: u64) {
+        let Ok(i) = self
+            .lane_requests
+            .binary_search_by_key(&request_id, |(r, _, _)| *r)
+        else {
+            return;
+        };
+        let (_, call, bar) = self.lane_requests[i];
+        if let Some(bar) = self
+            .lanes
+            .get_mut(call as usize)
+            .and_then(|l| l.attempts.get_mut(bar as usize))
+        {
+            bar.duplicate = true;
+        }
+    }
+
     /// The run as recorded so far (for a running live run, up to now), with
     /// the server's counters.
     pub fn trace(&self, counters: &Counters) -> Trace {
@@ -444,6 +470,8 @@ impl Engine {
             density: density.report(end_ms),
             server_queue: Vec::new(),
             call_ends: self.call_ends.report(end_ms),
+            windows: crate::trace::windows_of(&self.config),
+            capacity_rps: self.config.endpoint.capacity.rps,
             counters: counters.clone(),
             summary: self.tally.summary(counters, end_ms, horizon_ms),
         }
