@@ -10,6 +10,7 @@ use crate::state::LaneOrder;
 
 pub mod axis;
 mod figures;
+pub mod keys;
 pub mod lanes;
 pub mod marks;
 mod overload;

@@ -250,3 +250,30 @@ fn the_stage_draws_as_many_lanes_as_fit_at_least_the_minimum_height() {
     }
     assert_eq!(stage_lane_count(10.0, 1.0), 1);
 }
+
+#[test]
+fn chart_keys_wrap_into_rows_that_fit_the_chart() {
+    use app_core::view::keys::{key_rows, row_count, CHAR_EM};
+    let keys = [
+        "▮ requests/s",
+        "— in flight (peak 1,234)",
+        "··· queue, A and B (peak 9,999)",
+    ];
+    for (width, text) in [(440.0, 20.0), (560.0, 12.0), (300.0, 15.0)] {
+        let places = key_rows(&keys, 8.0, width, text);
+        for (k, p) in keys.iter().zip(&places) {
+            let right = p.x + text * CHAR_EM * k.chars().count() as f64;
+            // A key alone on its row may only overflow if it is wider than the chart.
+            assert!(right <= width || p.x == 8.0, "{width}: {k} ends at {right}");
+        }
+        for w in places.windows(2) {
+            assert!(w[1].row > w[0].row || w[1].x > w[0].x);
+        }
+        assert!(row_count(&places) >= 1);
+    }
+    // The stage's narrow, large-type chart needs more rows than the dashboard's.
+    assert!(
+        row_count(&key_rows(&keys, 8.0, 440.0, 20.0))
+            > row_count(&key_rows(&keys, 8.0, 560.0, 12.0))
+    );
+}

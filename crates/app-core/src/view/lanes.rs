@@ -45,3 +45,22 @@ pub fn detail_lanes_up_to(
     lanes.truncate(max);
     lanes
 }
+
+/// The lanes the talk stage draws in `height` user units: as many as fit at
+/// [`STAGE_LANE_MIN`] (taller for layered calls: a row of brackets per
+/// upper layer), in the chosen order.
+pub fn stage_lanes(
+    trace: &flaky::sim::Trace,
+    order: crate::state::LaneOrder,
+    height: f64,
+) -> Vec<&flaky::sim::CallTrace> {
+    let all = detail_lanes_up_to(trace, order, crate::view::DETAIL_LANES_MAX);
+    let layers = all
+        .iter()
+        .map(|c| crate::view::marks::layer_count(c))
+        .max()
+        .unwrap_or(1);
+    let mut lanes = all;
+    lanes.truncate(stage_lane_count(height, lane_rows(layers)));
+    lanes
+}
