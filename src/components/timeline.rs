@@ -126,7 +126,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     };
     html! {
         <section class="panel timeline-panel" aria-labelledby={format!("timeline-title-{side}")} data-testid={format!("timeline-panel-{side}")}
-            data-lanes={lanes.len().to_string()} data-axis-ms={(span as u64).to_string()}>
+            data-lanes={lanes.len().to_string()} data-axis-ms={(span as u64).to_string()} data-lane-units={lane.to_string()}>
             <div class="timeline-head">
             <h2 id={format!("timeline-title-{side}")}>{ title }
                 <span class="sub">{ format!(" {calls} call{} · {}{shown}", if calls == 1 { "" } else { "s" }, ms_label(span as u64)) }

@@ -277,3 +277,29 @@ fn chart_keys_wrap_into_rows_that_fit_the_chart() {
             > row_count(&key_rows(&keys, 8.0, 560.0, 12.0))
     );
 }
+
+#[test]
+fn a_listing_server_names_the_requests_that_created_twice() {
+    use flaky::{EndpointConfig, Method, Request, Server};
+    let post = |id: u64, name: &str| Request {
+        id,
+        method: Method::Post,
+        path: "/items".into(),
+        headers: Vec::new(),
+        body: name.into(),
+    };
+    let mut listing = Server::new(EndpointConfig::default(), 1).listing_duplicates();
+    let mut plain = Server::new(EndpointConfig::default(), 1);
+    for (at, r) in [post(1, "a"), post(2, "b"), post(3, "a"), post(4, "a")]
+        .iter()
+        .enumerate()
+    {
+        listing.handle(at as u64, r);
+        plain.handle(at as u64, r);
+    }
+    assert_eq!(listing.counters().duplicates, 2);
+    assert_eq!(listing.counters().duplicate_requests, vec![3, 4]);
+    // The simulator's server keeps no list (the goldens' counters stay as they were).
+    assert!(plain.counters().duplicate_requests.is_empty());
+    assert_eq!(plain.counters().duplicates, 2);
+}

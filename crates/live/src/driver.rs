@@ -76,6 +76,18 @@ struct State {
     ticker: Option<Interval>,
 }
 
+impl State {
+    /// The server's counters as read; the engine hears of the duplicate
+    /// creates it has not heard of yet (their attempts get marked).
+    fn take_counters(&mut self, counters: Counters) {
+        let told = self.counters.duplicate_requests.len();
+        for &request_id in counters.duplicate_requests.iter().skip(told) {
+            self.engine.handle_duplicate_create(request_id);
+        }
+        self.counters = counters;
+    }
+}
+
 impl Shared {
     pub(crate) fn new(
         transport: Transport,
@@ -298,7 +310,7 @@ async fn counters_task(shared: Rc<Shared>) {
         {
             if let Ok(mut s) = shared.state.try_borrow_mut() {
                 if s.phase == Phase::Running {
-                    s.counters = counters;
+                    s.take_counters(counters);
                     s.dirty = true;
                 }
             }
@@ -362,7 +374,7 @@ async fn finish(shared: Rc<Shared>) {
             .await;
         if let Ok(mut s) = shared.state.try_borrow_mut() {
             match counters {
-                Ok(c) => s.counters = c,
+                Ok(c) => s.take_counters(c),
                 Err((_, message)) => {
                     s.problem.get_or_insert(message);
                 }

@@ -138,6 +138,7 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
     let bars: Html = bars.collect();
     html! {
         <g class="lane" data-testid="timeline-lane" data-call={call.id.to_string()} data-client={call.client.to_string()}
+           data-start-ms={call.start_ms.to_string()} data-end-ms={call.end_ms.map(|e| e.to_string())}
            data-took-ms={call.end_ms.or(props.run_end).map(|e| e.saturating_sub(call.start_ms).to_string())}
            data-duplicates={call.attempts.iter().filter(|a| a.duplicate).count().to_string()}
            data-result={call.result.as_ref().map(|d| match d { Done::Succeeded { .. } => "succeeded", Done::GaveUp { .. } => "gave_up" }).unwrap_or("running")}>
