@@ -109,7 +109,7 @@ pub fn stage(props: &StageProps) -> Html {
         .filter_map(|t| {
             let t = t.as_ref()?;
             let lanes = view::lanes::stage_lanes(t, state.settings.lanes, lane_height);
-            Some(view::axis::last_event_ms(lanes))
+            Some(view::axis::last_shown_ms(lanes, &t.windows, t.end_ms))
         })
         .max();
     let cursor = state.replay.map(|r| r.cursor_ms);

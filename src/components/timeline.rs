@@ -80,10 +80,11 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let caption = view::detail_lanes_caption(trace, props.order, lanes.len());
     let calls = trace.summary.calls.max(trace.calls.len() as u64);
     let dense = stage.is_none() && (lanes.len() as u64) < calls;
-    let last = props
-        .axis_ms
-        .unwrap_or(0)
-        .max(view::axis::last_event_ms(lanes.iter().copied()));
+    let last = props.axis_ms.unwrap_or(0).max(view::axis::last_shown_ms(
+        lanes.iter().copied(),
+        &trace.windows,
+        trace.end_ms,
+    ));
     let span = if props.finished {
         view::axis::axis_end_ms(last)
     } else {
@@ -126,7 +127,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     };
     html! {
         <section class="panel timeline-panel" aria-labelledby={format!("timeline-title-{side}")} data-testid={format!("timeline-panel-{side}")}
-            data-lanes={lanes.len().to_string()} data-axis-ms={(span as u64).to_string()} data-lane-units={lane.to_string()}>
+            data-lanes={lanes.len().to_string()} data-axis-ms={(span as u64).to_string()} data-lane-units={lane.to_string()} data-run-end-ms={trace.end_ms.to_string()}>
             <div class="timeline-head">
             <h2 id={format!("timeline-title-{side}")}>{ title }
                 <span class="sub">{ format!(" {calls} call{} · {}{shown}", if calls == 1 { "" } else { "s" }, ms_label(span as u64)) }
@@ -161,6 +162,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                         let (class, words) = match w.kind { WindowKind::Outage => ("outage", "outage"), WindowKind::Spike => ("spike", "arrival spike") };
                         html! {
                             <rect class={classes!("window-band", class)} data-testid={format!("{class}-band")}
+                                data-from-ms={w.from_ms.to_string()} data-until-ms={w.until_ms.to_string()}
                                 x={x1.to_string()} width={(x2 - x1).max(mark_min).to_string()} y={axis_h.to_string()} height={(lane * n).to_string()}>
                                 <title>{ format!("{words}: {} → {}", ms_label(w.from_ms), ms_label(w.until_ms)) }</title>
                             </rect>

@@ -47,6 +47,10 @@ function timeline(page, side = 'a', scope = '') {
       if (bar.dataset.endMs) times.push(Number(bar.dataset.endMs));
     }
     for (const sleep of all('[data-testid="sleep"]')) times.push(Number(sleep.dataset.untilMs));
+    // An outage or spike the lesson is about is on the axis too (cut at the run's end).
+    for (const band of all('[data-testid="outage-band"], [data-testid="spike-band"]')) {
+      times.push(Math.min(Number(band.dataset.untilMs), Number(el.dataset.runEndMs)));
+    }
     const widths = (sel) => all(sel).map((e) => e.getBoundingClientRect().width);
     return {
       lanes: lanes.length,

@@ -303,3 +303,32 @@ fn a_listing_server_names_the_requests_that_created_twice() {
     assert!(plain.counters().duplicate_requests.is_empty());
     assert_eq!(plain.counters().duplicates, 2);
 }
+
+#[test]
+fn an_outage_the_lesson_is_about_stays_on_the_axis() {
+    use app_core::view::axis::last_shown_ms;
+    use flaky::sim::{WindowKind, WindowTrace};
+    let trace = lesson("circuit-breaker", 1);
+    let first: Vec<_> = trace.calls.iter().take(5).collect();
+    let lanes_only = last_event_ms(first.iter().copied());
+    assert!(
+        lanes_only < 6000,
+        "the first calls end inside the 6 s outage"
+    );
+    assert_eq!(trace.windows.len(), 1);
+    assert_eq!(
+        last_shown_ms(first.iter().copied(), &trace.windows, trace.end_ms),
+        6000
+    );
+    // A window after the run's end is left out; one running past it is cut there.
+    let late = [WindowTrace {
+        from_ms: 50_000,
+        until_ms: 60_000,
+        kind: WindowKind::Spike,
+    }];
+    assert_eq!(
+        last_shown_ms(first.iter().copied(), &late, 40_000),
+        lanes_only
+    );
+    assert_eq!(last_shown_ms(first.iter().copied(), &late, 55_000), 55_000);
+}
