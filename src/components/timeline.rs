@@ -44,6 +44,8 @@ pub struct TimelineProps {
 const AXIS: f64 = 26.0;
 /// Lanes taller than this get text labels.
 const LABEL_LANE_MIN: f64 = 18.0;
+/// On the stage (27 px lane labels).
+const STAGE_LABEL_LANE_MIN: f64 = 32.0;
 
 mod lane;
 
@@ -113,7 +115,13 @@ pub fn timeline(props: &TimelineProps) -> Html {
     // Fewer, larger ticks on the stage.
     let step = view::tick_step(span as u64, if stage.is_some() { 4 } else { 8 }).max(1);
     let ticks = (0..=(span as u64 / step)).map(|i| i * step);
-    let labels = lane / rows >= LABEL_LANE_MIN;
+    // The stage's lane labels are large type: they need a taller lane.
+    let labels = lane / rows
+        >= if stage.is_some() {
+            STAGE_LABEL_LANE_MIN
+        } else {
+            LABEL_LANE_MIN
+        };
     let scrolls = stage.is_none();
     let breaker = view::marks::breaker_intervals(&trace.client_events, trace.end_ms);
     let windows = trace
