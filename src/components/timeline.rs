@@ -92,7 +92,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     } else {
         // A "nice" scale end while a run grows: it changes rarely, so lanes
         // that did not change keep equal props and are not re-rendered.
-        view::nice_ceiling(last.max(view::span_ms(trace)))
+        view::nice_ceiling(last)
     } as f64;
     let cut = props.cursor.map(|p| p.min(span));
     let run_end = props.finished.then_some(trace.end_ms);
