@@ -9,11 +9,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { serveDist, repoRoot } from './serve.mjs';
 import { launchChromium, assertNoProblems } from './browser.mjs';
 import { openApp, fireAndWait, number } from './app.mjs';
 
 const TIMEOUT = { timeout: 240_000 };
+const require = createRequire(import.meta.url);
 const STAGE = { width: 1280, height: 720 };
 
 let server;
@@ -77,6 +79,16 @@ function timeline(page, side = 'a', scope = '') {
       caption: el.querySelector('h2')?.textContent ?? '',
     };
   });
+}
+
+/** axe-core finds nothing wrong with the marks in this theme (contrast, names of focusable marks). */
+async function assertAxeClean(page, name) {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const violations = await page.evaluate(async () => {
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}: ${v.help}`));
+  });
+  assert.deepEqual(violations, [], `axe-core on ${name}`);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -147,6 +159,7 @@ test('blind retries: a diamond on each attempt that created an item again, named
       assert.equal(a.lanes, 100, mode);
       assert.ok(duplicates > 0, `${mode}: the lesson makes duplicates`);
       assert.equal(a.dupMarks.length, duplicates, `${mode}: a mark per duplicate create`);
+      await assertAxeClean(page, `blind retries, ${mode}`);
     } finally {
       await context.close();
     }
@@ -188,6 +201,7 @@ test('circuit breaker: bands while it is open, an X for each call that failed fa
       assert.ok((await page.locator('[data-testid="load-chart"] [data-testid="outage-band"]').count()) >= 1);
       assertReadable(`circuit-breaker (${colorScheme})`, sides);
       await assertKeysInside(page);
+      await assertAxeClean(page, `circuit breaker stage, ${colorScheme}`);
       await page.screenshot({ path: path.join(repoRoot, 'docs', `stage-marks-circuit-breaker-${colorScheme}.png`) });
       assertNoProblems(problems);
     } finally {
