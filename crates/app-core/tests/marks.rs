@@ -279,29 +279,56 @@ fn chart_keys_wrap_into_rows_that_fit_the_chart() {
 }
 
 #[test]
-fn a_listing_server_names_the_requests_that_created_twice() {
-    use flaky::{EndpointConfig, Method, Request, Server};
-    let post = |id: u64, name: &str| Request {
-        id,
-        method: Method::Post,
-        path: "/items".into(),
-        headers: Vec::new(),
-        body: name.into(),
-    };
-    let mut listing = Server::new(EndpointConfig::default(), 1).listing_duplicates();
-    let mut plain = Server::new(EndpointConfig::default(), 1);
-    for (at, r) in [post(1, "a"), post(2, "b"), post(3, "a"), post(4, "a")]
-        .iter()
-        .enumerate()
-    {
-        listing.handle(at as u64, r);
-        plain.handle(at as u64, r);
+fn a_listing_server_names_who_created_twice_and_the_engine_marks_it() {
+    use flaky::engine::Engine;
+    use flaky::{Reply, Server};
+    // A driver like the live one: replies at once, the server lists its
+    // duplicates by sender, and the engine hears of them only at the end.
+    let preset = flaky::presets::find("blind-retries").unwrap_or_else(|e| panic!("{e}"));
+    let config = &preset.config;
+    let mut engine = Engine::new(config, 5, EngineOptions::FULL);
+    let mut server = Server::new(config.endpoint.clone(), 5).listing_duplicates();
+    let mut plain = Server::new(config.endpoint.clone(), 5);
+    while let Some(now) = engine.poll_timeout() {
+        engine.handle_timeout(now);
+        while let Some(t) = engine.poll_transmit() {
+            plain.handle_from(now, &t.request, Some(&t.identity));
+            match server.handle_from(now, &t.request, Some(&t.identity)) {
+                Reply::Respond { status, .. } => {
+                    engine.handle_reply(now, t.request_id, AttemptOutcome::Status(status), None)
+                }
+                Reply::Reset { .. } => {
+                    engine.handle_reply(now, t.request_id, AttemptOutcome::NetworkError, None)
+                }
+                Reply::Hang => {}
+            }
+        }
+        if engine.is_finished() {
+            break;
+        }
     }
-    assert_eq!(listing.counters().duplicates, 2);
-    assert_eq!(listing.counters().duplicate_requests, vec![3, 4]);
+    let counters = server.counters().clone();
+    assert!(counters.duplicates > 0);
+    assert_eq!(counters.duplicate_calls.len() as u64, counters.duplicates);
     // The simulator's server keeps no list (the goldens' counters stay as they were).
-    assert!(plain.counters().duplicate_requests.is_empty());
-    assert_eq!(plain.counters().duplicates, 2);
+    assert!(plain.counters().duplicate_calls.is_empty());
+    for identity in &counters.duplicate_calls {
+        engine.handle_duplicate_create_of(identity);
+    }
+    let trace = engine.trace(&counters);
+    let marks: Vec<_> = trace.calls.iter().flat_map(duplicate_marks).collect();
+    assert_eq!(marks.len() as u64, counters.duplicates);
+    for (call, identity) in counters.duplicate_calls.iter().map(|i| (&trace.calls, i)) {
+        let lane = call
+            .iter()
+            .find(|c| c.client == identity.client && c.attempts.iter().any(|a| a.duplicate))
+            .unwrap_or_else(|| panic!("a marked lane of client {}", identity.client));
+        assert!(lane
+            .attempts
+            .iter()
+            .filter(|a| a.duplicate)
+            .all(|a| a.attempt > 1));
+    }
 }
 
 #[test]

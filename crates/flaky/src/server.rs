@@ -192,15 +192,15 @@ pub struct Counters {
     /// The longest the queue was.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub queue_len_max: u32,
-    /// Request ids of the duplicate creates, in the order applied (the
-    /// first [`DUPLICATE_REQUESTS_MAX`]), when the server lists them
-    /// ([`Server::listing_duplicates`]: the mock worker, so that a live run
-    /// marks the attempt that created twice, even one its client abandoned).
+    /// Who sent the duplicate creates (their `X-Mock-Call`), in the order
+    /// applied (the first [`DUPLICATE_REQUESTS_MAX`]), when the server lists
+    /// them ([`Server::listing_duplicates`]: the mock worker, so that a live
+    /// run marks the attempt that created twice, even one its client abandoned).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub duplicate_requests: Vec<u64>,
+    pub duplicate_calls: Vec<Identity>,
 }
 
-/// The most duplicate creates [`Counters::duplicate_requests`] lists (a live
+/// The most duplicate creates [`Counters::duplicate_calls`] lists (a live
 /// run has at most 2,000 calls).
 pub const DUPLICATE_REQUESTS_MAX: usize = 4096;
 
@@ -234,7 +234,7 @@ pub struct Server {
     /// Whether an injected failure carries its JSON body and `X-Flaky-Fault`
     /// (off in the simulator, which reads only the status and `Retry-After`).
     fault_details: bool,
-    /// Whether [`Counters::duplicate_requests`] is kept.
+    /// Whether [`Counters::duplicate_calls`] is kept.
     list_duplicates: bool,
 }
 
@@ -257,8 +257,8 @@ impl Server {
         }
     }
 
-    /// The same server, listing the request ids of its duplicate creates in
-    /// [`Counters::duplicate_requests`] (the mock worker; the simulator
+    /// The same server, listing who sent its duplicate creates in
+    /// [`Counters::duplicate_calls`] (the mock worker; the simulator
     /// tells its engine as each happens instead).
     pub fn listing_duplicates(mut self) -> Server {
         self.list_duplicates = true;
@@ -387,11 +387,12 @@ impl Server {
 
         let duplicates = self.counters.duplicates;
         let reply = self.decide(now_ms, at_ms, nth, excess, u_overload, u_fault, request);
-        if self.list_duplicates
-            && self.counters.duplicates > duplicates
-            && self.counters.duplicate_requests.len() < DUPLICATE_REQUESTS_MAX
-        {
-            self.counters.duplicate_requests.push(request.id);
+        if let (true, Some(identity)) = (self.list_duplicates, identity) {
+            if self.counters.duplicates > duplicates
+                && self.counters.duplicate_calls.len() < DUPLICATE_REQUESTS_MAX
+            {
+                self.counters.duplicate_calls.push(*identity);
+            }
         }
 
         let until = match reply {

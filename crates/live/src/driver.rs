@@ -80,9 +80,9 @@ impl State {
     /// The server's counters as read; the engine hears of the duplicate
     /// creates it has not heard of yet (their attempts get marked).
     fn take_counters(&mut self, counters: Counters) {
-        let told = self.counters.duplicate_requests.len();
-        for &request_id in counters.duplicate_requests.iter().skip(told) {
-            self.engine.handle_duplicate_create(request_id);
+        let told = self.counters.duplicate_calls.len();
+        for identity in counters.duplicate_calls.iter().skip(told) {
+            self.engine.handle_duplicate_create_of(identity);
         }
         self.counters = counters;
     }

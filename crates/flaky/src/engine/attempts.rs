@@ -75,7 +75,14 @@ impl Engine {
         // Only a create can make a duplicate: reads are not remembered.
         let creates = matches!(request.method, Method::Post | Method::Put);
         if let (Some(bar), true) = (bar, creates) {
-            self.lane_requests.push((request_id, id, bar));
+            self.lane_requests.push(super::LaneRequest {
+                request_id,
+                client,
+                ordinal,
+                wire,
+                call: id,
+                bar,
+            });
         }
         self.load.up(now_ms);
         self.transmits.push_back(Transmit {

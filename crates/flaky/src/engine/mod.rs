@@ -141,6 +141,17 @@ struct InFlight {
     bar: Option<u32>,
 }
 
+/// A create request of a lane: its id, its sender and its bar.
+#[derive(Clone, Copy, Debug)]
+struct LaneRequest {
+    request_id: u64,
+    client: u32,
+    ordinal: u32,
+    wire: u32,
+    call: u32,
+    bar: u32,
+}
+
 /// One layer's call of a logical call.
 struct Layer {
     call: Call,
@@ -200,10 +211,10 @@ pub struct Engine {
     transmits: VecDeque<Transmit>,
     aborts: VecDeque<u64>,
     lanes: Vec<CallTrace>,
-    /// `(request_id, call id, bar)` of every request sent for a lane, in
-    /// request id order: a duplicate create the server reports late (for a
-    /// request the call had already abandoned) still finds its bar.
-    lane_requests: Vec<(u64, u32, u32)>,
+    /// Every create request sent for a lane, in request id order: a
+    /// duplicate create the server reports late (for a request the call had
+    /// already abandoned) still finds its bar.
+    lane_requests: Vec<LaneRequest>,
     client_events: Vec<ClientEventTrace>,
     tally: Tally,
     load: LoadSeries,
@@ -432,15 +443,29 @@ impl Engine {
     pub fn handle_duplicate_create(&mut self, request_id: u64) {
         let Ok(i) = self
             .lane_requests
-            .binary_search_by_key(&request_id, |(r, _, _)| *r)
+            .binary_search_by_key(&request_id, |r| r.request_id)
         else {
             return;
         };
-        let (_, call, bar) = self.lane_requests[i];
+        self.mark_duplicate(self.lane_requests[i]);
+    }
+
+    /// The same, for the request `identity` sent (the mock worker lists its
+    /// duplicates by `X-Mock-Call`; a live run has at most 2,000 calls).
+    pub fn handle_duplicate_create_of(&mut self, identity: &Identity) {
+        let found = self.lane_requests.iter().rev().find(|r| {
+            (r.client, r.ordinal, r.wire) == (identity.client, identity.ordinal, identity.attempt)
+        });
+        if let Some(r) = found.copied() {
+            self.mark_duplicate(r);
+        }
+    }
+
+    fn mark_duplicate(&mut self, r: LaneRequest) {
         if let Some(bar) = self
             .lanes
-            .get_mut(call as usize)
-            .and_then(|l| l.attempts.get_mut(bar as usize))
+            .get_mut(r.call as usize)
+            .and_then(|l| l.attempts.get_mut(r.bar as usize))
         {
             bar.duplicate = true;
         }
