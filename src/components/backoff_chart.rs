@@ -1,5 +1,7 @@
 //! Delay per retry: the jitter envelope as a band, the seed's planned draw as
-//! a dot, and every backoff the last run actually slept as small marks.
+//! a dot, and every backoff the last run actually slept as small marks
+//! (where this run's draws fell inside the envelope), with a key of its own
+//! above the plot.
 
 use std::rc::Rc;
 
@@ -20,7 +22,7 @@ const WIDTH: f64 = 560.0;
 const HEIGHT: f64 = 220.0;
 const PAD_LEFT: f64 = 64.0;
 const PAD_BOTTOM: f64 = 28.0;
-const PAD_TOP: f64 = 12.0;
+const PAD_TOP: f64 = 30.0;
 /// Retries drawn at most (attempts.max = 0 plans 50).
 const RETRIES_SHOWN: usize = 12;
 
@@ -73,11 +75,16 @@ pub fn backoff_chart(props: &BackoffChartProps) -> Html {
                     </g>
                 }
             }) }
+            <text class="tick key" x="8" y="14">
+                { format!("▭ envelope · ● this seed's plan · • {} sleeps this run", slept.len()) }
+            </text>
+            <g class="slept-draws" data-testid="backoff-draws" data-count={slept.len().to_string()}>
             { for slept.iter().enumerate().map(|(i, (retry, ms))| {
                 // Spread marks sideways a little so many draws read as a distribution.
                 let dx = ((i as f64 * 0.618_034) % 1.0 - 0.5) * band * 0.5;
                 html! { <circle class="slept" cx={(x_mid(*retry) + dx).to_string()} cy={y(*ms).to_string()} r="2.2" /> }
             }) }
+            </g>
             { for plan.iter().map(|p| html! {
                 <circle class="drawn" cx={x_mid(p.retry).to_string()} cy={y(p.drawn_ms).to_string()} r="5">
                     <title>{ format!("retry {}: this seed draws {}", p.retry, ms_label(p.drawn_ms)) }</title>

@@ -8,7 +8,7 @@
 
 use std::rc::Rc;
 
-use flaky::sim::{LoadSample, Trace};
+use flaky::sim::{LoadSample, Trace, WindowKind};
 use yew::prelude::*;
 
 use crate::view::{self, ms_label};
@@ -48,9 +48,6 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
     }
     let comparing = props.trace_b.is_some();
     let (width, height, text) = (props.width, props.height, props.text);
-    let left = text * 4.2;
-    let bottom = text * 1.9;
-    let top = text * 0.9;
     let end = sides
         .iter()
         .filter_map(|(_, t)| t.server_load.last().map(|l| l.until_ms))
@@ -81,11 +78,36 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
         .filter_map(|(_, t)| view::queue_chart(&t.server_queue))
         .map(|q| q.peak)
         .max();
+    let (_, a) = sides[0];
+    let flight_max = a
+        .server_load
+        .iter()
+        .map(|l| u64::from(l.in_flight_max))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let capacity = sides[0].1.capacity_rps;
+    let keys = chart_keys(
+        &sides,
+        comparing,
+        flight_max as u64,
+        queue.as_ref().map(|q| q.key.as_str()),
+        queue_peak,
+    );
+    let key_texts: Vec<&str> = keys.iter().map(|(_, k)| k.as_str()).collect();
+    // The key has rows of its own above the plot; the breaker's label a row below it.
+    let places = view::keys::key_rows(&key_texts, 8.0, width - 8.0, text);
+    let key_h = f64::from(view::keys::row_count(&places)) * text * 1.3;
+    let opened = breaker_opened(&sides);
+    let left = text * 4.2;
+    let bottom = text * if opened.is_empty() { 1.9 } else { 3.2 };
+    let top = key_h + text * 0.6;
     let rate_max = binned
         .iter()
         .flat_map(|(_, load)| load.iter().map(rate))
         .fold(0.0f64, f64::max)
         .max(queue.as_ref().map_or(0.0, |q| q.shed_rate_max))
+        .max(f64::from(capacity) * 1.1)
         .max(1.0);
     let x = |t: u64| left + (t as f64 / end) * (width - left - 8.0);
     let y = |v: f64, max: f64| top + (height - top - bottom) * (1.0 - v / max);
@@ -118,28 +140,32 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
             })
             .collect()
     };
-    let (_, a) = sides[0];
-    let flight_max = a
-        .server_load
-        .iter()
-        .map(|l| u64::from(l.in_flight_max))
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    // The in-flight key goes beside the requests key when it fits (about
-    // 0.6 em a character), else on a row of its own: the stage's narrow,
-    // large-type chart would cut it off.
-    let flight_key = format!("— in flight (peak {})", flight_max as u64);
-    let beside = left + text * (11.5 + 0.6 * flight_key.chars().count() as f64) <= width - 8.0;
-    let (flight_x, flight_y, queue_y) = if beside {
-        (left + text * 11.5, top + text * 0.7, top + text * 1.9)
-    } else {
-        (left + text * 4.0, top + text * 1.9, top + text * 3.1)
-    };
     let font = format!("font-size: {text}px");
     html! {
         <svg class="chart load" data-testid="load-chart" viewBox={format!("0 0 {width} {height}")} role="img"
             aria-label={if comparing { "Server load over time, A and B" } else { "Server load over time" }} data-sides={sides.len().to_string()}>
+            // Behind the curves: outages and spikes as bands, where a breaker opened.
+            { for sides[0].1.windows.iter().filter(|w| (w.from_ms as f64) < end).map(|w| {
+                let (class, words) = match w.kind { WindowKind::Outage => ("outage", "outage"), WindowKind::Spike => ("spike", "arrival spike") };
+                let (x1, x2) = (x(w.from_ms), x(w.until_ms.min(end as u64)));
+                html! {
+                    <rect class={classes!("window-band", class)} data-testid={format!("{class}-band")}
+                        x={x1.to_string()} width={(x2 - x1).max(3.0).to_string()} y={top.to_string()} height={(height - top - bottom).to_string()}>
+                        <title>{ format!("{words}: {} → {}", ms_label(w.from_ms), ms_label(w.until_ms)) }</title>
+                    </rect>
+                }
+            }) }
+            { for opened.iter().filter(|t| (**t as f64) < end).map(|t| html! {
+                <line class="breaker-open-line" x1={x(*t).to_string()} x2={x(*t).to_string()} y1={top.to_string()} y2={(height - bottom + text * 0.3).to_string()}>
+                    <title>{ format!("a breaker opens at {}", ms_label(*t)) }</title>
+                </line>
+            }) }
+            if capacity > 0 {
+                <line class="capacity" data-testid="capacity-line" x1={left.to_string()} x2={(width - 8.0).to_string()}
+                    y1={y(f64::from(capacity), rate_max).to_string()} y2={y(f64::from(capacity), rate_max).to_string()}>
+                    <title>{ format!("the server's capacity: {capacity} requests/s") }</title>
+                </line>
+            }
             if comparing {
                 { for binned.iter().map(|(side, load)| html! {
                     <path class={format!("rate side-{side}")} data-testid={format!("load-curve-{side}")} d={curve(load, &rate, rate_max)} />
@@ -174,19 +200,69 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
             <text class="tick" style={font.clone()} x={(left - 4.0).to_string()} y={(top + text * 0.7).to_string()} text-anchor="end">{ format!("{:.0}/s", rate_max) }</text>
             <text class="tick" style={font.clone()} x={(left - 4.0).to_string()} y={(height - bottom).to_string()} text-anchor="end">{ "0" }</text>
             <text class="tick" style={font.clone()} x={(width - 8.0).to_string()} y={(height - text * 0.3).to_string()} text-anchor="end">{ ms_label(end as u64) }</text>
-            if comparing {
-                <text class="tick key-a" style={font.clone()} x={(left + text * 4.0).to_string()} y={(top + text * 0.7).to_string()}>{ "— A" }</text>
-                <text class="tick key-b" style={font.clone()} x={(left + text * 7.0).to_string()} y={(top + text * 0.7).to_string()}>{ "- - B (requests/s)" }</text>
-                if let Some(peak) = queue_peak {
-                    <text class="tick key-queue" style={font.clone()} x={(left + text * 4.0).to_string()} y={(top + text * 1.9).to_string()}>{ format!("··· queue length, A and B (peak {})", view::group_thousands(u64::from(peak))) }</text>
-                }
-            } else {
-                <text class="tick key-arrivals" style={font.clone()} x={(left + text * 4.0).to_string()} y={(top + text * 0.7).to_string()}>{ "▮ requests/s" }</text>
-                <text class="tick key-flight" style={font.clone()} x={flight_x.to_string()} y={flight_y.to_string()}>{ flight_key }</text>
-                if let Some(q) = &queue {
-                    <text class="tick key-queue" style={font} x={(left + text * 4.0).to_string()} y={queue_y.to_string()}>{ format!("- - {}", q.key) }</text>
-                }
+            { for keys.iter().zip(&places).map(|((class, key), p)| html! {
+                <text class={classes!("tick", "key", *class)} style={font.clone()} x={p.x.to_string()} y={(f64::from(p.row) * text * 1.3 + text).to_string()}>{ key.clone() }</text>
+            }) }
+            if let Some(first) = opened.first() {
+                <text class="tick breaker-label" data-testid="breaker-open-label" style={font.clone()}
+                    x={x(*first).to_string()} y={(height - bottom + text * 1.2).to_string()}
+                    text-anchor={if x(*first) + text * 8.0 > width { "end" } else { "start" }}>{ "▲ breaker opens" }</text>
             }
         </svg>
     }
+}
+
+/// The key's entries, `(class, words)`, in the order they read.
+fn chart_keys(
+    sides: &[(&str, &Rc<Trace>)],
+    comparing: bool,
+    flight_peak: u64,
+    queue: Option<&str>,
+    queue_peak: Option<u32>,
+) -> Vec<(&'static str, String)> {
+    let mut keys = if comparing {
+        let mut keys = vec![
+            ("key-a", "— A requests/s".to_string()),
+            ("key-b", "- - B requests/s".to_string()),
+        ];
+        if let Some(peak) = queue_peak {
+            let peak = view::group_thousands(u64::from(peak));
+            keys.push(("key-queue", format!("··· queue, A and B (peak {peak})")));
+        }
+        keys
+    } else {
+        let mut keys = vec![
+            ("key-arrivals", "▮ requests/s".to_string()),
+            ("key-flight", format!("— in flight (peak {flight_peak})")),
+        ];
+        if let Some(q) = queue {
+            keys.push(("key-queue", format!("- - {q}")));
+        }
+        keys
+    };
+    let a = sides.first().map(|(_, t)| t);
+    if let Some(capacity) = a.map(|t| t.capacity_rps).filter(|c| *c > 0) {
+        keys.push(("key-capacity", format!("┄ capacity {capacity}/s")));
+    }
+    if a.is_some_and(|t| t.windows.iter().any(|w| w.kind == WindowKind::Outage)) {
+        keys.push(("key-outage", "▨ outage".to_string()));
+    }
+    if a.is_some_and(|t| t.windows.iter().any(|w| w.kind == WindowKind::Spike)) {
+        keys.push(("key-spike", "▨ spike".to_string()));
+    }
+    keys
+}
+
+/// When a breaker opened, on either side (the clients held in detail).
+fn breaker_opened(sides: &[(&str, &Rc<Trace>)]) -> Vec<u64> {
+    let mut at: Vec<u64> = sides
+        .iter()
+        .flat_map(|(_, t)| {
+            let intervals = view::marks::breaker_intervals(&t.client_events, t.end_ms);
+            view::marks::breaker_opened_ms(&intervals)
+        })
+        .collect();
+    at.sort_unstable();
+    at.dedup();
+    at
 }

@@ -101,13 +101,19 @@ pub fn stage(props: &StageProps) -> Html {
         }
         None => String::new(),
     };
+    let lane_height = if comparing { 230.0 } else { 520.0 };
+    // Both sides share one axis: it ends just past the later last event of
+    // the lanes each draws.
     let axis = [&state.trace, &state.trace_b]
         .iter()
-        .filter_map(|t| t.as_ref().map(|t| view::span_ms(t)))
+        .filter_map(|t| {
+            let t = t.as_ref()?;
+            let lanes = view::lanes::stage_lanes(t, state.settings.lanes, lane_height);
+            Some(view::axis::last_shown_ms(lanes, &t.windows, t.end_ms))
+        })
         .max();
     let cursor = state.replay.map(|r| r.cursor_ms);
     let finished = state.status == RunStatus::Done;
-    let lane_height = if comparing { 230.0 } else { 520.0 };
     let live = s.mode == Mode::Live;
     html! {
         <main class="talk-stage" data-testid="stage">

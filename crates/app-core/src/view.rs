@@ -8,7 +8,11 @@ use policy::{Done, SleepReason};
 pub use crate::run::span_ms;
 use crate::settings::LaneOrder;
 
+pub mod axis;
 mod figures;
+pub mod keys;
+pub mod lanes;
+pub mod marks;
 mod overload;
 mod sliders;
 
@@ -286,19 +290,13 @@ pub const DENSITY_CALLS_MIN: u64 = 200;
 
 /// Lanes the timeline draws in detail, whatever the run's size: the page's
 /// DOM stays bounded.
-pub const DETAIL_LANES_MAX: usize = 50;
+pub const DETAIL_LANES_MAX: usize = 200;
 
 /// The calls the timeline draws in detail, at most [`DETAIL_LANES_MAX`] of
 /// those the trace holds: the first ones in start order, or the slowest first
 /// (an unfinished call lasts until the run's end so far; ties keep start order).
 pub fn detail_lanes(trace: &Trace, order: LaneOrder) -> Vec<&CallTrace> {
-    let mut lanes: Vec<&CallTrace> = trace.calls.iter().collect();
-    if order == LaneOrder::Slowest {
-        let took = |c: &CallTrace| c.end_ms.unwrap_or(trace.end_ms).saturating_sub(c.start_ms);
-        lanes.sort_by(|a, b| took(b).cmp(&took(a)).then(a.id.cmp(&b.id)));
-    }
-    lanes.truncate(DETAIL_LANES_MAX);
-    lanes
+    lanes::detail_lanes_up_to(trace, order, DETAIL_LANES_MAX)
 }
 
 /// What the timeline's title says of the lanes it draws ("" when it draws

@@ -192,7 +192,17 @@ pub struct Counters {
     /// The longest the queue was.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub queue_len_max: u32,
+    /// Who sent the duplicate creates (their `X-Mock-Call`), in the order
+    /// applied (the first [`DUPLICATE_REQUESTS_MAX`]), when the server lists
+    /// them ([`Server::listing_duplicates`]: the mock worker, so that a live
+    /// run marks the attempt that created twice, even one its client abandoned).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicate_calls: Vec<Identity>,
 }
+
+/// The most duplicate creates [`Counters::duplicate_calls`] lists (a live
+/// run has at most 2,000 calls).
+pub const DUPLICATE_REQUESTS_MAX: usize = 4096;
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
@@ -224,6 +234,8 @@ pub struct Server {
     /// Whether an injected failure carries its JSON body and `X-Flaky-Fault`
     /// (off in the simulator, which reads only the status and `Retry-After`).
     fault_details: bool,
+    /// Whether [`Counters::duplicate_calls`] is kept.
+    list_duplicates: bool,
 }
 
 impl Server {
@@ -241,7 +253,16 @@ impl Server {
             items_created: 0,
             queue: queued::Queue::default(),
             fault_details: true,
+            list_duplicates: false,
         }
+    }
+
+    /// The same server, listing who sent its duplicate creates in
+    /// [`Counters::duplicate_calls`] (the mock worker; the simulator
+    /// tells its engine as each happens instead).
+    pub fn listing_duplicates(mut self) -> Server {
+        self.list_duplicates = true;
+        self
     }
 
     /// The same server, but an injected failure is only its status (and
@@ -364,7 +385,15 @@ impl Server {
             .saturating_add(excess.saturating_mul(self.config.overload.latency_ms_per_excess));
         let at_ms = now_ms.saturating_add(latency_ms);
 
+        let duplicates = self.counters.duplicates;
         let reply = self.decide(now_ms, at_ms, nth, excess, u_overload, u_fault, request);
+        if let (true, Some(identity)) = (self.list_duplicates, identity) {
+            if self.counters.duplicates > duplicates
+                && self.counters.duplicate_calls.len() < DUPLICATE_REQUESTS_MAX
+            {
+                self.counters.duplicate_calls.push(*identity);
+            }
+        }
 
         let until = match reply {
             Reply::Respond { at_ms, .. } | Reply::Reset { at_ms } => at_ms,

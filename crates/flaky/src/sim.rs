@@ -29,7 +29,7 @@ use crate::{Reply, Request, Server};
 pub use crate::scenario::{Arrival, Operation, RunConfig, ScenarioConfig};
 pub use crate::trace::{
     gave_up_name, AttemptOutcome, AttemptTrace, CallTrace, ClientEventTrace, Density, LoadSample,
-    SleepTrace, Summary, Trace, DENSITY_CLASSES,
+    SleepTrace, Summary, Trace, WindowKind, WindowTrace, DENSITY_CLASSES,
 };
 
 /// The server's generator is seeded with `seed ^ SERVER_SEED_XOR` (the mock
@@ -80,6 +80,8 @@ pub struct Simulation {
     abandoned: BTreeSet<u64>,
     net_ms: u64,
     net_jitter_ms: u64,
+    /// The server's duplicate creates the engine has heard of.
+    duplicates_seen: u64,
 }
 
 impl Simulation {
@@ -95,6 +97,7 @@ impl Simulation {
             abandoned: BTreeSet::new(),
             net_ms: config.scenario.net_ms,
             net_jitter_ms: config.scenario.net_jitter_ms,
+            duplicates_seen: 0,
         }
     }
 
@@ -146,6 +149,7 @@ impl Simulation {
             (_, Some(slot_ms)) => {
                 self.server.handle_timeout(slot_ms);
                 while let Some(served) = self.server.poll_served() {
+                    self.tell_duplicates(served.request_id);
                     if let Some(identity) = served.identity {
                         self.send_back(served.request_id, identity, served.reply);
                     }
@@ -206,12 +210,15 @@ impl Simulation {
                     let request_id = request.id;
                     self.to_server.remove(&request_id);
                     self.abandoned.remove(&request_id);
-                    if let Some(reply) = self.server.arrive(now, *request, Some(identity)) {
+                    let reply = self.server.arrive(now, *request, Some(identity));
+                    self.tell_duplicates(request_id);
+                    if let Some(reply) = reply {
                         self.send_back(request_id, identity, reply);
                     }
                     return;
                 }
                 let reply = self.server.handle_from(now, &request, Some(&identity));
+                self.tell_duplicates(request.id);
                 self.to_server.remove(&request.id);
                 if self.abandoned.remove(&request.id) {
                     // The client hung up first: the server did the work, no one hears it.
@@ -228,6 +235,17 @@ impl Simulation {
                 self.engine
                     .handle_reply(now, request_id, outcome, retry_after_ms);
             }
+        }
+    }
+
+    /// The engine hears of a duplicate create the server applied, for the
+    /// request just decided (the server's count grew by it). A queue that
+    /// serves several requests in one slot call credits the first served.
+    fn tell_duplicates(&mut self, request_id: u64) {
+        let duplicates = self.server.counters().duplicates;
+        if duplicates > self.duplicates_seen {
+            self.duplicates_seen = duplicates;
+            self.engine.handle_duplicate_create(request_id);
         }
     }
 

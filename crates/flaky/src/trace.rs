@@ -76,6 +76,16 @@ pub struct AttemptTrace {
     /// Sent while another attempt of the call was still in flight (a hedge).
     #[serde(default, skip_serializing_if = "is_false")]
     pub hedge: bool,
+    /// This attempt's create made another copy of an item that already had
+    /// one: a duplicate create. The server's fact, told to the engine by the
+    /// driver ([`crate::engine::Engine::handle_duplicate_create`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub duplicate: bool,
+    /// With `sim.layers > 1`: the attempt of each layer above the bottom that
+    /// this request serves, top first (`[2, 1]`: the top's 2nd attempt, its
+    /// call's 1st attempt in the middle). Empty with one layer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<u32>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -83,6 +93,10 @@ fn is_false(b: &bool) -> bool {
 }
 
 fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_u32(n: &u32) -> bool {
     *n == 0
 }
 
@@ -105,6 +119,8 @@ impl AttemptTrace {
             requests: 0,
             outcome: None,
             hedge: false,
+            duplicate: false,
+            layers: Vec::new(),
         }
     }
 }
@@ -139,6 +155,45 @@ pub struct ClientEventTrace {
     pub client: u32,
     pub at_ms: u64,
     pub kind: ClientEventKind,
+}
+
+/// What a time window on the server's or the arrivals' side was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowKind {
+    /// The endpoint failed every request (`endpoint.outages`, `endpoint.outage.*`).
+    Outage,
+    /// Arrivals came faster (`sim.spike`).
+    Spike,
+}
+
+/// An outage or a spike of the run's config, as the charts band it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowTrace {
+    pub from_ms: u64,
+    pub until_ms: u64,
+    pub kind: WindowKind,
+}
+
+/// The outages (`endpoint.outages`) and arrival spikes (`sim.spike`) of
+/// `config`, in start order (empty windows left out).
+pub fn windows_of(config: &crate::scenario::RunConfig) -> Vec<WindowTrace> {
+    let outages = config.endpoint.outages.iter().map(|o| WindowTrace {
+        from_ms: o.start_ms,
+        until_ms: o.start_ms.saturating_add(o.duration_ms),
+        kind: WindowKind::Outage,
+    });
+    let spikes = config.scenario.spikes.iter().map(|s| WindowTrace {
+        from_ms: s.start_ms,
+        until_ms: s.start_ms.saturating_add(s.duration_ms),
+        kind: WindowKind::Spike,
+    });
+    let mut windows: Vec<WindowTrace> = outages
+        .chain(spikes)
+        .filter(|w| w.until_ms > w.from_ms)
+        .collect();
+    windows.sort_by_key(|w| (w.from_ms, w.until_ms));
+    windows
 }
 
 /// Server load in one time bucket.
@@ -186,6 +241,12 @@ pub struct Trace {
     /// Calls that ended over time, succeeded or gave up, for every call.
     #[serde(default)]
     pub call_ends: crate::series::CallEnds,
+    /// The run's outages and arrival spikes, in start order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<WindowTrace>,
+    /// The server's service rate, requests started per second (0: no limit).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub capacity_rps: u32,
     pub counters: Counters,
     /// The run's figures, over every call (not only the lanes).
     pub summary: Summary,

@@ -111,6 +111,16 @@ fn check(config: &RunConfig) -> Result<(), String> {
 }
 
 impl LiveRun {
+    /// The server's counters as read; the engine hears of the duplicate
+    /// creates it has not heard of yet (their attempts get marked).
+    fn take_counters(&mut self, counters: Counters) {
+        let told = self.counters.duplicate_calls.len();
+        for identity in counters.duplicate_calls.iter().skip(told) {
+            self.engine.handle_duplicate_create_of(identity);
+        }
+        self.counters = counters;
+    }
+
     /// A run of `config` on `seed`: its first effects are a first update and
     /// [`Effect::StartServer`], or the final update if it cannot run.
     pub(crate) fn new(config: RunConfig, seed: u64) -> LiveRun {
@@ -195,11 +205,11 @@ impl LiveRun {
                     .handle_reply(now_ms, request_id, outcome, retry_after_ms);
                 self.pump(now_ms);
             }
-            (Phase::Running, Input::Counters(counters)) => self.counters = counters,
+            (Phase::Running, Input::Counters(counters)) => self.take_counters(counters),
             (Phase::Running, Input::Timeout) => self.pump(now_ms),
             (Phase::Finishing, Input::FinalCounters(read)) => {
                 match read {
-                    Ok(counters) => self.counters = counters,
+                    Ok(counters) => self.take_counters(counters),
                     Err(message) => {
                         self.problem.get_or_insert(message);
                     }

@@ -152,7 +152,7 @@ impl Mock {
         let server_seed = start.seed ^ SERVER_SEED_XOR;
         let run = Run {
             id: start.run_id.clone(),
-            server: Server::new(start.endpoint, server_seed),
+            server: Server::new(start.endpoint, server_seed).listing_duplicates(),
             started_mono_ms: now.mono_ms,
             last_used: tick,
             started: tick,

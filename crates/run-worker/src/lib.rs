@@ -303,6 +303,8 @@ pub fn for_the_page(trace: &Trace) -> Trace {
         call_ends: trace.call_ends.clone(),
         counters: trace.counters.clone(),
         summary: trace.summary.clone(),
+        windows: trace.windows.clone(),
+        capacity_rps: trace.capacity_rps,
     }
 }
 

@@ -8,6 +8,7 @@ use policy::{Done, Outcome};
 use super::steps::with_throttle;
 use super::{ClientEventTrace, Engine, InFlight, TimerKind, Transmit, CLIENT_BITS};
 use crate::client;
+use crate::server::Method;
 use crate::trace::AttemptOutcome;
 use crate::windows::spiked_gap_ms;
 use crate::world::{Identity, Stage};
@@ -70,6 +71,18 @@ impl Engine {
                 .get_mut(b as usize)
         }) {
             bar.requests += 1;
+        }
+        // Only a create can make a duplicate: reads are not remembered.
+        let creates = matches!(request.method, Method::Post | Method::Put);
+        if let (Some(bar), true) = (bar, creates) {
+            self.lane_requests.push(super::LaneRequest {
+                request_id,
+                client,
+                ordinal,
+                wire,
+                call: id,
+                bar,
+            });
         }
         self.load.up(now_ms);
         self.transmits.push_back(Transmit {

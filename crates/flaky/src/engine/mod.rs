@@ -140,6 +140,17 @@ struct InFlight {
     bar: Option<u32>,
 }
 
+/// A create request of a lane: its id, its sender and its bar.
+#[derive(Clone, Copy, Debug)]
+struct LaneRequest {
+    request_id: u64,
+    client: u32,
+    ordinal: u32,
+    wire: u32,
+    call: u32,
+    bar: u32,
+}
+
 /// One layer's call of a logical call.
 struct Layer {
     call: Call,
@@ -199,6 +210,10 @@ pub struct Engine {
     transmits: VecDeque<Transmit>,
     aborts: VecDeque<u64>,
     lanes: Vec<CallTrace>,
+    /// Every create request sent for a lane, in request id order: a
+    /// duplicate create the server reports late (for a request the call had
+    /// already abandoned) still finds its bar.
+    lane_requests: Vec<LaneRequest>,
     client_events: Vec<ClientEventTrace>,
     tally: Tally,
     load: LoadSeries,
@@ -286,6 +301,7 @@ impl Engine {
             transmits: VecDeque::new(),
             aborts: VecDeque::new(),
             lanes: Vec::new(),
+            lane_requests: Vec::new(),
             client_events: Vec::new(),
             tally: Tally::new(
                 u64::from(config.scenario.clients) * u64::from(config.scenario.calls_per_client),
@@ -419,6 +435,41 @@ impl Engine {
         }
     }
 
+    /// The server applied request `request_id`'s create to an item that
+    /// already had a copy: a duplicate create, marked on the attempt's bar
+    /// when the call is kept in detail. Drivers tell it whenever the
+    /// server's duplicate count grows, even for a request the call abandoned.
+    pub fn handle_duplicate_create(&mut self, request_id: u64) {
+        let Ok(i) = self
+            .lane_requests
+            .binary_search_by_key(&request_id, |r| r.request_id)
+        else {
+            return;
+        };
+        self.mark_duplicate(self.lane_requests[i]);
+    }
+
+    /// The same, for the request `identity` sent (the mock worker lists its
+    /// duplicates by `X-Mock-Call`; a live run has at most 2,000 calls).
+    pub fn handle_duplicate_create_of(&mut self, identity: &Identity) {
+        let found = self.lane_requests.iter().rev().find(|r| {
+            (r.client, r.ordinal, r.wire) == (identity.client, identity.ordinal, identity.attempt)
+        });
+        if let Some(r) = found.copied() {
+            self.mark_duplicate(r);
+        }
+    }
+
+    fn mark_duplicate(&mut self, r: LaneRequest) {
+        if let Some(bar) = self
+            .lanes
+            .get_mut(r.call as usize)
+            .and_then(|l| l.attempts.get_mut(r.bar as usize))
+        {
+            bar.duplicate = true;
+        }
+    }
+
     /// The run as recorded so far (for a running live run, up to now), with
     /// the server's counters.
     pub fn trace(&self, counters: &Counters) -> Trace {
@@ -443,6 +494,8 @@ impl Engine {
             density: density.report(end_ms),
             server_queue: Vec::new(),
             call_ends: self.call_ends.report(end_ms),
+            windows: crate::trace::windows_of(&self.config),
+            capacity_rps: self.config.endpoint.capacity.rps,
             counters: counters.clone(),
             summary: self.tally.summary(counters, end_ms, horizon_ms),
         }

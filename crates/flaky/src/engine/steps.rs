@@ -361,10 +361,19 @@ impl Engine {
     ) {
         let stage = client::first_stage(&self.config);
         let bottom = self.bottom() as u32;
+        let kept = self.lanes.len();
         let Some(run) = self.call_mut(client, ordinal) else {
             return;
         };
         let hedge = !run.flights.is_empty();
+        // The attempt each layer above is on: the bracket this request sits under.
+        let layers: Vec<u32> = match run.stack.split_last() {
+            Some((_, above)) if (run.id as usize) < kept => above
+                .iter()
+                .filter_map(|l| l.waiting_on.map(|(attempt, _)| attempt))
+                .collect(),
+            _ => Vec::new(),
+        };
         run.wires = run.wires.saturating_add(1);
         let wire = run.wires;
         let id = run.id;
@@ -377,6 +386,7 @@ impl Engine {
         let bar = self.lane_mut(id).map(|lane| {
             let mut bar = AttemptTrace::started(attempt, planned, now_ms, timeout_ms, probe);
             bar.hedge = hedge;
+            bar.layers = layers;
             lane.attempts.push(bar);
             lane.attempts.len() as u32 - 1
         });
