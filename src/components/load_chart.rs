@@ -140,7 +140,8 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
             })
             .collect()
     };
-    let font = format!("font-size: {text}px");
+    // A presentation attribute, not `style=`: the page's CSP allows no inline styles.
+    let font = format!("{text}");
     html! {
         <svg class="chart load" data-testid="load-chart" viewBox={format!("0 0 {width} {height}")} role="img"
             aria-label={if comparing { "Server load over time, A and B" } else { "Server load over time" }} data-sides={sides.len().to_string()}>
@@ -197,14 +198,14 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
                 <line class="cursor" x1={x(cut as u64).to_string()} x2={x(cut as u64).to_string()} y1={top.to_string()} y2={(height - bottom).to_string()} />
             }
             <line class="axis" x1={left.to_string()} x2={width.to_string()} y1={y(0.0, 1.0).to_string()} y2={y(0.0, 1.0).to_string()} />
-            <text class="tick" style={font.clone()} x={(left - 4.0).to_string()} y={(top + text * 0.7).to_string()} text-anchor="end">{ format!("{:.0}/s", rate_max) }</text>
-            <text class="tick" style={font.clone()} x={(left - 4.0).to_string()} y={(height - bottom).to_string()} text-anchor="end">{ "0" }</text>
-            <text class="tick" style={font.clone()} x={(width - 8.0).to_string()} y={(height - text * 0.3).to_string()} text-anchor="end">{ ms_label(end as u64) }</text>
+            <text class="tick" font-size={font.clone()} x={(left - 4.0).to_string()} y={(top + text * 0.7).to_string()} text-anchor="end">{ format!("{:.0}/s", rate_max) }</text>
+            <text class="tick" font-size={font.clone()} x={(left - 4.0).to_string()} y={(height - bottom).to_string()} text-anchor="end">{ "0" }</text>
+            <text class="tick" font-size={font.clone()} x={(width - 8.0).to_string()} y={(height - text * 0.3).to_string()} text-anchor="end">{ ms_label(end as u64) }</text>
             { for keys.iter().zip(&places).map(|((class, key), p)| html! {
-                <text class={classes!("tick", "key", *class)} style={font.clone()} x={p.x.to_string()} y={(f64::from(p.row) * text * 1.3 + text).to_string()}>{ key.clone() }</text>
+                <text class={classes!("tick", "key", *class)} font-size={font.clone()} x={p.x.to_string()} y={(f64::from(p.row) * text * 1.3 + text).to_string()}>{ key.clone() }</text>
             }) }
             if let Some(first) = opened.first() {
-                <text class="tick breaker-label" data-testid="breaker-open-label" style={font.clone()}
+                <text class="tick breaker-label" data-testid="breaker-open-label" font-size={font.clone()}
                     x={x(*first).to_string()} y={(height - bottom + text * 1.2).to_string()}
                     text-anchor={if x(*first) + text * 8.0 > width { "end" } else { "start" }}>{ "▲ breaker opens" }</text>
             }

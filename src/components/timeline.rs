@@ -186,7 +186,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                         let mine: Vec<_> = breaker.iter().filter(|b| b.client == call.client).copied().collect();
                         html! {
                             <Lane key={call.id} call={(*call).clone()} top={axis_h + lane * i as f64} {lane} {layers} {labels} {cut} {span} {run_end}
-                                hatch={format!("url(#hatch-{side})")} breaker_hatch={format!("url(#breaker-hatch-{side})")} breaker={mine} {mark_min} />
+                                hatch={format!("fill-hatch-{side}")} breaker_hatch={format!("fill-breaker-hatch-{side}")} breaker={mine} {mark_min} />
                         }
                     }) }
                     if let Some(p) = cut {
@@ -252,15 +252,14 @@ fn legend() -> Html {
         <ul class="legend" aria-label="Legend">
             { for items.iter().map(|(class, label)| html! {
                 <li><svg width="18" height="12" aria-hidden="true">
-                    <rect class={format!("bar o-{class}")} width="18" height="12" rx="2"
-                        style={if *class == "timed_out" { "fill: url(#hatch-a)" } else { "" }} />
+                    <rect class={classes!("bar", format!("o-{class}"), (*class == "timed_out").then_some("fill-hatch-a"))} width="18" height="12" rx="2" />
                 </svg>{ *label }</li>
             }) }
             <li><span class="dash" aria-hidden="true"></span>{ "backoff sleep" }</li>
             <li><span class="dash ra" aria-hidden="true"></span>{ "Retry-After sleep" }</li>
             <li><svg width="14" height="14" aria-hidden="true"><polygon class="dup-shape" points="7,1 12,7 7,13 2,7" /></svg>{ "duplicate create (the item made again)" }</li>
             <li><svg width="14" height="14" aria-hidden="true"><path class="ff" d="M2,2 L12,12 M2,12 L12,2" /></svg>{ "failed fast (breaker, budget, throttle, bulkhead, cancelled hedge)" }</li>
-            <li><svg width="18" height="12" aria-hidden="true"><rect class="breaker-band" width="18" height="12" style="fill: url(#breaker-hatch-a)" /></svg>{ "breaker open (hatched) · half-open (light)" }</li>
+            <li><svg width="18" height="12" aria-hidden="true"><rect class="breaker-band fill-breaker-hatch-a" width="18" height="12" /></svg>{ "breaker open (hatched) · half-open (light)" }</li>
             <li><svg width="18" height="12" aria-hidden="true"><rect class="window-band outage" width="18" height="12" /></svg>{ "outage" }</li>
             <li>{ "✓ succeeded · ✗ gave up · hedges overlap in a second row · layers: a bracket per upper attempt over the requests it caused" }</li>
         </ul>

@@ -109,7 +109,8 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
             None => "pending",
             Some(_) => view::outcome_class(a.outcome),
         };
-        let fill = if class == "timed_out" { props.hatch.to_string() } else { String::new() };
+        // The hatch is a class (styles.css), not `style=`: the CSP allows no inline styles.
+        let fill = (class == "timed_out").then(|| props.hatch.clone());
         let tip = format!(
             "attempt {}{}{}: {} → {}: {}{}{}",
             a.attempt,
@@ -125,12 +126,12 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
         let w = (x2 - x1).max(min_w);
         let x0 = if x2 - x1 < min_w { (x1 + x2) / 2.0 - min_w / 2.0 } else { x1 };
         html! {
-            <rect class={classes!("bar", format!("o-{class}"), a.probe.then_some("probe"))} data-testid="attempt-bar"
+            <rect class={classes!("bar", format!("o-{class}"), a.probe.then_some("probe"), fill)} data-testid="attempt-bar"
                 data-outcome={class} data-attempt={a.attempt.to_string()} data-start-ms={a.start_ms.to_string()} data-row={row.to_string()}
                 data-end-ms={a.end_ms.map(|e| e.to_string()).unwrap_or_default()}
                 x={x0.to_string()} width={w.to_string()}
                 y={(mid - bar_h / 2.0 + *row as f64 * row_h).to_string()} height={row_h.to_string()}
-                rx={if labels { "3" } else { "0" }} style={if fill.is_empty() { String::new() } else { format!("fill: {fill}") }}>
+                rx={if labels { "3" } else { "0" }}>
                 <title>{ tip }</title>
             </rect>
         }
@@ -192,10 +193,9 @@ fn breaker_bands(props: &LaneProps, x: &dyn Fn(f64) -> f64, cut: Option<f64>) ->
             let (x1, x2) = (x(i.from_ms as f64), x(end(i.until_ms)));
             let phase = i.phase.name();
             html! {
-                <rect class={classes!("breaker-band", phase)} data-testid="breaker-band" data-phase={phase}
+                <rect class={classes!("breaker-band", phase, (i.phase == marks::BreakerPhase::Open).then(|| props.breaker_hatch.clone()))} data-testid="breaker-band" data-phase={phase}
                     x={x1.to_string()} width={(x2 - x1).max(props.mark_min).to_string()}
-                    y={props.top.to_string()} height={props.lane.to_string()}
-                    style={if i.phase == marks::BreakerPhase::Open { format!("fill: {}", props.breaker_hatch) } else { String::new() }}>
+                    y={props.top.to_string()} height={props.lane.to_string()}>
                     <title>{ format!("client {}'s breaker {phase}: {} → {}", i.client, ms_label(i.from_ms), ms_label(i.until_ms)) }</title>
                 </rect>
             }

@@ -33,12 +33,12 @@ pub fn stage_lane_count(height: f64, rows: f64) -> usize {
 /// unfinished call lasts until the run's end so far; ties keep start order).
 pub fn detail_lanes_up_to(
     trace: &flaky::sim::Trace,
-    order: crate::state::LaneOrder,
+    order: crate::settings::LaneOrder,
     max: usize,
 ) -> Vec<&flaky::sim::CallTrace> {
     use flaky::sim::CallTrace;
     let mut lanes: Vec<&CallTrace> = trace.calls.iter().collect();
-    if order == crate::state::LaneOrder::Slowest {
+    if order == crate::settings::LaneOrder::Slowest {
         let took = |c: &CallTrace| c.end_ms.unwrap_or(trace.end_ms).saturating_sub(c.start_ms);
         lanes.sort_by(|a, b| took(b).cmp(&took(a)).then(a.id.cmp(&b.id)));
     }
@@ -51,7 +51,7 @@ pub fn detail_lanes_up_to(
 /// upper layer), in the chosen order.
 pub fn stage_lanes(
     trace: &flaky::sim::Trace,
-    order: crate::state::LaneOrder,
+    order: crate::settings::LaneOrder,
     height: f64,
 ) -> Vec<&flaky::sim::CallTrace> {
     let all = detail_lanes_up_to(trace, order, crate::view::DETAIL_LANES_MAX);
