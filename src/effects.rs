@@ -91,9 +91,6 @@ impl Executor {
             } => log(self
                 .worker(Side::A)
                 .and_then(|w| w.full_trace(run_id, &config, seed, live))),
-            Effect::DownloadTrace { file_name, trace } => log(serde_json::to_string(&*trace)
-                .map_err(|e| e.to_string())
-                .and_then(|json| run_worker::download(&file_name, &json))),
             Effect::Download { file_name, json } => log(run_worker::download(&file_name, &json)),
             Effect::Import {
                 request_id,

@@ -69,6 +69,14 @@ pub fn stage(props: &StageProps) -> Html {
         _ => None,
     };
     let running = state.status == RunStatus::Running;
+    // What was still hanging when a side's run stopped: a B without a
+    // timeout must say so, since p99 leaves unfinished calls out.
+    let hanging = |trace: &Option<std::rc::Rc<flaky::sim::Trace>>, side: Option<Side>| {
+        trace
+            .as_ref()
+            .filter(|_| !running)
+            .and_then(|t| view::hanging_line(side, t))
+    };
     let fire = {
         let fire = ctx.fire.clone();
         Callback::from(move |_| fire.emit(Fire::Scenario))
@@ -86,6 +94,8 @@ pub fn stage(props: &StageProps) -> Html {
         Callback::from(move |_| state.dispatch(Action::StepPreset(by)))
     };
     let comparing = s.b.is_some();
+    let hanging_a = hanging(&state.trace, comparing.then_some(Side::A));
+    let hanging_b = hanging(&state.trace_b, Some(Side::B));
     let b_knobs = match s.config_b() {
         Some(b) => {
             let differs = b.knobs_differing_from(&s.config);
@@ -138,6 +148,9 @@ pub fn stage(props: &StageProps) -> Html {
                     if comparing { <span class="headline-tag">{ "A" }</span> }
                     <span class="headline-value" data-testid="headline-a">{ value(&a) }</span>
                     <span class="headline-label">{ view::figure_words(&headline) }</span>
+                    if let Some(line) = hanging_a {
+                        <span class="headline-hanging" data-testid="hanging-line">{ line }</span>
+                    }
                 </div>
                 if comparing {
                     <div class="headline-side" data-testid="side-b">
@@ -149,6 +162,9 @@ pub fn stage(props: &StageProps) -> Html {
                                 <span class={classes!("change", c.class)} data-testid="headline-change">{ c.words.clone() }</span>
                             }
                         </span>
+                        if let Some(line) = hanging_b {
+                            <span class="headline-hanging" data-testid="hanging-line">{ line }</span>
+                        }
                     </div>
                 }
             </section>

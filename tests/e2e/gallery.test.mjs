@@ -108,6 +108,11 @@ test('the deck walk: → through every lesson on the stage, each fired and done 
       const ms = await fireAndTime(page);
       console.log(`deck walk: ${String(i + 1).padStart(2)} ${lesson.id.padEnd(32)} ${lesson.mode.padEnd(9)} Fire → done ${seconds(ms)}`);
       rows.push({ ...lesson, ms });
+      if (lesson.id === 'assignment-1-timeout') {
+        // The stage says what B left hanging: its p99 leaves those calls out.
+        const line = await text(page.getByTestId('side-b'), 'hanging-line');
+        assert.match(line, /^B: \d+ calls? still hanging at 8 s/, `the stage: ${line}`);
+      }
       await settled(page);
       await page.screenshot({ path: path.join(OUT, `${lesson.id}.png`) });
     }

@@ -36,8 +36,6 @@ pub enum Effect {
         seed: u64,
         live: bool,
     },
-    /// Save a trace the page holds whole, as JSON.
-    DownloadTrace { file_name: String, trace: Rc<Trace> },
     /// Save JSON text the worker wrote.
     Download { file_name: String, json: String },
     /// Read a pasted config in the run worker (answered by `Imported`).

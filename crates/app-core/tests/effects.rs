@@ -402,13 +402,13 @@ fn stop_compare_cancels_a_b_still_running() {
 }
 
 #[test]
-fn a_download_saves_a_whole_trace_or_asks_the_worker_for_it() {
+fn a_download_asks_the_worker_for_the_whole_trace() {
     let state = simulated().reduce(Action::Fire(Fire::Scenario));
     let whole = state.reduce(done(Side::A, 1));
     let (_, effects) = whole.update(Action::Download);
     assert!(matches!(
         &effects[..],
-        [Effect::DownloadTrace { file_name, .. }] if file_name == "playground-trace-seed-0.json"
+        [Effect::FullTrace { run_id: 1, seed: 42, live: false, .. }]
     ));
     let mut cut = Trace::default();
     cut.summary.calls = 10;

@@ -256,25 +256,19 @@ impl State {
         }
     }
 
-    /// The shown trace as a file: whole when the page holds it whole,
-    /// otherwise from the worker (a simulated run rerun in full).
+    /// The shown trace as a file, written by side A's run worker (a
+    /// simulated run rerun in full, a live run's as the worker kept it):
+    /// the page never serializes a trace, so that code is not in its wasm.
     pub(super) fn download(&mut self, fx: &mut Vec<Effect>) {
-        let Some(trace) = &self.trace else {
+        if self.trace.is_none() {
             return;
-        };
-        if trace.is_complete() {
-            fx.push(Effect::DownloadTrace {
-                file_name: trace_file_name(trace.seed),
-                trace: trace.clone(),
-            });
-        } else {
-            fx.push(Effect::FullTrace {
-                run_id: self.fired.run_id,
-                config: Box::new(self.fired.config.clone()),
-                seed: self.fired.seed,
-                live: self.trace_mode == Some(Mode::Live),
-            });
         }
+        fx.push(Effect::FullTrace {
+            run_id: self.fired.run_id,
+            config: Box::new(self.fired.config.clone()),
+            seed: self.fired.seed,
+            live: self.trace_mode == Some(Mode::Live),
+        });
     }
 
     pub(super) fn import(&mut self, format: String, text: String, fx: &mut Vec<Effect>) {
