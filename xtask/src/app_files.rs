@@ -78,8 +78,14 @@ fn minify_app_js(dir: &Path) -> Result<()> {
         ));
     }
     minify(&terser, &file, true)?;
-    // The worker shims (classic scripts, globals kept): Trunk copies them as they are.
-    for shim in ["service-worker.js", "run-worker-loader.js"] {
+    // The worker shims and the workers' wasm-bindgen glue (classic scripts,
+    // globals such as `wasm_bindgen` kept): Trunk writes them as they are.
+    for shim in [
+        "service-worker.js",
+        "run-worker-loader.js",
+        "run-worker.js",
+        "mock-sw.js",
+    ] {
         let path = dir.join(shim);
         if path.is_file() {
             minify(&terser, &path, false)?;

@@ -408,7 +408,12 @@ fn a_download_asks_the_worker_for_the_whole_trace() {
     let (_, effects) = whole.update(Action::Download);
     assert!(matches!(
         &effects[..],
-        [Effect::FullTrace { run_id: 1, seed: 42, live: false, .. }]
+        [Effect::FullTrace {
+            run_id: 1,
+            seed: 42,
+            live: false,
+            ..
+        }]
     ));
     let mut cut = Trace::default();
     cut.summary.calls = 10;
