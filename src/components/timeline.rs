@@ -179,7 +179,11 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     { for ticks.map(|t| html! {
                         <g class="tick">
                             <line x1={x(t as f64).to_string()} x2={x(t as f64).to_string()} y1={(axis_h - 4.0).to_string()} y2={height.to_string()} />
-                            <text x={x(t as f64).to_string()} y={(axis_h - 10.0).to_string()} text-anchor={if t as f64 >= span { "end" } else { "middle" }}>{ ms_label(t) }</text>
+                            // A tick at the axis's very end keeps its line, not its label:
+                            // end-anchored, it would sit on the label before it.
+                            if t == 0 || (t as f64) < span {
+                                <text x={x(t as f64).to_string()} y={(axis_h - 10.0).to_string()} text-anchor="middle">{ ms_label(t) }</text>
+                            }
                         </g>
                     }) }
                     { for lanes.iter().enumerate().map(|(i, call)| {

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { serveDist } from './serve.mjs';
 import { launchChromium } from './browser.mjs';
-import { openApp, fireAndWait } from './app.mjs';
+import { openApp, fireAndWait, injectAxe } from './app.mjs';
 
 const require = createRequire(import.meta.url);
 const TIMEOUT = { timeout: 180_000 };
@@ -41,7 +41,7 @@ after(async () => {
 
 /** Runs axe-core on the page; resolves to its violations (rule id, impact, help, the elements). */
 async function axeViolations(page) {
-  await page.addScriptTag({ path: axePath });
+  await injectAxe(page, axePath);
   return page.evaluate(async () => {
     // axe.min.js defines the global `axe`.
     const result = await axe.run(document, { resultTypes: ['violations'] });

@@ -94,3 +94,13 @@ export async function waitForAppCache(page, scope, { version, files }) {
     { timeout: 60_000 },
   );
 }
+
+/**
+ * Loads axe-core into `page`. Through the DevTools protocol, not a <script>
+ * tag: the page's Content-Security-Policy refuses inline scripts, as it should.
+ */
+export async function injectAxe(page, axePath) {
+  const source = fs.readFileSync(axePath, 'utf8');
+  await page.evaluate(source);
+  assert.ok(await page.evaluate(() => typeof axe === 'object'), 'axe-core is loaded');
+}

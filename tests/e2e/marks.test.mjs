@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { serveDist, repoRoot } from './serve.mjs';
 import { launchChromium, assertNoProblems } from './browser.mjs';
-import { openApp, fireAndWait, number } from './app.mjs';
+import { openApp, fireAndWait, number, injectAxe } from './app.mjs';
 
 const TIMEOUT = { timeout: 240_000 };
 const require = createRequire(import.meta.url);
@@ -83,7 +83,7 @@ function timeline(page, side = 'a', scope = '') {
 
 /** axe-core finds nothing wrong with the marks in this theme (contrast, names of focusable marks). */
 async function assertAxeClean(page, name) {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  await injectAxe(page, require.resolve('axe-core/axe.min.js'));
   const violations = await page.evaluate(async () => {
     const result = await axe.run(document, { resultTypes: ['violations'] });
     return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}: ${v.help}`));
