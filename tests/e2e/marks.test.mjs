@@ -43,6 +43,8 @@ function timeline(page, side = 'a', scope = '') {
     const times = [];
     for (const lane of lanes) {
       for (const key of ['startMs', 'endMs']) if (lane.dataset[key]) times.push(Number(lane.dataset[key]));
+      // A call still unfinished is drawn (hung) until the run's end.
+      if (!lane.dataset.endMs) times.push(Number(el.dataset.runEndMs));
     }
     for (const bar of all('[data-testid="attempt-bar"]')) {
       times.push(Number(bar.dataset.startMs));

@@ -360,3 +360,36 @@ fn an_outage_the_lesson_is_about_stays_on_the_axis() {
     );
     assert_eq!(last_shown_ms(first.iter().copied(), &late, 55_000), 55_000);
 }
+
+#[test]
+fn a_hung_call_keeps_the_run_end_on_the_axis() {
+    use app_core::view::axis::last_shown_ms;
+    // Assignment 1's B has no timeout: some of its calls still hang when the
+    // run stops at its 8 s horizon, and their bars last until then.
+    let lesson = flaky::presets::find("assignment-1-timeout").unwrap_or_else(|e| panic!("{e}"));
+    let mut config = lesson.config.clone();
+    config.policy = lesson.config_b.clone().expect("the lesson has a B");
+    let trace = flaky::sim::run_with(&config, 42, EngineOptions::FULL);
+    let hung: Vec<_> = trace.calls.iter().filter(|c| c.end_ms.is_none()).collect();
+    assert!(!hung.is_empty(), "B leaves calls hanging (seed 42)");
+    let ended = last_event_ms(hung.iter().copied());
+    assert!(
+        ended < trace.end_ms,
+        "a hung call's last event is before the run's end"
+    );
+    assert_eq!(
+        last_shown_ms(hung.iter().copied(), &[], trace.end_ms),
+        trace.end_ms
+    );
+    // Finished calls alone: their last event, not the run's end.
+    let done: Vec<_> = trace
+        .calls
+        .iter()
+        .filter(|c| c.end_ms.is_some())
+        .take(5)
+        .collect();
+    assert_eq!(
+        last_shown_ms(done.iter().copied(), &[], trace.end_ms),
+        last_event_ms(done.iter().copied())
+    );
+}

@@ -49,17 +49,23 @@ pub fn axis_end_ms(last_ms: u64) -> u64 {
     last
 }
 
-/// The last event the timeline's axis covers: the lanes' last event, or
-/// the end of an outage or spike of the run (cut at the run's end), if later,
-/// so that a band the lesson is about is on the picture.
+/// The last event the timeline's axis covers: the lanes' last event, the
+/// run's end when a drawn call is still unfinished (its hung bar lasts until
+/// then: a lesson about hanging calls shows where they were cut), or the end
+/// of an outage or spike of the run (cut at the run's end), if later, so that
+/// a band the lesson is about is on the picture.
 pub fn last_shown_ms<'a>(
     calls: impl IntoIterator<Item = &'a CallTrace>,
     windows: &[flaky::sim::WindowTrace],
     end_ms: u64,
 ) -> u64 {
+    let calls: Vec<&CallTrace> = calls.into_iter().collect();
+    let hung = calls.iter().any(|c| c.end_ms.is_none());
     let windows = windows
         .iter()
         .filter(|w| w.from_ms < end_ms)
         .map(|w| w.until_ms.min(end_ms));
-    windows.fold(last_event_ms(calls), u64::max)
+    let lanes = last_event_ms(calls.iter().copied());
+    let lanes = if hung { lanes.max(end_ms) } else { lanes };
+    windows.fold(lanes, u64::max)
 }
