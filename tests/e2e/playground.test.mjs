@@ -165,6 +165,9 @@ test('a mock worker that loses its run mid-run is reported, not miscounted', TIM
   try {
     await page.getByTestId('fire-many').click();
     await waitUntil('the run to start', async () => (await text(page, 'run-status')) === 'running');
+    // Requests go out only once the mock has started the run: a reset before
+    // that would be met by a fresh run, with nothing to lose.
+    await waitUntil('the first attempt on the timeline', async () => (await page.getByTestId('attempt-bar').count()) > 0);
     // What a browser restarting the idle worker does to its memory: the run is gone.
     await page.evaluate(() => fetch('/mock/_control/reset', { method: 'POST' }));
     await waitUntil('the run to stop', async () => (await text(page, 'run-status')) === 'done', { timeout: 15_000 });
