@@ -7,10 +7,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist } from './serve.mjs';
+import { serveDist, distDir } from './serve.mjs';
 import { launchChromium, openPage, assertNoProblems, waitUntil, setControl, downloadText } from './browser.mjs';
 import { waitUntilUsable, fireAndWait, number, text, appFiles, waitForAppCache } from './app.mjs';
-import { distDir } from './serve.mjs';
 
 const TIMEOUT = { timeout: 300_000 };
 
