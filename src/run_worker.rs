@@ -66,6 +66,7 @@ impl RunWorker {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        hand_over_wasm(&worker);
         Ok(Rc::new(RunWorker {
             worker,
             _on_message: on_message,
@@ -151,6 +152,20 @@ impl RunWorker {
             seed,
             live,
         })
+    }
+}
+
+/// The loader's first message: the worker's wasm module, fetched and compiled
+/// beside the page by `www/preload.js` (`handRunWorkerWasm`), or `null` where
+/// there is no preload (the loader then fetches the wasm itself).
+fn hand_over_wasm(worker: &Worker) {
+    let hand_over =
+        js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("handRunWorkerWasm"))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let handed = hand_over.is_some_and(|f| f.call1(&JsValue::NULL, worker).is_ok());
+    if !handed {
+        let _ = worker.post_message(&JsValue::NULL);
     }
 }
 

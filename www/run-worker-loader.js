@@ -1,18 +1,25 @@
 // The run worker: loads the Rust worker (crates/run-worker, wasm-bindgen
-// no-modules output) and hands it every message from the page. Messages that
-// arrive while the wasm loads wait in order.
+// no-modules output) and hands it every message from the page. The page's
+// first message is the worker's wasm, compiled beside the page by
+// www/preload.js (or null: fetch it here). Messages that arrive while the
+// wasm loads wait in order.
 importScripts('./run-worker.js');
 const queued = [];
 let ready = false;
+let loading = false;
+function load(module) {
+  loading = true;
+  wasm_bindgen({ module_or_path: module || './run-worker_bg.wasm' }).then(
+    () => {
+      ready = true;
+      wasm_bindgen.start();
+      for (const data of queued.splice(0)) wasm_bindgen.on_message(data);
+    },
+    (e) => self.postMessage(JSON.stringify({ failed: { run_id: 0, message: 'the run worker failed to load: ' + e } })),
+  );
+}
 self.onmessage = (event) => {
-  if (ready) wasm_bindgen.on_message(event.data);
+  if (!loading && (event.data === null || event.data instanceof WebAssembly.Module)) load(event.data);
+  else if (ready) wasm_bindgen.on_message(event.data);
   else queued.push(event.data);
 };
-wasm_bindgen('./run-worker_bg.wasm').then(
-  () => {
-    ready = true;
-    wasm_bindgen.start();
-    for (const data of queued.splice(0)) wasm_bindgen.on_message(data);
-  },
-  (e) => self.postMessage(JSON.stringify({ failed: { run_id: 0, message: 'the run worker failed to load: ' + e } })),
-);

@@ -1,11 +1,12 @@
 // The service worker (see ARCHITECTURE.md, invariants), scoped to where the app
-// is hosted: <scope>mock/ gets the mock endpoints (crates/mock-sw), never
+// is hosted: <scope>mock/ gets the mock endpoints (crates/mock-sw's glue,
+// exported by the run worker's wasm: one wasm for both workers), never
 // cached; the app's own files (app-files.js, written by `cargo xtask app-files`)
 // are served cache-first from a cache named by the build's version; all else,
 // and any cache failure or miss, goes to the network. Listeners register
 // synchronously, as service workers require. Names are flaky::protocol's; a
 // mock-sw test checks this file spells them.
-importScripts('./mock-sw.js');
+importScripts('./run-worker.js');
 try {
   importScripts('./app-files.js');
 } catch (e) {
@@ -29,10 +30,10 @@ function cached(url) {
     .catch(() => undefined);
 }
 
-const mockWasm = './mock-sw_bg.wasm';
+const mockWasm = './run-worker_bg.wasm';
 let loading = null;
-// The mock's wasm, loaded at the first mock request, from the cache when there
-// (a worker restarted offline still answers).
+// The mock's wasm (the run worker's file), loaded at the first mock request,
+// from the cache when there (a worker restarted offline still answers).
 function mockReady() {
   if (!loading) {
     loading = wasm_bindgen({
@@ -43,8 +44,6 @@ function mockReady() {
   }
   return loading;
 }
-// The page asks for it right after Fire is enabled.
-const RUN_WORKER_LOADER = new URL('run-worker-loader.js', SCOPE).href;
 
 function appUrl(request) {
   if (!CACHE || request.method !== 'GET') return null;
@@ -108,13 +107,15 @@ async function dropStaleCaches() {
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => {
   event.waitUntil(Promise.all([self.clients.claim(), dropStaleCaches()]));
-  // The cache fills once the page is usable (first mock request, or the run
-  // worker's loader), not in the first load.
+  // The cache fills when the page asks (www/preload.js: once the page and its
+  // run worker's wasm are in and the page is idle), not in the first load.
+});
+self.addEventListener('message', (event) => {
+  if (event.data === 'fill') event.waitUntil(fill());
 });
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.url.startsWith(MOCK)) {
-    event.waitUntil(fill());
     event.respondWith(
       mockReady().then(
         () => wasm_bindgen.handle(request),
@@ -128,6 +129,5 @@ self.addEventListener('fetch', (event) => {
   }
   const key = appUrl(request);
   if (key === null) return;
-  if (key === RUN_WORKER_LOADER) event.waitUntil(fill());
   event.respondWith(cached(key).then((hit) => hit || fetch(request)));
 });

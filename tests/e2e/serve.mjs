@@ -5,6 +5,7 @@
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -44,12 +45,16 @@ async function isFile(p) {
  * trailing slash redirects to it, and anything outside it is a 404.
  * `misses` lists every path answered 404 (a build that asks for a file it
  * does not have, or asks outside its prefix).
+ * `gzip`: answer gzipped (`Content-Encoding: gzip`) when the request accepts
+ * it, as a real host does (the slow-link figures measure what travels).
  */
-export async function serveDist(dir = distDir, { prefix = '/' } = {}) {
+export async function serveDist(dir = distDir, { prefix = '/', gzip = false } = {}) {
   if (!prefix.startsWith('/') || !prefix.endsWith('/')) {
     throw new Error(`e2e: serveDist prefix must start and end with '/', not ${prefix}`);
   }
   const misses = [];
+  /** Gzipped bodies by file and length (compressed once, as a host would). */
+  const gzipped = new Map();
   const notFound = (res, rel) => {
     misses.push(rel);
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${rel}`);
@@ -110,12 +115,20 @@ export async function serveDist(dir = distDir, { prefix = '/' } = {}) {
           return;
         }
       }
-      const body = await fs.readFile(file);
-      res.writeHead(200, {
+      let body = await fs.readFile(file);
+      const headers = {
         'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'Content-Length': body.length,
         'Cache-Control': 'no-store',
-      });
+      };
+      if (gzip && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+        const key = `${file} ${body.length}`;
+        if (!gzipped.has(key)) gzipped.set(key, zlib.gzipSync(body, { level: 9 }));
+        body = gzipped.get(key);
+        headers['Content-Encoding'] = 'gzip';
+        headers.Vary = 'Accept-Encoding';
+      }
+      headers['Content-Length'] = body.length;
+      res.writeHead(200, headers);
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (err) {
       res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(err));

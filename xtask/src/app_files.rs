@@ -84,7 +84,7 @@ fn minify_app_js(dir: &Path) -> Result<()> {
         "service-worker.js",
         "run-worker-loader.js",
         "run-worker.js",
-        "mock-sw.js",
+        "preload.js",
     ] {
         let path = dir.join(shim);
         if path.is_file() {

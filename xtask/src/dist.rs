@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 /// Extensions of what a page fetches to show itself on first visit.
 const FIRST_LOAD_EXTS: [&str; 4] = ["html", "js", "wasm", "css"];
 
-/// Files loaded only after Fire is enabled: the run worker (the page starts
-/// it right after), and the mock's wasm, which the service worker loads at
-/// the first mock request (`mockReady` in www/service-worker.js).
-const ON_DEMAND: [&str; 2] = ["run-worker-loader.js", "mock-sw_bg.wasm"];
+/// Files the first view does not wait for: the run worker's loader (the page
+/// starts it once Fire is enabled), and the run worker's wasm, which
+/// www/preload.js fetches beside the page's (for the first run, not the
+/// first view) and the service worker loads at the first mock request
+/// (`mockReady` in www/service-worker.js; one wasm for both workers).
+const ON_DEMAND: [&str; 2] = ["run-worker-loader.js", "run-worker_bg.wasm"];
 
 /// Counted, but what they name is not followed: app-files.js (imported by
 /// the service worker) lists all of dist/, which the worker caches for
@@ -135,13 +137,14 @@ pub fn report(dir: &Path) -> Result<()> {
     // The page's own files vs the mock service worker's (fetched by the
     // browser when the page registers it, off the page's critical path).
     let is_worker = |rel: &str| {
-        rel == "service-worker.js"
-            || rel == crate::app_files::FILE_NAME
-            || rel.starts_with("mock-sw")
+        rel == "service-worker.js" || rel == crate::app_files::FILE_NAME || rel == "run-worker.js"
     };
     for (label, worker) in [
         ("app (html, js, wasm, css)", false),
-        ("worker (service-worker.js, app-files.js, mock-sw.*)", true),
+        (
+            "worker (service-worker.js, app-files.js, run-worker.js)",
+            true,
+        ),
     ] {
         let (raw, gz) = first_load
             .iter()

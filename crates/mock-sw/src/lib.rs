@@ -14,10 +14,11 @@
 //! - [`Mock::handle`] (`http.rs`): the HTTP face the worker serves: reads
 //!   the mock headers (a 400 naming a bad one) and routes to [`Mock::serve`]
 //!   or a control endpoint.
-//! - `main.rs` is the thin wasm-bindgen glue that turns a `FetchEvent`'s
+//! - `glue` (the `glue` feature, on by default) turns a `FetchEvent`'s
 //!   request into an [`Incoming`] and an [`Answer`] into a real `Response`
-//!   (with real waits, hangs and resets). It is built only with the `glue`
-//!   feature (on by default), so the page can use this crate without it.
+//!   (with real waits, hangs and resets). The run worker's wasm exports it
+//!   as `handle`, and the service worker loads that same wasm (one file for
+//!   both workers); the live driver uses this crate without the feature.
 //!
 //! # Endpoints (paths under `/mock`)
 //! | request | answer |
@@ -49,6 +50,8 @@
 //! and the worker settles the hung response. (The signal is still listened
 //! to, for browsers that do abort it.)
 
+#[cfg(feature = "glue")]
+pub mod glue;
 mod http;
 mod runs;
 #[cfg(test)]

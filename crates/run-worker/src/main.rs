@@ -7,6 +7,9 @@
 //! - A live run is [`live::fire`] with its fetches and timers here, away from
 //!   the page's rendering; its updates go to the page, its full trace stays
 //!   here for a download.
+//! - The mock service worker loads this same wasm (`www/service-worker.js`)
+//!   and calls only [`handle`]: one file for both workers, which both link
+//!   the flaky server model.
 
 use std::cell::{Cell, RefCell};
 
@@ -49,6 +52,13 @@ fn now_ms() -> f64 {
 #[wasm_bindgen]
 pub fn start() {
     post(&FromWorker::Ready);
+}
+
+/// The mock service worker's answer to a request under its scope's `mock/`
+/// (see `mock_sw::glue`).
+#[wasm_bindgen]
+pub async fn handle(request: web_sys::Request) -> web_sys::Response {
+    mock_sw::glue::handle(request).await
 }
 
 /// One message from the page (JSON text). Bad input is answered, never a panic.

@@ -1,6 +1,9 @@
-//! The mock service worker's wasm glue. `www/service-worker.js` loads this
-//! (wasm-bindgen `no-modules` output) and, for every fetch under its scope's `mock/`,
-//! answers with `wasm_bindgen.handle(event.request)`.
+//! The mock service worker's wasm glue (the `glue` feature). It has no wasm
+//! file of its own: the run worker's wasm exports [`handle`]
+//! (`crates/run-worker/src/main.rs`), and `www/service-worker.js` loads that
+//! file and, for every fetch under its scope's `mock/`, answers with
+//! `wasm_bindgen.handle(event.request)`: one wasm for both workers, since
+//! both link the flaky server model.
 //!
 //! Every fault is real: latency is a `setTimeout`, a hang is a promise that
 //! settles only when the page gives up on the request (its
@@ -10,10 +13,10 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use crate::protocol::{header, SERVED_BY};
+use crate::{Answer, Incoming, Mock, Now, Plain};
 use flaky::Reply;
 use js_sys::{Array, Function, Promise, Reflect};
-use mock_sw::protocol::{header, SERVED_BY};
-use mock_sw::{Answer, Incoming, Mock, Now, Plain};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, Response, ResponseInit, WorkerGlobalScope};
@@ -23,8 +26,6 @@ thread_local! {
     /// Settles the pending response of (run id, request id): called on `_control/cancel`.
     static PENDING: RefCell<BTreeMap<(String, u64), Function>> = const { RefCell::new(BTreeMap::new()) };
 }
-
-fn main() {}
 
 fn global() -> WorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -52,7 +53,6 @@ fn scope() -> String {
 
 /// Answers one request under `<scope>mock/`. Never rejects: a failure to build a
 /// response becomes `Response.error()` (the page's fetch rejects).
-#[wasm_bindgen]
 pub async fn handle(request: Request) -> Response {
     match answer(&request).await {
         Ok(response) => response,
@@ -70,7 +70,7 @@ async fn answer(request: &Request) -> Result<Response, JsValue> {
     let request_id = get(header::REQUEST);
     let call = get(header::CALL);
     let sent = get(header::SENT);
-    let path = mock_sw::path_in_scope(&url, &scope());
+    let path = crate::path_in_scope(&url, &scope());
     let body = match request.text() {
         Ok(p) => JsFuture::from(p)
             .await
