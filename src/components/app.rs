@@ -22,7 +22,7 @@ use crate::components::stage::Stage;
 use crate::components::timeline::Timeline;
 use crate::context::AppContext;
 use crate::effects::Executor;
-use crate::state::{Action, Mode, RunStatus, Side, State};
+use crate::state::{Action, Mode, Side, State};
 use crate::view;
 
 /// How often a playing replay moves, ms.
@@ -113,7 +113,7 @@ pub fn app() -> Html {
         .filter_map(|t| t.as_ref().map(|t| view::span_ms(t)))
         .max();
     let cursor = state.replay.map(|r| r.cursor_ms);
-    let finished = state.status == RunStatus::Done;
+    let finished = state.traces_whole();
     let live = s.mode == Mode::Live;
     html! {
         <ContextProvider<AppContext> context={context}>

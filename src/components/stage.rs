@@ -123,7 +123,7 @@ pub fn stage(props: &StageProps) -> Html {
         })
         .max();
     let cursor = state.replay.map(|r| r.cursor_ms);
-    let finished = state.status == RunStatus::Done;
+    let finished = state.traces_whole();
     let live = s.mode == Mode::Live;
     html! {
         <main class="talk-stage" data-testid="stage">

@@ -210,6 +210,15 @@ impl State {
             .unwrap_or(0) as f64
     }
 
+    /// Whether the shown traces are whole runs': a run is done, or they are
+    /// simulated (a simulated trace arrives whole; a rerun keeps the last
+    /// one on screen until the new one is in). Only a live run's trace grows.
+    /// The timeline draws a whole run on its final axis, so a rerun does not
+    /// redraw every lane twice (once on a growing axis, once when done).
+    pub fn traces_whole(&self) -> bool {
+        self.status == RunStatus::Done || self.trace_mode == Some(Mode::Simulated)
+    }
+
     /// The reducer: the state after `action`, and what the shell must do, in
     /// order. A refused change keeps the old config.
     pub fn update(&self, action: Action) -> (State, Vec<Effect>) {

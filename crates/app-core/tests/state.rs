@@ -516,3 +516,39 @@ fn slow_motion_replays_each_run_at_a_quarter_speed_once_it_is_in() {
     let r = done.replay.expect("the replay");
     assert_eq!((r.cursor_ms, r.playing, r.speed), (0.0, true, 0.25));
 }
+
+#[test]
+fn a_simulated_rerun_shows_its_last_trace_whole_and_a_live_run_grows() {
+    let simulated = |s: State| State {
+        settings: Settings {
+            mode: Mode::Simulated,
+            ..s.settings.clone()
+        },
+        ..s
+    };
+    let start = |s: &State, run_id| {
+        s.reduce(Action::StartRun {
+            run_id,
+            with_b: false,
+        })
+    };
+    let done = start(&simulated(State::default()), 1).reduce(update(1, 10, false, None));
+    assert!(done.traces_whole());
+    // A knob moved: the rerun keeps the last trace on screen, still whole.
+    let rerun = start(&set_knob(&done, "attempts.max", "6"), 2);
+    assert_eq!(rerun.status, RunStatus::Running);
+    assert_eq!(rerun.trace.as_ref().map(|t| t.end_ms), Some(10));
+    assert!(rerun.traces_whole());
+    // A live run's trace grows until it is done.
+    let live = State {
+        settings: Settings {
+            mode: Mode::Live,
+            ..done.settings.clone()
+        },
+        ..done
+    };
+    let growing = start(&live, 3).reduce(update(3, 5, true, None));
+    assert_eq!(growing.trace.as_ref().map(|t| t.end_ms), Some(5));
+    assert!(!growing.traces_whole());
+    assert!(growing.reduce(update(3, 9, false, None)).traces_whole());
+}

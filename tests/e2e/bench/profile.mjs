@@ -1,7 +1,9 @@
 // Where the page's main-thread time goes on a knob change (not a test, not a
 // figure): a Chromium trace (the Performance panel's data) and a CPU profile
 // of five changes of attempts.max on a run of CALLS calls, summed by trace
-// event (script, style, layout, paint, GC) and by function (self time).
+// event (script, style, layout, paint, GC) and by function (self time), and
+// the DOM mutations each change made, by kind and where (deterministic, unlike
+// times on a shared machine).
 // Names of wasm functions show when dist/'s wasm keeps its name section
 // (e.g. Trunk's dist/.stage copy before wasm-opt).
 //   node tests/e2e/bench/profile.mjs [calls=1000]
@@ -36,10 +38,17 @@ try {
             const input = document.querySelector('input[data-testid="attempts.max"][type=number]');
             const before = text('server-requests');
             const start = performance.now();
-            const observer = new MutationObserver(() => {
+            let mutations = 0;
+            const observer = new MutationObserver((records) => {
+              mutations += records.length;
+              for (const r of records) {
+                const where = r.target.closest?.('[data-testid]')?.getAttribute('data-testid') ?? r.target.nodeName;
+                const k = r.type === 'attributes' ? `@${r.attributeName}` : `${r.type} in ${where}`;
+                (window.__kinds ??= {})[k] = (window.__kinds[k] ?? 0) + 1;
+              }
               if (text('server-requests') !== before && text('run-status') === 'done') {
                 observer.disconnect();
-                resolve(performance.now() - start);
+                resolve({ ms: performance.now() - start, mutations });
               }
             });
             observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
@@ -52,10 +61,12 @@ try {
     await page.waitForTimeout(300);
   }
   const { profile } = await cdp.send('Profiler.stop');
+  const kinds = await page.evaluate(() => window.__kinds ?? {});
+  console.log(`DOM mutations by kind: ${Object.entries(kinds).sort((a, b) => b[1] - a[1]).slice(0, 16).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
   await cdp.send('Tracing.end');
   await done;
-  console.log(`knob changes (ms): ${times.map((t) => t.toFixed(0)).join(', ')}`);
+  console.log(`knob changes: ${times.map((t) => `${t.ms.toFixed(0)} ms, ${t.mutations} DOM mutations`).join('; ')}`);
 
   // Trace: main-thread top-level tasks and time by event name.
   const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
