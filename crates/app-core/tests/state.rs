@@ -516,3 +516,30 @@ fn slow_motion_replays_each_run_at_a_quarter_speed_once_it_is_in() {
     let r = done.replay.expect("the replay");
     assert_eq!((r.cursor_ms, r.playing, r.speed), (0.0, true, 0.25));
 }
+
+#[test]
+fn a_watched_server_is_opened_at_start_and_its_trace_shown_live() {
+    use app_core::effect::Effect;
+    use app_core::state::Action;
+    let settings = Settings {
+        server: Some("http://127.0.0.1:8080".into()),
+        ..Settings::default()
+    };
+    let (state, fx) = State::from_url(settings, vec![]).update(Action::Start);
+    assert!(
+        fx.contains(&Effect::WatchServer("http://127.0.0.1:8080".into())),
+        "{fx:?}"
+    );
+    let (_, fx) = State::default().update(Action::Start);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::WatchServer(_))));
+    let trace = Rc::new(Trace {
+        end_ms: 9,
+        ..Trace::default()
+    });
+    let shown = state.reduce(Action::ShowServer {
+        trace: trace.clone(),
+        problem: None,
+    });
+    assert_eq!(shown.trace, Some(trace));
+    assert_eq!(shown.trace_mode, Some(Mode::Live));
+}
