@@ -19,8 +19,8 @@ use policy::Done;
 /// Calls kept for the lanes (the timeline draws at most 200).
 pub const CALLS_KEPT: usize = 200;
 
-/// Reads `server=`: an `http://` origin on this machine (`127.0.0.1`,
-/// `localhost` or `[::1]`, any port), which is all the page's
+/// Reads `server=`: an `http://` origin on this machine (`127.0.0.1` or
+/// `localhost`, any port), which is all the page's
 /// Content-Security-Policy lets it connect to. Returns it without a trailing `/`.
 pub fn parse_origin(text: &str) -> Result<String, String> {
     let origin = text.trim().trim_end_matches('/');
@@ -28,7 +28,7 @@ pub fn parse_origin(text: &str) -> Result<String, String> {
     let rest = origin
         .strip_prefix("http://")
         .ok_or_else(|| format!("not an http:// origin; {expected}"))?;
-    let port = ["127.0.0.1", "localhost", "[::1]"]
+    let port = ["127.0.0.1", "localhost"]
         .iter()
         .find_map(|host| rest.strip_prefix(host))
         .ok_or_else(|| format!("not a loopback host; {expected}"))?;
@@ -313,7 +313,7 @@ mod tests {
             Ok("http://127.0.0.1:8080")
         );
         assert!(parse_origin("http://localhost").is_ok());
-        assert!(parse_origin("http://[::1]:9").is_ok());
+        assert!(parse_origin("http://[::1]:9").is_err(), "not in the CSP");
         for bad in [
             "https://example.org",
             "http://127.0.0.1.example.org",
