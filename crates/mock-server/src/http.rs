@@ -306,8 +306,11 @@ fn served_event(entry: &ServedRequest) -> Event {
 /// more than [`EVENTS_BUFFERED`] behind misses some (it never holds the server up).
 async fn events(State(shared): State<Arc<Shared>>) -> Response {
     let live = shared.events.subscribe();
-    let kept: Vec<Event> = shared.lock().world.trace().map(served_event).collect();
-    let last_kept = shared.lock().world.served();
+    let (kept, last_kept) = {
+        let clocked = shared.lock();
+        let kept: Vec<Event> = clocked.world.trace().map(served_event).collect();
+        (kept, clocked.world.served())
+    };
     let mut after_reset = false;
     let live = BroadcastStream::new(live).filter_map(move |told| match told {
         Ok(Told::Served(entry)) if after_reset || entry.seq > last_kept => {

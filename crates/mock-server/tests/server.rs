@@ -283,3 +283,65 @@ async fn slow_and_vanished_clients_stall_no_one() {
     assert!(report.to_string().starts_with("served "), "{report}");
     drop(slow);
 }
+
+/// Reads the event stream until `text` has come `times` times in all.
+async fn read_until(stream: &mut reqwest::Response, seen: &mut String, text: &str, times: usize) {
+    while seen.matches(text).count() < times {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+            .await
+            .expect("the stream goes on")
+            .unwrap()
+            .expect("the stream is open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test]
+async fn the_event_stream_sends_the_kept_trace_then_each_request_and_resets() {
+    let server = start(EndpointConfig::default(), 10).await;
+    let http = client();
+    let get = |client: &'static str| {
+        http.get(format!("{}/mock/flaky", server.base))
+            .header("X-Client-Id", client)
+            .send()
+    };
+    get("a").await.unwrap();
+    get("b").await.unwrap();
+    let mut stream = reqwest::Client::new()
+        .get(format!("{}/mock/_control/events", server.base))
+        .header("Origin", "http://127.0.0.1:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    assert_eq!(
+        stream.headers()["access-control-allow-origin"],
+        "http://127.0.0.1:8080"
+    );
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "event: served", 2).await;
+    assert!(seen.contains(r#""client":"b""#), "{seen}");
+    get("c").await.unwrap();
+    read_until(&mut stream, &mut seen, "event: served", 3).await;
+    assert!(
+        seen.contains(r#""seq":3"#) && seen.contains(r#""client":"c""#),
+        "{seen}"
+    );
+    http.post(format!("{}/mock/_control/reset", server.base))
+        .send()
+        .await
+        .unwrap();
+    read_until(&mut stream, &mut seen, "event: reset", 1).await;
+    let other = reqwest::Client::new()
+        .get(format!("{}/mock/_control/trace", server.base))
+        .header("Origin", "https://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !other.headers().contains_key("access-control-allow-origin"),
+        "a page elsewhere may not read it"
+    );
+    drop(stream);
+    server.stop().await;
+}
