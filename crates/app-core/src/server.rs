@@ -8,13 +8,11 @@
 //! path for a `PUT`; any other request is a call of its own. The last
 //! [`CALLS_KEPT`] calls are kept, their times from the first one's start.
 
-use std::collections::{BTreeMap, VecDeque};
-
-use flaky::protocol::native::{self, ServedRequest};
+use flaky::protocol::native;
 use flaky::sim::Trace;
 use flaky::trace::{AttemptOutcome, AttemptTrace, CallTrace};
-use flaky::Method;
 use policy::Done;
+use serde::Deserialize;
 
 /// Calls kept for the lanes (the timeline draws at most 200).
 pub const CALLS_KEPT: usize = 200;
@@ -47,23 +45,37 @@ pub fn events_url(origin: &str) -> String {
     format!("{origin}{}", native::EVENTS_PATH)
 }
 
+/// What the page reads of a [`native::ServedRequest`] (its other fields
+/// are skipped: fewer fields to decode keep the page's wasm small).
+#[derive(Deserialize)]
+struct Served {
+    seq: u64,
+    arrived_ms: u64,
+    method: String,
+    path: String,
+    client: String,
+    key: Option<String>,
+    item: Option<String>,
+    reply: String,
+    reply_at_ms: Option<u64>,
+    #[serde(default)]
+    duplicate: bool,
+    duplicates: u64,
+}
+
 /// Who a request belongs to, for its lane.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum CallKey {
-    Named(u32, u32),
     Keyed(String, String),
     Item(String, String),
     Own(u64),
 }
 
-fn call_key(r: &ServedRequest) -> CallKey {
-    if r.named {
-        return CallKey::Named(r.call.client, r.call.ordinal);
-    }
-    match (&r.key, &r.item, r.method) {
-        (Some(key), _, _) => CallKey::Keyed(r.client.clone(), key.clone()),
-        (None, Some(item), _) => CallKey::Item(r.client.clone(), item.clone()),
-        (None, None, Method::Put) => CallKey::Item(r.client.clone(), r.path.clone()),
+fn call_key(r: &Served) -> CallKey {
+    match (&r.key, &r.item) {
+        (Some(key), _) => CallKey::Keyed(r.client.clone(), key.clone()),
+        (None, Some(item)) => CallKey::Item(r.client.clone(), item.clone()),
+        (None, None) if r.method == "PUT" => CallKey::Item(r.client.clone(), r.path.clone()),
         _ => CallKey::Own(r.seq),
     }
 }
@@ -71,12 +83,11 @@ fn call_key(r: &ServedRequest) -> CallKey {
 /// The server's stream read so far.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServerFeed {
-    calls: VecDeque<(CallKey, CallTrace)>,
+    calls: Vec<(CallKey, CallTrace)>,
     calls_seen: u64,
     succeeded: u64,
     requests: u64,
     duplicates: u64,
-    by_status: BTreeMap<String, u64>,
     /// Clients by name, numbered in order of first appearance (for lanes).
     clients: Vec<String>,
 }
@@ -91,7 +102,7 @@ impl ServerFeed {
                 Ok(())
             }
             native::EVENT_SERVED => {
-                let served: ServedRequest = serde_json::from_str(data)
+                let served: Served = serde_json::from_str(data)
                     .map_err(|e| format!("the server sent a request the page cannot read: {e}"))?;
                 self.served(served);
                 Ok(())
@@ -111,10 +122,9 @@ impl ServerFeed {
         u32::try_from(at).unwrap_or(u32::MAX)
     }
 
-    fn served(&mut self, r: ServedRequest) {
+    fn served(&mut self, r: Served) {
         self.requests = self.requests.max(r.seq);
         self.duplicates = self.duplicates.max(r.duplicates);
-        *self.by_status.entry(r.reply.clone()).or_insert(0) += 1;
         let status = r.reply.parse::<u16>().ok();
         let outcome = match (status, r.reply_at_ms) {
             (Some(code), _) => Some(AttemptOutcome::Status(code)),
@@ -128,11 +138,11 @@ impl ServerFeed {
             Some(i) => &mut self.calls[i].1,
             None => {
                 if self.calls.len() >= CALLS_KEPT {
-                    self.calls.pop_front();
+                    self.calls.remove(0);
                 }
                 self.calls_seen += 1;
                 let target = format!("{} {}", r.method, r.path);
-                self.calls.push_back((
+                self.calls.push((
                     key,
                     CallTrace {
                         id: u32::try_from(self.calls_seen).unwrap_or(u32::MAX),
@@ -146,7 +156,7 @@ impl ServerFeed {
                         sleeps: Vec::new(),
                     },
                 ));
-                match self.calls.back_mut() {
+                match self.calls.last_mut() {
                     Some((_, call)) => call,
                     None => return,
                 }
@@ -175,7 +185,7 @@ impl ServerFeed {
     /// What the stream said so far, as a trace: the kept calls from the
     /// first one's start, the server's counts in its counters and summary.
     pub fn trace(&self) -> Trace {
-        let zero = self.calls.front().map_or(0, |(_, c)| c.start_ms);
+        let zero = self.calls.first().map_or(0, |(_, c)| c.start_ms);
         let calls: Vec<CallTrace> = self
             .calls
             .iter()
@@ -206,7 +216,6 @@ impl ServerFeed {
         let counters = &mut trace.counters;
         counters.requests_received = self.requests;
         counters.duplicates = self.duplicates;
-        counters.by_status = self.by_status.clone();
         let summary = &mut trace.summary;
         summary.calls = self.calls_seen;
         summary.succeeded = self.succeeded;
@@ -225,7 +234,9 @@ impl ServerFeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flaky::protocol::native::ServedRequest;
     use flaky::world::{Identity, Stage};
+    use flaky::Method;
 
     fn served(seq: u64, client: &str, item: Option<&str>, reply: &str, at: u64) -> String {
         let r = ServedRequest {
@@ -277,7 +288,6 @@ mod tests {
         assert_eq!(trace.counters.duplicates, 1);
         assert_eq!(trace.summary.server_requests, 3);
         assert_eq!((trace.summary.calls, trace.summary.succeeded), (2, 1));
-        assert_eq!(trace.counters.by_status.get("reset"), Some(&1));
     }
 
     #[test]
