@@ -86,16 +86,17 @@ test('a page with ?server= shows the requests of a client outside it, with the s
   }
 });
 
-test('the talk stage shows the watched server too', TIMEOUT, async () => {
+test('the talk stage shows the watched server too, the lesson\'s headline from its counts', TIMEOUT, async () => {
   await fetch(`${mock.origin}/mock/_control/reset`, { method: 'POST' });
-  const { context, page, problems } = await openApp(browser, `${server.url}?server=${encodeURIComponent(mock.origin)}&talk=1`, {
+  const { context, page, problems } = await openApp(browser, `${server.url}?server=${encodeURIComponent(mock.origin)}&preset=no-idempotency&talk=1`, {
     viewport: { width: 1280, height: 720 },
   });
   try {
     await page.getByTestId('stage').waitFor();
     const counters = await naiveCreates(['s-1', 's-2', 's-3']);
     await waitUntil('the stage to draw the calls', async () => (await lanes(page, '[data-testid="stage"]')) === 3, { timeout: 20_000 });
-    await waitUntil('the stage\'s duplicates', async () => (await number(page, 'dup-count')) === counters.duplicates);
+    // The lesson's headline figure is its duplicate creates: the server's.
+    await waitUntil('the stage\'s headline duplicates', async () => (await number(page, 'headline-a')) === counters.duplicates);
     assertNoProblems(problems);
   } finally {
     await context.close();
