@@ -46,8 +46,10 @@ async function mockServer(preset, seed) {
 		base: `http://127.0.0.1:${port}`,
 		async stop() {
 			const exited = once(child, 'exit');
+			const closed = once(lines, 'close');  // its last line may come after its exit
 			child.kill('SIGINT');
 			const [code] = await exited;
+			await closed;
 			assert.equal(code, 0);
 			return rest.join('\n');
 		},
