@@ -16,6 +16,7 @@
 //! holds only its own connection.
 
 mod conn;
+mod cors;
 mod http;
 mod world;
 
@@ -26,7 +27,7 @@ use std::sync::Arc;
 use flaky::{Counters, EndpointConfig};
 use tokio::net::TcpListener;
 
-pub use http::AllowedOrigins;
+pub use cors::AllowedOrigins;
 pub use world::CLIENTS_MAX;
 
 /// The trace's default length (`--trace-keep`).
