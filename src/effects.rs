@@ -25,6 +25,8 @@ pub struct Executor {
     workers: RefCell<[Option<Rc<RunWorker>>; 2]>,
     /// Where the mock endpoints are (known once the service worker answered).
     transport: RefCell<Option<TransportKind>>,
+    /// The native mock server's stream the page watches (`?server=`).
+    server: RefCell<Option<crate::server_view::Watch>>,
 }
 
 impl Executor {
@@ -33,6 +35,7 @@ impl Executor {
             dispatcher,
             workers: RefCell::default(),
             transport: RefCell::default(),
+            server: RefCell::default(),
         }
     }
 
@@ -125,6 +128,12 @@ impl Executor {
                 }
             }
             Effect::WriteUrl(query) => write_url(&query),
+            Effect::WatchServer(origin) => {
+                match crate::server_view::watch(&origin, self.dispatcher.clone()) {
+                    Ok(watch) => *self.server.borrow_mut() = Some(watch),
+                    Err(problem) => self.dispatcher.dispatch(Action::RefuseRun { problem }),
+                }
+            }
             Effect::SetRootAttrs { theme, talk } => set_root_attrs(theme, talk),
         }
     }

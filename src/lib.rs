@@ -11,6 +11,7 @@ pub mod context;
 pub mod effects;
 pub mod panic;
 pub mod run_worker;
+pub mod server_view;
 pub mod state;
 
 pub use app_core::{export, url, view};

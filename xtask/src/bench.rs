@@ -8,7 +8,11 @@ use crate::{proc, setup, Ctx, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const BENCH_PACKAGES: [(&str, &str); 2] = [("policy", "crates/policy"), ("flaky", "crates/flaky")];
+const BENCH_PACKAGES: [(&str, &str); 3] = [
+    ("policy", "crates/policy"),
+    ("flaky", "crates/flaky"),
+    ("mock-server", "crates/mock-server"),
+];
 
 /// Whether a package declares or auto-discovers a bench target.
 fn has_benches(package_dir: &Path) -> bool {

@@ -4,6 +4,8 @@
 //! the layer builds `playground`, sets `PLAYGROUND_BIN`, and runs
 //! `.venv/bin/python -m pytest tests/conformance` (every `test_*.py`) and
 //! `node --test tests/conformance/*.test.mjs` (ky from node_modules).
+//! `test_mock_server.py` and `mock-server-ky.test.mjs` run the exported
+//! documents against `playground mock-server` (the same binary).
 //! A missing venv, package or node module is an error, never a skip.
 
 use crate::proc::{self, probe, show};

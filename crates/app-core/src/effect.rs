@@ -52,6 +52,9 @@ pub enum Effect {
     },
     /// Replace the page's URL query (history, no navigation).
     WriteUrl(String),
+    /// Watch the native mock server at this origin: read its event stream
+    /// into [`crate::server::ServerFeed`], each new trace an `Action::ShowServer`.
+    WatchServer(String),
     /// Put the theme and talk mode on `<html>`, so the whole page follows.
     SetRootAttrs { theme: Theme, talk: bool },
 }

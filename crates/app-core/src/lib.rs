@@ -37,6 +37,7 @@ pub mod export;
 pub mod keys;
 pub mod load;
 pub mod run;
+pub mod server;
 pub mod settings;
 pub mod state;
 pub mod url;

@@ -36,6 +36,9 @@ pub struct Settings {
     pub deck: Option<Vec<String>>,
     /// Which calls the timelines draw in detail (`lanes=` in the URL).
     pub lanes: LaneOrder,
+    /// The native mock server the page watches (`server=`, a loopback
+    /// origin, see [`crate::server::parse_origin`]); `None`: none.
+    pub server: Option<String>,
 }
 
 impl Default for Settings {
@@ -51,6 +54,7 @@ impl Default for Settings {
             b: None,
             deck: None,
             lanes: LaneOrder::default(),
+            server: None,
         }
     }
 }

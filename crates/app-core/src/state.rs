@@ -167,6 +167,12 @@ pub enum Action {
     },
     /// Clear the trace and the counters (and cancel a live run).
     Reset,
+    /// What the watched native server served so far (`server=`): shown as
+    /// a live run's trace (a fire or a lesson replaces it until the next event).
+    ShowServer {
+        trace: Rc<Trace>,
+        problem: Option<String>,
+    },
     SetTransport {
         kind: String,
         detail: String,
@@ -364,6 +370,9 @@ impl State {
                 fx.push(Effect::WriteUrl(crate::url::to_query(&self.settings)));
                 fx.push(self.root_attrs());
                 fx.push(Effect::Connect);
+                if let Some(origin) = &self.settings.server {
+                    fx.push(Effect::WatchServer(origin.clone()));
+                }
             }
             Action::SetKnob { name, value } => self.set_knob(&name, &value),
             Action::SetKnobB { name, value } => self.set_knob_b(&name, &value),
@@ -423,6 +432,13 @@ impl State {
                 }
             }
             Action::Reset => self.clear_results(fx),
+            Action::ShowServer { trace, problem } => {
+                self.trace = Some(trace);
+                self.trace_mode = Some(Mode::Live);
+                self.status = RunStatus::Running;
+                self.running.0 = true;
+                self.run_problem = problem;
+            }
             Action::SetTransport { kind, detail } => self.transport = Some((kind, detail)),
             Action::Worker { side, event } => self.on_worker(side, event, fx),
             Action::Download => self.download(fx),

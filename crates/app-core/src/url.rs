@@ -74,6 +74,10 @@ pub fn parse_with(query: &str, knobs: &RunKnobs) -> (Settings, Vec<String>) {
                 Some(on) => settings.slow = on,
                 None => errors.push(format!("{}: expected 1 or 0", pair())),
             },
+            "server" => match crate::server::parse_origin(&value) {
+                Ok(origin) => settings.server = Some(origin),
+                Err(problem) => errors.push(format!("{}: {problem}", pair())),
+            },
             "preset" => match find_preset(&value) {
                 Ok(p) => settings.preset = Some(p.id.clone()),
                 Err(expected) => errors.push(format!("{}: {expected}", pair())),
@@ -271,6 +275,9 @@ pub fn to_query_with(settings: &Settings, knobs: &RunKnobs) -> String {
     }
     if settings.seed != DEFAULT_SEED {
         out.append_pair("seed", &settings.seed.to_string());
+    }
+    if let Some(server) = &settings.server {
+        out.append_pair("server", server);
     }
     if settings.talk {
         out.append_pair("talk", "1");

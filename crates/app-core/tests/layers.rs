@@ -1,4 +1,5 @@
 //! The modules' layers: `settings` at the bottom; `url` and `view` read it
+//! (and `url` the server origin rule of `server`, which reads nothing)
 //! and not each other or the reducer; the reducer (`state`) reads `settings`,
 //! `url`, `run` and `effect`, never the view model. So no import cycle.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
@@ -45,8 +46,9 @@ fn modules_import_only_the_layers_below() {
         ("settings", &[]),
         ("run", &[]),
         ("load", &[]),
+        ("server", &[]),
         ("effect", &["settings"]),
-        ("url", &["settings"]),
+        ("url", &["server", "settings"]),
         ("view", &["run", "settings"]),
         ("state", &["effect", "run", "settings", "url"]),
         ("keys", &["run", "state"]),

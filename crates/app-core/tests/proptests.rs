@@ -129,6 +129,7 @@ fn settings() -> impl Strategy<Value = Settings> {
                 theme,
                 b,
                 deck,
+                server: None,
                 lanes: if slowest {
                     LaneOrder::Slowest
                 } else {

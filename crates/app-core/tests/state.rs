@@ -552,3 +552,30 @@ fn a_simulated_rerun_shows_its_last_trace_whole_and_a_live_run_grows() {
     assert!(!growing.traces_whole());
     assert!(growing.reduce(update(3, 9, false, None)).traces_whole());
 }
+
+#[test]
+fn a_watched_server_is_opened_at_start_and_its_trace_shown_live() {
+    use app_core::effect::Effect;
+    use app_core::state::Action;
+    let settings = Settings {
+        server: Some("http://127.0.0.1:8080".into()),
+        ..Settings::default()
+    };
+    let (state, fx) = State::from_url(settings, vec![]).update(Action::Start);
+    assert!(
+        fx.contains(&Effect::WatchServer("http://127.0.0.1:8080".into())),
+        "{fx:?}"
+    );
+    let (_, fx) = State::default().update(Action::Start);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::WatchServer(_))));
+    let trace = Rc::new(Trace {
+        end_ms: 9,
+        ..Trace::default()
+    });
+    let shown = state.reduce(Action::ShowServer {
+        trace: trace.clone(),
+        problem: None,
+    });
+    assert_eq!(shown.trace, Some(trace));
+    assert_eq!(shown.trace_mode, Some(Mode::Live));
+}

@@ -277,3 +277,18 @@ fn a_lesson_about_a_tail_opens_slowest_first() {
     assert_eq!(settings.lanes, LaneOrder::Start);
     assert_eq!(url::parse("").0.lanes, LaneOrder::Start);
 }
+
+#[test]
+fn a_watched_server_survives_a_link_and_a_remote_one_is_refused() {
+    let (settings, errors) = url::parse("?server=http%3A%2F%2F127.0.0.1%3A8080%2F&seed=3");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(settings.server.as_deref(), Some("http://127.0.0.1:8080"));
+    let query = url::to_query(&settings);
+    assert_eq!(url::parse(&query).0, settings, "{query}");
+    let (settings, errors) = url::parse("?server=https%3A%2F%2Fevil.example");
+    assert_eq!(settings.server, None);
+    assert!(
+        errors.len() == 1 && errors[0].contains("server=") && errors[0].contains("on this machine"),
+        "{errors:?}"
+    );
+}

@@ -33,6 +33,45 @@ pub enum Command {
     Import(ImportArgs),
     /// The delays per retry: each retry's envelope and N seeded draws.
     Plan(PlanArgs),
+    /// Serve the flaky endpoints to real clients over HTTP/1.1 (`/mock/...`),
+    /// with counters, a trace and a live event stream for the page's `?server=`.
+    MockServer(MockServerArgs),
+}
+
+/// `mock-server`: one world (a preset's endpoint and a seed) for every client.
+#[derive(Debug, Args)]
+pub struct MockServerArgs {
+    /// The endpoint: a preset and knobs, as `run` builds it.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Seed of the world: the server draws as a simulated run of this seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The address to listen on; anything but loopback lets other machines in.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// The port to listen on (0: any free port, printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// How many of the last requests `/mock/_control/trace` keeps.
+    #[arg(long, value_name = "N", default_value_t = mock_server::TRACE_KEEP_DEFAULT,
+          value_parser = parse_trace_keep)]
+    pub trace_keep: usize,
+    /// The origin of a page allowed to read the server (CORS), e.g.
+    /// https://example.org; repeatable [default: any loopback origin,
+    /// http://127.0.0.1:PORT or http://localhost:PORT, as `cargo xtask serve`].
+    #[arg(long, value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
+}
+
+fn parse_trace_keep(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n <= mock_server::TRACE_KEEP_MAX => Ok(n),
+        _ => Err(format!(
+            "bad trace length `{text}`; expected 0 to {}",
+            mock_server::TRACE_KEEP_MAX
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@
 mod added_knob;
 mod args;
 mod compare;
+mod mock_server;
 mod output;
 mod plan;
 mod stats;
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
         Command::Export(a) => take_home::export(&a),
         Command::Import(a) => take_home::import(&a),
         Command::Plan(a) => run_plan(&a),
+        Command::MockServer(a) => mock_server::serve(&a),
     };
     match result.and_then(|text| print(&text)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -310,6 +310,89 @@ pub fn parse_request_id(value: &str) -> Result<u64, String> {
     }
 }
 
+/// The native server (`crates/mock-server`, `playground mock-server`): the
+/// same endpoints for real clients outside the page, one world (a preset and a
+/// seed) for every client, plus a trace of what it served.
+///
+/// A request without [`header::CALL`] draws as
+/// `Identity { client, ordinal, attempt: 0, stage: Main }`: `client` numbers
+/// its [`native::CLIENT_ID`] (else its peer address) in order of first
+/// appearance, `ordinal` is its order of arrival from that client.
+pub mod native {
+    use serde::{Deserialize, Serialize};
+
+    use crate::world::Identity;
+    use crate::Method;
+
+    /// The value of [`super::header::SERVED_BY`] on the native server's answers.
+    pub const SERVED_BY: &str = "mock-server";
+    /// Request: who the client is (printable ASCII, at most [`CLIENT_ID_BYTES_MAX`]).
+    pub const CLIENT_ID: &str = "X-Client-Id";
+    /// Longest accepted [`CLIENT_ID`], bytes.
+    pub const CLIENT_ID_BYTES_MAX: usize = 128;
+    /// `GET`: the last requests served, a [`TraceReply`].
+    pub const TRACE_PATH: &str = "/mock/_control/trace";
+    /// `GET`: Server-Sent Events: [`EVENT_SERVED`] with a [`ServedRequest`]
+    /// per request (the kept trace first), [`EVENT_RESET`] after a reset.
+    pub const EVENTS_PATH: &str = "/mock/_control/events";
+    /// The SSE event of one request served; its data is a [`ServedRequest`].
+    pub const EVENT_SERVED: &str = "served";
+    /// The SSE event of a reset (`POST /mock/_control/reset`): forget what was shown.
+    pub const EVENT_RESET: &str = "reset";
+
+    /// One request the native server served, as its trace keeps it and its
+    /// event stream sends it. Times are on the server's clock: ms since it
+    /// started or was last reset.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ServedRequest {
+        /// Its number since the start or the last reset, from 1.
+        pub seq: u64,
+        pub arrived_ms: u64,
+        pub method: Method,
+        /// Relative to the mock prefix, e.g. `/items`.
+        pub path: String,
+        /// Its [`CLIENT_ID`], else its peer's IP address.
+        pub client: String,
+        /// Whom its draws were keyed by: its `X-Mock-Call`, else its client's
+        /// number and its order of arrival from that client.
+        pub call: Identity,
+        /// Whether `call` came from `X-Mock-Call`.
+        #[serde(default, skip_serializing_if = "is_false")]
+        pub named: bool,
+        /// Its `Idempotency-Key`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub key: Option<String>,
+        /// `POST /items`: the item's name (the body).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub item: Option<String>,
+        /// The status (`"201"`), `"reset"` or `"hang"`.
+        pub reply: String,
+        /// When the reply leaves (or the connection resets); `None`: a hang.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub reply_at_ms: Option<u64>,
+        /// Whether it created an item that already existed.
+        #[serde(default, skip_serializing_if = "is_false")]
+        pub duplicate: bool,
+        /// The server's duplicate creates so far, this one included.
+        pub duplicates: u64,
+    }
+
+    fn is_false(b: &bool) -> bool {
+        !*b
+    }
+
+    /// `GET /mock/_control/trace`'s answer.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct TraceReply {
+        /// Requests served since the start or the last reset.
+        pub served: u64,
+        /// The most it keeps (`--trace-keep`).
+        pub keep: u64,
+        /// The last ones, oldest first.
+        pub requests: Vec<ServedRequest>,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
