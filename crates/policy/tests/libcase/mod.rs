@@ -214,9 +214,13 @@ pub fn delay(c: &PolicyConfig, retry: u32, u: f64) -> u64 {
     draw_at(c, retry, u, &mut DrawState::new(c))
 }
 
-/// The draws of retry `n` at both edges of the unit interval (0 and 1).
+/// The largest unit draw below 1.
+pub const TOP: f64 = 1.0 - f64::EPSILON / 2.0;
+
+/// The draws of retry `n` at both ends of our unit interval `[0, 1)`: 0 and
+/// the largest draw below 1.
 pub fn edges(c: &PolicyConfig, retry: u32) -> Got {
-    Got::All(vec![delay(c, retry, 0.0), delay(c, retry, 1.0)])
+    Got::All(vec![delay(c, retry, 0.0), delay(c, retry, TOP)])
 }
 
 /// How a call of `c` ends when attempt k meets `script[k-1]` (200 after the
