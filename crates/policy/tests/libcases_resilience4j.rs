@@ -16,7 +16,7 @@
 mod common;
 mod libcase;
 
-use libcase::{check, delay, profile, with, Expect, Got, Row, TOP};
+use libcase::{check, delay, near_edges as edges, profile, with, Expect, Got, Row, NEAR_TOP, TOP};
 use policy::backoff::delay_ms;
 use policy::PolicyConfig;
 
@@ -50,14 +50,6 @@ fn interval(
         None => c.set("jitter.kind", "none").unwrap(),
     }
     c
-}
-
-/// Near the top of `[0, 1)`, short of the last few doubles (see the module docs).
-const NEAR_TOP: f64 = 1.0 - 1.0 / (1u64 << 30) as f64;
-
-/// The draws of attempt `n` at 0 and near 1.
-fn edges(c: &PolicyConfig, n: u32) -> Got {
-    Got::All(vec![delay(c, n, 0.0), delay(c, n, NEAR_TOP)])
 }
 
 fn increasing(c: &PolicyConfig, attempts: std::ops::Range<u32>) -> bool {

@@ -24,6 +24,8 @@ pub enum Expect {
     Near(f64, f64),
     /// A yes/no answer (retry or not, stop or not, accepted or not).
     Is(bool),
+    /// A count (attempts).
+    Count(u64),
 }
 
 impl fmt::Display for Expect {
@@ -33,6 +35,7 @@ impl fmt::Display for Expect {
             Expect::Between(lo, hi) => write!(f, "[{lo}, {hi}] ms"),
             Expect::Near(t, e) => write!(f, "{t} ± {e}"),
             Expect::Is(b) => write!(f, "{b}"),
+            Expect::Count(n) => write!(f, "{n}"),
         }
     }
 }
@@ -48,6 +51,8 @@ pub enum Got {
     Real(f64),
     /// A yes/no answer.
     Is(bool),
+    /// A count (attempts).
+    Count(u64),
 }
 
 impl fmt::Display for Got {
@@ -57,6 +62,7 @@ impl fmt::Display for Got {
             Got::All(v) => write!(f, "{v:?} ms"),
             Got::Real(v) => write!(f, "{v:.4}"),
             Got::Is(b) => write!(f, "{b}"),
+            Got::Count(n) => write!(f, "{n}"),
         }
     }
 }
@@ -72,6 +78,7 @@ fn passes(expect: &Expect, got: &Got) -> bool {
         (Expect::Near(t, e), Got::Real(g)) => (g - t).abs() <= *e,
         (Expect::Near(t, e), Got::Ms(g)) => (*g as f64 - t).abs() <= *e,
         (Expect::Is(e), Got::Is(g)) => e == g,
+        (Expect::Count(e), Got::Count(g)) => e == g,
         _ => false,
     }
 }
@@ -216,6 +223,15 @@ pub fn delay(c: &PolicyConfig, retry: u32, u: f64) -> u64 {
 
 /// The largest unit draw below 1.
 pub const TOP: f64 = 1.0 - f64::EPSILON / 2.0;
+
+/// Near the top of `[0, 1)`, short of its last few doubles: there
+/// `lo + u·(hi − lo)` may round up to `hi` (in the libraries' own formulas too).
+pub const NEAR_TOP: f64 = 1.0 - 1.0 / (1u64 << 30) as f64;
+
+/// The draws of retry `n` at 0 and at [`NEAR_TOP`].
+pub fn near_edges(c: &PolicyConfig, retry: u32) -> Got {
+    Got::All(vec![delay(c, retry, 0.0), delay(c, retry, NEAR_TOP)])
+}
 
 /// The draws of retry `n` at both ends of our unit interval `[0, 1)`: 0 and
 /// the largest draw below 1.
