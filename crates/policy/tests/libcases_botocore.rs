@@ -10,6 +10,7 @@
 //! `random = lambda: 1`: the envelope's top edge. `test_special.py` holds no
 //! delay cases. `cargo test -p policy --test libcases_botocore -- --nocapture`
 //! prints the table.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;

@@ -12,6 +12,7 @@
 //! `retry_after.kind = envoy` (`v + random() % (v/2)`), `FixedBackOffStrategy`
 //! our `constant`. `cargo test -p policy --test libcases_envoy -- --nocapture`
 //! prints the table.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;

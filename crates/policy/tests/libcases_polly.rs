@@ -7,6 +7,7 @@
 //! `decorrelated_v2`; `MaxDelay` is `backoff.cap_ms`. Polly works in ticks
 //! (100 ns), we in whole ms, floored. `cargo test -p policy --test libcases_polly -- --nocapture`
 //! prints the table.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;

@@ -11,6 +11,7 @@
 //! Without a max interval resilience4j has none: the rows set our cap to
 //! `u64::MAX` directly (the `backoff.cap_ms` knob stops at one day).
 //! `cargo test -p policy --test libcases_resilience4j -- --nocapture` prints the table.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;

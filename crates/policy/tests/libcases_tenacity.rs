@@ -16,6 +16,7 @@
 //! under the curve), `wait_incrementing` (start ≠ increment), `wait_chain`,
 //! `stop_all`/`&`; their rows say so.
 //! `cargo test -p policy --test libcases_tenacity -- --nocapture` prints the table.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;

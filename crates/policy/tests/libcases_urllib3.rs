@@ -8,6 +8,7 @@
 //! `is_retry`/`increment` become a call of our [`policy::Call`] driven by a
 //! script of outcomes. `cargo test -p policy --test libcases_urllib3 -- --nocapture`
 //! prints the table.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod common;
