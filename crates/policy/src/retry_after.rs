@@ -84,9 +84,9 @@ pub fn parse(header: &str, now_unix_ms: u64) -> Result<u64, RetryAfterError> {
         value: value.to_string(),
     };
     // Only std's time arithmetic is used (no clock): it works on wasm32 too.
-    let at: SystemTime = httpdate::parse_http_date(value)
-        .or_else(|_| httpdate::parse_http_date(&imf_fixdate(value).ok_or(())?).map_err(|_| ()))
-        .map_err(|_| invalid())?;
+    let fixed = imf_fixdate(value);
+    let at: SystemTime =
+        httpdate::parse_http_date(fixed.as_deref().unwrap_or(value)).map_err(|_| invalid())?;
     let at_ms = at
         .duration_since(UNIX_EPOCH)
         .map_err(|_| invalid())?
@@ -99,14 +99,21 @@ pub fn parse(header: &str, now_unix_ms: u64) -> Result<u64, RetryAfterError> {
 /// as IMF-fixdate: dates the libraries accept (urllib3's
 /// `email.utils.parsedate_tz`, ky's `Date.parse`) and strict `httpdate` refuses.
 fn imf_fixdate(value: &str) -> Option<String> {
-    let parts: Vec<&str> = value.split_whitespace().collect();
-    let [weekday, day, month, year, time, zone] = parts.as_slice() else {
-        return None;
-    };
-    let utc = ["GMT", "UTC", "UT", "Z", "+0000", "-0000"].contains(zone);
+    let mut parts = value.split_whitespace();
+    let (weekday, day) = (parts.next()?, parts.next()?);
+    let (month, year, time, zone) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let utc = matches!(zone, "GMT" | "UTC" | "UT" | "Z" | "+0000" | "-0000");
     let day_ok = (1..=2).contains(&day.len()) && day.bytes().all(|b| b.is_ascii_digit());
-    (utc && day_ok && weekday.ends_with(','))
-        .then(|| format!("{weekday} {day:0>2} {month} {year} {time} GMT"))
+    if parts.next().is_some() || !utc || !day_ok || !weekday.ends_with(',') {
+        return None;
+    }
+    let pad = if day.len() == 1 { "0" } else { "" };
+    Some(
+        [
+            weekday, " ", pad, day, " ", month, " ", year, " ", time, " GMT",
+        ]
+        .concat(),
+    )
 }
 
 /// The sleep for an honoured hint of `server_ms` under `retry_after.kind`,
