@@ -99,7 +99,7 @@ pub fn parse(header: &str, now_unix_ms: u64) -> Result<u64, RetryAfterError> {
 /// as IMF-fixdate: dates the libraries accept (urllib3's
 /// `email.utils.parsedate_tz`, ky's `Date.parse`) and strict `httpdate` refuses.
 fn imf_fixdate(value: &str) -> Option<String> {
-    let mut parts = value.split_whitespace();
+    let mut parts = value.split_ascii_whitespace();
     let (weekday, day) = (parts.next()?, parts.next()?);
     let (month, year, time, zone) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     let utc = matches!(zone, "GMT" | "UTC" | "UT" | "Z" | "+0000" | "-0000");

@@ -407,3 +407,23 @@ fn urllib3_retry_cases() {
     .collect();
     assert!(check("urllib3", &rows) >= 50);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 2000, ..Default::default() })]
+
+    /// The lenient dates (urllib3's parsedate_tz reads them) never panic and
+    /// read as their IMF-fixdate.
+    #[test]
+    fn lenient_dates_read_as_imf_fixdate(
+        noise in ".{0,40}",
+        day in 1u32..=9,
+        zone in proptest::sample::select(vec!["GMT", "UTC", "+0000"]),
+    ) {
+        let _ = parse(&noise, NOW_MS);
+        let weekday = ["Sat", "Sun", "Mon", "Tue", "Wed", "Thu", "Fri"][((day - 1) % 7) as usize];
+        let lenient = format!("{weekday}, {day} Jun 2019 12:00:00 {zone}");
+        let strict = format!("{weekday}, 0{day} Jun 2019 12:00:00 GMT");
+        proptest::prop_assert_eq!(parse(&lenient, NOW_MS), parse(&strict, NOW_MS));
+        proptest::prop_assert!(parse(&strict, NOW_MS).is_ok(), "{}", strict);
+    }
+}
