@@ -30,6 +30,7 @@
 //! assert_eq!(parse("Wednesday, 21-Oct-15 07:28:30 GMT", now), Ok(30_000)); // RFC 850
 //! assert_eq!(parse("Wed Oct 21 07:28:30 2015", now), Ok(30_000)); // asctime
 //! assert_eq!(parse("Tue, 20 Oct 2015 07:28:00 GMT", now), Ok(0)); // in the past
+//! assert_eq!(parse("Wed, 21 Oct 2015 07:28:30 UTC", now), Ok(30_000)); // as urllib3 and ky read it
 //! assert!(parse("soon", now).is_err());
 //! ```
 
@@ -65,7 +66,8 @@ impl std::error::Error for RetryAfterError {}
 /// current time as Unix milliseconds, passed in: this crate reads no clock).
 ///
 /// Accepts delta-seconds (ASCII digits; huge values saturate) and the three
-/// HTTP-date forms (IMF-fixdate, RFC 850, asctime). A date in the past gives
+/// HTTP-date forms (IMF-fixdate, RFC 850, asctime; IMF-fixdate also with a
+/// one-digit day or a `UTC` zone, as urllib3 and ky read it). A date in the past gives
 /// 0. Anything else is an error, never a panic.
 pub fn parse(header: &str, now_unix_ms: u64) -> Result<u64, RetryAfterError> {
     let value = header.trim();
@@ -82,13 +84,36 @@ pub fn parse(header: &str, now_unix_ms: u64) -> Result<u64, RetryAfterError> {
         value: value.to_string(),
     };
     // Only std's time arithmetic is used (no clock): it works on wasm32 too.
-    let at: SystemTime = httpdate::parse_http_date(value).map_err(|_| invalid())?;
+    let fixed = imf_fixdate(value);
+    let at: SystemTime =
+        httpdate::parse_http_date(fixed.as_deref().unwrap_or(value)).map_err(|_| invalid())?;
     let at_ms = at
         .duration_since(UNIX_EPOCH)
         .map_err(|_| invalid())?
         .as_millis();
     let at_ms = u64::try_from(at_ms).unwrap_or(u64::MAX);
     Ok(at_ms.saturating_sub(now_unix_ms))
+}
+
+/// An IMF-fixdate with a one-digit day or a `UTC`/`+0000` zone, written
+/// as IMF-fixdate: dates the libraries accept (urllib3's
+/// `email.utils.parsedate_tz`, ky's `Date.parse`) and strict `httpdate` refuses.
+fn imf_fixdate(value: &str) -> Option<String> {
+    let mut parts = value.split_ascii_whitespace();
+    let (weekday, day) = (parts.next()?, parts.next()?);
+    let (month, year, time, zone) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let utc = matches!(zone, "GMT" | "UTC" | "UT" | "Z" | "+0000" | "-0000");
+    let day_ok = (1..=2).contains(&day.len()) && day.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || !utc || !day_ok || !weekday.ends_with(',') {
+        return None;
+    }
+    let pad = if day.len() == 1 { "0" } else { "" };
+    Some(
+        [
+            weekday, " ", pad, day, " ", month, " ", year, " ", time, " GMT",
+        ]
+        .concat(),
+    )
 }
 
 /// The sleep for an honoured hint of `server_ms` under `retry_after.kind`,
