@@ -2,10 +2,11 @@
 //!
 //! urllib3's own backoff is `backoff_factor·2^(n−1)` (+ `U(0, backoff_jitter)`),
 //! capped at `backoff_max`, and **0 before the first retry**; it honours
-//! `Retry-After` only on 413/429/503 and never caps it. So the export is a
+//! `Retry-After` only on 413/429/503 and caps it at `retry_after_max` (6 h
+//! since 2.8). So the export is a
 //! subclass of `Retry` that overrides `get_backoff_time` with our exact
 //! formula (`len(self.history)` is the retry number `n` when urllib3 sleeps),
-//! caps `get_retry_after`, and reads `Retry-After` on every retried status.
+//! caps `get_retry_after` at our cap, and reads `Retry-After` on every retried status.
 //! Counts: `total` is retries (attempts − 1); `connect` and `read` are
 //! switched off (0) when network errors or timeouts are not retried.
 
