@@ -63,7 +63,7 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
             });
             html! { <input id={id.clone()} class="switch" data-testid={testid.clone()} type="checkbox" checked={props.value == "true"} {onchange} /> }
         }
-        KnobKind::List { syntax } => {
+        KnobKind::List { syntax } | KnobKind::Text { syntax } => {
             let onchange = Callback::from(move |e: Event| {
                 let el: HtmlInputElement = e.target_unchecked_into();
                 emit(el.value());

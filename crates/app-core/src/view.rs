@@ -70,6 +70,7 @@ pub fn endpoint_groups_in(knobs: &RunKnobs) -> Vec<KnobGroup> {
         ("outage", "Outage windows"),
         ("overload", "Overload"),
         ("capacity", "Capacity, queue and shedding"),
+        ("script", "Scripted replies (call by call)"),
         ("", "Creates, Retry-After, fail-first-N"),
     ];
     let knobs = knobs.endpoint.iter().map(RunKnob::Endpoint);
@@ -79,6 +80,7 @@ pub fn endpoint_groups_in(knobs: &RunKnobs) -> Vec<KnobGroup> {
         match section {
             "outages" => "outage",
             "capacity" | "queue" | "shed" => "capacity",
+            "script" | "script_after" | "script_scope" => "script",
             "latency" | "fault" | "outage" | "overload" => section,
             _ => "",
         }

@@ -520,6 +520,7 @@ fn knob_active_by_strings(config: &RunConfig, name: &str) -> bool {
             get("endpoint.latency.kind") == "long_tail"
         }
         "sim.interval_ms" => get("sim.arrival") != "all_at_once",
+        "endpoint.script_after" | "endpoint.script_scope" => get("endpoint.script") != "none",
         _ => true,
     }
 }

@@ -17,7 +17,7 @@ fn value_for<C>(knob: &Knob<C>, draw: u64, fraction: f64) -> String {
         KnobKind::Float { min, max } => (min + (max - min) * fraction).clamp(min, max).to_string(),
         KnobKind::Bool => draw.is_multiple_of(2).to_string(),
         KnobKind::Choice(names) => names[(draw % names.len() as u64) as usize].to_string(),
-        KnobKind::List { .. } => "none".to_string(),
+        KnobKind::List { .. } | KnobKind::Text { .. } => "none".to_string(),
     }
 }
 
