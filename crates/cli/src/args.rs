@@ -33,6 +33,37 @@ pub enum Command {
     Import(ImportArgs),
     /// The delays per retry: each retry's envelope and N seeded draws.
     Plan(PlanArgs),
+    /// One client runs a script's calls one after another, as the libraries'
+    /// tests step a retryer: one line per attempt with the decision after it.
+    Steps(StepsArgs),
+}
+
+/// `steps`: a script of replies through one client.
+#[derive(Debug, Args)]
+pub struct StepsArgs {
+    /// The policy and endpoint: a preset and knobs, as `run` builds them.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The replies, call by call (sets `endpoint.script`), e.g. `500,500,200;200`.
+    #[arg(long, value_name = "SCRIPT")]
+    pub script: String,
+    /// Fix every jitter draw at U in [0, 1] (sets `jitter.draw`; 0 and 1 are the envelope's edges).
+    #[arg(long, value_name = "U")]
+    pub draw: Option<String>,
+    /// Seed of the draws (and of the model's replies beyond the script).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StepsFormat::Json)]
+    pub format: StepsFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StepsFormat {
+    /// `{"steps": [{"call", "attempt", "reply", "decision", "delay_ms", "budget_tokens"}, ...]}`.
+    Json,
+    /// One row per attempt.
+    Table,
 }
 
 #[derive(Debug, Args)]

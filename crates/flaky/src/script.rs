@@ -47,11 +47,11 @@ pub const SCRIPT_REPLIES_MAX: usize = 10_000;
 /// Longest header value, characters.
 pub const HEADER_VALUE_CHARS_MAX: usize = 32;
 /// The header an error code travels in (AWS JSON protocols' `X-Amzn-ErrorType`).
-pub const ERROR_CODE_HEADER: &str = "X-Amzn-ErrorType";
+pub const ERROR_CODE_HEADER: &str = policy::hints::ERROR_CODE;
 /// AWS's retry hint, ms.
-pub const AMZ_RETRY_AFTER_HEADER: &str = "x-amz-retry-after";
+pub const AMZ_RETRY_AFTER_HEADER: &str = policy::hints::AMZ_RETRY_AFTER;
 /// gRPC's retry pushback, ms.
-pub const GRPC_PUSHBACK_HEADER: &str = "grpc-retry-pushback-ms";
+pub const GRPC_PUSHBACK_HEADER: &str = policy::hints::GRPC_PUSHBACK;
 
 /// What a scripted reply does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

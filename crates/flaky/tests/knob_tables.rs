@@ -19,6 +19,8 @@ fn value_for(spec: &KnobSpec, draw: u64, fraction: f64) -> String {
         KnobKind::Float { min, max } => (min + (max - min) * fraction * 0.1).to_string(),
         KnobKind::Bool => draw.is_multiple_of(2).to_string(),
         KnobKind::Choice(names) => names[(draw % names.len() as u64) as usize].to_string(),
+        KnobKind::Text { .. } if spec.name == "jitter.draw" => "0.25".to_string(),
+        KnobKind::Text { .. } if spec.name == "budget.initial" => (draw % 500).to_string(),
         KnobKind::List { .. } | KnobKind::Text { .. } if draw.is_multiple_of(2) => {
             "none".to_string()
         }
@@ -67,7 +69,7 @@ fn choice_knobs_list_their_enums_names() {
     assert_eq!(kind("sim.operation"), choice(Operation::NAMES));
     assert_eq!(kind("endpoint.script_after"), choice(ScriptAfter::NAMES));
     assert_eq!(kind("endpoint.script_scope"), choice(ScriptScope::NAMES));
-    assert_eq!(RunKnobs::STANDARD.iter().count(), 48 + 40 + 13);
+    assert_eq!(RunKnobs::STANDARD.iter().count(), 52 + 40 + 13);
 }
 
 proptest! {

@@ -64,6 +64,11 @@ impl ClientState {
         self.budget.tokens()
     }
 
+    /// Tokens left in any bucket, `grpc_throttling`'s fractions included.
+    pub fn budget_token_count(&self) -> Option<f64> {
+        self.budget.token_count()
+    }
+
     /// Takes the events since the last call, oldest first (breaker changes
     /// come before budget changes of the same instant).
     pub fn take_events(&mut self) -> Vec<ClientEvent> {

@@ -113,6 +113,11 @@ pub struct ClassifyConfig {
     /// `retry.status.NNN`: per-status overrides, winning over the rules above
     /// (for error statuses; 1xx-3xx are always successes).
     pub status_overrides: BTreeMap<u16, bool>,
+    /// `retry.error_codes`: read the service's error code (`X-Amzn-ErrorType`,
+    /// see [`crate::hints`]) as the AWS SDKs do: a throttling or transient
+    /// code is retried, and a throttling code prices the retry as throttling.
+    #[serde(skip_serializing_if = "is_false")]
+    pub error_codes: bool,
 }
 
 impl Default for ClassifyConfig {
@@ -126,6 +131,7 @@ impl Default for ClassifyConfig {
             in_flight_409: true,
             require_key_for_unsafe: false,
             status_overrides: BTreeMap::new(),
+            error_codes: false,
         }
     }
 }
@@ -222,6 +228,11 @@ pub struct JitterConfig {
     pub ratio: f64,
     /// `jitter.additive_ms`: `a` of `additive`.
     pub additive_ms: u64,
+    /// `jitter.draw`: every jitter draw fixed at this `u` in `[0, 1]` (0 and 1
+    /// are the envelope's edges) instead of a random one; `None`: random.
+    /// The generator is still advanced, so other draws do not move.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draw: Option<f64>,
 }
 
 impl Default for JitterConfig {
@@ -230,6 +241,7 @@ impl Default for JitterConfig {
             kind: JitterKind::None,
             ratio: 0.2,
             additive_ms: 500,
+            draw: None,
         }
     }
 }
@@ -260,6 +272,9 @@ crate::choices! {
         Envoy = "envoy",
         /// AWS SDK 2026 `x-amz-retry-after`: `max(t, min(v, t + cap))`, `t` the backoff draw.
         Aws = "aws",
+        /// gRPC's `grpc-retry-pushback-ms`: exactly `v` (no cap); a negative
+        /// one stops retrying; the next backoff starts again from the first.
+        Grpc = "grpc",
     }
 }
 
@@ -288,6 +303,10 @@ crate::choices! {
         /// The AWS SDK's bucket: a call that succeeds after retries gives back
         /// what its last retry took; one that succeeds at once gives `success_refill`.
         TokenBucketRefund = "token_bucket_refund",
+        /// gRPC retry throttling: `capacity` tokens (`maxTokens`), −1 per
+        /// failed attempt, +`token_ratio` per successful call; a retry only
+        /// while tokens > capacity / 2, checked before `attempts.max`.
+        GrpcThrottling = "grpc_throttling",
     }
 }
 
@@ -314,6 +333,17 @@ pub struct BudgetConfig {
     pub min_retries: u64,
     /// `budget.window_ms`: the ratio's window; `0` counts since the start.
     pub window_ms: u64,
+    /// `budget.initial`: tokens at the start; `None`: the capacity (full).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial: Option<u64>,
+    /// `budget.token_ratio`: tokens a successful call gives back
+    /// (`grpc_throttling`'s `tokenRatio`).
+    #[serde(skip_serializing_if = "is_default_token_ratio")]
+    pub token_ratio: f64,
+}
+
+fn is_default_token_ratio(v: &f64) -> bool {
+    *v == BudgetConfig::default().token_ratio
 }
 
 impl Default for BudgetConfig {
@@ -328,6 +358,8 @@ impl Default for BudgetConfig {
             ratio: 0.1,
             min_retries: 10,
             window_ms: 10_000,
+            initial: None,
+            token_ratio: 0.1,
         }
     }
 }

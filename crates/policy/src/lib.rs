@@ -87,6 +87,7 @@ pub mod client;
 pub mod config;
 pub mod decorrelated_v2;
 pub mod hedge;
+pub mod hints;
 pub mod jitter;
 pub mod knob;
 pub mod plan;

@@ -361,6 +361,7 @@ fn hostile_configs_do_not_panic() {
             kind: policy::JitterKind::Ratio,
             ratio: f64::NAN,
             additive_ms: u64::MAX,
+            draw: Some(f64::NAN),
         },
         budget: policy::BudgetConfig {
             kind: policy::BudgetKind::Ratio,

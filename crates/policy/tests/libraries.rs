@@ -593,6 +593,7 @@ proptest! {
                                 prop_assert!(v <= ra_cap, "seed {}: {} above the cap was obeyed", seed, v);
                                 prop_assert!(v <= s && s <= v + v / 2, "seed {}: {} outside [{}, 1.5·{}]", seed, s, v, v);
                             }
+                            RetryAfterKind::Grpc => prop_assert!(false, "seed {}: grpc reads only grpc-retry-pushback-ms, not Retry-After", seed),
                             RetryAfterKind::Aws => {
                                 // s = max(t, min(v, t + cap)) with t in the backoff envelope.
                                 let retry = steps.iter().filter(|(_, st)| matches!(st, Step::Send { .. })).count() as u32;
