@@ -1,0 +1,213 @@
+//! The AWS SDKs' own retry sequences, stepped through `playground steps`:
+//! one client, one reply per attempt, the decision, the delay and the retry
+//! quota after each. Each case names the file and test it is ported from.
+//! `--draw 1` stands for the tests' `exponentialBase: 1` / `random=lambda: 1`
+//! (every jitter draw at the top of its envelope).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+mod common;
+
+use serde_json::Value;
+
+const GO_2026: &str = "aws-sdk-go-v2 aws/retry/retry2026_test.go TestRetry2026StandardMode";
+const BOTO_2026: &str = "botocore tests/unit/retries/test_standard.py (NEW_RETRIES_ENABLED)";
+const BOTO_LEGACY: &str = "botocore tests/unit/retries/test_standard.py (before 2026)";
+
+/// One expected attempt: reply, decision, delay (ms), quota after.
+type Expect = (&'static str, &'static str, Option<u64>, Option<u64>);
+
+struct Case {
+    source: &'static str,
+    name: &'static str,
+    preset: &'static str,
+    sets: &'static [&'static str],
+    draw: Option<&'static str>,
+    script: &'static str,
+    steps: &'static [Expect],
+}
+
+const R: &str = "retry";
+const OK: &str = "success";
+const MAX: &str = "attempts_exhausted";
+const QUOTA: &str = "budget_exhausted";
+
+fn run(case: &Case) {
+    let mut args = vec!["steps", "--preset", case.preset, "--script", case.script];
+    for set in case.sets {
+        args.extend(["--set", set]);
+    }
+    if let Some(u) = case.draw {
+        args.extend(["--draw", u]);
+    }
+    let out = common::ok(&args);
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let steps = json["steps"].as_array().unwrap();
+    let got: Vec<(String, String, Option<u64>, Option<u64>)> = steps
+        .iter()
+        .map(|s| {
+            (
+                s["reply"].as_str().unwrap_or("-").to_string(),
+                s["decision"].as_str().unwrap().to_string(),
+                s["delay_ms"].as_u64(),
+                s["budget_tokens"].as_u64(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, Option<u64>, Option<u64>)> = case
+        .steps
+        .iter()
+        .map(|(r, d, ms, q)| (r.to_string(), d.to_string(), *ms, *q))
+        .collect();
+    assert_eq!(got, want, "{}: {} ({args:?})", case.source, case.name);
+}
+
+const AWS_2026: &str = "lib-aws-standard-2026";
+const CODES: &str = "retry.error_codes=true";
+
+#[rustfmt::skip]
+const CASES: &[Case] = &[
+    Case { source: GO_2026, name: "retry eventually succeeds", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "500,500,200", steps: &[("500", R, Some(50), Some(486)), ("500", R, Some(100), Some(472)), ("200", OK, None, Some(486))] },
+    Case { source: GO_2026, name: "fail due to max attempts reached", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "502,502,502", steps: &[("502", R, Some(50), Some(486)), ("502", R, Some(100), Some(472)), ("502", MAX, None, Some(472))] },
+    Case { source: GO_2026, name: "retry quota reached after a single retry", preset: AWS_2026, sets: &[CODES, "budget.initial=14"], draw: Some("1"),
+        script: "500,500", steps: &[("500", R, Some(50), Some(0)), ("500", QUOTA, None, Some(0))] },
+    Case { source: GO_2026, name: "no retries at all if retry quota is 0", preset: AWS_2026, sets: &[CODES, "budget.initial=0"], draw: Some("1"),
+        script: "500", steps: &[("500", QUOTA, None, Some(0))] },
+    Case { source: GO_2026, name: "verifying exponential backoff timing", preset: AWS_2026, sets: &[CODES, "attempts.max=5"], draw: Some("1"),
+        script: "500,500,500,500,500", steps: &[("500", R, Some(50), Some(486)), ("500", R, Some(100), Some(472)), ("500", R, Some(200), Some(458)), ("500", R, Some(400), Some(444)), ("500", MAX, None, Some(444))] },
+    Case { source: GO_2026, name: "verify max backoff time", preset: AWS_2026, sets: &[CODES, "attempts.max=5", "backoff.cap_ms=200"], draw: Some("1"),
+        script: "500,500,500,500,500", steps: &[("500", R, Some(50), Some(486)), ("500", R, Some(100), Some(472)), ("500", R, Some(200), Some(458)), ("500", R, Some(200), Some(444)), ("500", MAX, None, Some(444))] },
+    Case { source: GO_2026, name: "retry stops after retry quota exhaustion", preset: AWS_2026, sets: &[CODES, "attempts.max=5", "budget.initial=20"], draw: Some("1"),
+        script: "500,502", steps: &[("500", R, Some(50), Some(6)), ("502", QUOTA, None, Some(6))] },
+    Case { source: GO_2026, name: "retry quota recovery after successful responses", preset: AWS_2026, sets: &[CODES, "attempts.max=5", "budget.initial=30"], draw: Some("1"),
+        script: "500,502,200;500,200", steps: &[("500", R, Some(50), Some(16)), ("502", R, Some(100), Some(2)), ("200", OK, None, Some(16)), ("500", R, Some(50), Some(2)), ("200", OK, None, Some(16))] },
+    Case { source: GO_2026, name: "throttling error token bucket drain and backoff duration", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "400+code=Throttling,200", steps: &[("400", R, Some(1000), Some(495)), ("200", OK, None, Some(500))] },
+    Case { source: GO_2026, name: "dynamodb base backoff and increased retries", preset: AWS_2026, sets: &[CODES, "backoff.base_ms=25", "attempts.max=4"], draw: Some("1"),
+        script: "500,500,500,500", steps: &[("500", R, Some(25), Some(486)), ("500", R, Some(50), Some(472)), ("500", R, Some(100), Some(458)), ("500", MAX, None, Some(458))] },
+    // The long-polling cases' sequences; the sleep a long-polling operation
+    // takes before giving up on an empty quota is not modelled (we have no
+    // long-polling operations), so "long-polling backoff when token bucket
+    // empty" and "... after throttling error ..." are not ported.
+    Case { source: GO_2026, name: "long-polling max attempts exceeded must not delay", preset: AWS_2026, sets: &[CODES, "attempts.max=2"], draw: Some("1"),
+        script: "500,500", steps: &[("500", R, Some(50), Some(486)), ("500", MAX, None, Some(486))] },
+    Case { source: GO_2026, name: "long-polling success must not delay", preset: AWS_2026, sets: &[CODES, "attempts.max=2"], draw: Some("1"),
+        script: "500,200", steps: &[("500", R, Some(50), Some(486)), ("200", OK, None, Some(500))] },
+    Case { source: GO_2026, name: "long-polling non-retriable errors must not delay", preset: AWS_2026, sets: &[CODES, "attempts.max=2"], draw: Some("1"),
+        script: "404", steps: &[("404", "not_retryable", None, Some(500))] },
+    // No exponentialBase here: any draw gives 1500 (t ≤ 50 < 1500 ≤ t + 5000).
+    Case { source: GO_2026, name: "honor x-amz-retry-after header", preset: AWS_2026, sets: &[CODES], draw: None,
+        script: "500+x-amz-retry-after=1500,200", steps: &[("500", R, Some(1500), Some(486)), ("200", OK, None, Some(500))] },
+    Case { source: GO_2026, name: "x-amz-retry-after minimum is exponential backoff duration", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "500+x-amz-retry-after=0,200", steps: &[("500", R, Some(50), Some(486)), ("200", OK, None, Some(500))] },
+    Case { source: GO_2026, name: "x-amz-retry-after maximum is 5+exponential backoff duration", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "500+x-amz-retry-after=10000,200", steps: &[("500", R, Some(5050), Some(486)), ("200", OK, None, Some(500))] },
+    Case { source: GO_2026, name: "invalid x-amz-retry-after falls back to exponential backoff", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "500+x-amz-retry-after=invalid,200", steps: &[("500", R, Some(50), Some(486)), ("200", OK, None, Some(500))] },
+    // botocore, the same behaviour read from Python.
+    Case { source: BOTO_2026, name: "TestRetryQuotaChecker.test_can_acquire_quota_for_throttling_error", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "400+code=Throttling,200", steps: &[("400", R, Some(1000), Some(495)), ("200", OK, None, Some(500))] },
+    Case { source: BOTO_2026, name: "TestRetryQuotaChecker.test_can_acquire_quota_non_timeout_error", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "500,200", steps: &[("500", R, Some(50), Some(486)), ("200", OK, None, Some(500))] },
+    Case { source: BOTO_2026, name: "TestRetryQuotaChecker.test_can_acquire_quota_for_timeout_error", preset: AWS_2026, sets: &[CODES, "attempts.timeout_ms=1000"], draw: Some("1"),
+        script: "hang,200", steps: &[("hang", R, Some(50), Some(486)), ("200", OK, None, Some(500))] },
+    Case { source: BOTO_2026, name: "TestRetryQuotaChecker.test_can_release_quota_based_on_context_value_on_success", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "500,200", steps: &[("500", R, Some(50), Some(486)), ("200", OK, None, Some(500))] },
+    Case { source: BOTO_2026, name: "TestRetryQuotaChecker.test_can_release_quota_when_succeed_after_throttling_error", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "400+code=Throttling,200", steps: &[("400", R, Some(1000), Some(495)), ("200", OK, None, Some(500))] },
+    Case { source: BOTO_2026, name: "TestRetryQuotaChecker.test_dont_release_quota_if_all_retries_failed", preset: AWS_2026, sets: &[CODES, "attempts.max=2"], draw: Some("1"),
+        script: "500,500", steps: &[("500", R, Some(50), Some(486)), ("500", MAX, None, Some(486))] },
+    Case { source: BOTO_2026, name: "TestRetryQuotaChecker.test_can_release_default_quota_if_not_in_context", preset: AWS_2026, sets: &[CODES, "budget.initial=486"], draw: Some("1"),
+        script: "200", steps: &[("200", OK, None, Some(487))] },
+    Case { source: BOTO_2026, name: "TestRetryQuotaChecker.test_acquire_quota_fails", preset: AWS_2026, sets: &[CODES, "budget.initial=14"], draw: Some("1"),
+        script: "500,500", steps: &[("500", R, Some(50), Some(0)), ("500", QUOTA, None, Some(0))] },
+    Case { source: BOTO_2026, name: "TestRetryQuotaChecker.test_quota_reached_adds_retry_metadata", preset: AWS_2026, sets: &[CODES, "budget.initial=0"], draw: Some("1"),
+        script: "500", steps: &[("500", QUOTA, None, Some(0))] },
+    Case { source: BOTO_2026, name: "TestRetryQuotaChecker.test_single_failed_request_does_not_give_back_quota", preset: AWS_2026, sets: &[CODES, "budget.initial=450"], draw: Some("1"),
+        script: "400", steps: &[("400", "not_retryable", None, Some(450))] },
+    Case { source: BOTO_2026, name: "TestServiceSpecificRetries.test_dynamodb_base_backoff_and_increased_retries", preset: AWS_2026, sets: &[CODES, "backoff.base_ms=25", "attempts.max=4"], draw: Some("1"),
+        script: "500,500,500,500", steps: &[("500", R, Some(25), Some(486)), ("500", R, Some(50), Some(472)), ("500", R, Some(100), Some(458)), ("500", MAX, None, Some(458))] },
+    Case { source: BOTO_2026, name: "TestRetryAfterHeaderInRetries 1500", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "500+x-amz-retry-after=1500,200", steps: &[("500", R, Some(1500), Some(486)), ("200", OK, None, Some(500))] },
+    Case { source: BOTO_2026, name: "TestRetryAfterHeaderInRetries 0", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "500+x-amz-retry-after=0,200", steps: &[("500", R, Some(50), Some(486)), ("200", OK, None, Some(500))] },
+    Case { source: BOTO_2026, name: "TestRetryAfterHeaderInRetries 10000", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "500+x-amz-retry-after=10000,200", steps: &[("500", R, Some(5050), Some(486)), ("200", OK, None, Some(500))] },
+    Case { source: BOTO_2026, name: "TestRetryAfterHeaderInRetries invalid", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "500+x-amz-retry-after=invalid,200", steps: &[("500", R, Some(50), Some(486)), ("200", OK, None, Some(500))] },
+    Case { source: BOTO_2026, name: "TestRetryAfterHeaderInRetries -100", preset: AWS_2026, sets: &[CODES], draw: Some("1"),
+        script: "500+x-amz-retry-after=-100,200", steps: &[("500", R, Some(50), Some(486)), ("200", OK, None, Some(500))] },
+    // Before 2026: cost 5, 10 after a timeout, base 1 s (botocore _BASE 2 with rand·2^(n−1) s: the first retry ≤ 1 s).
+    Case { source: BOTO_LEGACY, name: "TestRetryQuotaChecker.test_can_acquire_quota_non_timeout_error", preset: "lib-aws-standard", sets: &[CODES], draw: Some("1"),
+        script: "500,200", steps: &[("500", R, Some(1000), Some(495)), ("200", OK, None, Some(500))] },
+    Case { source: BOTO_LEGACY, name: "TestRetryQuotaChecker.test_can_acquire_quota_for_timeout_error", preset: "lib-aws-standard", sets: &[CODES, "attempts.timeout_ms=1000"], draw: Some("1"),
+        script: "hang,200", steps: &[("hang", R, Some(1000), Some(490)), ("200", OK, None, Some(500))] },
+    Case { source: BOTO_LEGACY, name: "TestRetryQuotaChecker.test_can_release_quota_based_on_context_value_on_success", preset: "lib-aws-standard", sets: &[CODES], draw: Some("1"),
+        script: "500,200", steps: &[("500", R, Some(1000), Some(495)), ("200", OK, None, Some(500))] },
+    Case { source: "aws-sdk-go-v2 aws/retry/standard_test.go", name: "TestStandard_MaxAttempts defaults (3)", preset: "lib-aws-standard", sets: &[CODES], draw: Some("0"),
+        script: "503,503,503", steps: &[("503", R, Some(0), Some(495)), ("503", R, Some(0), Some(490)), ("503", MAX, None, Some(490))] },
+];
+
+#[test]
+fn the_aws_sdks_sequences() {
+    assert!(CASES.len() >= 35, "{} cases", CASES.len());
+    for case in CASES {
+        run(case);
+    }
+}
+
+/// botocore `tests/unit/retries/test_quota.py` `TestRetryQuota`, on our
+/// bucket directly (`RetryQuota(50)`: capacity 50; `acquire(n)` is a retry
+/// costing n, `release(n)` a call that succeeded after a retry that cost n).
+#[test]
+fn botocore_retry_quota() {
+    use policy::budget::{Budget, RetryCause};
+    use policy::{BudgetConfig, BudgetKind};
+    let quota = |cost: u64| {
+        Budget::new(&BudgetConfig {
+            kind: BudgetKind::TokenBucketRefund,
+            capacity: 50,
+            retry_cost: cost,
+            ..BudgetConfig::default()
+        })
+    };
+    const SRC: &str = "botocore tests/unit/retries/test_quota.py TestRetryQuota";
+    // test_can_acquire_amount
+    let mut q = quota(5);
+    assert_eq!(
+        q.charge(0, RetryCause::Failure),
+        Some(5),
+        "{SRC}.test_can_acquire_amount"
+    );
+    assert_eq!(q.tokens(), Some(45), "{SRC}.test_can_acquire_amount");
+    // test_can_release_amount
+    q.on_call_success(0, Some(5));
+    assert_eq!(q.tokens(), Some(50), "{SRC}.test_can_release_amount");
+    // test_cant_exceed_max_capacity
+    let mut q = quota(5);
+    q.charge(0, RetryCause::Failure);
+    q.on_call_success(0, Some(10));
+    assert_eq!(q.tokens(), Some(50), "{SRC}.test_cant_exceed_max_capacity");
+    // test_noop_if_at_max_capacity
+    let mut q = quota(5);
+    q.on_call_success(0, Some(10));
+    assert_eq!(q.tokens(), Some(50), "{SRC}.test_noop_if_at_max_capacity");
+    // test_cant_go_below_zero: acquire(49), then acquire(10) is refused and takes nothing.
+    let mut q = quota(49);
+    assert_eq!(q.charge(0, RetryCause::Failure), Some(49));
+    assert_eq!(q.tokens(), Some(1), "{SRC}.test_cant_go_below_zero");
+    let mut q10 = Budget::new(&BudgetConfig {
+        kind: BudgetKind::TokenBucketRefund,
+        capacity: 50,
+        initial: Some(1),
+        retry_cost: 10,
+        ..BudgetConfig::default()
+    });
+    assert_eq!(
+        q10.charge(0, RetryCause::Failure),
+        None,
+        "{SRC}.test_cant_go_below_zero"
+    );
+    assert_eq!(q10.tokens(), Some(1), "{SRC}.test_cant_go_below_zero");
+}
