@@ -39,8 +39,7 @@ fn run(case: &Case) {
     if let Some(u) = case.draw {
         args.extend(["--draw", u]);
     }
-    let out = common::ok(&args);
-    let json: Value = serde_json::from_str(&out).unwrap();
+    let json: Value = common::json(&args);
     let steps = json["steps"].as_array().unwrap();
     let got: Vec<(String, String, Option<u64>, Option<u64>)> = steps
         .iter()
@@ -210,4 +209,30 @@ fn botocore_retry_quota() {
         "{SRC}.test_cant_go_below_zero"
     );
     assert_eq!(q10.tokens(), Some(1), "{SRC}.test_cant_go_below_zero");
+}
+
+/// A bad script or draw is refused with its bad part named, never a panic.
+#[test]
+fn steps_names_a_bad_script() {
+    let bad = |script: &str, needles: &[&str]| {
+        common::bad(
+            &["steps", "--preset", AWS_2026, "--script", script],
+            needles,
+        )
+    };
+    bad(
+        "500,600",
+        &["--script", "call 1 reply 2 `600`", "out of range 200..599"],
+    );
+    bad("500+wait=2", &["unknown `+wait`"]);
+    bad("500;", &["call 2 is empty (a stray `;`?)"]);
+    common::bad(
+        &["steps", "--script", "500", "--draw", "2"],
+        &["--draw", "jitter.draw"],
+    );
+    let table = common::ok(&[
+        "steps", "--preset", AWS_2026, "--script", "500,200", "--draw", "0", "--format", "table",
+    ]);
+    assert!(table.starts_with("call attempt reply"), "{table}");
+    assert!(table.contains("success"), "{table}");
 }

@@ -8,8 +8,7 @@ use serde_json::Value;
 
 /// (reply, decision, tokens after) per attempt.
 fn steps(args: &[&str]) -> Vec<(String, String, f64)> {
-    let out = common::ok(args);
-    let json: Value = serde_json::from_str(&out).unwrap();
+    let json: Value = common::json(args);
     json["steps"]
         .as_array()
         .unwrap()
@@ -125,8 +124,7 @@ fn grpc_go_pushback() {
         "--format",
         "json",
     ]);
-    let out = common::ok(&args);
-    let json: Value = serde_json::from_str(&out).unwrap();
+    let json: Value = common::json(&args);
     let delays: Vec<Option<u64>> = json["steps"]
         .as_array()
         .unwrap()
@@ -144,5 +142,14 @@ fn grpc_go_pushback() {
         last["budget_tokens"].as_f64(),
         Some(6.5),
         "10 − 3 + 0.5 − 1"
+    );
+}
+
+/// `budget.token_ratio` outside 0..=1000 is refused and named.
+#[test]
+fn a_bad_token_ratio_is_named() {
+    common::bad(
+        &["steps", "--script", "503", "--set", "budget.token_ratio=-1"],
+        &["budget.token_ratio"],
     );
 }
