@@ -236,3 +236,89 @@ fn steps_names_a_bad_script() {
     assert!(table.starts_with("call attempt reply"), "{table}");
     assert!(table.contains("success"), "{table}");
 }
+
+const GO_ADAPTIVE: &str = "aws-sdk-go-v2 aws/retry/adaptive_ratelimit_test.go";
+
+/// `TestAdaptiveRateLimit_cubic`: the curve from `lastMaxRate` 10 at 5 s,
+/// a success or a throttle each second ("success" and "mixed").
+#[test]
+fn aws_adaptive_cubic() {
+    use policy::adaptive::RateLimiter;
+    let success: &[(bool, u64, f64)] = &[
+        (false, 5, 7.0),
+        (false, 6, 9.64893600966),
+        (false, 7, 10.000030849917364),
+        (false, 8, 10.453284520772092),
+        (false, 9, 13.408697022224185),
+        (false, 10, 21.26626835427364),
+        (false, 11, 36.425998516920465),
+    ];
+    let mixed: &[(bool, u64, f64)] = &[
+        (false, 5, 7.0),
+        (false, 6, 9.64893600966),
+        (true, 7, 6.754255206761999),
+        (true, 8, 4.727978644733399),
+        (false, 9, 4.670125557970046),
+        (false, 10, 4.770870456867401),
+        (false, 11, 6.011819748005445),
+        (false, 12, 10.792973431384178),
+    ];
+    for (name, attempts) in [("success", success), ("mixed", mixed)] {
+        let mut limiter = RateLimiter::new(0);
+        limiter.set_last_max(10.0, 5_000);
+        let mut rate = 0.0;
+        for &(throttled, at_s, want) in attempts {
+            limiter.calculate_time_window();
+            if throttled {
+                rate = limiter.cubic_throttle(rate);
+                limiter.set_last_max(rate, at_s * 1000);
+            } else {
+                rate = limiter.cubic_success(at_s * 1000);
+            }
+            assert!(
+                (rate - want).abs() < 1e-9,
+                "{GO_ADAPTIVE} TestAdaptiveRateLimit_cubic/{name} at {at_s} s: {rate} != {want}"
+            );
+        }
+    }
+}
+
+/// `TestAdaptiveRateLimit_Update` "base": a reply every 200 ms, throttled at
+/// 2 s and 3.2 s: the measured rate (0.5 s buckets) and the fill rate.
+#[test]
+fn aws_adaptive_update() {
+    use policy::adaptive::RateLimiter;
+    let steps: &[(bool, u64, f64, f64)] = &[
+        (false, 200, 0.0, 0.5),
+        (false, 400, 0.0, 0.5),
+        (false, 600, 4.8, 0.5),
+        (false, 800, 4.8, 0.5),
+        (false, 1000, 4.16, 0.5),
+        (false, 1200, 4.16, 0.6912),
+        (false, 1400, 4.16, 1.0976),
+        (false, 1600, 5.632, 1.6384),
+        (false, 1800, 5.632, 2.3328),
+        (true, 2000, 4.3264, 3.02848),
+        (false, 2200, 4.3264, 3.4866391734702598),
+        (false, 2400, 4.3264, 3.8218744160402554),
+        (false, 2600, 5.665280, 4.053385727709987),
+        (false, 2800, 5.665280, 4.200373108479455),
+        (false, 3000, 4.333056, 4.282036558348658),
+        (true, 3200, 4.333056, 2.99742559084406),
+        (false, 3400, 4.333056, 3.4522263943863463),
+    ];
+    let mut limiter = RateLimiter::new(0);
+    for &(throttled, at_ms, measured, fill) in steps {
+        limiter.update(at_ms, throttled);
+        assert!(
+            (limiter.measured_rate() - measured).abs() < 1e-9,
+            "{GO_ADAPTIVE} TestAdaptiveRateLimit_Update/base/{at_ms}: measured {} != {measured}",
+            limiter.measured_rate()
+        );
+        assert!(
+            (limiter.fill_rate() - fill).abs() < 1e-9,
+            "{GO_ADAPTIVE} TestAdaptiveRateLimit_Update/base/{at_ms}: fill {} != {fill}",
+            limiter.fill_rate()
+        );
+    }
+}

@@ -77,6 +77,7 @@
 //! requests), [`bulkhead`] (a limit of calls in flight), [`client`] (a
 //! client's shared state), [`call`].
 
+pub mod adaptive;
 pub mod backoff;
 pub mod breaker;
 pub mod budget;
