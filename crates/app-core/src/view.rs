@@ -52,6 +52,7 @@ pub fn policy_groups_in(knobs: &RunKnobs) -> Vec<KnobGroup> {
         ("hedge", "Hedged requests"),
         ("client", "Bulkhead (calls in flight per client)"),
         ("idempotency", "Idempotency"),
+        ("rate_limiter", "Client rate limiter (AWS adaptive)"),
     ];
     let knobs = knobs.policy.iter().map(RunKnob::Policy);
     group(knobs, ORDER, |name| name.split('.').next().unwrap_or(""))
@@ -173,6 +174,7 @@ pub fn sleep_label(reason: &SleepReason) -> String {
             format!("{capped_ms} ms Retry-After (server said {server_ms})")
         }
         SleepReason::RetryAfter { capped_ms, .. } => format!("{capped_ms} ms Retry-After"),
+        SleepReason::RateLimited { wait_ms } => format!("{wait_ms} ms rate limiter"),
     }
 }
 

@@ -69,7 +69,7 @@ fn choice_knobs_list_their_enums_names() {
     assert_eq!(kind("sim.operation"), choice(Operation::NAMES));
     assert_eq!(kind("endpoint.script_after"), choice(ScriptAfter::NAMES));
     assert_eq!(kind("endpoint.script_scope"), choice(ScriptScope::NAMES));
-    assert_eq!(RunKnobs::STANDARD.iter().count(), 52 + 40 + 13);
+    assert_eq!(RunKnobs::STANDARD.iter().count(), 53 + 40 + 13);
 }
 
 proptest! {

@@ -22,6 +22,8 @@
 //!
 //! Decisions, in order. Before every attempt: the deadline (an attempt never
 //! starts at or after `start + attempts.deadline_ms`), `attempts.max`, the
+//! client rate limiter (no token: sleep [`SleepReason::RateLimited`], then
+//! ask again; [`crate::adaptive`]), the
 //! adaptive throttle (a local rejection fails the call fast, like an open
 //! breaker: [`GaveUp::ThrottledLocally`]), then the breaker (fail fast).
 //! A hedge the throttle rejects is simply not sent. A hedge is only
@@ -93,6 +95,9 @@ pub enum SleepReason {
         planned_ms: u64,
         envelope_ms: (u64, u64),
     },
+    /// The client rate limiter (`rate_limiter.kind`) had no token for the
+    /// attempt: it waits `wait_ms` and asks again.
+    RateLimited { wait_ms: u64 },
     /// The server's `Retry-After` of `server_ms`, obeyed as `capped_ms`
     /// (`min(server_ms, retry_after.cap_ms)`; under `retry_after.kind` `envoy`
     /// or `aws`, the sleep [`crate::retry_after::sleep_ms`] gives).
@@ -364,6 +369,9 @@ impl Call {
         if attempts.max != 0 && self.attempts_sent >= attempts.max {
             return self.finish(GaveUp::AttemptsExhausted);
         }
+        if let Some(step) = self.rate_limit(now_ms, client) {
+            return step;
+        }
         if !self.admit(now_ms, client, rng) {
             if self.attempts_sent == 1 {
                 client.budget.on_call(now_ms);
@@ -382,6 +390,21 @@ impl Call {
             client.budget.on_call(now_ms);
         }
         self.launch(now_ms, permit)
+    }
+
+    /// The client rate limiter's wait before this attempt, if it has no token.
+    fn rate_limit(&mut self, now_ms: u64, client: &mut ClientState) -> Option<Step> {
+        let wait_ms = client.limiter.as_mut()?.acquire(now_ms).err()?;
+        let until_ms = now_ms.saturating_add(wait_ms);
+        if self.deadline_ms.is_some_and(|d| until_ms >= d) {
+            return Some(self.finish(GaveUp::DeadlineExceeded));
+        }
+        let reason = SleepReason::RateLimited { wait_ms };
+        self.phase = Phase::Sleeping {
+            until_ms,
+            reason: reason.clone(),
+        };
+        Some(Step::Sleep { until_ms, reason })
     }
 
     /// Sends the next attempt with `permit`.
@@ -555,6 +578,9 @@ impl Call {
         let waiting = !self.flights.is_empty() && verdict == Verdict::Retryable;
         let throttled =
             is_throttling(&outcome) || (rules.error_codes && hints.code == CodeClass::Throttling);
+        if let Some(limiter) = client.limiter.as_mut() {
+            limiter.update(now_ms, throttled);
+        }
         let ra = &config.retry_after;
         let grpc = ra.honor && ra.kind == RetryAfterKind::Grpc;
         let stop = grpc && hints.pushback == Pushback::Stop && verdict != Verdict::Success;

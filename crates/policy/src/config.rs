@@ -58,6 +58,24 @@ pub struct PolicyConfig {
     /// `client.*`: the bulkhead ([`crate::bulkhead`]).
     #[serde(skip_serializing_if = "is_default")]
     pub client: BulkheadConfig,
+    /// `rate_limiter.kind`: a client-side rate limiter on every attempt
+    /// ([`crate::adaptive`]).
+    #[serde(skip_serializing_if = "is_default")]
+    pub rate_limiter: RateLimiterKind,
+}
+
+crate::choices! {
+    /// `rate_limiter.kind`.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum RateLimiterKind {
+        /// Attempts go out when the call says.
+        #[default]
+        None = "none",
+        /// AWS adaptive retry mode: every attempt takes a token from a bucket
+        /// whose rate follows a cubic curve, cut by 30 % at each throttling reply.
+        AwsAdaptive = "aws_adaptive",
+    }
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {

@@ -106,7 +106,7 @@ pub use classify::{Outcome, RequestKind, Verdict};
 pub use config::{
     AttemptsConfig, BackoffConfig, BackoffKind, BreakerConfig, BreakerKind, BudgetConfig,
     BudgetKind, ClassifyConfig, IdempotencyConfig, JitterConfig, JitterKind, PolicyConfig,
-    RetryAfterConfig, RetryAfterKind,
+    RateLimiterKind, RetryAfterConfig, RetryAfterKind,
 };
 pub use plan::{schedule, PlannedRetry};
 

@@ -58,13 +58,14 @@ fn every_choice_name_parses_back_to_its_variant() {
     check_choice::<ThrottleKind>();
     check_choice::<ThrottleScope>();
     check_choice::<WhenFull>();
+    check_choice::<policy::RateLimiterKind>();
 }
 
 #[test]
 fn the_table_keeps_every_name_kind_and_default() {
     // The names, in order, that URLs, presets and docs depend on.
     let names: Vec<&str> = PolicyConfig::KNOBS.iter().map(|k| k.name).collect();
-    assert_eq!(names.len(), 52);
+    assert_eq!(names.len(), 53);
     assert_eq!(
         names[..3],
         [

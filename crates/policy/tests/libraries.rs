@@ -585,6 +585,7 @@ proptest! {
                         prop_assert!(envelope_ms.0 <= *planned_ms && *planned_ms <= envelope_ms.1, "seed {}: {} outside {:?}", seed, planned_ms, envelope_ms);
                         prop_assert_eq!(until_ms - now, *planned_ms);
                     }
+                    SleepReason::RateLimited { .. } => prop_assert!(false, "seed {}: no rate limiter here", seed),
                     SleepReason::RetryAfter { server_ms: v, capped_ms: s } => {
                         let (v, s) = (*v, *s);
                         match ra_kind {

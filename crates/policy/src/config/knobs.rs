@@ -34,7 +34,7 @@ fn is_ratio_breaker(c: &PolicyConfig) -> bool {
 #[rustfmt::skip]
 // An array, not a slice: `&KNOBS` then points at this one static, where a
 // const reading a slice static would copy its entries into every user.
-static KNOBS: [K; 52] = [
+static KNOBS: [K; 53] = [
     K::int("attempts.max", 0, 1000, "", "attempts per call, the first included; 0 = unlimited (infinite retries)",
         |c| c.attempts.max.into(), |c, v| c.attempts.max = to_u32(v)),
     K::int("attempts.deadline_ms", 0, DAY_MS, "ms", "overall deadline from the call's start; 0 = none",
@@ -168,6 +168,8 @@ static KNOBS: [K; 52] = [
     choice_knob!(K, "client.when_full", "a call that finds the bulkhead full: wait for a slot | fail at once (gave up: bulkhead full)",
         WhenFull, |c| c.client.when_full)
         .active_when(|c| c.client.max_in_flight != 0),
+    choice_knob!(K, "rate_limiter.kind", "none | aws_adaptive (AWS adaptive retry mode: every attempt, the first too, takes a token from a bucket filling at a rate that follows a cubic curve, cut to 70 % of the measured rate at each throttling reply; an attempt without a token waits)",
+        RateLimiterKind, |c| c.rate_limiter),
 ];
 
 /// The dynamic knob `retry.status.NNN` (NNN in 100..=599): `true`, `false`,
