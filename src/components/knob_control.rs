@@ -68,7 +68,7 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
                 let el: HtmlInputElement = e.target_unchecked_into();
                 emit(el.value());
             });
-            html! { <input id={id.clone()} data-testid={spec.name} type="text" title={syntax} placeholder="none" value={props.value.clone()} {onchange} /> }
+            html! { <input id={id.clone()} data-testid={testid.clone()} type="text" title={syntax} placeholder="none" value={props.value.clone()} {onchange} /> }
         }
         KnobKind::Choice(choices) => {
             let onchange = Callback::from(move |e: Event| {
