@@ -322,3 +322,56 @@ fn aws_adaptive_update() {
         );
     }
 }
+
+const SMITHY_LIMITER: &str =
+    "smithy-rs rust-runtime/aws-smithy-runtime/src/client/retries/client_rate_limiter.rs tests";
+
+/// smithy-rs's client rate limiter tests. Its `test_calculated_rate_with_successes`,
+/// `test_calculated_rate_with_throttles` and `test_client_sending_rates` are the Go
+/// tables above (ported from Go, it says); these are its own.
+#[test]
+fn smithy_rs_client_rate_limiter() {
+    use policy::adaptive::RateLimiter;
+    // should_match_beta_decrease
+    let mut limiter = RateLimiter::new(0);
+    assert!(
+        (limiter.cubic_throttle(10.0) - 7.0).abs() < 1e-12,
+        "{SMITHY_LIMITER}::should_match_beta_decrease"
+    );
+    limiter.set_last_max(10.0, 1_000);
+    limiter.calculate_time_window();
+    assert!(
+        (limiter.cubic_success(1_000) - 7.0).abs() < 1e-9,
+        "{SMITHY_LIMITER}::should_match_beta_decrease"
+    );
+    // throttling_is_enabled_once_throttling_error_is_received
+    let mut limiter = RateLimiter::new(0);
+    assert!(
+        !limiter.is_enabled(),
+        "{SMITHY_LIMITER}::throttling_is_enabled_once_throttling_error_is_received"
+    );
+    limiter.update(0, true);
+    assert!(
+        limiter.is_enabled(),
+        "{SMITHY_LIMITER}::throttling_is_enabled_once_throttling_error_is_received"
+    );
+    // test_when_throttling_is_enabled_requests_can_still_be_sent: after a
+    // throttle, 100 requests at steps of up to 1 s (here a fixed
+    // pseudo-random sequence), each waiting when told: every one is sent.
+    let mut limiter = RateLimiter::new(0);
+    limiter.update(0, true);
+    let mut now_ms = 0u64;
+    let mut x = 7u64;
+    for i in 0..100 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        now_ms += (x >> 33) % 1001;
+        if let Err(wait_ms) = limiter.acquire(now_ms) {
+            now_ms += wait_ms;
+            assert_eq!(limiter.acquire(now_ms), Ok(()), "{SMITHY_LIMITER}::test_when_throttling_is_enabled_requests_can_still_be_sent, request {i}");
+        }
+        limiter.update(now_ms, false);
+    }
+    assert!(limiter.is_enabled(), "{SMITHY_LIMITER}: still enabled");
+}

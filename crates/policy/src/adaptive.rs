@@ -13,7 +13,7 @@
 //! | measured rate, per 0.5 s bucket | `measured = 0.8 · count / (bucket − last_bucket) + 0.2 · measured` |
 //! | on throttling | `last_max = min(measured, fill_rate)`, `rate = 0.7 · last_max`, the bucket turns on |
 //! | else (cubic growth) | `rate = 0.4 · (t − last_throttle − W)³ + last_max`, `W = ∛(last_max · 0.3 / 0.4)` |
-//! | then | `fill_rate = max(min(rate, 2 · measured), 0.5)`, capacity `min(rate, 2 · measured)` |
+//! | then | `fill_rate = max(min(rate, 2 · measured), 0.5)`, capacity `max(min(rate, 2 · measured), 1)` |
 //!
 //! Time is passed in (ms); transcendental math goes through `libm`.
 //!
@@ -34,6 +34,8 @@ const BETA: f64 = 0.7;
 const SCALE: f64 = 0.4;
 /// The slowest fill rate, tokens/s.
 const MIN_FILL_RATE: f64 = 0.5;
+/// The smallest bucket, tokens.
+const MIN_CAPACITY: f64 = 1.0;
 
 /// The client rate limiter of AWS adaptive retry mode. See the module docs.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,7 +114,8 @@ impl RateLimiter {
         let new_rate = self.calculated_rate.min(2.0 * self.measured_rate);
         self.refill(now_ms);
         self.fill_rate = new_rate.max(MIN_FILL_RATE);
-        self.capacity = new_rate;
+        // The bucket holds at least one token (Go's minCapacity, smithy-rs's MIN_CAPACITY).
+        self.capacity = new_rate.max(MIN_CAPACITY);
         self.tokens = self.tokens.min(self.capacity);
     }
 
