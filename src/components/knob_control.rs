@@ -63,12 +63,12 @@ pub fn knob_control(props: &KnobControlProps) -> Html {
             });
             html! { <input id={id.clone()} class="switch" data-testid={testid.clone()} type="checkbox" checked={props.value == "true"} {onchange} /> }
         }
-        KnobKind::List { syntax } => {
+        KnobKind::List { syntax } | KnobKind::Text { syntax } => {
             let onchange = Callback::from(move |e: Event| {
                 let el: HtmlInputElement = e.target_unchecked_into();
                 emit(el.value());
             });
-            html! { <input id={id.clone()} data-testid={spec.name} type="text" title={syntax} placeholder="none" value={props.value.clone()} {onchange} /> }
+            html! { <input id={id.clone()} data-testid={testid.clone()} type="text" title={syntax} placeholder="none" value={props.value.clone()} {onchange} /> }
         }
         KnobKind::Choice(choices) => {
             let onchange = Callback::from(move |e: Event| {

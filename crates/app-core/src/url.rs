@@ -179,8 +179,16 @@ fn base_config(preset: Option<&str>) -> RunConfig {
 fn find_preset(id: &str) -> Result<&'static Preset, String> {
     let all = all_presets()?;
     all.iter().find(|p| p.id == id).ok_or_else(|| {
-        let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
-        format!("unknown preset; valid presets: {}", ids.join(", "))
+        // The lessons by name; the library profiles as one group, so the message stays readable.
+        let ids: Vec<&str> = all
+            .iter()
+            .filter(|p| !p.id.starts_with("lib-"))
+            .map(|p| p.id.as_str())
+            .collect();
+        format!(
+            "unknown preset; valid presets: {}, and the library profiles lib-* (`playground presets` lists them)",
+            ids.join(", ")
+        )
     })
 }
 

@@ -52,6 +52,7 @@ pub fn policy_groups_in(knobs: &RunKnobs) -> Vec<KnobGroup> {
         ("hedge", "Hedged requests"),
         ("client", "Bulkhead (calls in flight per client)"),
         ("idempotency", "Idempotency"),
+        ("rate_limiter", "Client rate limiter (AWS adaptive)"),
     ];
     let knobs = knobs.policy.iter().map(RunKnob::Policy);
     group(knobs, ORDER, |name| name.split('.').next().unwrap_or(""))
@@ -70,6 +71,7 @@ pub fn endpoint_groups_in(knobs: &RunKnobs) -> Vec<KnobGroup> {
         ("outage", "Outage windows"),
         ("overload", "Overload"),
         ("capacity", "Capacity, queue and shedding"),
+        ("script", "Scripted replies (call by call)"),
         ("", "Creates, Retry-After, fail-first-N"),
     ];
     let knobs = knobs.endpoint.iter().map(RunKnob::Endpoint);
@@ -79,6 +81,7 @@ pub fn endpoint_groups_in(knobs: &RunKnobs) -> Vec<KnobGroup> {
         match section {
             "outages" => "outage",
             "capacity" | "queue" | "shed" => "capacity",
+            "script" | "script_after" | "script_scope" => "script",
             "latency" | "fault" | "outage" | "overload" => section,
             _ => "",
         }
@@ -171,6 +174,7 @@ pub fn sleep_label(reason: &SleepReason) -> String {
             format!("{capped_ms} ms Retry-After (server said {server_ms})")
         }
         SleepReason::RetryAfter { capped_ms, .. } => format!("{capped_ms} ms Retry-After"),
+        SleepReason::RateLimited { wait_ms } => format!("{wait_ms} ms rate limiter"),
     }
 }
 

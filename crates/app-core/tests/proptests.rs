@@ -40,6 +40,12 @@ fn value_for(spec: &KnobSpec, draw: u64, fraction: f64) -> String {
         KnobKind::Bool => (draw % 2 == 0).to_string(),
         KnobKind::Choice(names) => names[(draw % names.len() as u64) as usize].to_string(),
         // Windows at small times, one or two of them (`,` must survive a link).
+        // Scripts of a few replies (`;`, `,` and `+` must survive a link).
+        KnobKind::Text { .. } => match draw % 3 {
+            0 => "none".to_string(),
+            1 => format!("{},200", 500 + draw % 100),
+            _ => format!("429+retry-after={};reset,hang", draw % 10),
+        },
         KnobKind::List { .. } => {
             let window = |d: u64| format!("{}+{}", d % 60_000, (d >> 16) % 10_000);
             match (draw % 3, spec.name.starts_with("sim.")) {

@@ -495,10 +495,14 @@ fn knob_active_by_strings(config: &RunConfig, name: &str) -> bool {
         ),
         "jitter.additive_ms" => get("jitter.kind") == "additive",
         "backoff.multiplier" => get("backoff.kind").starts_with("exponential"),
-        "budget.capacity"
-        | "budget.retry_cost"
-        | "budget.timeout_cost"
-        | "budget.success_refill" => get("budget.kind").starts_with("token_bucket"),
+        "budget.capacity" | "budget.initial" => {
+            get("budget.kind").starts_with("token_bucket")
+                || get("budget.kind") == "grpc_throttling"
+        }
+        "budget.token_ratio" => get("budget.kind") == "grpc_throttling",
+        "budget.retry_cost" | "budget.timeout_cost" | "budget.success_refill" => {
+            get("budget.kind").starts_with("token_bucket")
+        }
         "budget.throttle_cost" => get("budget.kind") == "token_bucket_refund",
         "budget.ratio" | "budget.min_retries" | "budget.window_ms" => get("budget.kind") == "ratio",
         "breaker.threshold" => get("breaker.kind") == "consecutive",
@@ -520,6 +524,7 @@ fn knob_active_by_strings(config: &RunConfig, name: &str) -> bool {
             get("endpoint.latency.kind") == "long_tail"
         }
         "sim.interval_ms" => get("sim.arrival") != "all_at_once",
+        "endpoint.script_after" | "endpoint.script_scope" => get("endpoint.script") != "none",
         _ => true,
     }
 }

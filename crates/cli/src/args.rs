@@ -36,6 +36,9 @@ pub enum Command {
     /// Serve the flaky endpoints to real clients over HTTP/1.1 (`/mock/...`),
     /// with counters, a trace and a live event stream for the page's `?server=`.
     MockServer(MockServerArgs),
+    /// One client runs a script's calls one after another, as the libraries'
+    /// tests step a retryer: one line per attempt with the decision after it.
+    Steps(StepsArgs),
 }
 
 /// `mock-server`: one world (a preset's endpoint and a seed) for every client.
@@ -72,6 +75,34 @@ fn parse_trace_keep(text: &str) -> Result<usize, String> {
             mock_server::TRACE_KEEP_MAX
         )),
     }
+}
+
+/// `steps`: a script of replies through one client.
+#[derive(Debug, Args)]
+pub struct StepsArgs {
+    /// The policy and endpoint: a preset and knobs, as `run` builds them.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The replies, call by call (sets `endpoint.script`), e.g. `500,500,200;200`.
+    #[arg(long, value_name = "SCRIPT")]
+    pub script: String,
+    /// Fix every jitter draw at U in [0, 1] (sets `jitter.draw`; 0 and 1 are the envelope's edges).
+    #[arg(long, value_name = "U")]
+    pub draw: Option<String>,
+    /// Seed of the draws (and of the model's replies beyond the script).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StepsFormat::Json)]
+    pub format: StepsFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StepsFormat {
+    /// `{"steps": [{"call", "attempt", "reply", "decision", "delay_ms", "budget_tokens"}, ...]}`.
+    Json,
+    /// One row per attempt.
+    Table,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ mod mock_server;
 mod output;
 mod plan;
 mod stats;
+mod steps;
 mod take_home;
 
 use std::io::Write as _;
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
         Command::Import(a) => take_home::import(&a),
         Command::Plan(a) => run_plan(&a),
         Command::MockServer(a) => mock_server::serve(&a),
+        Command::Steps(a) => run_steps(&a),
     };
     match result.and_then(|text| print(&text)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -290,5 +292,23 @@ fn run_contention(a: &ContentionArgs) -> Result<String, Failure> {
     Ok(match a.format {
         ContentionFormat::Csv => output::contention_csv(&results),
         ContentionFormat::Table => output::contention_table(&results),
+    })
+}
+
+/// `playground steps`: `--script` and `--draw` are set after the preset and every `--set`.
+fn run_steps(a: &args::StepsArgs) -> Result<String, Failure> {
+    let mut config = run_config(&a.config)?.config;
+    config
+        .set("endpoint.script", &a.script)
+        .map_err(|e| Failure::Input(format!("--script: {e}")))?;
+    if let Some(u) = &a.draw {
+        config
+            .set("jitter.draw", u)
+            .map_err(|e| Failure::Input(format!("--draw: {e}")))?;
+    }
+    let entries = steps::steps(&config, a.seed);
+    Ok(match a.format {
+        args::StepsFormat::Json => steps::to_json(&entries),
+        args::StepsFormat::Table => steps::to_table(&entries),
     })
 }

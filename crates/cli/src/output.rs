@@ -86,6 +86,7 @@ pub fn knob_values(spec: &KnobSpec) -> String {
         KnobKind::Bool => "true|false".to_string(),
         KnobKind::Choice(names) => names.join("|"),
         KnobKind::List { syntax } => format!("list of {syntax}, or none"),
+        KnobKind::Text { syntax } => format!("{syntax}, or none"),
     }
 }
 

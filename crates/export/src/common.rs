@@ -122,6 +122,13 @@ pub fn no_budget(p: &PolicyConfig, notes: &mut Notes, what: &str) {
                 p.budget.capacity, p.budget.retry_cost, p.budget.timeout_cost, p.budget.success_refill
             ),
         ),
+        BudgetKind::GrpcThrottling => notes.add(
+            "budget.kind=grpc_throttling",
+            format!(
+                "{what} has no retry throttling: every call retries up to its limit (max tokens {}, token ratio {} are not applied)",
+                p.budget.capacity, p.budget.token_ratio
+            ),
+        ),
         BudgetKind::Ratio => notes.add(
             "budget.kind=ratio",
             format!(

@@ -164,10 +164,12 @@ fn cluster(p: &PolicyConfig, notes: &mut Notes) -> String {
     let bu = &p.budget;
     match bu.kind {
         BudgetKind::None => {}
-        BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund => notes.add(
-            &format!("budget.kind={}", p.get("budget.kind").unwrap_or_default()),
-            "Envoy's retry budget is a share of active requests, not a token bucket: none is written",
-        ),
+        BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund | BudgetKind::GrpcThrottling => {
+            notes.add(
+                &format!("budget.kind={}", p.get("budget.kind").unwrap_or_default()),
+                "Envoy's retry budget is a share of active requests, not a token bucket: none is written",
+            )
+        }
         BudgetKind::Ratio => {
             let _ = write!(
                 out,

@@ -193,6 +193,12 @@ fn throttling(p: &PolicyConfig, notes: &mut Notes) -> Option<Value> {
             );
             None
         }
+        BudgetKind::GrpcThrottling => {
+            // gRPC: 0 < maxTokens <= 1000, 0 < tokenRatio, 3 decimals.
+            let max_tokens = b.capacity.clamp(1, 1000);
+            let ratio = (b.token_ratio * 1000.0).round().max(1.0) / 1000.0;
+            Some(json!({ "maxTokens": max_tokens, "tokenRatio": ratio }))
+        }
         BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund => {
             let cost = b.retry_cost.max(1) as f64;
             // gRPC: 0 < maxTokens <= 1000, 0 < tokenRatio, 3 decimals.

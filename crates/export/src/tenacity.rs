@@ -284,6 +284,13 @@ fn untranslated(p: &PolicyConfig, notes: &mut Notes) {
                 b.capacity, b.retry_cost, b.timeout_cost, b.success_refill
             ),
         ),
+        BudgetKind::GrpcThrottling => notes.add(
+            "budget.kind=grpc_throttling",
+            format!(
+                "gRPC retry throttling not in tenacity: every call retries up to its limit (max tokens {}, token ratio {})",
+                b.capacity, b.token_ratio
+            ),
+        ),
         BudgetKind::Ratio => notes.add(
             "budget.kind=ratio",
             format!(

@@ -11,6 +11,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::capacity::Capacity;
+use crate::script::{Script, ScriptAfter, ScriptScope};
 
 mod knobs;
 
@@ -280,6 +281,19 @@ pub struct EndpointConfig {
     pub create: CreateMode,
     /// Service rate, queue and shedding (off by default: see [`crate::capacity`]).
     pub capacity: Capacity,
+    /// Scripted replies, call by call (see [`crate::script`]); decides before everything else.
+    #[serde(skip_serializing_if = "Script::is_empty")]
+    pub script: Script,
+    /// What an attempt beyond its call's script meets.
+    #[serde(skip_serializing_if = "is_default")]
+    pub script_after: ScriptAfter,
+    /// Whose calls the script's calls are.
+    #[serde(skip_serializing_if = "is_default")]
+    pub script_scope: ScriptScope,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 impl Default for EndpointConfig {
@@ -296,6 +310,9 @@ impl Default for EndpointConfig {
             overload: Overload::default(),
             create: CreateMode::NaivePost,
             capacity: Capacity::default(),
+            script: Script::default(),
+            script_after: ScriptAfter::default(),
+            script_scope: ScriptScope::default(),
         }
     }
 }

@@ -12,7 +12,8 @@
 //!   reply shaped, so the simulator and a service worker drive the same code.
 //! - [`endpoint`]: the server's configuration and its `endpoint.*` knobs;
 //!   [`capacity`]: its service rate, queue and load shedding; [`windows`]:
-//!   the list syntax of outage windows and arrival spikes.
+//!   the list syntax of outage windows and arrival spikes; [`script`]:
+//!   scripted replies, call by call (`endpoint.script`).
 //! - [`contention`]: the AWS "Exponential Backoff And Jitter" (2015) study of
 //!   clients contending on one row with optimistic concurrency.
 //!
@@ -42,6 +43,7 @@ mod queue;
 pub mod recovery;
 mod rng;
 pub mod scenario;
+pub mod script;
 pub mod series;
 pub mod server;
 pub mod sim;

@@ -54,7 +54,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{CommitLoseAs, EndpointConfig, FailWith, LatencyKind};
 use crate::rng;
-use crate::world::{Identity, World};
+use crate::script::{ScriptScope, ScriptedReply};
+use crate::world::{Identity, Stage, World};
 
 mod decide;
 mod queued;
@@ -236,6 +237,9 @@ pub struct Server {
     fault_details: bool,
     /// Whether [`Counters::duplicate_calls`] is kept.
     list_duplicates: bool,
+    /// `endpoint.script_scope = run`: each call's place in the run, in the
+    /// order calls first reached the server.
+    script_calls: BTreeMap<(u32, u32), usize>,
 }
 
 impl Server {
@@ -254,6 +258,7 @@ impl Server {
             queue: queued::Queue::default(),
             fault_details: true,
             list_duplicates: false,
+            script_calls: BTreeMap::new(),
         }
     }
 
@@ -386,7 +391,10 @@ impl Server {
         let at_ms = now_ms.saturating_add(latency_ms);
 
         let duplicates = self.counters.duplicates;
-        let reply = self.decide(now_ms, at_ms, nth, excess, u_overload, u_fault, request);
+        let reply = match self.scripted(identity) {
+            Some(scripted) => self.play(now_ms, at_ms, &scripted, request),
+            None => self.decide(now_ms, at_ms, nth, excess, u_overload, u_fault, request),
+        };
         if let (true, Some(identity)) = (self.list_duplicates, identity) {
             if self.counters.duplicates > duplicates
                 && self.counters.duplicate_calls.len() < DUPLICATE_REQUESTS_MAX
@@ -423,6 +431,32 @@ impl Server {
                 self.counters.by_status.insert(key.to_string(), 1);
             }
         }
+    }
+}
+
+impl Server {
+    /// The scripted reply for the request `identity` sent, if the script
+    /// has one (a call's main requests only; check-then-create's checks
+    /// and requests that name no sender meet the model).
+    fn scripted(&mut self, identity: Option<&Identity>) -> Option<ScriptedReply> {
+        if self.config.script.is_empty() {
+            return None;
+        }
+        let id = identity.filter(|id| id.stage == Stage::Main)?;
+        let call = match self.config.script_scope {
+            ScriptScope::Client => usize::try_from(id.ordinal).unwrap_or(usize::MAX),
+            ScriptScope::Run => {
+                let next = self.script_calls.len();
+                *self
+                    .script_calls
+                    .entry((id.client, id.ordinal))
+                    .or_insert(next)
+            }
+        };
+        self.config
+            .script
+            .reply(call, id.attempt, self.config.script_after)
+            .cloned()
     }
 }
 

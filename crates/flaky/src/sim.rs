@@ -19,6 +19,7 @@
 //! assert!(summary.amplification >= 1.0);
 //! ```
 
+use policy::hints::ReplyHints;
 use std::collections::BTreeSet;
 
 use crate::engine::{Engine, EngineOptions, Transmit};
@@ -64,6 +65,7 @@ enum NetKind {
         request_id: u64,
         outcome: AttemptOutcome,
         retry_after_ms: Option<u64>,
+        hints: Option<Box<ReplyHints>>,
     },
 }
 
@@ -231,9 +233,11 @@ impl Simulation {
                 request_id,
                 outcome,
                 retry_after_ms,
+                hints,
             } => {
+                let hints = hints.map_or_else(ReplyHints::default, |h| *h);
                 self.engine
-                    .handle_reply(now, request_id, outcome, retry_after_ms);
+                    .handle_reply_hinted(now, request_id, outcome, retry_after_ms, hints);
             }
         }
     }
@@ -252,7 +256,7 @@ impl Simulation {
     /// Sends a reply back over the network (a hang sends nothing).
     fn send_back(&mut self, request_id: u64, identity: Identity, reply: Reply) {
         let back = self.net_delay(&identity, Direction::ToClient);
-        let (at_ms, outcome, retry_after_ms) = match reply {
+        let (at_ms, outcome, retry_after_ms, hints) = match reply {
             Reply::Respond {
                 at_ms,
                 status,
@@ -266,9 +270,13 @@ impl Simulation {
                         let now_unix = EPOCH_UNIX_MS.saturating_add(at_ms);
                         policy::retry_after::parse(v, now_unix).ok()
                     });
-                (at_ms, AttemptOutcome::Status(status), retry_after_ms)
+                // Boxed, and only when present: most replies carry no hint.
+                let hints =
+                    ReplyHints::from_headers(headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+                let hints = (!hints.is_empty()).then(|| Box::new(hints));
+                (at_ms, AttemptOutcome::Status(status), retry_after_ms, hints)
             }
-            Reply::Reset { at_ms } => (at_ms, AttemptOutcome::NetworkError, None),
+            Reply::Reset { at_ms } => (at_ms, AttemptOutcome::NetworkError, None, None),
             Reply::Hang => return,
         };
         self.push(
@@ -277,6 +285,7 @@ impl Simulation {
                 request_id,
                 outcome,
                 retry_after_ms,
+                hints,
             },
         );
     }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use flaky::scenario::RunKnobs;
+use flaky::script::{ScriptAfter, ScriptScope};
 use flaky::sim::{Arrival, Operation, RunConfig};
 use flaky::{CommitLoseAs, CreateMode, LatencyKind, QueueOrder, Shed};
 use policy::knob::{Choice, KnobKind, KnobSpec};
@@ -18,7 +19,12 @@ fn value_for(spec: &KnobSpec, draw: u64, fraction: f64) -> String {
         KnobKind::Float { min, max } => (min + (max - min) * fraction * 0.1).to_string(),
         KnobKind::Bool => draw.is_multiple_of(2).to_string(),
         KnobKind::Choice(names) => names[(draw % names.len() as u64) as usize].to_string(),
-        KnobKind::List { .. } if draw.is_multiple_of(2) => "none".to_string(),
+        KnobKind::Text { .. } if spec.name == "jitter.draw" => "0.25".to_string(),
+        KnobKind::Text { .. } if spec.name == "budget.initial" => (draw % 500).to_string(),
+        KnobKind::List { .. } | KnobKind::Text { .. } if draw.is_multiple_of(2) => {
+            "none".to_string()
+        }
+        KnobKind::Text { .. } => "500,200;reset+code=X,hang".to_string(),
         KnobKind::List { .. } if spec.name == "sim.spike" => "1000+2000*3".to_string(),
         KnobKind::List { .. } => "1000+2000,5000+100".to_string(),
     }
@@ -47,6 +53,8 @@ fn every_choice_name_parses_back_to_its_variant() {
     check_choice::<Shed>();
     check_choice::<Arrival>();
     check_choice::<Operation>();
+    check_choice::<ScriptAfter>();
+    check_choice::<ScriptScope>();
 }
 
 #[test]
@@ -59,7 +67,9 @@ fn choice_knobs_list_their_enums_names() {
     assert_eq!(kind("endpoint.shed"), choice(Shed::NAMES));
     assert_eq!(kind("sim.arrival"), choice(Arrival::NAMES));
     assert_eq!(kind("sim.operation"), choice(Operation::NAMES));
-    assert_eq!(RunKnobs::STANDARD.iter().count(), 48 + 37 + 13);
+    assert_eq!(kind("endpoint.script_after"), choice(ScriptAfter::NAMES));
+    assert_eq!(kind("endpoint.script_scope"), choice(ScriptScope::NAMES));
+    assert_eq!(RunKnobs::STANDARD.iter().count(), 53 + 40 + 13);
 }
 
 proptest! {

@@ -46,6 +46,11 @@ fn set_then_get_round_trips_every_knob() {
             }
             KnobKind::Bool => vec!["true".to_string(), "false".to_string()],
             KnobKind::Choice(names) => names.iter().map(|n| n.to_string()).collect(),
+            KnobKind::Text { .. } => vec![
+                "none".to_string(),
+                "500,500,200".to_string(),
+                "429+retry-after=2,200;reset;503+x-amz-retry-after=1500+code=SlowDown".to_string(),
+            ],
             KnobKind::List { .. } => vec![
                 "none".to_string(),
                 "20000+30000".to_string(),

@@ -10,9 +10,10 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 use flaky::presets::{self, Deck, PresetMode};
 use policy::PolicyConfig;
 
-const PROFILE_IDS: [&str; 11] = [
+const PROFILE_IDS: [&str; 12] = [
     "lib-aws-standard",
     "lib-aws-standard-2026",
+    "lib-aws-adaptive",
     "lib-grpc",
     "lib-polly-http",
     "lib-resilience4j",

@@ -176,6 +176,7 @@ fn config() -> impl Strategy<Value = EndpointConfig> {
                 overload,
                 create,
                 capacity,
+                ..EndpointConfig::default()
             },
         )
 }

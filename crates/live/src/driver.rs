@@ -205,11 +205,13 @@ async fn send_task(
             retry_after_ms: r
                 .retry_after
                 .and_then(|v| policy::retry_after::parse(&v, js_sys::Date::now() as u64).ok()),
+            hints: r.hints,
         },
         Err(SendError::Network) => Input::Reply {
             request_id: transmit.request_id,
             outcome: AttemptOutcome::NetworkError,
             retry_after_ms: None,
+            hints: policy::hints::ReplyHints::default(),
         },
         Err(SendError::RunLost(m) | SendError::Problem(m)) => Input::Stop(Stop::Problem(m)),
     };

@@ -48,6 +48,8 @@ pub(crate) enum Input {
         request_id: u64,
         outcome: AttemptOutcome,
         retry_after_ms: Option<u64>,
+        /// The reply's other hints (`x-amz-retry-after`, pushback, error code).
+        hints: policy::hints::ReplyHints,
     },
     /// The server's counters, read while the run goes.
     Counters(Counters),
@@ -199,10 +201,11 @@ impl LiveRun {
                     request_id,
                     outcome,
                     retry_after_ms,
+                    hints,
                 },
             ) => {
                 self.engine
-                    .handle_reply(now_ms, request_id, outcome, retry_after_ms);
+                    .handle_reply_hinted(now_ms, request_id, outcome, retry_after_ms, hints);
                 self.pump(now_ms);
             }
             (Phase::Running, Input::Counters(counters)) => self.take_counters(counters),

@@ -70,6 +70,8 @@ pub(crate) struct Received {
     pub status: u16,
     /// The raw `Retry-After` header.
     pub retry_after: Option<String>,
+    /// `x-amz-retry-after`, `grpc-retry-pushback-ms` and the error code.
+    pub hints: policy::hints::ReplyHints,
 }
 
 /// Why a request got no response.

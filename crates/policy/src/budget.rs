@@ -25,6 +25,16 @@
 //!   slots of `window_ms / 10`, so the window moves in steps of a tenth), or
 //!   since the start when `budget.window_ms = 0`.
 //!
+//! - `grpc_throttling`, gRPC's retry throttling (grpc-go `clientconn.go`
+//!   `retryThrottler`, grpc-java `RetriableStream.Throttle`): the bucket
+//!   holds `budget.capacity` tokens (`maxTokens`); every failed attempt
+//!   whose status is retryable takes 1 ([`Budget::on_failed_attempt`], checked
+//!   before `attempts.max`: the last attempt's failure counts too), every
+//!   successful call gives back `budget.token_ratio`, and a retry is allowed
+//!   only while the tokens left are above half the capacity. Tokens are
+//!   kept in thousandths, as grpc-java does (`THREE_DECIMAL_PLACES_SCALE_UP`).
+//!
+//! Every bucket starts with `budget.initial` tokens (the capacity unless set).
 //! The budget is charged when a retry is scheduled, before its sleep.
 //!
 //! ```
@@ -55,6 +65,8 @@ pub enum RetryCause {
 }
 
 const SLOTS: usize = 10;
+/// `grpc_throttling` keeps thousandths of a token.
+const MILLI: u64 = 1000;
 
 /// One slot of the ratio window: calls and retries counted in it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,9 +89,17 @@ pub struct Budget {
 impl Budget {
     /// A full budget.
     pub fn new(config: &BudgetConfig) -> Budget {
+        let start = config
+            .initial
+            .unwrap_or(config.capacity)
+            .min(config.capacity);
+        let tokens = match config.kind {
+            BudgetKind::GrpcThrottling => start.saturating_mul(MILLI),
+            _ => start,
+        };
         let mut budget = Budget {
             config: config.clone(),
-            tokens: config.capacity,
+            tokens,
             slots: [Slot::default(); SLOTS],
             last_level: None,
             levels: Vec::new(),
@@ -91,6 +111,28 @@ impl Budget {
     /// Tokens left (`token_bucket` only).
     pub fn tokens(&self) -> Option<u64> {
         self.is_bucket().then_some(self.tokens)
+    }
+
+    /// Tokens left in any bucket, `grpc_throttling`'s fractions included;
+    /// `None` for budgets without tokens.
+    pub fn token_count(&self) -> Option<f64> {
+        match self.config.kind {
+            BudgetKind::GrpcThrottling => Some(self.tokens as f64 / MILLI as f64),
+            _ => self.tokens().map(|t| t as f64),
+        }
+    }
+
+    /// `grpc_throttling`: a failed attempt whose status is retryable takes
+    /// one token; `false` means retries are throttled now (tokens at or
+    /// below half the capacity). Other budgets: always `true`.
+    pub fn on_failed_attempt(&mut self, now_ms: u64) -> bool {
+        if self.config.kind != BudgetKind::GrpcThrottling {
+            return true;
+        }
+        self.tokens = self.tokens.saturating_sub(MILLI);
+        self.note_level(now_ms);
+        // tokens > max / 2, in thousandths: 2·tokens > max·1000.
+        self.tokens.saturating_mul(2) > self.config.capacity.saturating_mul(MILLI)
     }
 
     fn is_bucket(&self) -> bool {
@@ -160,6 +202,11 @@ impl Budget {
                     (self.tokens as f64 / self.config.capacity as f64).min(1.0)
                 })
             }
+            BudgetKind::GrpcThrottling => Some(if self.config.capacity == 0 {
+                0.0
+            } else {
+                (self.tokens as f64 / (self.config.capacity as f64 * MILLI as f64)).min(1.0)
+            }),
             BudgetKind::Ratio => {
                 let latest = self.slots.iter().map(|s| s.index).max().unwrap_or(0);
                 let (calls, retries) = self.window_counts(latest.saturating_mul(self.slot_ms()));
@@ -206,6 +253,19 @@ impl Budget {
                 self.config.success_refill
             }
             (BudgetKind::TokenBucketRefund, Some(cost)) => cost,
+            (BudgetKind::GrpcThrottling, _) => {
+                // gRPC keeps the ratio to 3 decimals (grpc-java scales it by 1000).
+                let ratio = self.config.token_ratio;
+                let refill = if ratio.is_finite() && ratio > 0.0 {
+                    libm::round(ratio * MILLI as f64) as u64
+                } else {
+                    0
+                };
+                let max = self.config.capacity.saturating_mul(MILLI);
+                self.tokens = self.tokens.saturating_add(refill).min(max);
+                self.note_level(now_ms);
+                return;
+            }
             _ => return,
         };
         self.tokens = self.tokens.saturating_add(refill).min(self.config.capacity);
@@ -228,13 +288,14 @@ impl Budget {
     pub fn charge(&mut self, now_ms: u64, cause: RetryCause) -> Option<u64> {
         let c = &self.config;
         let cost = match (c.kind, cause) {
-            (BudgetKind::None, _) => return Some(0),
+            // gRPC's tokens are taken per failed attempt (`on_failed_attempt`), not per retry.
+            (BudgetKind::None | BudgetKind::GrpcThrottling, _) => return Some(0),
             (_, RetryCause::Timeout) => c.timeout_cost,
             (BudgetKind::TokenBucketRefund, RetryCause::Throttling) => c.throttle_cost,
             _ => c.retry_cost,
         };
         let allowed = match self.config.kind {
-            BudgetKind::None => return Some(0),
+            BudgetKind::None | BudgetKind::GrpcThrottling => return Some(0),
             BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund => {
                 match self.tokens.checked_sub(cost) {
                     Some(left) => {

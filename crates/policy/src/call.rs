@@ -22,6 +22,8 @@
 //!
 //! Decisions, in order. Before every attempt: the deadline (an attempt never
 //! starts at or after `start + attempts.deadline_ms`), `attempts.max`, the
+//! client rate limiter (no token: sleep [`SleepReason::RateLimited`], then
+//! ask again; [`crate::adaptive`]), the
 //! adaptive throttle (a local rejection fails the call fast, like an open
 //! breaker: [`GaveUp::ThrottledLocally`]), then the breaker (fail fast).
 //! A hedge the throttle rejects is simply not sent. A hedge is only
@@ -46,6 +48,7 @@ use crate::budget::RetryCause;
 use crate::classify::{classify, is_breaker_failure, is_throttling, Outcome, RequestKind, Verdict};
 pub use crate::client::{ClientEvent, ClientEventKind, ClientState};
 use crate::config::{PolicyConfig, RetryAfterKind};
+use crate::hints::{CodeClass, Pushback, ReplyHints};
 use crate::{jitter, retry_after, unit_f64, Rng};
 
 /// What the driver should do next.
@@ -92,6 +95,9 @@ pub enum SleepReason {
         planned_ms: u64,
         envelope_ms: (u64, u64),
     },
+    /// The client rate limiter (`rate_limiter.kind`) had no token for the
+    /// attempt: it waits `wait_ms` and asks again.
+    RateLimited { wait_ms: u64 },
     /// The server's `Retry-After` of `server_ms`, obeyed as `capped_ms`
     /// (`min(server_ms, retry_after.cap_ms)`; under `retry_after.kind` `envoy`
     /// or `aws`, the sleep [`crate::retry_after::sleep_ms`] gives).
@@ -177,6 +183,8 @@ pub struct Call {
     flights: Vec<(u32, Permit)>,
     /// Hedges sent (or refused by the budget, which ends hedging).
     hedges: u32,
+    /// Retries before the last gRPC pushback: the backoff counts from there.
+    backoff_from: u32,
 }
 
 /// 32 lowercase hex digits from two `u64` draws.
@@ -210,6 +218,7 @@ impl Call {
             phase: Phase::Ready,
             flights: Vec::new(),
             hedges: 0,
+            backoff_from: 0,
         }
     }
 
@@ -360,6 +369,9 @@ impl Call {
         if attempts.max != 0 && self.attempts_sent >= attempts.max {
             return self.finish(GaveUp::AttemptsExhausted);
         }
+        if let Some(step) = self.rate_limit(now_ms, client) {
+            return step;
+        }
         if !self.admit(now_ms, client, rng) {
             if self.attempts_sent == 1 {
                 client.budget.on_call(now_ms);
@@ -378,6 +390,21 @@ impl Call {
             client.budget.on_call(now_ms);
         }
         self.launch(now_ms, permit)
+    }
+
+    /// The client rate limiter's wait before this attempt, if it has no token.
+    fn rate_limit(&mut self, now_ms: u64, client: &mut ClientState) -> Option<Step> {
+        let wait_ms = client.limiter.as_mut()?.acquire(now_ms).err()?;
+        let until_ms = now_ms.saturating_add(wait_ms);
+        if self.deadline_ms.is_some_and(|d| until_ms >= d) {
+            return Some(self.finish(GaveUp::DeadlineExceeded));
+        }
+        let reason = SleepReason::RateLimited { wait_ms };
+        self.phase = Phase::Sleeping {
+            until_ms,
+            reason: reason.clone(),
+        };
+        Some(Step::Sleep { until_ms, reason })
     }
 
     /// Sends the next attempt with `permit`.
@@ -432,12 +459,21 @@ impl Call {
     ) -> Step {
         let config = Arc::clone(&self.config);
         let ra = &config.retry_after;
-        let retry = self.attempts_sent;
+        let retry = self.attempts_sent.saturating_sub(self.backoff_from);
         let throttled = cause == RetryCause::Throttling;
         let hint = retry_after_ms.filter(|_| ra.honor);
         // `capped` draws nothing for a hint (the goldens' draws stay as they were);
         // `envoy` draws its jitter, `aws` the backoff it compares the hint with.
         let (delay_ms, reason) = match (hint, ra.kind) {
+            (Some(server_ms), RetryAfterKind::Grpc) => {
+                // gRPC's pushback: exactly the hint, and the backoff starts over.
+                self.backoff_from = self.attempts_sent;
+                let reason = SleepReason::RetryAfter {
+                    server_ms,
+                    capped_ms: server_ms,
+                };
+                (server_ms, reason)
+            }
             (Some(server_ms), RetryAfterKind::Capped) => {
                 let capped_ms = server_ms.min(ra.cap_ms);
                 let reason = SleepReason::RetryAfter {
@@ -491,6 +527,19 @@ impl Call {
         outcome: Outcome,
         client: &mut ClientState,
     ) {
+        self.on_outcome_hinted(now_ms, attempt, outcome, ReplyHints::default(), client);
+    }
+
+    /// [`Call::on_outcome`] with the reply's [`ReplyHints`] (`x-amz-retry-after`,
+    /// gRPC's pushback, the error code), read as the config says.
+    pub fn on_outcome_hinted(
+        &mut self,
+        now_ms: u64,
+        attempt: u32,
+        outcome: Outcome,
+        hints: ReplyHints,
+        client: &mut ClientState,
+    ) {
         let Phase::InFlight { last_sent_ms } = self.phase else {
             return;
         };
@@ -511,15 +560,49 @@ impl Call {
         ) {
             client.throttle.on_accept(now_ms);
         }
-        let rules = &self.config.retry;
-        let verdict = classify(rules, &outcome, self.key.is_some());
+        let config = Arc::clone(&self.config);
+        let rules = &config.retry;
+        let coded = rules.error_codes && hints.code != CodeClass::None;
+        let verdict = match classify(rules, &outcome, self.key.is_some()) {
+            // The SDKs retry a throttling or transient code whatever its status.
+            Verdict::Fatal
+                if coded && matches!(outcome, Outcome::Response { status: 400.., .. }) =>
+            {
+                Verdict::Retryable
+            }
+            verdict => verdict,
+        };
         let attempts = self.attempts_sent;
         let gave_up = |reason| Phase::Done(Done::GaveUp { attempts, reason });
         // A hedged attempt failed retryably while another is still out: wait for that one.
         let waiting = !self.flights.is_empty() && verdict == Verdict::Retryable;
-        let throttled = is_throttling(&outcome);
+        let throttled =
+            is_throttling(&outcome) || (rules.error_codes && hints.code == CodeClass::Throttling);
+        if let Some(limiter) = client.limiter.as_mut() {
+            limiter.update(now_ms, throttled);
+        }
+        let ra = &config.retry_after;
+        let grpc = ra.honor && ra.kind == RetryAfterKind::Grpc;
+        let stop = grpc && hints.pushback == Pushback::Stop && verdict != Verdict::Success;
+        // gRPC: a failed attempt with a retryable status (or a pushback that
+        // says stop) takes a token, checked before attempts.max.
+        let throttled_out = match (verdict, waiting) {
+            (Verdict::Retryable, false) => !client.budget.on_failed_attempt(now_ms),
+            _ if stop => !client.budget.on_failed_attempt(now_ms),
+            _ => false,
+        };
+        let hint_ms = |retry_after_ms: Option<u64>| match (ra.kind, hints.pushback) {
+            (RetryAfterKind::Grpc, Pushback::Ms(ms)) => Some(ms),
+            (RetryAfterKind::Grpc, _) => None,
+            (RetryAfterKind::Aws, _) => hints.amz_retry_after_ms.or(retry_after_ms),
+            _ => retry_after_ms,
+        };
         self.phase = match (verdict, outcome) {
             (Verdict::Retryable, _) if waiting => Phase::InFlight { last_sent_ms },
+            (Verdict::Retryable | Verdict::Fatal, Outcome::Response { status, .. }) if stop => {
+                gave_up(GaveUp::NonRetryable { status })
+            }
+            (Verdict::Retryable, _) if throttled_out => gave_up(GaveUp::BudgetExhausted),
             (Verdict::Success, _) => {
                 client.budget.on_call_success(now_ms, self.last_retry_cost);
                 Phase::Done(Done::Succeeded { attempts })
@@ -544,7 +627,7 @@ impl Call {
             (Verdict::Retryable, Outcome::Response { retry_after_ms, .. }) => Phase::Failed {
                 timed_out: false,
                 throttled,
-                retry_after_ms,
+                retry_after_ms: hint_ms(retry_after_ms),
             },
             (Verdict::Retryable, Outcome::TimedOut) => Phase::Failed {
                 timed_out: true,

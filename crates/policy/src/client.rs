@@ -4,9 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::adaptive::RateLimiter;
 use crate::breaker::{Breaker, BreakerState};
 use crate::budget::Budget;
-use crate::config::PolicyConfig;
+use crate::config::{PolicyConfig, RateLimiterKind};
 use crate::throttle::Throttle;
 
 /// What changed in a client's shared state, for the UI's breaker band and
@@ -34,6 +35,8 @@ pub struct ClientState {
     pub(crate) breaker: Breaker,
     pub(crate) budget: Budget,
     pub(crate) throttle: Throttle,
+    /// `rate_limiter.kind = aws_adaptive`.
+    pub(crate) limiter: Option<RateLimiter>,
     events: Vec<ClientEvent>,
 }
 
@@ -44,6 +47,8 @@ impl ClientState {
             breaker: Breaker::new(&config.breaker),
             budget: Budget::new(&config.budget),
             throttle: Throttle::new(&config.throttle),
+            limiter: (config.rate_limiter == RateLimiterKind::AwsAdaptive)
+                .then(|| RateLimiter::new(0)),
             events: Vec::new(),
         }
     }
@@ -62,6 +67,11 @@ impl ClientState {
     /// Tokens left in a `token_bucket` budget.
     pub fn budget_tokens(&self) -> Option<u64> {
         self.budget.tokens()
+    }
+
+    /// Tokens left in any bucket, `grpc_throttling`'s fractions included.
+    pub fn budget_token_count(&self) -> Option<f64> {
+        self.budget.token_count()
     }
 
     /// Takes the events since the last call, oldest first (breaker changes
@@ -104,6 +114,11 @@ impl ClientState {
     /// after.
     pub fn swap_throttle(&mut self, other: &mut Throttle) {
         std::mem::swap(&mut self.throttle, other);
+    }
+
+    /// The client rate limiter, when `rate_limiter.kind` has one.
+    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.limiter.as_ref()
     }
 
     /// Direct access for tests and the simulator's detailed views.

@@ -58,6 +58,24 @@ pub struct PolicyConfig {
     /// `client.*`: the bulkhead ([`crate::bulkhead`]).
     #[serde(skip_serializing_if = "is_default")]
     pub client: BulkheadConfig,
+    /// `rate_limiter.kind`: a client-side rate limiter on every attempt
+    /// ([`crate::adaptive`]).
+    #[serde(skip_serializing_if = "is_default")]
+    pub rate_limiter: RateLimiterKind,
+}
+
+crate::choices! {
+    /// `rate_limiter.kind`.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum RateLimiterKind {
+        /// Attempts go out when the call says.
+        #[default]
+        None = "none",
+        /// AWS adaptive retry mode: every attempt takes a token from a bucket
+        /// whose rate follows a cubic curve, cut by 30 % at each throttling reply.
+        AwsAdaptive = "aws_adaptive",
+    }
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -113,6 +131,11 @@ pub struct ClassifyConfig {
     /// `retry.status.NNN`: per-status overrides, winning over the rules above
     /// (for error statuses; 1xx-3xx are always successes).
     pub status_overrides: BTreeMap<u16, bool>,
+    /// `retry.error_codes`: read the service's error code (`X-Amzn-ErrorType`,
+    /// see [`crate::hints`]) as the AWS SDKs do: a throttling or transient
+    /// code is retried, and a throttling code prices the retry as throttling.
+    #[serde(skip_serializing_if = "is_false")]
+    pub error_codes: bool,
 }
 
 impl Default for ClassifyConfig {
@@ -126,6 +149,7 @@ impl Default for ClassifyConfig {
             in_flight_409: true,
             require_key_for_unsafe: false,
             status_overrides: BTreeMap::new(),
+            error_codes: false,
         }
     }
 }
@@ -222,6 +246,11 @@ pub struct JitterConfig {
     pub ratio: f64,
     /// `jitter.additive_ms`: `a` of `additive`.
     pub additive_ms: u64,
+    /// `jitter.draw`: every jitter draw fixed at this `u` in `[0, 1]` (0 and 1
+    /// are the envelope's edges) instead of a random one; `None`: random.
+    /// The generator is still advanced, so other draws do not move.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draw: Option<f64>,
 }
 
 impl Default for JitterConfig {
@@ -230,6 +259,7 @@ impl Default for JitterConfig {
             kind: JitterKind::None,
             ratio: 0.2,
             additive_ms: 500,
+            draw: None,
         }
     }
 }
@@ -260,6 +290,9 @@ crate::choices! {
         Envoy = "envoy",
         /// AWS SDK 2026 `x-amz-retry-after`: `max(t, min(v, t + cap))`, `t` the backoff draw.
         Aws = "aws",
+        /// gRPC's `grpc-retry-pushback-ms`: exactly `v` (no cap); a negative
+        /// one stops retrying; the next backoff starts again from the first.
+        Grpc = "grpc",
     }
 }
 
@@ -288,6 +321,10 @@ crate::choices! {
         /// The AWS SDK's bucket: a call that succeeds after retries gives back
         /// what its last retry took; one that succeeds at once gives `success_refill`.
         TokenBucketRefund = "token_bucket_refund",
+        /// gRPC retry throttling: `capacity` tokens (`maxTokens`), −1 per
+        /// failed attempt, +`token_ratio` per successful call; a retry only
+        /// while tokens > capacity / 2, checked before `attempts.max`.
+        GrpcThrottling = "grpc_throttling",
     }
 }
 
@@ -314,6 +351,17 @@ pub struct BudgetConfig {
     pub min_retries: u64,
     /// `budget.window_ms`: the ratio's window; `0` counts since the start.
     pub window_ms: u64,
+    /// `budget.initial`: tokens at the start; `None`: the capacity (full).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial: Option<u64>,
+    /// `budget.token_ratio`: tokens a successful call gives back
+    /// (`grpc_throttling`'s `tokenRatio`).
+    #[serde(skip_serializing_if = "is_default_token_ratio")]
+    pub token_ratio: f64,
+}
+
+fn is_default_token_ratio(v: &f64) -> bool {
+    *v == BudgetConfig::default().token_ratio
 }
 
 impl Default for BudgetConfig {
@@ -328,6 +376,8 @@ impl Default for BudgetConfig {
             ratio: 0.1,
             min_retries: 10,
             window_ms: 10_000,
+            initial: None,
+            token_ratio: 0.1,
         }
     }
 }

@@ -227,6 +227,13 @@ pub fn draw_ms(config: &PolicyConfig, retry: u32, previous_ms: u64, rng: &mut im
     draw(config, retry, false, &mut state, rng)
 }
 
+/// A unit draw from `rng`, or `jitter.draw` when fixed (the generator
+/// still advances, so the draws after it stay where they were).
+fn unit(j: &JitterConfig, rng: &mut impl Rng) -> f64 {
+    let u = unit_f64(rng);
+    j.draw.unwrap_or(u)
+}
+
 /// Draws the delay before retry `n` (1 = after the first attempt failed)
 /// after a failure that was throttling (`throttled`, see
 /// [`crate::classify::is_throttling`]) or not, and updates the call's `state`.
@@ -247,20 +254,20 @@ pub fn draw(
     let delay = if is_decorrelated(config) {
         let three_previous = state.previous_ms.saturating_mul(3) as f64;
         let (lo, hi) = decorrelated_bounds(b.base_ms as f64, three_previous);
-        to_ms(uniform_between(lo, hi, unit_f64(rng)), b.cap_ms)
+        to_ms(uniform_between(lo, hi, unit(j, rng)), b.cap_ms)
     } else {
         match j.kind {
             JitterKind::None => delay_ms(b, retry),
             JitterKind::DecorrelatedV2 => {
-                decorrelated_v2::draw_ms(b, retry, &mut state.formula_previous, unit_f64(rng))
+                decorrelated_v2::draw_ms(b, retry, &mut state.formula_previous, unit(j, rng))
             }
             JitterKind::Randomized => {
                 let d = backoff::curve_ms(b, retry);
-                to_ms(randomized(d, ratio(j), unit_f64(rng)), b.cap_ms)
+                to_ms(randomized(d, ratio(j), unit(j, rng)), b.cap_ms)
             }
             _ => {
                 let (lo, hi) = spread(j, delay_ms(b, retry) as f64);
-                to_ms(uniform_between(lo, hi, unit_f64(rng)), ceiling_ms(b, j))
+                to_ms(uniform_between(lo, hi, unit(j, rng)), ceiling_ms(b, j))
             }
         }
     };

@@ -54,6 +54,10 @@ pub enum KnobKind {
     /// `START+DURATION`), or empty for none. The owner of the knob parses it
     /// and names the bad part.
     List { syntax: &'static str },
+    /// Free text in a grammar of its own (`syntax` says it, e.g. a
+    /// script of replies), or empty for none. The owner of the knob parses
+    /// it and names the bad part.
+    Text { syntax: &'static str },
 }
 
 /// The description of one knob.
@@ -117,6 +121,7 @@ impl KnobSpec {
             KnobKind::List { syntax } => {
                 format!("a comma-separated list of {syntax} (empty for none)")
             }
+            KnobKind::Text { syntax } => format!("{syntax} (empty for none)"),
         }
     }
 

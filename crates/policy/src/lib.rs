@@ -77,6 +77,7 @@
 //! requests), [`bulkhead`] (a limit of calls in flight), [`client`] (a
 //! client's shared state), [`call`].
 
+pub mod adaptive;
 pub mod backoff;
 pub mod breaker;
 pub mod budget;
@@ -87,6 +88,7 @@ pub mod client;
 pub mod config;
 pub mod decorrelated_v2;
 pub mod hedge;
+pub mod hints;
 pub mod jitter;
 pub mod knob;
 pub mod plan;
@@ -104,7 +106,7 @@ pub use classify::{Outcome, RequestKind, Verdict};
 pub use config::{
     AttemptsConfig, BackoffConfig, BackoffKind, BreakerConfig, BreakerKind, BudgetConfig,
     BudgetKind, ClassifyConfig, IdempotencyConfig, JitterConfig, JitterKind, PolicyConfig,
-    RetryAfterConfig, RetryAfterKind,
+    RateLimiterKind, RetryAfterConfig, RetryAfterKind,
 };
 pub use plan::{schedule, PlannedRetry};
 

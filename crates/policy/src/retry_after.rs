@@ -13,6 +13,10 @@
 //! | `capped` | `min(v, cap)` | urllib3, ky (`maxRetryAfter`), Polly HTTP |
 //! | `envoy` | `v > cap`: the hint is ignored and the backoff draw used; else `v + U{0..⌊v/2⌋−1}`, i.e. `[v, 1.5·v)` | Envoy `rate_limited_retry_back_off` |
 //! | `aws` | `max(t, min(v, t + cap))`, `t` the backoff draw | AWS SDKs 2026 `x-amz-retry-after` (cap 5 s) |
+//! | `grpc` | exactly `v` (no cap); negative: no retry; the next backoff starts again | gRPC `grpc-retry-pushback-ms` |
+//!
+//! `aws` reads `x-amz-retry-after` when the reply has one (else
+//! `Retry-After`), `grpc` only `grpc-retry-pushback-ms` (see [`crate::hints`]).
 //!
 //! Envoy: `source/common/router/retry_state_impl.cc` (`parseResetInterval`
 //! keeps an interval only if `<= reset_max_interval_`) and
@@ -144,6 +148,7 @@ pub fn sleep_ms(config: &RetryAfterConfig, server_ms: u64, backoff_ms: u64, u: f
             let offset = ((u * half as f64).floor() as u64).min(half.saturating_sub(1));
             Some(server_ms.saturating_add(offset))
         }
+        RetryAfterKind::Grpc => Some(server_ms),
         RetryAfterKind::Aws => {
             Some(backoff_ms.max(server_ms.min(backoff_ms.saturating_add(config.cap_ms))))
         }

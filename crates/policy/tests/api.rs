@@ -56,6 +56,15 @@ fn every_knob_round_trips() {
                 assert_eq!(c.get(spec.name).as_deref(), Some("false"));
             }
             KnobKind::List { .. } => panic!("{}: the policy has no list knobs", spec.name),
+            KnobKind::Text { syntax } => {
+                c.set(spec.name, "none").unwrap_or_else(|e| panic!("{e}"));
+                let err = c.set(spec.name, "%%").unwrap_err().to_string();
+                assert!(
+                    err.contains(spec.name),
+                    "{err} names neither {} nor {syntax}",
+                    spec.name
+                );
+            }
         }
         assert!(!spec.help.is_empty());
     }
@@ -352,6 +361,7 @@ fn hostile_configs_do_not_panic() {
             kind: policy::JitterKind::Ratio,
             ratio: f64::NAN,
             additive_ms: u64::MAX,
+            draw: Some(f64::NAN),
         },
         budget: policy::BudgetConfig {
             kind: policy::BudgetKind::Ratio,

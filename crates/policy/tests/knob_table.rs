@@ -17,6 +17,14 @@ fn value_for<C>(knob: &Knob<C>, draw: u64, fraction: f64) -> String {
         KnobKind::Float { min, max } => (min + (max - min) * fraction).clamp(min, max).to_string(),
         KnobKind::Bool => draw.is_multiple_of(2).to_string(),
         KnobKind::Choice(names) => names[(draw % names.len() as u64) as usize].to_string(),
+        KnobKind::Text { .. } if knob.name == "jitter.draw" && draw.is_multiple_of(2) => {
+            "random".to_string()
+        }
+        KnobKind::Text { .. } if knob.name == "jitter.draw" => "0.75".to_string(),
+        KnobKind::Text { .. } if knob.name == "budget.initial" && draw.is_multiple_of(2) => {
+            "full".to_string()
+        }
+        KnobKind::Text { .. } => (draw % 1000).to_string(),
         KnobKind::List { .. } => "none".to_string(),
     }
 }
@@ -50,13 +58,14 @@ fn every_choice_name_parses_back_to_its_variant() {
     check_choice::<ThrottleKind>();
     check_choice::<ThrottleScope>();
     check_choice::<WhenFull>();
+    check_choice::<policy::RateLimiterKind>();
 }
 
 #[test]
 fn the_table_keeps_every_name_kind_and_default() {
     // The names, in order, that URLs, presets and docs depend on.
     let names: Vec<&str> = PolicyConfig::KNOBS.iter().map(|k| k.name).collect();
-    assert_eq!(names.len(), 48);
+    assert_eq!(names.len(), 53);
     assert_eq!(
         names[..3],
         [
@@ -65,7 +74,7 @@ fn the_table_keeps_every_name_kind_and_default() {
             "attempts.timeout_ms"
         ]
     );
-    assert_eq!(names[47], "client.when_full");
+    assert_eq!(names[51], "client.when_full");
     let kind = |name: &str| {
         PolicyConfig::KNOBS
             .iter()

@@ -585,6 +585,7 @@ proptest! {
                         prop_assert!(envelope_ms.0 <= *planned_ms && *planned_ms <= envelope_ms.1, "seed {}: {} outside {:?}", seed, planned_ms, envelope_ms);
                         prop_assert_eq!(until_ms - now, *planned_ms);
                     }
+                    SleepReason::RateLimited { .. } => prop_assert!(false, "seed {}: no rate limiter here", seed),
                     SleepReason::RetryAfter { server_ms: v, capped_ms: s } => {
                         let (v, s) = (*v, *s);
                         match ra_kind {
@@ -593,6 +594,7 @@ proptest! {
                                 prop_assert!(v <= ra_cap, "seed {}: {} above the cap was obeyed", seed, v);
                                 prop_assert!(v <= s && s <= v + v / 2, "seed {}: {} outside [{}, 1.5·{}]", seed, s, v, v);
                             }
+                            RetryAfterKind::Grpc => prop_assert!(false, "seed {}: grpc reads only grpc-retry-pushback-ms, not Retry-After", seed),
                             RetryAfterKind::Aws => {
                                 // s = max(t, min(v, t + cap)) with t in the backoff envelope.
                                 let retry = steps.iter().filter(|(_, st)| matches!(st, Step::Send { .. })).count() as u32;

@@ -241,6 +241,11 @@ proptest! {
                             prop_assert_eq!(*capped_ms, (*server_ms).min(config.retry_after.cap_ms));
                             prop_assert_eq!(until_ms - now, *capped_ms);
                         }
+                        SleepReason::RateLimited { wait_ms } => {
+                            prop_assert_eq!(config.rate_limiter, policy::RateLimiterKind::AwsAdaptive);
+                            prop_assert!(*wait_ms >= 1);
+                            prop_assert_eq!(until_ms - now, *wait_ms);
+                        }
                     }
                 }
             }

@@ -7,6 +7,7 @@ use policy::knob::{self, to_u32, Knob, KnobError, KnobKind, KnobSpec};
 
 use super::{CommitLoseAs, CreateMode, EndpointConfig, FailWith, FaultMix, LatencyKind, Outage};
 use crate::capacity::{QueueOrder, Shed};
+use crate::script::{self, Script, ScriptAfter, ScriptScope};
 use crate::windows;
 
 const LATENCY_MS_MAX: u64 = 600_000;
@@ -32,7 +33,7 @@ macro_rules! fault {
 #[rustfmt::skip]
 // An array, not a slice: `&KNOBS` then points at this one static, where a
 // const reading a slice static would copy its entries into every user.
-static KNOBS: [K; 37] = [
+static KNOBS: [K; 40] = [
     choice_knob!(K, "endpoint.latency.kind", "latency distribution: fixed, uniform (min..max) or long_tail (log-normal through p50 and p99)",
         LatencyKind, |c| c.latency.kind),
     K::int("endpoint.latency.ms", 0, LATENCY_MS_MAX, "ms", "fixed latency of every answer",
@@ -103,6 +104,15 @@ static KNOBS: [K; 37] = [
         |c| c.capacity.shed_max_age_ms, |c, v| c.capacity.shed_max_age_ms = v),
     K::int("endpoint.shed.retry_after_s", 0, 3600, "s", "Retry-After on the 503 of a rejected or shed request (0: none)",
         |c| c.capacity.retry_after_s, |c, v| c.capacity.retry_after_s = v),
+    K::text("endpoint.script", KnobKind::Text { syntax: script::SCRIPT_SYNTAX }, "", "scripted replies, attempt by attempt, calls separated by ; (e.g. 500,500,200;200): a status 200..599, reset or hang, with +retry-after=S, +x-amz-retry-after=MS, +grpc-retry-pushback-ms=MS, +code=NAME; decides before everything else",
+        |c| c.script.to_string(),
+        |c, spec, v| { c.script = Script::parse(v).map_err(|why| KnobError::BadValue { name: spec.name.to_string(), value: v.to_string(), expected: why })?; Ok(()) }),
+    choice_knob!(K, "endpoint.script_after", "after its script a call meets the model (faults, outages) or repeat_last (its last scripted reply again)",
+        ScriptAfter, |c| c.script_after)
+        .active_when(|c| !c.script.is_empty()),
+    choice_knob!(K, "endpoint.script_scope", "whose calls the script's calls are: client (each client's n-th call) or run (the run's n-th call to reach the server)",
+        ScriptScope, |c| c.script_scope)
+        .active_when(|c| !c.script.is_empty()),
 ];
 
 impl EndpointConfig {

@@ -3,6 +3,7 @@
 //! logical call's end (the bulkhead's next waiting call, the client's next
 //! call) and the run's end.
 
+use policy::hints::ReplyHints;
 use policy::{Done, Outcome};
 
 use super::steps::with_throttle;
@@ -94,6 +95,7 @@ impl Engine {
 
     /// Request `wire` of the call ended with `outcome`: the bottom layer's
     /// call hears of it, then the call goes on.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn end_attempt(
         &mut self,
         now_ms: u64,
@@ -102,6 +104,7 @@ impl Engine {
         wire: u32,
         outcome: AttemptOutcome,
         retry_after_ms: Option<u64>,
+        hints: ReplyHints,
     ) {
         let Some(slot) = self.clients.get_mut(client as usize) else {
             return;
@@ -124,7 +127,7 @@ impl Engine {
             with_throttle(state, shared, |state| {
                 layer
                     .call
-                    .on_outcome(now_ms, flight.attempt, policy_outcome, state)
+                    .on_outcome_hinted(now_ms, flight.attempt, policy_outcome, hints, state)
             });
         }
         let id = run.id;

@@ -52,6 +52,7 @@
 //! assert_eq!(engine.trace(&Default::default()).summary().succeeded, 2);
 //! ```
 
+use policy::hints::ReplyHints;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -413,6 +414,25 @@ impl Engine {
         outcome: AttemptOutcome,
         retry_after_ms: Option<u64>,
     ) {
+        self.handle_reply_hinted(
+            now_ms,
+            request_id,
+            outcome,
+            retry_after_ms,
+            ReplyHints::default(),
+        );
+    }
+
+    /// [`Engine::handle_reply`] with the reply's other hints
+    /// (`x-amz-retry-after`, gRPC's pushback, the error code).
+    pub fn handle_reply_hinted(
+        &mut self,
+        now_ms: u64,
+        request_id: u64,
+        outcome: AttemptOutcome,
+        retry_after_ms: Option<u64>,
+        hints: ReplyHints,
+    ) {
         if self.is_finished() {
             return;
         }
@@ -431,6 +451,7 @@ impl Engine {
                 flight.wire,
                 outcome,
                 retry_after_ms,
+                hints,
             ),
         }
     }

@@ -4,6 +4,7 @@
 //! attempts, calls and the run. The driving API is in the [parent module](super).
 
 use policy::bulkhead::Admission;
+use policy::hints::ReplyHints;
 use policy::throttle::Throttle;
 use policy::{Call, ClientState, Done, GaveUp, Outcome, Step};
 
@@ -98,7 +99,15 @@ impl Engine {
                 return;
             }
             self.abandon(now_ms, flight.request_id);
-            self.end_attempt(now_ms, client, ordinal, key, AttemptOutcome::TimedOut, None);
+            self.end_attempt(
+                now_ms,
+                client,
+                ordinal,
+                key,
+                AttemptOutcome::TimedOut,
+                None,
+                ReplyHints::default(),
+            );
             return;
         }
         // An upper layer's attempt: its call below (and everything under it) is abandoned.

@@ -4,6 +4,7 @@
 //! route answers. Also the latency draw, and the injected failures' replies.
 
 use super::*;
+use crate::script::ScriptedKind;
 
 /// Why a request failed before handling; sent as `X-Flaky-Fault`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +78,66 @@ impl Server {
                     body,
                 }
             }
+        }
+    }
+
+    /// A scripted reply: 2xx/3xx is served normally; anything else fails
+    /// before handling, with the headers the script gives.
+    pub(super) fn play(
+        &mut self,
+        now_ms: u64,
+        at_ms: u64,
+        scripted: &ScriptedReply,
+        request: &Request,
+    ) -> Reply {
+        let status = match scripted.kind {
+            ScriptedKind::Reset => return Reply::Reset { at_ms },
+            ScriptedKind::Hang => return Reply::Hang,
+            ScriptedKind::Status(s) if s < 400 => {
+                let Response {
+                    status,
+                    headers,
+                    body,
+                } = self.route(now_ms, at_ms, request);
+                return Reply::Respond {
+                    at_ms,
+                    status,
+                    headers,
+                    body,
+                };
+            }
+            ScriptedKind::Status(s) => s,
+        };
+        let headers: Vec<(String, String)> = scripted
+            .headers()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        if !self.fault_details {
+            return Reply::Respond {
+                at_ms,
+                status,
+                headers,
+                body: String::new(),
+            };
+        }
+        let message = format!("scripted: {status} {}", reason_phrase(status));
+        let mut response = Response::json(
+            status,
+            Body {
+                error: Some(&message),
+                cause: Some("script"),
+                ..Body::default()
+            },
+        )
+        .with_header("X-Flaky-Fault", "script");
+        for (name, value) in scripted.headers() {
+            response = response.with_header(name, value);
+        }
+        Reply::Respond {
+            at_ms,
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
         }
     }
 

@@ -68,6 +68,7 @@ fn ok_reply(request_id: u64) -> Input {
         request_id,
         outcome: AttemptOutcome::Status(200),
         retry_after_ms: None,
+        hints: policy::hints::ReplyHints::default(),
     }
 }
 

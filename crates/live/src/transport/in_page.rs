@@ -73,9 +73,13 @@ pub(super) async fn send(
                 .iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
                 .map(|(_, v)| v.clone());
+            let hints = policy::hints::ReplyHints::from_headers(
+                headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+            );
             Ok(Received {
                 status,
                 retry_after,
+                hints,
             })
         }
         Reply::Reset { .. } => {

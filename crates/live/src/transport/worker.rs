@@ -99,9 +99,20 @@ pub(super) async fn send(out: &Outgoing<'_>) -> Result<Received, SendError> {
 async fn received(response: &Response) -> Result<Received, SendError> {
     let status = response.status();
     let Some(error) = header_of(response, header::ERROR) else {
+        let hint_headers: Vec<(&str, String)> = [
+            policy::hints::AMZ_RETRY_AFTER,
+            policy::hints::GRPC_PUSHBACK,
+            policy::hints::ERROR_CODE,
+        ]
+        .into_iter()
+        .filter_map(|name| header_of(response, name).map(|v| (name, v)))
+        .collect();
         return Ok(Received {
             status,
             retry_after: header_of(response, "Retry-After"),
+            hints: policy::hints::ReplyHints::from_headers(
+                hint_headers.iter().map(|(n, v)| (*n, v.as_str())),
+            ),
         });
     };
     if ErrorKind::parse(&error) == Some(ErrorKind::RunLost) {

@@ -21,6 +21,9 @@ fn is_token_bucket(c: &PolicyConfig) -> bool {
         BudgetKind::TokenBucket | BudgetKind::TokenBucketRefund
     )
 }
+fn has_tokens(c: &PolicyConfig) -> bool {
+    is_token_bucket(c) || c.budget.kind == BudgetKind::GrpcThrottling
+}
 fn is_ratio_breaker(c: &PolicyConfig) -> bool {
     matches!(
         c.breaker.kind,
@@ -31,7 +34,7 @@ fn is_ratio_breaker(c: &PolicyConfig) -> bool {
 #[rustfmt::skip]
 // An array, not a slice: `&KNOBS` then points at this one static, where a
 // const reading a slice static would copy its entries into every user.
-static KNOBS: [K; 48] = [
+static KNOBS: [K; 53] = [
     K::int("attempts.max", 0, 1000, "", "attempts per call, the first included; 0 = unlimited (infinite retries)",
         |c| c.attempts.max.into(), |c, v| c.attempts.max = to_u32(v)),
     K::int("attempts.deadline_ms", 0, DAY_MS, "ms", "overall deadline from the call's start; 0 = none",
@@ -50,6 +53,8 @@ static KNOBS: [K; 48] = [
         |c| c.retry.status_4xx, |c, v| c.retry.status_4xx = v),
     K::boolean("retry.in_flight_409", "a 409 to a keyed request = first attempt still in flight: retry",
         |c| c.retry.in_flight_409, |c, v| c.retry.in_flight_409 = v),
+    K::boolean("retry.error_codes", "read the service's error code (X-Amzn-ErrorType) as the AWS SDKs do: throttling and transient codes are retried, a throttling code at throttling's price",
+        |c| c.retry.error_codes, |c, v| c.retry.error_codes = v),
     K::boolean("retry.require_key_for_unsafe", "never retry a non-idempotent request without an idempotency key",
         |c| c.retry.require_key_for_unsafe, |c, v| c.retry.require_key_for_unsafe = v),
     choice_knob!(K, "backoff.kind", "delay d(n) before retry n: constant min(cap, base) | linear min(cap, base·n) | exponential min(cap, base·multiplier^(n-1)) | decorrelated min(cap, U(base, 3·previous)) | exponential_floor d(1) = base, d(n) = floor(d(n-1)·multiplier), min(cap, ·) (resilience4j)",
@@ -70,6 +75,9 @@ static KNOBS: [K; 48] = [
     K::float("jitter.ratio", 0.0, 1.0, "", "r of ratio, ratio_after_cap and randomized jitter: d·U(1−r, 1+r) (gRPC 0.2, resilience4j 0.5)",
         |c| c.jitter.ratio, |c, v| c.jitter.ratio = v)
         .active_when(|c| matches!(c.jitter.kind, JitterKind::Ratio | JitterKind::RatioAfterCap | JitterKind::Randomized)),
+    K::text("jitter.draw", KnobKind::Text { syntax: DRAW_SYNTAX }, "", "fix every jitter draw at u (0 and 1: the envelope's edges), to see a plan's edge instead of a random point; random: as drawn",
+        |c| c.jitter.draw.map_or_else(|| "random".to_string(), |u| u.to_string()),
+        set_draw),
     K::int("jitter.additive_ms", 0, HOUR_MS, "ms", "a of additive jitter: d + U(0, a)",
         |c| c.jitter.additive_ms, |c, v| c.jitter.additive_ms = v)
         .active_when(|c| c.jitter.kind == JitterKind::Additive),
@@ -78,14 +86,21 @@ static KNOBS: [K; 48] = [
     K::int("retry_after.cap_ms", 0, DAY_MS, "ms", "longest Retry-After obeyed: sleep min(retry_after, cap)",
         |c| c.retry_after.cap_ms, |c, v| c.retry_after.cap_ms = v)
         .active_when(|c| c.retry_after.honor),
-    choice_knob!(K, "retry_after.kind", "capped min(v, cap) | envoy v > cap ignored (backoff), else v + U{0..v/2−1} | aws max(t, min(v, t + cap)), t = the backoff draw",
+    choice_knob!(K, "retry_after.kind", "capped min(v, cap) | envoy v > cap ignored (backoff), else v + U{0..v/2−1} | aws x-amz-retry-after (else Retry-After): max(t, min(v, t + cap)), t = the backoff draw | grpc grpc-retry-pushback-ms: exactly v, negative: no retry",
         RetryAfterKind, |c| c.retry_after.kind)
         .active_when(|c| c.retry_after.honor),
     choice_knob!(K, "budget.kind", "none | token_bucket (fixed refill per success) | ratio (retries ≤ min_retries + ratio × calls per window) | token_bucket_refund (AWS SDK: a success after retries gives back the last retry's cost)",
         BudgetKind, |c| c.budget.kind),
-    K::int("budget.capacity", 0, TOKENS_MAX, "tokens", "token bucket size; it starts full",
+    K::int("budget.capacity", 0, TOKENS_MAX, "tokens", "token bucket size (grpc_throttling: maxTokens); it starts with budget.initial",
         |c| c.budget.capacity, |c, v| c.budget.capacity = v)
-        .active_when(is_token_bucket),
+        .active_when(has_tokens),
+    K::text("budget.initial", KnobKind::Text { syntax: INITIAL_SYNTAX }, "tokens", "tokens at the start: full (the capacity) or a number (more than the capacity counts as the capacity)",
+        |c| c.budget.initial.map_or_else(|| "full".to_string(), |t| t.to_string()),
+        set_initial)
+        .active_when(has_tokens),
+    K::float("budget.token_ratio", 0.0, 1000.0, "tokens", "grpc_throttling: tokens a successful call gives back (tokenRatio; gRPC keeps 3 decimals)",
+        |c| c.budget.token_ratio, |c, v| c.budget.token_ratio = v)
+        .active_when(|c| c.budget.kind == BudgetKind::GrpcThrottling),
     K::int("budget.retry_cost", 0, TOKENS_MAX, "tokens", "tokens taken by a retry",
         |c| c.budget.retry_cost, |c, v| c.budget.retry_cost = v)
         .active_when(is_token_bucket),
@@ -153,6 +168,8 @@ static KNOBS: [K; 48] = [
     choice_knob!(K, "client.when_full", "a call that finds the bulkhead full: wait for a slot | fail at once (gave up: bulkhead full)",
         WhenFull, |c| c.client.when_full)
         .active_when(|c| c.client.max_in_flight != 0),
+    choice_knob!(K, "rate_limiter.kind", "none | aws_adaptive (AWS adaptive retry mode: every attempt, the first too, takes a token from a bucket filling at a rate that follows a cubic curve, cut to 70 % of the measured rate at each throttling reply; an attempt without a token waits)",
+        RateLimiterKind, |c| c.rate_limiter),
 ];
 
 /// The dynamic knob `retry.status.NNN` (NNN in 100..=599): `true`, `false`,
@@ -313,4 +330,34 @@ impl PolicyConfig {
             Err(problems.join("\n"))
         }
     }
+}
+
+/// What `jitter.draw` accepts.
+const DRAW_SYNTAX: &str = "random, or a number u from 0 to 1";
+
+fn set_draw(c: &mut PolicyConfig, spec: &KnobSpec, value: &str) -> Result<(), KnobError> {
+    let value = value.trim();
+    c.jitter.draw = match value {
+        "" | "random" | "none" => None,
+        u => match u.parse::<f64>() {
+            Ok(u) if (0.0..=1.0).contains(&u) => Some(u),
+            _ => return Err(spec.bad(value)),
+        },
+    };
+    Ok(())
+}
+
+/// What `budget.initial` accepts.
+const INITIAL_SYNTAX: &str = "full, or a number of tokens from 0 to 1000000";
+
+fn set_initial(c: &mut PolicyConfig, spec: &KnobSpec, value: &str) -> Result<(), KnobError> {
+    let value = value.trim();
+    c.budget.initial = match value {
+        "" | "full" | "none" => None,
+        t => match t.parse::<u64>() {
+            Ok(t) if t <= TOKENS_MAX => Some(t),
+            _ => return Err(spec.bad(value)),
+        },
+    };
+    Ok(())
 }
