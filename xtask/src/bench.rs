@@ -8,6 +8,10 @@ use crate::{proc, setup, Ctx, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// The Cargo profile of the page's wasm (Cargo.toml, index.html's
+/// `data-cargo-profile-release`): wasm built here is built as the web is.
+pub const WEB_PROFILE: &str = "web";
+
 const BENCH_PACKAGES: [(&str, &str); 2] = [("policy", "crates/policy"), ("flaky", "crates/flaky")];
 
 /// Whether a package declares or auto-discovers a bench target.
@@ -53,11 +57,19 @@ pub fn bench(ctx: &Ctx) -> Result<()> {
         proc::run(&mut cmd)?;
         ran += 1;
     }
-    // The 10,000-client storm as wasm in headless Chromium (release build).
-    println!("bench: storm in headless Chromium: PLAYGROUND_BENCH=1 cargo test --release --target wasm32-unknown-unknown -p flaky --test storm_wasm");
+    // The 10,000-client storm as wasm in headless Chromium, built as the
+    // web is (`release` is the native CLI's build, for speed).
+    println!("bench: storm in headless Chromium: PLAYGROUND_BENCH=1 cargo test --profile {WEB_PROFILE} --target wasm32-unknown-unknown -p flaky --test storm_wasm");
     let mut cmd = crate::test::wasm_test_command(ctx, "flaky")?;
-    cmd.args(["--release", "--test", "storm_wasm", "--", "--nocapture"])
-        .env("PLAYGROUND_BENCH", "1");
+    cmd.args([
+        "--profile",
+        WEB_PROFILE,
+        "--test",
+        "storm_wasm",
+        "--",
+        "--nocapture",
+    ])
+    .env("PLAYGROUND_BENCH", "1");
     proc::run(&mut cmd)?;
     page(ctx)?;
     println!("bench: {ran} package(s) benchmarked, the wasm storm and the page figures");
