@@ -2,12 +2,15 @@
 //! retry budget and the adaptive throttle, and the events their changes
 //! make for the UI. The calls themselves are in [`crate::call`].
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::breaker::{Breaker, BreakerState};
 use crate::budget::Budget;
-use crate::config::PolicyConfig;
+use crate::config::{BreakerConfig, BudgetConfig, PolicyConfig};
 use crate::throttle::Throttle;
+use crate::throttle::ThrottleConfig;
 
 /// What changed in a client's shared state, for the UI's breaker band and
 /// budget level.
@@ -26,6 +29,26 @@ pub enum ClientEventKind {
     BudgetLevel(f64),
 }
 
+/// The settings of a client's breaker, budget and throttle, made once and
+/// shared by many clients' states ([`ClientState::shared`]): a run of
+/// 100,000 clients holds one copy, and each state only pointers to it.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    breaker: Arc<BreakerConfig>,
+    budget: Arc<BudgetConfig>,
+    throttle: Arc<ThrottleConfig>,
+}
+
+impl ClientConfig {
+    pub fn new(config: &PolicyConfig) -> ClientConfig {
+        ClientConfig {
+            breaker: Arc::new(config.breaker.clone()),
+            budget: Arc::new(config.budget.clone()),
+            throttle: Arc::new(config.throttle.clone()),
+        }
+    }
+}
+
 /// Per-client state shared by all its calls: the circuit breaker and the
 /// retry budget. Their settings come from the config given to
 /// [`ClientState::new`], not from each call's config.
@@ -40,10 +63,15 @@ pub struct ClientState {
 impl ClientState {
     /// A closed breaker and a full budget.
     pub fn new(config: &PolicyConfig) -> ClientState {
+        ClientState::shared(&ClientConfig::new(config))
+    }
+
+    /// The same, pointing at `config` rather than copying it.
+    pub fn shared(config: &ClientConfig) -> ClientState {
         ClientState {
-            breaker: Breaker::new(&config.breaker),
-            budget: Budget::new(&config.budget),
-            throttle: Throttle::new(&config.throttle),
+            breaker: Breaker::shared(Arc::clone(&config.breaker)),
+            budget: Budget::shared(Arc::clone(&config.budget)),
+            throttle: Throttle::shared(Arc::clone(&config.throttle)),
             events: Vec::new(),
         }
     }
