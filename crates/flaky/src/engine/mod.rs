@@ -162,28 +162,36 @@ struct Layer {
     last_outcome: Option<Outcome>,
 }
 
+/// In declaration order (`repr(C)`): what every event reads first (which
+/// call, its wake-up, its requests in flight) shares a cache line with the
+/// list's length in [`ClientRun`]; the layers' calls follow.
+#[repr(C)]
 struct CallRun {
-    id: u32,
     ordinal: u32,
-    start_ms: u64,
-    /// `[0]` is the top layer's call; the last is the active one.
-    stack: SmallVec<[Layer; 1]>,
-    flights: SmallVec<[InFlight; 1]>,
+    id: u32,
+    wake_seq: u32,
     /// Requests sent (attempts of the bottom layer) so far.
     wires: u32,
     /// Calls into lower layers made so far (keys their draws).
     sub_calls: u32,
-    wake_seq: u32,
     /// `false` while it waits for the bulkhead.
     started: bool,
+    start_ms: u64,
+    flights: SmallVec<[InFlight; 1]>,
+    /// `[0]` is the top layer's call; the last is the active one.
+    stack: SmallVec<[Layer; 1]>,
 }
 
+/// A client's record, read at every event of its calls: the calls first
+/// (`repr(C)`; a million-call run meets each client's record cold), then
+/// the shared state the policy reads.
+#[repr(C)]
 struct ClientRun {
-    /// One per layer, top first.
-    states: SmallVec<[ClientState; 1]>,
     /// Calls started and not done, and calls waiting for the bulkhead, in start order.
     calls: SmallVec<[CallRun; 1]>,
     next_ordinal: u32,
+    /// One per layer, top first.
+    states: SmallVec<[ClientState; 1]>,
 }
 
 impl ClientRun {
