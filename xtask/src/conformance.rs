@@ -128,19 +128,23 @@ pub fn parse_pytest(text: &str) -> Counts {
     c
 }
 
+/// Cargo's target directory: `CARGO_TARGET_DIR` (relative to the root), or `target/`.
+pub fn target_dir(ctx: &Ctx) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ctx.root.join("target"));
+    if target.is_absolute() {
+        target
+    } else {
+        ctx.root.join(target)
+    }
+}
+
 fn playground_bin(ctx: &Ctx) -> Result<PathBuf> {
     let mut build = proc::command(&ctx.cargo, &ctx.root);
     build.args(["build", "-p", "cli", "--bin", "playground"]);
     proc::run(&mut build)?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| ctx.root.join("target"));
-    let target = if target.is_absolute() {
-        target
-    } else {
-        ctx.root.join(target)
-    };
-    let bin = target.join("debug").join("playground");
+    let bin = target_dir(ctx).join("debug").join("playground");
     if bin.is_file() {
         Ok(bin)
     } else {

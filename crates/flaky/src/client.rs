@@ -59,14 +59,19 @@ pub fn target(scenario: &ScenarioConfig, client: u32, ordinal: u32) -> String {
     }
 }
 
-/// The request of stage `stage` for a call on `target`, with the call's
+/// The request of stage `stage` for call `ordinal` of `client`, with the call's
 /// idempotency key (if any) on every attempt. `id` is left 0 for the transport.
 pub fn request(
     config: &RunConfig,
-    target: &str,
+    (client, ordinal): (u32, u32),
     idempotency_key: Option<&str>,
     stage: Stage,
 ) -> Request {
+    // Named here, not kept per call: a read names no item (and allocates none).
+    let target = &match config.scenario.operation {
+        Operation::Read => String::new(),
+        Operation::Create => target(&config.scenario, client, ordinal),
+    };
     let (method, path, body) = match (config.scenario.operation, config.endpoint.create, stage) {
         (Operation::Read, _, _) => (Method::Get, "/flaky".to_string(), String::new()),
         (Operation::Create, CreateMode::CheckThenCreate, Stage::Check) => {

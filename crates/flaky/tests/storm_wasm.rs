@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 PLAYGROUND_BENCH=1 \
-//!   cargo test --release --target wasm32-unknown-unknown -p flaky --test storm_wasm -- --nocapture
+//!   cargo test --profile web --target wasm32-unknown-unknown -p flaky --test storm_wasm -- --nocapture
 //! ```
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly

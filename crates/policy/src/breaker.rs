@@ -42,6 +42,7 @@
 //! ```
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -74,7 +75,8 @@ pub struct Permit {
 /// events (see [`Breaker::take_changes`]).
 #[derive(Clone, Debug)]
 pub struct Breaker {
-    config: BreakerConfig,
+    /// Shared by every client of a run ([`Breaker::shared`]).
+    config: Arc<BreakerConfig>,
     state: BreakerState,
     epoch: u64,
     consecutive_failures: u32,
@@ -87,8 +89,13 @@ pub struct Breaker {
 impl Breaker {
     /// A closed breaker.
     pub fn new(config: &BreakerConfig) -> Breaker {
+        Breaker::shared(Arc::new(config.clone()))
+    }
+
+    /// A closed breaker whose settings are `config`, not a copy of them.
+    pub fn shared(config: Arc<BreakerConfig>) -> Breaker {
         Breaker {
-            config: config.clone(),
+            config,
             state: BreakerState::Closed,
             epoch: 0,
             consecutive_failures: 0,

@@ -51,6 +51,8 @@
 //! assert_eq!(budget.tokens(), Some(1));
 //! ```
 
+use std::sync::Arc;
+
 use crate::config::{BudgetConfig, BudgetKind};
 
 /// What failed before a retry: it picks the token price.
@@ -79,9 +81,11 @@ struct Slot {
 /// A retry budget. Time is passed in.
 #[derive(Clone, Debug)]
 pub struct Budget {
-    config: BudgetConfig,
+    /// Shared by every client of a run ([`Budget::shared`]).
+    config: Arc<BudgetConfig>,
     tokens: u64,
-    slots: [Slot; SLOTS],
+    /// `SLOTS` slots for a `ratio` budget, none otherwise (never read then).
+    slots: Box<[Slot]>,
     last_level: Option<f64>,
     levels: Vec<(u64, f64)>,
 }
@@ -89,6 +93,11 @@ pub struct Budget {
 impl Budget {
     /// A full budget.
     pub fn new(config: &BudgetConfig) -> Budget {
+        Budget::shared(Arc::new(config.clone()))
+    }
+
+    /// A full budget (or `budget.initial` tokens) whose settings are `config`, not a copy of them.
+    pub fn shared(config: Arc<BudgetConfig>) -> Budget {
         let start = config
             .initial
             .unwrap_or(config.capacity)
@@ -97,10 +106,15 @@ impl Budget {
             BudgetKind::GrpcThrottling => start.saturating_mul(MILLI),
             _ => start,
         };
+        let slots = if config.kind == BudgetKind::Ratio {
+            SLOTS
+        } else {
+            0
+        };
         let mut budget = Budget {
-            config: config.clone(),
             tokens,
-            slots: [Slot::default(); SLOTS],
+            config,
+            slots: vec![Slot::default(); slots].into_boxed_slice(),
             last_level: None,
             levels: Vec::new(),
         };

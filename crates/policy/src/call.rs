@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use crate::breaker::{BreakerState, Permit};
 use crate::budget::RetryCause;
 use crate::classify::{classify, is_breaker_failure, is_throttling, Outcome, RequestKind, Verdict};
-pub use crate::client::{ClientEvent, ClientEventKind, ClientState};
+pub use crate::client::{ClientConfig, ClientEvent, ClientEventKind, ClientState};
 use crate::config::{PolicyConfig, RetryAfterKind};
 use crate::hints::{CodeClass, Pushback, ReplyHints};
 use crate::{jitter, retry_after, unit_f64, Rng};

@@ -2,13 +2,16 @@
 //! retry budget and the adaptive throttle, and the events their changes
 //! make for the UI. The calls themselves are in [`crate::call`].
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::adaptive::RateLimiter;
 use crate::breaker::{Breaker, BreakerState};
 use crate::budget::Budget;
-use crate::config::{PolicyConfig, RateLimiterKind};
+use crate::config::{BreakerConfig, BudgetConfig, PolicyConfig, RateLimiterKind};
 use crate::throttle::Throttle;
+use crate::throttle::ThrottleConfig;
 
 /// What changed in a client's shared state, for the UI's breaker band and
 /// budget level.
@@ -27,6 +30,28 @@ pub enum ClientEventKind {
     BudgetLevel(f64),
 }
 
+/// The settings of a client's breaker, budget and throttle, made once and
+/// shared by many clients' states ([`ClientState::shared`]): a run of
+/// 100,000 clients holds one copy, and each state only pointers to it.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    breaker: Arc<BreakerConfig>,
+    budget: Arc<BudgetConfig>,
+    throttle: Arc<ThrottleConfig>,
+    rate_limiter: RateLimiterKind,
+}
+
+impl ClientConfig {
+    pub fn new(config: &PolicyConfig) -> ClientConfig {
+        ClientConfig {
+            breaker: Arc::new(config.breaker.clone()),
+            budget: Arc::new(config.budget.clone()),
+            throttle: Arc::new(config.throttle.clone()),
+            rate_limiter: config.rate_limiter,
+        }
+    }
+}
+
 /// Per-client state shared by all its calls: the circuit breaker and the
 /// retry budget. Their settings come from the config given to
 /// [`ClientState::new`], not from each call's config.
@@ -36,19 +61,25 @@ pub struct ClientState {
     pub(crate) budget: Budget,
     pub(crate) throttle: Throttle,
     /// `rate_limiter.kind = aws_adaptive`.
-    pub(crate) limiter: Option<RateLimiter>,
+    /// Boxed: rarely on, and a million clients' records stay small.
+    pub(crate) limiter: Option<Box<RateLimiter>>,
     events: Vec<ClientEvent>,
 }
 
 impl ClientState {
     /// A closed breaker and a full budget.
     pub fn new(config: &PolicyConfig) -> ClientState {
+        ClientState::shared(&ClientConfig::new(config))
+    }
+
+    /// The same, pointing at `config` rather than copying it.
+    pub fn shared(config: &ClientConfig) -> ClientState {
         ClientState {
-            breaker: Breaker::new(&config.breaker),
-            budget: Budget::new(&config.budget),
-            throttle: Throttle::new(&config.throttle),
+            breaker: Breaker::shared(Arc::clone(&config.breaker)),
+            budget: Budget::shared(Arc::clone(&config.budget)),
+            throttle: Throttle::shared(Arc::clone(&config.throttle)),
             limiter: (config.rate_limiter == RateLimiterKind::AwsAdaptive)
-                .then(|| RateLimiter::new(0)),
+                .then(|| Box::new(RateLimiter::new(0))),
             events: Vec::new(),
         }
     }
@@ -118,7 +149,7 @@ impl ClientState {
 
     /// The client rate limiter, when `rate_limiter.kind` has one.
     pub fn rate_limiter(&self) -> Option<&RateLimiter> {
-        self.limiter.as_ref()
+        self.limiter.as_deref()
     }
 
     /// Direct access for tests and the simulator's detailed views.

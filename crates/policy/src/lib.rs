@@ -101,7 +101,9 @@ pub use rand_chacha;
 pub use rand_chacha::rand_core::Rng;
 
 pub use breaker::BreakerState;
-pub use call::{Call, ClientEvent, ClientEventKind, ClientState, Done, GaveUp, SleepReason, Step};
+pub use call::{
+    Call, ClientConfig, ClientEvent, ClientEventKind, ClientState, Done, GaveUp, SleepReason, Step,
+};
 pub use classify::{Outcome, RequestKind, Verdict};
 pub use config::{
     AttemptsConfig, BackoffConfig, BackoffKind, BreakerConfig, BreakerKind, BudgetConfig,

@@ -42,6 +42,8 @@
 //! assert!(!throttle.admit(1, 0.1)); // 1 request, 0 accepts: p = 1/2
 //! ```
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 crate::choices! {
@@ -116,16 +118,28 @@ struct Slot {
 /// One client's throttle: the windowed counts. Time and the draw are passed in.
 #[derive(Clone, Debug)]
 pub struct Throttle {
-    config: ThrottleConfig,
-    slots: [Slot; SLOTS],
+    /// Shared by every client of a run ([`Throttle::shared`]).
+    config: Arc<ThrottleConfig>,
+    /// `SLOTS` slots when on, none when off (never read then).
+    slots: Box<[Slot]>,
 }
 
 impl Throttle {
     /// A throttle with no history (it lets everything through at first).
     pub fn new(config: &ThrottleConfig) -> Throttle {
+        Throttle::shared(Arc::new(config.clone()))
+    }
+
+    /// Empty counts; the settings are `config`, not a copy of them.
+    pub fn shared(config: Arc<ThrottleConfig>) -> Throttle {
+        let slots = if config.kind == ThrottleKind::None {
+            0
+        } else {
+            SLOTS
+        };
         Throttle {
-            config: config.clone(),
-            slots: [Slot::default(); SLOTS],
+            config,
+            slots: vec![Slot::default(); slots].into_boxed_slice(),
         }
     }
 

@@ -50,7 +50,7 @@ impl Engine {
             return;
         };
         let key = run.stack.last().and_then(|l| l.call.idempotency_key());
-        let mut request = client::request(config, &run.target, key, stage);
+        let mut request = client::request(config, (client, ordinal), key, stage);
         let Some(flight) = run.flights.iter_mut().find(|f| f.wire == wire) else {
             return;
         };

@@ -57,7 +57,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use policy::throttle::{Throttle, ThrottleScope};
-use policy::{Call, ClientState, Outcome, PolicyConfig};
+use policy::{Call, ClientConfig, ClientState, Outcome, PolicyConfig};
 use smallvec::SmallVec;
 
 use crate::client::{self, Next};
@@ -118,8 +118,9 @@ enum TimerKind {
     AttemptTimeout {
         client: u32,
         ordinal: u32,
-        /// 0 = the top.
-        layer: u32,
+        /// 0 = the top (< `LAYERS_MAX`); a `u8` keeps a timer at 16 bytes,
+        /// and a million-call run queues millions of them.
+        layer: u8,
         /// The bottom layer: the attempt's number in the call (`InFlight::wire`);
         /// above: the sub-call the attempt is waiting on (`Layer::waiting_on`).
         key: u32,
@@ -162,29 +163,36 @@ struct Layer {
     last_outcome: Option<Outcome>,
 }
 
+/// In declaration order (`repr(C)`): what every event reads first (which
+/// call, its wake-up, its requests in flight) shares a cache line with the
+/// list's length in [`ClientRun`]; the layers' calls follow.
+#[repr(C)]
 struct CallRun {
-    id: u32,
     ordinal: u32,
-    start_ms: u64,
-    target: String,
-    /// `[0]` is the top layer's call; the last is the active one.
-    stack: SmallVec<[Layer; 1]>,
-    flights: SmallVec<[InFlight; 1]>,
+    id: u32,
+    wake_seq: u32,
     /// Requests sent (attempts of the bottom layer) so far.
     wires: u32,
     /// Calls into lower layers made so far (keys their draws).
     sub_calls: u32,
-    wake_seq: u32,
     /// `false` while it waits for the bulkhead.
     started: bool,
+    start_ms: u64,
+    flights: SmallVec<[InFlight; 1]>,
+    /// `[0]` is the top layer's call; the last is the active one.
+    stack: SmallVec<[Layer; 1]>,
 }
 
+/// A client's record, read at every event of its calls: the calls first
+/// (`repr(C)`; a million-call run meets each client's record cold), then
+/// the shared state the policy reads.
+#[repr(C)]
 struct ClientRun {
-    /// One per layer, top first.
-    states: SmallVec<[ClientState; 1]>,
     /// Calls started and not done, and calls waiting for the bulkhead, in start order.
     calls: SmallVec<[CallRun; 1]>,
     next_ordinal: u32,
+    /// One per layer, top first.
+    states: SmallVec<[ClientState; 1]>,
 }
 
 impl ClientRun {
@@ -277,13 +285,15 @@ impl Engine {
                 Arc::new(policy)
             })
             .collect();
+        // One copy of each layer's breaker, budget and throttle settings for all clients.
+        let shared: Vec<ClientConfig> = policies.iter().map(|p| ClientConfig::new(p)).collect();
         let mut engine = Engine {
             config: config.clone(),
             world,
             options,
             clients: (0..config.scenario.clients)
                 .map(|_| ClientRun {
-                    states: policies.iter().map(|p| ClientState::new(p)).collect(),
+                    states: shared.iter().map(ClientState::shared).collect(),
                     calls: SmallVec::new(),
                     next_ordinal: 0,
                 })
@@ -520,5 +530,20 @@ impl Engine {
             counters: counters.clone(),
             summary: self.tally.summary(counters, end_ms, horizon_ms),
         }
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod layout {
+    use std::mem::size_of;
+
+    /// A million-call run touches a client's record at every event and
+    /// queues millions of timers: growing either is a cache miss more.
+    #[test]
+    fn a_client_and_a_timer_stay_small() {
+        assert_eq!(size_of::<super::TimerKind>(), 16);
+        assert!(size_of::<policy::ClientState>() <= 224);
+        assert!(size_of::<super::CallRun>() <= 328);
+        assert!(size_of::<super::ClientRun>() <= 576);
     }
 }

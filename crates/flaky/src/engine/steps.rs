@@ -145,12 +145,11 @@ impl Engine {
         let mut draws = self.world.client_draws(client, ordinal);
         let kind = client::request_kind(&self.config);
         let call = Call::new(self.policies[0].clone(), now_ms, kind, &mut draws);
-        let target = client::target(&self.config.scenario, client, ordinal);
         if id < self.options.lanes_max {
             self.lanes.push(CallTrace {
                 id,
                 client,
-                target: target.clone(),
+                target: client::target(&self.config.scenario, client, ordinal),
                 start_ms: now_ms,
                 end_ms: None,
                 result: None,
@@ -164,7 +163,6 @@ impl Engine {
             id,
             ordinal,
             start_ms: now_ms,
-            target,
             stack: smallvec![Layer {
                 call,
                 draws,
@@ -349,7 +347,7 @@ impl Engine {
             let timer = TimerKind::AttemptTimeout {
                 client,
                 ordinal,
-                layer: depth as u32,
+                layer: depth as u8,
                 key: sub,
             };
             self.set_timer(now_ms.saturating_add(t), timer);
@@ -369,7 +367,7 @@ impl Engine {
         probe: bool,
     ) {
         let stage = client::first_stage(&self.config);
-        let bottom = self.bottom() as u32;
+        let bottom = self.bottom() as u8;
         let kept = self.lanes.len();
         let Some(run) = self.call_mut(client, ordinal) else {
             return;
