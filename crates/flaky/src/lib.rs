@@ -32,6 +32,7 @@
 
 pub mod capacity;
 pub mod client;
+pub mod compare;
 pub mod contention;
 pub mod endpoint;
 pub mod engine;
@@ -45,6 +46,8 @@ pub mod scenario;
 pub mod series;
 pub mod server;
 pub mod sim;
+pub mod stats;
+pub mod sweep;
 pub mod tally;
 pub mod trace;
 pub mod windows;
