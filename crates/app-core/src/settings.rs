@@ -11,9 +11,11 @@ use flaky::sim::RunConfig;
 use policy::PolicyConfig;
 
 mod kinds;
+mod sweep;
 
 pub use flaky::scenario::{LIVE_CALLS_MAX, SIMULATED_CALLS_MAX};
 pub use kinds::{LaneOrder, Mode, Side, Theme};
+pub use sweep::{Sweep, SweepRange, SWEEP_MEASURES, SWEEP_SEEDS_DEFAULT, SWEEP_SEEDS_MAX};
 
 /// Seed used for draws until the user picks another.
 pub const DEFAULT_SEED: u64 = 42;
@@ -36,6 +38,8 @@ pub struct Settings {
     pub deck: Option<Vec<String>>,
     /// Which calls the timelines draw in detail (`lanes=` in the URL).
     pub lanes: LaneOrder,
+    /// The knob swept on both sides (`sweep=` in the URL), if any.
+    pub sweep: Option<Sweep>,
 }
 
 impl Default for Settings {
@@ -51,6 +55,7 @@ impl Default for Settings {
             b: None,
             deck: None,
             lanes: LaneOrder::default(),
+            sweep: None,
         }
     }
 }

@@ -320,6 +320,32 @@ pub fn run_point(
     }
 }
 
+/// One point to compute elsewhere (the page's run workers): its batch and
+/// index, A's and B's configs at the value, the seeds and the measures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointJob {
+    pub batch_id: u64,
+    pub index: u32,
+    pub value: String,
+    pub a: RunConfig,
+    pub b: Option<RunConfig>,
+    pub seeds: Vec<u64>,
+    pub measures: Vec<String>,
+}
+
+impl PointJob {
+    /// The point, as [`run_point`] computes it.
+    pub fn run(&self) -> Point {
+        run_point(
+            &self.value,
+            &self.a,
+            self.b.as_ref(),
+            &self.seeds,
+            &self.measures,
+        )
+    }
+}
+
 /// Which way a measure is better.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Goal {
