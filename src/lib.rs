@@ -12,6 +12,7 @@ pub mod effects;
 pub mod panic;
 pub mod run_worker;
 pub mod state;
+pub mod sweep_pool;
 
 pub use app_core::{export, url, view};
 /// The live half (its runs happen in the run worker; the page registers the mock service worker).

@@ -1,5 +1,5 @@
-//! `cargo xtask bench`: the plain (harness = false) benches of `policy` and
-//! `flaky` (the 1,000,000-call storms among them), the 10,000-client storm as
+//! `cargo xtask bench`: the plain (harness = false) benches of `policy`,
+//! `flaky` (the 1,000,000-call storms among them) and `cli` (`playground sweep`), the 10,000-client storm as
 //! wasm in headless Chromium, then the page's figures in headless Chromium
 //! against the release build (`tests/e2e/bench/page.mjs`).
 //! Every figure is printed, none asserted: the machine decides the numbers.
@@ -8,7 +8,11 @@ use crate::{proc, setup, Ctx, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const BENCH_PACKAGES: [(&str, &str); 2] = [("policy", "crates/policy"), ("flaky", "crates/flaky")];
+const BENCH_PACKAGES: [(&str, &str); 3] = [
+    ("policy", "crates/policy"),
+    ("flaky", "crates/flaky"),
+    ("cli", "crates/cli"),
+];
 
 /// Whether a package declares or auto-discovers a bench target.
 fn has_benches(package_dir: &Path) -> bool {

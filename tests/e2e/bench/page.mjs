@@ -2,7 +2,10 @@
 // against the release build in dist/ (`trunk build --release`):
 //   - simulated mode: a knob change → updated counters, at 1,000 and 30,000 calls;
 //   - the longest main-thread task during a 1,000,000-call simulated run;
-//   - live mode: how late attempts start after the policy planned them.
+//   - live mode: how late attempts start after the policy planned them;
+//   - a sweep of 20 values × 5 seeds × 1,000 calls (from the link, and a
+//     range change with the workers loaded), and the longest main-thread task
+//     during a sweep of 1,000,000 calls in all.
 // Run with `node tests/e2e/bench/page.mjs`. Not a test (the e2e layer's
 // `node --test tests/e2e/` only picks up *.test.mjs): it prints figures and
 // asserts no timing; it fails only when the page cannot be measured.
@@ -185,13 +188,88 @@ async function liveFigures(browser, server, { clients, calls, target }) {
   await context.close();
 }
 
+/**
+ * Resolves when the sweep's progress reads `n of n`: the ms since `change`
+ * (a control set to a value, in the page) or, without one, since navigation.
+ * (`PAGE_BENCH_ONLY=sweep` runs only the sweep's figures.)
+ */
+async function sweepDone(page, n, timeoutMs, { change = null } = {}) {
+  return page.evaluate(
+    ({ n, timeoutMs, change }) =>
+      new Promise((resolve, reject) => {
+        const done = () => (document.querySelector('[data-testid=sweep-progress]')?.textContent ?? '').includes(`${n} of ${n}`);
+        const start = change ? performance.now() : 0;
+        const timer = setTimeout(() => reject(new Error(`the sweep did not end in ${timeoutMs} ms`)), timeoutMs);
+        let left = !change;
+        const check = () => {
+          if (!done()) left = true;
+          else if (left) {
+            observer.disconnect();
+            clearTimeout(timer);
+            resolve(performance.now() - start);
+          }
+        };
+        const observer = new MutationObserver(check);
+        observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+        if (change) {
+          const input = document.querySelector(`[data-testid=${change.testid}]`);
+          input.value = change.value;
+          input.dispatchEvent(new Event('change', { bubbles: true }));
+        }
+        check();
+      }),
+    { n, timeoutMs, change },
+  );
+}
+
+async function sweepFigures(browser, server) {
+  const world = 'preset=no-jitter&sim.clients=100&sim.calls=10';
+  const { page, context, problems } = await open(browser, server, `?${world}&sweep=backoff.base_ms:10..2000:log:20&sweep.seeds=5`);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  // From navigation start: the run workers' wasm loads too.
+  const coldMs = await sweepDone(page, 20, 120_000);
+  const warmMs = await sweepDone(page, 20, 120_000, { change: { testid: 'sweep-to', value: '2001' } });
+  console.log(
+    `page (sweep 20 values × 5 seeds × 1,000 calls, ${cores} cores): ${(warmMs / 1000).toFixed(2)} s with the workers loaded, ` +
+      `${(coldMs / 1000).toFixed(2)} s from opening the link (target ≤ 3 s)`,
+  );
+  reportProblems('sweep', problems);
+  await context.close();
+
+  // 20 × 5 × 10,000 = 1,000,000 calls: the main thread only draws points.
+  const big = await open(browser, server, '?preset=no-jitter&sim.clients=1000&sim.calls=10');
+  await big.page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask' });
+  });
+  await big.page.selectOption('[data-testid=sweep-knob]', 'backoff.base_ms');
+  await big.page.waitForSelector('[data-testid=sweep-to]');
+  const millionMs = await sweepDone(big.page, 20, 600_000, { change: { testid: 'sweep-to', value: '2000' } });
+  await big.page.waitForTimeout(500);
+  const tasks = await big.page.evaluate(() => window.__longTasks);
+  const longest = tasks.length ? `${Math.max(...tasks).toFixed(0)} ms` : 'none over 50 ms';
+  console.log(
+    `page (sweep of 1,000,000 calls: 20 × 5 × 10,000): ${(millionMs / 1000).toFixed(1)} s, ` +
+      `longest main-thread task ${longest} (${plural(tasks.length, 'long task')}) (target ≤ ${LONG_TASK_TARGET_MS} ms)`,
+  );
+  reportProblems('sweep 1,000,000', big.problems);
+  await big.context.close();
+}
+
 const server = await serveDist();
 let browser;
 try {
   browser = await launchChromium();
-  for (const size of KNOB_SIZES) await knobFigures(browser, server, size);
-  await longTaskFigures(browser, server);
-  for (const size of LIVE_SIZES) await liveFigures(browser, server, size);
+  if (process.env.PAGE_BENCH_ONLY !== 'sweep') {
+    for (const size of KNOB_SIZES) await knobFigures(browser, server, size);
+  }
+  await sweepFigures(browser, server);
+  if (process.env.PAGE_BENCH_ONLY !== 'sweep') {
+    await longTaskFigures(browser, server);
+    for (const size of LIVE_SIZES) await liveFigures(browser, server, size);
+  }
 } catch (err) {
   console.error(`page bench: ${err.message}`);
   process.exitCode = 1;
