@@ -71,7 +71,9 @@ impl SweepPool {
                 return;
             };
             let worker = self.slots.borrow()[slot].as_ref().map(|s| s.worker.clone());
-            let posted = worker.ok_or_else(|| "no worker".to_string()).and_then(|w| w.point(&job));
+            let posted = worker
+                .ok_or_else(|| "no worker".to_string())
+                .and_then(|w| w.point(&job));
             match posted {
                 Ok(()) => {
                     if let Some(s) = self.slots.borrow_mut()[slot].as_mut() {
@@ -86,7 +88,10 @@ impl SweepPool {
     /// An idle worker's slot, starting one if there is room.
     fn idle_slot(&self, wanted: usize) -> Option<usize> {
         let mut slots = self.slots.borrow_mut();
-        if let Some(i) = slots.iter().position(|s| s.as_ref().is_some_and(|s| s.busy.is_none())) {
+        if let Some(i) = slots
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|s| s.busy.is_none()))
+        {
             return Some(i);
         }
         let free = slots.iter().position(Option::is_none);

@@ -36,7 +36,7 @@ fn axes(x_ticks: &[Tick], y_ticks: &[Tick], x_label: &str, y_label: &str) -> Htm
                 </g>
             }) }
             { for x_ticks.iter().map(|tick| html! {
-                <text class="tick" x={tick.at.to_string()} y={(b + 16.0).to_string()} text-anchor="middle">{ tick.label.clone() }</text>
+                <text class="tick" x={tick.at.to_string()} y={(b + 16.0 + 14.0 * f64::from(tick.row)).to_string()} text-anchor="middle">{ tick.label.clone() }</text>
             }) }
             <text class="axis-label" x={((l + r) / 2.0).to_string()} y={(f.height - 6.0).to_string()} text-anchor="middle">{ x_label.to_string() }</text>
             <text class="axis-label" x="12" y={((t + b) / 2.0).to_string()} text-anchor="middle" transform={format!("rotate(-90 12 {})", (t + b) / 2.0)}>{ y_label.to_string() }</text>
@@ -53,7 +53,12 @@ fn side_name(side: Side) -> &'static str {
 
 #[component(SweepChart)]
 pub fn sweep_chart_view(props: &SweepChartProps) -> Html {
-    let chart = sweep_chart(&props.sweep, &props.run.values, &props.run.points, props.run.with_b);
+    let chart = sweep_chart(
+        &props.sweep,
+        &props.run.values,
+        &props.run.points,
+        props.run.with_b,
+    );
     let f = FRAME;
     let curves = chart.curves.iter().map(|curve| {
         let side = side_name(curve.side);
@@ -138,7 +143,7 @@ pub fn profiles_chart_view(props: &ProfilesChartProps) -> Html {
                 <title>{ label }</title>
                 <circle class="hit" cx={d.x.to_string()} cy={d.y.to_string()} r="11" />
                 <circle class="dot" cx={d.x.to_string()} cy={d.y.to_string()} r="5" />
-                <text class="profile-label" x={lx.to_string()} y={(d.y - 6.0).to_string()} text-anchor={anchor}>{ d.label.clone() }</text>
+                <text class="profile-label" x={lx.to_string()} y={d.label_y.to_string()} text-anchor={anchor}>{ d.label.clone() }</text>
             </g>
         }
     });

@@ -84,7 +84,9 @@ pub fn sweep_panel() -> Html {
     let knob_name = sweep.as_ref().map(|s| s.knob.clone()).unwrap_or_default();
     let pick_point = {
         let d = state.dispatcher();
-        Callback::from(move |(side, index): (Side, usize)| d.dispatch(Action::PickSweepPoint { side, index }))
+        Callback::from(move |(side, index): (Side, usize)| {
+            d.dispatch(Action::PickSweepPoint { side, index })
+        })
     };
     let pick_profile = {
         let d = state.dispatcher();

@@ -59,7 +59,8 @@ test('a linked sweep shows 8 points for A; a click sets A\'s backoff.base_ms', T
     await chart.waitFor({ state: 'visible' });
     const values = await waitForPoints(page, 'a', 8);
     assert.deepEqual(values, ['10', '19', '37', '72', '139', '268', '518', '1000']);
-    assert.equal((await pointValues(page, 'b')).length, 0, 'no B without compare');
+    // The lesson has a B (its "try next"): B's curve too, on the same values.
+    assert.deepEqual(await waitForPoints(page, 'b', 8), values);
     assert.match(await page.getByTestId('sweep-progress').textContent(), /8 of 8/);
     // Each point's band: a whisker from lo to hi around the mean.
     const band = await page.locator('[data-testid="sweep-curve-a"] path.band').getAttribute('d');
@@ -103,7 +104,7 @@ test('the profiles chart shows all 11 profiles, the front marked; a click loads 
     assert.ok(ids.every((id) => id.startsWith('lib-')), ids.join(', '));
     const front = await page.locator('[data-testid="profile-point"][data-front="1"]').count();
     assert.ok(front >= 1 && front < 11, `${front} profiles on the front`);
-    await page.locator('[data-testid="profile-point"][data-id="lib-grpc"]').click();
+    await page.locator('[data-testid="profile-point"][data-id="lib-grpc"] circle.hit').click();
     await page.getByTestId('side-b-knobs').waitFor({ state: 'visible' });
     await waitUntil('B in the URL', () => page.evaluate(() => location.search.includes('b.')));
     assert.equal(await axeLines(page).then((l) => l.length), 0, 'axe-core: the profiles chart');

@@ -291,3 +291,35 @@ fn choices_sit_in_even_slots_and_profiles_mark_their_front() {
     assert_eq!(front, [true, false, true]);
     assert_eq!(chart.dots[0].label, "a");
 }
+
+#[test]
+fn many_choices_alternate_rows_and_close_profile_labels_do_not_overlap() {
+    let sweep = Sweep::parse("jitter.kind", &RunKnobs::STANDARD).unwrap();
+    let values = sweep.values(&RunKnobs::STANDARD).unwrap();
+    let chart = sweep_chart(&sweep, &values, &vec![None; values.len()], false);
+    let rows: Vec<u32> = chart.x_ticks.iter().map(|t| t.row).collect();
+    assert_eq!(rows[..4], [0, 1, 0, 1]);
+    let dot = |p99: f64| {
+        let mut p = point("x", "latency_ms_p99", (p99, p99, p99), None);
+        p.rows.push(Row {
+            name: "amplification".into(),
+            a: Some(Interval {
+                mean: 2.0,
+                lo: 2.0,
+                hi: 2.0,
+            }),
+            b: None,
+            diff: None,
+        });
+        Some(Rc::new(p))
+    };
+    let ids: Vec<String> = ["lib-a", "lib-b", "lib-c"].map(String::from).to_vec();
+    let chart = profiles_chart(
+        &ids,
+        &[dot(1000.0), dot(1001.0), dot(5000.0)],
+        "amplification",
+        "latency_ms_p99",
+    );
+    let (a, b) = (chart.dots[0].label_y, chart.dots[1].label_y);
+    assert!((a - b).abs() >= 13.0, "labels at {a} and {b} overlap");
+}

@@ -21,20 +21,44 @@ fn time(what: &str, args: &[&str]) {
             .args(["--format", "json"])
             .output()
             .unwrap_or_else(|e| panic!("cannot run playground: {e}"));
-        assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         best = best.min(started.elapsed().as_secs_f64());
     }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    println!("sweep bench: {what}: {:.3} s (best of 3, {cores} cores, process included)", best);
+    println!(
+        "sweep bench: {what}: {:.3} s (best of 3, {cores} cores, process included)",
+        best
+    );
 }
 
 fn main() {
     let sweep = [
-        "sweep", "--knob", "backoff.base_ms", "--from", "10", "--to", "2000", "--steps", "20",
-        "--log", "--seeds", "5",
+        "sweep",
+        "--knob",
+        "backoff.base_ms",
+        "--from",
+        "10",
+        "--to",
+        "2000",
+        "--steps",
+        "20",
+        "--log",
+        "--seeds",
+        "5",
     ];
     time("sweep 20 values × 5 seeds × 1,000 calls, A", &sweep);
-    let with_b: Vec<&str> = sweep.iter().copied().chain(["--b-set", "jitter.kind=full"]).collect();
+    let with_b: Vec<&str> = sweep
+        .iter()
+        .copied()
+        .chain(["--b-set", "jitter.kind=full"])
+        .collect();
     time("sweep 20 values × 5 seeds × 1,000 calls, A and B", &with_b);
-    time("profiles 11 × 5 seeds × 1,000 calls", &["profiles", "--seeds", "5"]);
+    time(
+        "profiles 11 × 5 seeds × 1,000 calls",
+        &["profiles", "--seeds", "5"],
+    );
 }

@@ -30,10 +30,10 @@ pub struct Frame {
 pub const FRAME: Frame = Frame {
     width: 640.0,
     height: 280.0,
-    left: 64.0,
+    left: 72.0,
     right: 16.0,
     top: 12.0,
-    bottom: 44.0,
+    bottom: 50.0,
 };
 
 impl Frame {
@@ -46,10 +46,12 @@ impl Frame {
 }
 
 /// A tick: its position along the axis and its label.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Tick {
     pub at: f64,
     pub label: String,
+    /// The label's row below the axis (0 or 1): many choices' names alternate.
+    pub row: u32,
 }
 
 /// One computed point of a side's curve.
@@ -158,6 +160,7 @@ impl Linear {
                 Tick {
                     at: self.at(v, a, b),
                     label: number_label(v),
+                    row: 0,
                 }
             })
             .collect()
@@ -188,6 +191,7 @@ fn x_positions(sweep: &Sweep, values: &[String]) -> (Vec<f64>, Vec<Tick>) {
                     ticks.push(Tick {
                         at: place(decade),
                         label: number_label(decade),
+                        row: 0,
                     });
                     decade *= 10.0;
                 }
@@ -197,6 +201,7 @@ fn x_positions(sweep: &Sweep, values: &[String]) -> (Vec<f64>, Vec<Tick>) {
                         .map(|&v| Tick {
                             at: place(v),
                             label: number_label(v),
+                            row: 0,
                         })
                         .collect();
                 }
@@ -211,6 +216,7 @@ fn x_positions(sweep: &Sweep, values: &[String]) -> (Vec<f64>, Vec<Tick>) {
                         (v >= from - 1e-9 && v <= to + 1e-9).then(|| Tick {
                             at: place(v),
                             label: t.label,
+                            row: 0,
                         })
                     })
                     .collect()
@@ -222,12 +228,16 @@ fn x_positions(sweep: &Sweep, values: &[String]) -> (Vec<f64>, Vec<Tick>) {
             let xs: Vec<f64> = (0..values.len())
                 .map(|i| l + (i as f64 + 0.5) / n * (r - l))
                 .collect();
+            // More than five names alternate between two rows, so they do not overlap.
+            let stagger = values.len() > 5;
             let ticks = xs
                 .iter()
                 .zip(values)
-                .map(|(&at, v)| Tick {
+                .enumerate()
+                .map(|(i, (&at, v))| Tick {
                     at,
                     label: v.clone(),
+                    row: u32::from(stagger && i % 2 == 1),
                 })
                 .collect();
             (xs, ticks)
@@ -352,6 +362,9 @@ pub struct ProfileDot {
     pub y: f64,
     /// On the Pareto front of the two measures.
     pub on_front: bool,
+    /// Where its label's baseline is: above the dot, moved down past labels
+    /// placed before it that it would overlap.
+    pub label_y: f64,
     /// `label: x …, y …`, for the dot's title.
     pub title: String,
 }
@@ -364,6 +377,29 @@ pub struct ProfilesChart {
     pub y_ticks: Vec<Tick>,
     pub x_label: String,
     pub y_label: String,
+}
+
+/// Label height and the width a label is taken to cover, in viewBox units.
+const LABEL_H: f64 = 13.0;
+const LABEL_W: f64 = 150.0;
+
+/// Labels above their dots, top to bottom; one that would overlap a label
+/// already placed near it moves down below that one.
+fn place_labels(dots: &mut [ProfileDot]) {
+    let mut order: Vec<usize> = (0..dots.len()).collect();
+    order.sort_by(|&a, &b| dots[a].y.total_cmp(&dots[b].y));
+    let mut placed: Vec<(f64, f64)> = Vec::new();
+    for i in order {
+        let mut y = dots[i].y - 6.0;
+        while placed
+            .iter()
+            .any(|&(x, py)| (x - dots[i].x).abs() < LABEL_W && (py - y).abs() < LABEL_H)
+        {
+            y += LABEL_H;
+        }
+        placed.push((dots[i].x, y));
+        dots[i].label_y = y;
+    }
 }
 
 /// The profiles at (`x`, `y`): amplification across, p99 up by default;
@@ -413,7 +449,7 @@ pub fn profiles_chart(
     };
     let xs = range(known.iter().map(|k| k.1).collect());
     let ys = range(known.iter().map(|k| k.2).collect());
-    let dots = known
+    let mut dots: Vec<ProfileDot> = known
         .iter()
         .zip(on_front)
         .map(|(&(id, a, b), on_front)| {
@@ -432,9 +468,11 @@ pub fn profiles_chart(
                 x: xs.at(a, f.left, f.plot_right()),
                 y: ys.at(b, f.plot_bottom(), f.top),
                 on_front,
+                label_y: 0.0,
             }
         })
         .collect();
+    place_labels(&mut dots);
     ProfilesChart {
         dots,
         x_ticks: xs.ticks(f.left, f.plot_right()),
