@@ -237,16 +237,15 @@ async function sweepFigures(browser, server) {
   await context.close();
 
   // 20 × 5 × 10,000 = 1,000,000 calls: the main thread only draws points.
-  const big = await open(browser, server, '?preset=no-jitter&sim.clients=1000&sim.calls=10');
-  await big.page.evaluate(() => {
+  const big = await openPage(browser);
+  await big.page.addInitScript(() => {
     window.__longTasks = [];
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__longTasks.push(e.duration);
     }).observe({ type: 'longtask' });
   });
-  await big.page.selectOption('[data-testid=sweep-knob]', 'backoff.base_ms');
-  await big.page.waitForSelector('[data-testid=sweep-to]');
-  const millionMs = await sweepDone(big.page, 20, 600_000, { change: { testid: 'sweep-to', value: '2000' } });
+  await big.page.goto(`${server.url}?preset=no-jitter&sim.clients=1000&sim.calls=10&sweep=backoff.base_ms:10..2000:log:20`);
+  const millionMs = await sweepDone(big.page, 20, 600_000);
   await big.page.waitForTimeout(500);
   const tasks = await big.page.evaluate(() => window.__longTasks);
   const longest = tasks.length ? `${Math.max(...tasks).toFixed(0)} ms` : 'none over 50 ms';
