@@ -16,6 +16,7 @@ use yew::prelude::*;
 use crate::live::{Transport, TransportKind};
 use crate::run_worker::{self, RunWorker};
 use crate::state::{Action, Mode, Side, State, Theme};
+use crate::sweep_pool::SweepPool;
 
 /// The shell's side of the effects: run workers (started on first use) and
 /// the transport.
@@ -27,11 +28,14 @@ pub struct Executor {
     transport: RefCell<Option<TransportKind>>,
     /// The native mock server's stream the page watches (`?server=`).
     server: RefCell<Option<crate::server_view::Watch>>,
+    /// The sweep's and the profiles' run workers.
+    sweep_pool: Rc<SweepPool>,
 }
 
 impl Executor {
     pub fn new(dispatcher: UseReducerDispatcher<State>) -> Executor {
         Executor {
+            sweep_pool: SweepPool::new(dispatcher.clone()),
             dispatcher,
             workers: RefCell::default(),
             transport: RefCell::default(),
@@ -127,6 +131,7 @@ impl Executor {
                     );
                 }
             }
+            Effect::Points { kind, jobs } => self.sweep_pool.submit(kind, jobs),
             Effect::WriteUrl(query) => write_url(&query),
             Effect::WatchServer(origin) => {
                 match crate::server_view::watch(&origin, self.dispatcher.clone()) {
@@ -204,6 +209,15 @@ fn worker_event(message: FromWorker) -> WorkerEvent {
                 notes: k.notes,
             }),
         }),
+        FromWorker::Point {
+            batch_id,
+            index,
+            result,
+        } => WorkerEvent::Point {
+            batch_id,
+            index,
+            result: Rc::new(result),
+        },
         FromWorker::Exported { request_id, result } => WorkerEvent::Exported(ExportAnswer {
             request_id,
             result: result.map(|d| ExportedDocument {

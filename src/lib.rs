@@ -13,6 +13,7 @@ pub mod panic;
 pub mod run_worker;
 pub mod server_view;
 pub mod state;
+pub mod sweep_pool;
 
 pub use app_core::{export, url, view};
 /// The live half (its runs happen in the run worker; the page registers the mock service worker).

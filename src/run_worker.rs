@@ -136,6 +136,11 @@ impl RunWorker {
         })
     }
 
+    /// Computes one sweep or profile point (answered as `Point`).
+    pub fn point(&self, job: &flaky::sweep::PointJob) -> Result<(), String> {
+        self.post(&ToWorker::Point(Box::new(job.clone())))
+    }
+
     /// Asks for the full trace of run `run_id` (answered as `FullTrace`): a
     /// simulated run of `config` on `seed` is rerun in full; a live run's
     /// trace is the one the worker kept.

@@ -147,6 +147,7 @@ pub fn app() -> Html {
                                 <ClientChart trace={trace} />
                             </section>
                         </div>
+                        <crate::components::sweep_panel::SweepPanel />
                         <crate::components::export_panel::ExportPanel />
                     </main>
                     <aside class="controls" aria-label="Settings">

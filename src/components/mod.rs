@@ -17,4 +17,6 @@ pub mod preset_note;
 pub mod replay_bar;
 pub mod schedule;
 pub mod stage;
+pub mod sweep_chart;
+pub mod sweep_panel;
 pub mod timeline;

@@ -11,6 +11,7 @@ use crate::components::banners::Banners;
 use crate::components::knob_panel::KnobPanel;
 use crate::components::load_chart::LoadChart;
 use crate::components::replay_bar::ReplayBar;
+use crate::components::sweep_chart::SweepChart;
 use crate::components::timeline::Timeline;
 use crate::context::AppContext;
 use crate::live::Fire;
@@ -125,6 +126,12 @@ pub fn stage(props: &StageProps) -> Html {
     let cursor = state.replay.map(|r| r.cursor_ms);
     let finished = state.traces_whole();
     let live = s.mode == Mode::Live;
+    let pick_point = {
+        let d = state.dispatcher();
+        Callback::from(move |(side, index): (Side, usize)| {
+            d.dispatch(crate::state::Action::PickSweepPoint { side, index })
+        })
+    };
     html! {
         <main class="talk-stage" data-testid="stage">
             <header class="stage-bar">
@@ -170,12 +177,19 @@ pub fn stage(props: &StageProps) -> Html {
             </section>
             <div class="stage-replay"><ReplayBar /></div>
             <div class={classes!("stage-charts", comparing.then_some("comparing"))}>
-                <div class="stage-timelines">
-                    <Timeline trace={state.trace.clone()} {cursor} axis_ms={axis} side={comparing.then_some(Side::A)} {finished} order={state.settings.lanes} height_max={Some(lane_height)} />
-                    if comparing {
-                        <Timeline trace={state.trace_b.clone()} {cursor} axis_ms={axis} side={Some(Side::B)} {finished} order={state.settings.lanes} height_max={Some(lane_height)} />
-                    }
-                </div>
+                if let (Some(sweep), Some(run)) = (&state.settings.sweep, &state.sweep_run) {
+                    // A sweep on the stage: its curves in place of the timelines.
+                    <section class="panel stage-sweep" aria-label="Sweep">
+                        <SweepChart sweep={sweep.clone()} run={run.clone()} on_pick={pick_point} />
+                    </section>
+                } else {
+                    <div class="stage-timelines">
+                        <Timeline trace={state.trace.clone()} {cursor} axis_ms={axis} side={comparing.then_some(Side::A)} {finished} order={state.settings.lanes} height_max={Some(lane_height)} />
+                        if comparing {
+                            <Timeline trace={state.trace_b.clone()} {cursor} axis_ms={axis} side={Some(Side::B)} {finished} order={state.settings.lanes} height_max={Some(lane_height)} />
+                        }
+                    </div>
+                }
                 <section class="panel stage-load" aria-labelledby="stage-load-title">
                     <h2 id="stage-load-title">{ "Server load" }</h2>
                     <LoadChart trace={state.trace.clone()} trace_b={state.trace_b.clone()} {cursor} width={440.0} height={400.0} text={20.0} />

@@ -1,5 +1,6 @@
-//! `cargo xtask bench`: the plain (harness = false) benches of `policy` and
-//! `flaky` (the 1,000,000-call storms among them), the README's million-call
+//! `cargo xtask bench`: the plain (harness = false) benches of `policy`,
+//! `flaky` (the 1,000,000-call storms among them), `mock-server` and `cli`
+//! (`playground sweep`), the README's million-call
 //! command as a user runs it (wall time, peak memory), the 10,000-client storm as
 //! wasm in headless Chromium, then the page's figures in headless Chromium
 //! against the release build (`tests/e2e/bench/page.mjs`).
@@ -15,10 +16,11 @@ use std::time::{Duration, Instant};
 /// `data-cargo-profile-release`): wasm built here is built as the web is.
 pub const WEB_PROFILE: &str = "web";
 
-const BENCH_PACKAGES: [(&str, &str); 3] = [
+const BENCH_PACKAGES: [(&str, &str); 4] = [
     ("policy", "crates/policy"),
     ("flaky", "crates/flaky"),
     ("mock-server", "crates/mock-server"),
+    ("cli", "crates/cli"),
 ];
 
 /// Whether a package declares or auto-discovers a bench target.

@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use flaky::sim::{RunConfig, Trace};
+use flaky::sweep::{Point, PointJob};
 use policy::PolicyConfig;
 
 use crate::settings::{Mode, Side, Theme};
@@ -50,6 +51,10 @@ pub enum Effect {
         target: String,
         policy: Box<PolicyConfig>,
     },
+    /// Compute these points in the sweep's run workers (up to four), in
+    /// order; they replace the queued points of the same batch kind, so a
+    /// newer sweep cancels the older (empty: just cancel).
+    Points { kind: Batch, jobs: Vec<PointJob> },
     /// Replace the page's URL query (history, no navigation).
     WriteUrl(String),
     /// Watch the native mock server at this origin: read its event stream
@@ -57,6 +62,13 @@ pub enum Effect {
     WatchServer(String),
     /// Put the theme and talk mode on `<html>`, so the whole page follows.
     SetRootAttrs { theme: Theme, talk: bool },
+}
+
+/// Which chart a batch of points is for: each has its own queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Batch {
+    Sweep,
+    Profiles,
 }
 
 /// What a run worker said, as the page reads it (the shell maps the
@@ -82,6 +94,12 @@ pub enum WorkerEvent {
     Failed { run_id: u64, message: String },
     /// The answer to `Effect::Import`.
     Imported(ImportAnswer),
+    /// One point of batch `batch_id` (`Effect::Points`), or why it could not be computed.
+    Point {
+        batch_id: u64,
+        index: u32,
+        result: Rc<Result<Point, String>>,
+    },
     /// The answer to `Effect::Export`.
     Exported(ExportAnswer),
 }

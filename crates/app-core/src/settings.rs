@@ -11,9 +11,11 @@ use flaky::sim::RunConfig;
 use policy::PolicyConfig;
 
 mod kinds;
+mod sweep;
 
 pub use flaky::scenario::{LIVE_CALLS_MAX, SIMULATED_CALLS_MAX};
 pub use kinds::{LaneOrder, Mode, Side, Theme};
+pub use sweep::{Sweep, SweepRange, SWEEP_MEASURES, SWEEP_SEEDS_DEFAULT, SWEEP_SEEDS_MAX};
 
 /// Seed used for draws until the user picks another.
 pub const DEFAULT_SEED: u64 = 42;
@@ -39,6 +41,8 @@ pub struct Settings {
     /// The native mock server the page watches (`server=`, a loopback
     /// origin, see [`crate::server::parse_origin`]); `None`: none.
     pub server: Option<String>,
+    /// The knob swept on both sides (`sweep=` in the URL), if any.
+    pub sweep: Option<Sweep>,
 }
 
 impl Default for Settings {
@@ -55,6 +59,7 @@ impl Default for Settings {
             deck: None,
             lanes: LaneOrder::default(),
             server: None,
+            sweep: None,
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::run::Fire;
 mod kinds;
 mod replay;
 mod runs;
+mod sweep;
 
 pub use crate::settings::{
     calls_limit, deck_ids, default_deck, LaneOrder, Mode, Settings, Side, Theme, DEFAULT_SEED,
@@ -26,6 +27,7 @@ pub use crate::settings::{
 };
 pub use kinds::{Replay, RunStatus, REPLAY_SPEEDS};
 pub use runs::TRANSPORT_STARTING;
+pub use sweep::PointsRun;
 
 /// What the last fires ran: a simulated rerun fires the same way, an
 /// unchanged B is not rerun, and the trace download reruns A in full when
@@ -86,6 +88,12 @@ pub struct State {
     pub export_id: u64,
     /// The latest document written.
     pub exported: Option<Rc<ExportAnswer>>,
+    /// The sweep's points (values of `settings.sweep`), as they come in.
+    pub sweep_run: Option<PointsRun>,
+    /// The library profiles' points, once asked for.
+    pub profiles_run: Option<PointsRun>,
+    /// Bumped by every batch of points, so a late point of an older one is ignored.
+    pub batch_id: u64,
 }
 
 /// What a user (or a run) can do.
@@ -194,6 +202,18 @@ pub enum Action {
         target: String,
         policy: Box<policy::PolicyConfig>,
     },
+    /// Sweep a knob (or stop sweeping): its points are computed at once, and
+    /// again whenever what they depend on changes.
+    SetSweep(Option<crate::settings::Sweep>),
+    /// A click on a sweep point: `side`'s knob takes the value at `index`.
+    PickSweepPoint {
+        side: Side,
+        index: usize,
+    },
+    /// Compute every library profile on A's world.
+    RunProfiles,
+    /// A click on a profile: B takes its client policy.
+    PickProfile(String),
 }
 
 impl State {
@@ -245,6 +265,7 @@ impl State {
         if self.settings == *before {
             return;
         }
+        self.follow_sweep(before, fx);
         let s = &self.settings;
         let run_inputs_changed = (&s.config, &s.b, s.seed, s.mode)
             != (&before.config, &before.b, before.seed, before.mode);
@@ -373,6 +394,7 @@ impl State {
                 if let Some(origin) = &self.settings.server {
                     fx.push(Effect::WatchServer(origin.clone()));
                 }
+                self.start_sweep(fx);
             }
             Action::SetKnob { name, value } => self.set_knob(&name, &value),
             Action::SetKnobB { name, value } => self.set_knob_b(&name, &value),
@@ -444,6 +466,10 @@ impl State {
             Action::Download => self.download(fx),
             Action::Import { format, text } => self.import(format, text, fx),
             Action::Export { target, policy } => self.export(target, policy, fx),
+            Action::SetSweep(sweep) => self.settings.sweep = sweep,
+            Action::PickSweepPoint { side, index } => self.pick_sweep_point(side, index),
+            Action::RunProfiles => self.start_profiles(fx),
+            Action::PickProfile(id) => self.pick_profile(&id),
         }
     }
 }

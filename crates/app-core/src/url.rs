@@ -15,7 +15,10 @@ use flaky::sim::RunConfig;
 use policy::knob::KnobError;
 
 pub use crate::settings::all_presets;
-use crate::settings::{LaneOrder, Mode, Settings, Theme, DEFAULT_SEED};
+use crate::settings::{
+    LaneOrder, Mode, Settings, Sweep, Theme, DEFAULT_SEED, SWEEP_MEASURES, SWEEP_SEEDS_DEFAULT,
+    SWEEP_SEEDS_MAX,
+};
 
 /// How much of a bad name or value an error message quotes.
 pub const QUOTED_CHARS_MAX: usize = 60;
@@ -36,6 +39,7 @@ pub fn parse_with(query: &str, knobs: &RunKnobs) -> (Settings, Vec<String>) {
     let mut mode = None;
     let mut compare = None;
     let mut lanes = None;
+    let mut sweep_extras: Vec<(String, String)> = Vec::new();
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         let (name, value) = (name.into_owned(), value.into_owned());
         let pair = || format!("`{}={}`", quoted(&name), quoted(&value));
@@ -78,6 +82,11 @@ pub fn parse_with(query: &str, knobs: &RunKnobs) -> (Settings, Vec<String>) {
                 Ok(origin) => settings.server = Some(origin),
                 Err(problem) => errors.push(format!("{}: {problem}", pair())),
             },
+            "sweep" => match Sweep::parse(&value, table) {
+                Ok(sweep) => settings.sweep = Some(sweep),
+                Err(problem) => errors.push(format!("{}: {problem}", pair())),
+            },
+            "sweep.seeds" | "sweep.measure" => sweep_extras.push((name, value)),
             "preset" => match find_preset(&value) {
                 Ok(p) => settings.preset = Some(p.id.clone()),
                 Err(expected) => errors.push(format!("{}: {expected}", pair())),
@@ -86,6 +95,11 @@ pub fn parse_with(query: &str, knobs: &RunKnobs) -> (Settings, Vec<String>) {
                 Some(b_name) => b_knobs.push((b_name.to_string(), value)),
                 None => knobs.push((name, value)),
             },
+        }
+    }
+    for (name, value) in sweep_extras {
+        if let Err(problem) = sweep_extra(settings.sweep.as_mut(), &name, &value) {
+            errors.push(format!("`{}={}`: {problem}", quoted(&name), quoted(&value)));
         }
     }
     let preset = settings
@@ -148,6 +162,32 @@ fn b_policy(
         return a.policy.clone();
     }
     config.policy
+}
+
+/// `sweep.seeds` or `sweep.measure`, set on the sweep.
+fn sweep_extra(sweep: Option<&mut Sweep>, name: &str, value: &str) -> Result<(), String> {
+    let Some(sweep) = sweep else {
+        return Err("there is no sweep (`sweep=KNOB:FROM..TO:log:STEPS`) to apply it to".into());
+    };
+    if name == "sweep.seeds" {
+        match value.trim().parse::<u32>() {
+            Ok(n) if (1..=SWEEP_SEEDS_MAX).contains(&n) => sweep.seeds = n,
+            _ => {
+                return Err(format!(
+                    "expected a number of seeds from 1 to {SWEEP_SEEDS_MAX}"
+                ))
+            }
+        }
+    } else {
+        match SWEEP_MEASURES.iter().find(|(m, _)| *m == value) {
+            Some((m, _)) => sweep.measure = m.to_string(),
+            None => {
+                let names: Vec<&str> = SWEEP_MEASURES.iter().map(|(m, _)| *m).collect();
+                return Err(format!("expected one of {}", names.join(", ")));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A deck: comma-separated preset ids, each known.
@@ -323,6 +363,15 @@ pub fn to_query_with(settings: &Settings, knobs: &RunKnobs) -> String {
     }
     if let Some(deck) = &settings.deck {
         out.append_pair("deck", &deck.join(","));
+    }
+    if let Some(sweep) = &settings.sweep {
+        out.append_pair("sweep", &sweep.text());
+        if sweep.seeds != SWEEP_SEEDS_DEFAULT {
+            out.append_pair("sweep.seeds", &sweep.seeds.to_string());
+        }
+        if sweep.measure != SWEEP_MEASURES[0].0 {
+            out.append_pair("sweep.measure", &sweep.measure);
+        }
     }
     let query = out.finish();
     if query.is_empty() {

@@ -15,6 +15,7 @@ pub mod lanes;
 pub mod marks;
 mod overload;
 mod sliders;
+pub mod sweep;
 
 pub use figures::{
     at_cursor, breaker_open_words, change, choice_words, figure_better, figure_text, figure_words,

@@ -4,10 +4,13 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
+use app_core::settings::{Sweep, SweepRange, SWEEP_MEASURES, SWEEP_SEEDS_MAX};
 use app_core::state::{LaneOrder, Mode, Settings, State, Theme};
 use app_core::url::{self, QUOTED_CHARS_MAX};
 use flaky::presets;
+use flaky::scenario::RunKnobs;
 use flaky::sim::RunConfig;
+use flaky::sweep::Scale;
 use policy::knob::{KnobKind, KnobSpec};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -81,6 +84,58 @@ fn theme() -> impl Strategy<Value = Theme> {
     prop_oneof![Just(Theme::Auto), Just(Theme::Light), Just(Theme::Dark)]
 }
 
+/// A sweep the page can make: a numeric knob over part of its range (log
+/// from above 0), or a choice knob's choices; any seeds and measure.
+fn sweep() -> impl Strategy<Value = Sweep> {
+    let ends = (0.0..=1.0f64, 0.0..=1.0f64);
+    (
+        any::<Index>(),
+        ends,
+        1u32..=40,
+        any::<bool>(),
+        1..=SWEEP_SEEDS_MAX,
+        any::<Index>(),
+    )
+        .prop_map(|(knob, (f1, f2), steps, log, seeds, measure)| {
+            let knobs = RunKnobs::STANDARD;
+            let names: Vec<&str> = knobs
+                .iter()
+                .filter(|k| !matches!(k.spec().kind, KnobKind::List { .. }))
+                .map(|k| k.spec().name)
+                .collect();
+            let name = *knob.get(&names);
+            let mut sweep = Sweep::of_knob(&knobs, name).expect("a sweepable knob");
+            sweep.seeds = seeds;
+            sweep.measure = measure.get(&SWEEP_MEASURES).0.to_string();
+            if let Some(range) = sweep.range {
+                let (lo, hi) = (f1.min(f2), f1.max(f2));
+                let at = |f: f64| {
+                    let v = range.from + (range.to - range.from) * f;
+                    if matches!(
+                        knobs.find(name).map(|k| k.spec().kind),
+                        Some(KnobKind::Int { .. })
+                    ) {
+                        v.round()
+                    } else {
+                        v
+                    }
+                };
+                let from = at(lo);
+                sweep.range = Some(SweepRange {
+                    from,
+                    to: at(hi),
+                    steps,
+                    scale: if log && from > 0.0 {
+                        Scale::Log
+                    } else {
+                        Scale::Linear
+                    },
+                });
+            }
+            sweep
+        })
+}
+
 /// Any settings a user can reach: a preset or none, then knobs changed.
 fn settings() -> impl Strategy<Value = Settings> {
     let knobs = (
@@ -92,14 +147,15 @@ fn settings() -> impl Strategy<Value = Settings> {
     // B: none, or A's policy with some policy knobs changed; a deck of some presets.
     let b = prop::option::of(prop::collection::vec(assignment(), 0..6));
     let deck = prop::option::of(prop::collection::vec(any::<Index>(), 1..5));
-    (knobs, any::<u64>(), mode(), preset, flags, (b, deck)).prop_map(
+    let sweep = prop::option::of(sweep());
+    (knobs, any::<u64>(), mode(), preset, flags, (b, deck, sweep)).prop_map(
         |(
             (assignments, overrides),
             seed,
             mode,
             preset,
             (talk, slow, theme, slowest),
-            (b, deck),
+            (b, deck, sweep),
         )| {
             let all = presets::all().expect("the presets parse");
             let preset = preset.map(|i| i.get(&all).clone());
@@ -141,6 +197,7 @@ fn settings() -> impl Strategy<Value = Settings> {
                 } else {
                     LaneOrder::Start
                 },
+                sweep,
             }
         },
     )
@@ -150,7 +207,21 @@ fn settings() -> impl Strategy<Value = Settings> {
 fn name() -> impl Strategy<Value = String> {
     let real: Vec<String> = RunConfig::knobs()
         .map(|k| k.name.to_string())
-        .chain(["seed", "mode", "preset", "theme", "talk", "slow", "lanes"].map(String::from))
+        .chain(
+            [
+                "seed",
+                "mode",
+                "preset",
+                "theme",
+                "talk",
+                "slow",
+                "lanes",
+                "sweep",
+                "sweep.seeds",
+                "sweep.measure",
+            ]
+            .map(String::from),
+        )
         .chain(["retry.status.503".into(), "retry.status.99".into()])
         .collect();
     prop_oneof![

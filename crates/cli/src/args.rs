@@ -39,6 +39,11 @@ pub enum Command {
     /// One client runs a script's calls one after another, as the libraries'
     /// tests step a retryer: one line per attempt with the decision after it.
     Steps(StepsArgs),
+    /// Sweep one knob: at each value, A (and B) over the same seeds, as `compare`.
+    Sweep(SweepArgs),
+    /// Every library profile's client policy on the same world, and which are
+    /// on the front of (p99, amplification) and of (success rate, amplification).
+    Profiles(ProfilesArgs),
 }
 
 /// `mock-server`: one world (a preset's endpoint and a seed) for every client.
@@ -240,6 +245,64 @@ pub struct CompareArgs {
     #[arg(long, value_name = "S", default_value_t = 0)]
     pub seed: u64,
     /// Output format of the comparison.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `sweep`: A as `run` builds it (B: A then `--b-set`), the knob set at each value on both.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Set a knob of B only, after A's settings and the swept value; repeatable.
+    #[arg(long = "b-set", value_name = "KEY=VALUE")]
+    pub b_set: Vec<String>,
+    /// The knob to sweep (`playground knobs` lists them).
+    #[arg(long, value_name = "KEY")]
+    pub knob: String,
+    /// The first value of a numeric range.
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub from: Option<f64>,
+    /// The last value of a numeric range.
+    #[arg(long, value_name = "Y", allow_negative_numbers = true)]
+    pub to: Option<f64>,
+    /// How many values from --from to --to (1 to 200).
+    #[arg(long, value_name = "N")]
+    pub steps: Option<u32>,
+    /// Space the range's values by ratio, not difference.
+    #[arg(long)]
+    pub log: bool,
+    /// The values, comma-separated, instead of a range (a choice knob without
+    /// a range or values takes every choice).
+    #[arg(long, value_name = "A,B,C")]
+    pub values: Option<String>,
+    /// How many seeds per value (the same seeds at every value).
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(COMPARE_SEEDS_MAX)))]
+    pub seeds: u32,
+    /// The first seed; the seeds are S, S+1, ..., S+N-1.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// The measures, comma-separated: summary figures or success_rate
+    /// [default: latency_ms_p99,success_rate,amplification].
+    #[arg(long, value_name = "M1,M2")]
+    pub measures: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `profiles`: the world of `--preset` and `--set`, with each profile's client policy.
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// How many seeds per profile (the same seeds for all).
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(COMPARE_SEEDS_MAX)))]
+    pub seeds: u32,
+    /// The first seed; the seeds are S, S+1, ..., S+N-1.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

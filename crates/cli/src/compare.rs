@@ -1,6 +1,7 @@
 //! `playground compare`: configs A and B run on the same seeds, every summary
 //! figure as A's mean, B's mean and the paired difference B − A, each with a
-//! 95% interval over the seeds ([`crate::stats`]).
+//! 95% interval over the seeds (the rows are [`flaky::compare`]'s, shared
+//! with `sweep` and `profiles`; this module runs and prints them).
 //!
 //! Pairing is what makes few seeds enough: on one seed A and B meet the same
 //! world (common random numbers: the engine keys every draw by the call's
@@ -16,137 +17,20 @@
 
 use std::fmt::Write as _;
 
-use flaky::engine::EngineOptions;
-use flaky::sim::{self, RunConfig, Summary};
+use flaky::compare::summary_of;
+pub use flaky::compare::{rows, Row};
+use flaky::sim::{RunConfig, Summary};
+use flaky::stats::Interval;
+use rayon::prelude::*;
 use serde_json::{json, Map, Value};
-
-use crate::output::summary_figures;
-use crate::stats::{interval, Interval};
-
-/// One measure compared: A's mean, B's and the paired difference B − A.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Row {
-    /// The summary figure's name as `run --format json` has it (`gave_up.<Reason>` for a reason).
-    pub name: String,
-    /// `None`: the measure had no value on any seed.
-    pub a: Option<Interval>,
-    pub b: Option<Interval>,
-    pub diff: Option<Interval>,
-}
-
-/// The interval of `values`, `None` if there are none.
-fn interval_of(values: &[f64]) -> Option<Interval> {
-    (!values.is_empty()).then(|| interval(values))
-}
 
 /// A's and B's summaries on each seed, in the seeds' order. Seeds run in
 /// parallel; every run is summary only (memory per client, not per call).
 pub fn run_pairs(a: &RunConfig, b: &RunConfig, seeds: &[u64]) -> Vec<(Summary, Summary)> {
-    let run = |config: &RunConfig, seed: u64| {
-        sim::run_with(config, seed, EngineOptions::lanes(0)).summary()
-    };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = seeds.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = seeds
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|&seed| (run(a, seed), run(b, seed)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
-/// A summary's measures as `(name, value)`, in a fixed order (`None`: no value).
-type Measures = Vec<(String, Option<f64>)>;
-
-/// A summary's measures: every figure of [`summary_figures`], with one
-/// `gave_up.<Reason>` after the `gave_up` total for each of `reasons`.
-fn measures(s: &Summary, reasons: &[&str]) -> Measures {
-    let mut out = Vec::new();
-    for (name, figure) in summary_figures(s) {
-        out.push((name.to_string(), figure.value()));
-        if name == "gave_up" {
-            for reason in reasons {
-                let n = s.gave_up.get(*reason).copied().unwrap_or(0);
-                out.push((format!("gave_up.{reason}"), Some(n as f64)));
-            }
-        }
-    }
-    out
-}
-
-/// Every measure compared over the pairs; the give-up reasons are those seen
-/// in any run of A or B.
-pub fn rows(pairs: &[(Summary, Summary)]) -> Vec<Row> {
-    let mut reasons: Vec<&str> = pairs
-        .iter()
-        .flat_map(|(a, b)| a.gave_up.keys().chain(b.gave_up.keys()))
-        .map(String::as_str)
-        .collect();
-    reasons.sort_unstable();
-    reasons.dedup();
-    let per_seed: Vec<(Measures, Measures)> = pairs
-        .iter()
-        .map(|(a, b)| (measures(a, &reasons), measures(b, &reasons)))
-        .collect();
-    // Every measure of any run, in first-seen order: runs with more layers
-    // have more `requests_per_layer.N`; a layer a run does not have counts 0.
-    let mut names: Vec<&str> = Vec::new();
-    for (a, b) in &per_seed {
-        for (name, _) in a.iter().chain(b) {
-            if !names.contains(&name.as_str()) {
-                names.push(name);
-            }
-        }
-    }
-    let value = |m: &Measures, name: &str| {
-        m.iter()
-            .find(|(n, _)| n == name)
-            .map_or(Some(0.0), |(_, v)| *v)
-    };
-    let mut out = Vec::new();
-    for name in names {
-        let a: Vec<Option<f64>> = per_seed.iter().map(|(a, _)| value(a, name)).collect();
-        let b: Vec<Option<f64>> = per_seed.iter().map(|(_, b)| value(b, name)).collect();
-        let present = |v: &[Option<f64>]| v.iter().flatten().copied().collect::<Vec<f64>>();
-        // Per seed, so identical runs give exactly 0.0 (x − x), never a rounding residue.
-        let diff: Vec<f64> = a
-            .iter()
-            .zip(&b)
-            .filter_map(|(a, b)| Some((*b)? - (*a)?))
-            .collect();
-        out.push(Row {
-            name: name.to_string(),
-            a: interval_of(&present(&a)),
-            b: interval_of(&present(&b)),
-            diff: interval_of(&diff),
-        });
-        if a.iter().chain(&b).any(Option::is_none) {
-            let missing = |v: &[Option<f64>]| -> Vec<f64> {
-                v.iter()
-                    .map(|x| if x.is_none() { 1.0 } else { 0.0 })
-                    .collect()
-            };
-            let (ma, mb) = (missing(&a), missing(&b));
-            let md: Vec<f64> = ma.iter().zip(&mb).map(|(a, b)| b - a).collect();
-            out.push(Row {
-                name: format!("{name}.missing"),
-                a: interval_of(&ma),
-                b: interval_of(&mb),
-                diff: interval_of(&md),
-            });
-        }
-    }
-    out
+    seeds
+        .par_iter()
+        .map(|&seed| (summary_of(a, seed), summary_of(b, seed)))
+        .collect()
 }
 
 /// `{"a": {measure: {"mean", "lo", "hi"}}, "b": {...}, "diff": {...}, "seeds": N}`.
@@ -198,8 +82,8 @@ pub fn csv(rows: &[Row]) -> String {
 
 /// Decimals shown for a measure: amplification is a ratio near 1, and a
 /// `.missing` row a fraction; the rest are counts and ms.
-fn decimals(name: &str) -> usize {
-    if name == "amplification" || name.ends_with(".missing") {
+pub(crate) fn decimals(name: &str) -> usize {
+    if name == "amplification" || name == "success_rate" || name.ends_with(".missing") {
         3
     } else {
         1
@@ -207,11 +91,11 @@ fn decimals(name: &str) -> usize {
 }
 
 /// A measure with no value on any seed, in the table.
-const NO_VALUE: &str = "—";
+pub(crate) const NO_VALUE: &str = "—";
 
 /// `mean [lo, hi]`; the mean alone when the interval has no width, whole
 /// when it is a whole number (a count the same on every seed).
-fn show(i: Interval, places: usize, signed: bool) -> String {
+pub(crate) fn show(i: Interval, places: usize, signed: bool) -> String {
     let f = |x: f64, places: usize| {
         if signed {
             format!("{x:+.places$}")
@@ -320,7 +204,7 @@ mod tests {
         let pairs = run_pairs(&config, &config, &seeds);
         assert_eq!(pairs.len(), seeds.len());
         for (&seed, (a, _)) in seeds.iter().zip(&pairs) {
-            let alone = sim::run_with(&config, seed, EngineOptions::lanes(0)).summary();
+            let alone = summary_of(&config, seed);
             assert_eq!(a, &alone, "seed {seed}");
         }
     }

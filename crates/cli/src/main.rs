@@ -13,8 +13,9 @@ mod compare;
 mod mock_server;
 mod output;
 mod plan;
-mod stats;
+mod profiles;
 mod steps;
+mod sweep;
 mod take_home;
 
 use std::io::Write as _;
@@ -61,6 +62,8 @@ fn main() -> ExitCode {
         Command::Plan(a) => run_plan(&a),
         Command::MockServer(a) => mock_server::serve(&a),
         Command::Steps(a) => run_steps(&a),
+        Command::Sweep(a) => sweep::sweep(&a),
+        Command::Profiles(a) => profiles::profiles(&a),
     };
     match result.and_then(|text| print(&text)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -140,8 +143,25 @@ pub(crate) fn run_config(a: &ConfigArgs) -> Result<Built, Failure> {
     })
 }
 
+/// The seeds `first`, `first + 1`, ..., `count` of them.
+pub(crate) fn seed_list(first: u64, count: u32) -> Result<Vec<u64>, Failure> {
+    let last = first
+        .checked_add(u64::from(count).saturating_sub(1))
+        .ok_or_else(|| {
+            Failure::Input(format!(
+                "--seed {first} with --seeds {count}: the last seed would pass {}",
+                u64::MAX
+            ))
+        })?;
+    Ok((first..=last).collect())
+}
+
 /// Applies `KEY=VALUE` assignments in order; `flag` names the option in errors.
-fn apply_sets(config: &mut RunConfig, flag: &str, assignments: &[String]) -> Result<(), Failure> {
+pub(crate) fn apply_sets(
+    config: &mut RunConfig,
+    flag: &str,
+    assignments: &[String],
+) -> Result<(), Failure> {
     for assignment in assignments {
         let Some((name, value)) = assignment.split_once('=') else {
             return Err(Failure::Input(format!(
@@ -213,15 +233,8 @@ fn run_compare(a: &CompareArgs) -> Result<String, Failure> {
     config_b
         .validate()
         .map_err(|e| Failure::Input(format!("invalid configuration of B (after --b-set): {e}")))?;
-    let last = a.seed.checked_add(u64::from(a.seeds) - 1).ok_or_else(|| {
-        Failure::Input(format!(
-            "--seed {} with --seeds {}: the last seed would pass {}",
-            a.seed,
-            a.seeds,
-            u64::MAX
-        ))
-    })?;
-    let seeds: Vec<u64> = (a.seed..=last).collect();
+    let seeds = seed_list(a.seed, a.seeds)?;
+    let last = seeds.last().copied().unwrap_or(a.seed);
     let rows = compare::rows(&compare::run_pairs(&config_a, &config_b, &seeds));
     Ok(match a.format {
         Format::Json => compare::json(&rows, a.seeds),

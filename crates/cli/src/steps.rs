@@ -166,7 +166,6 @@ pub fn steps(config: &RunConfig, seed: u64) -> Vec<Entry> {
     for ordinal in 0..calls {
         let call_no = u32::try_from(ordinal + 1).unwrap_or(u32::MAX);
         let ordinal = u32::try_from(ordinal).unwrap_or(u32::MAX);
-        let target = client::target(&config.scenario, 0, ordinal);
         let mut call = Call::new(Arc::clone(&policy), now_ms, kind, &mut rng);
         loop {
             if entries.len() >= STEPS_MAX {
@@ -205,7 +204,8 @@ pub fn steps(config: &RunConfig, seed: u64) -> Vec<Entry> {
                 Step::AwaitOutcome => break,
             };
             request_id = request_id.saturating_add(1);
-            let mut request = client::request(config, &target, call.idempotency_key(), Stage::Main);
+            let mut request =
+                client::request(config, (0, ordinal), call.idempotency_key(), Stage::Main);
             request.id = request_id;
             let identity = Identity {
                 client: 0,

@@ -33,6 +33,7 @@
 
 pub mod capacity;
 pub mod client;
+pub mod compare;
 pub mod contention;
 pub mod endpoint;
 pub mod engine;
@@ -47,6 +48,8 @@ pub mod script;
 pub mod series;
 pub mod server;
 pub mod sim;
+pub mod stats;
+pub mod sweep;
 pub mod tally;
 pub mod trace;
 pub mod windows;

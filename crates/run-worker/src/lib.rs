@@ -29,6 +29,7 @@
 
 use flaky::engine::EngineOptions;
 use flaky::sim::{RunConfig, Simulation, Trace};
+use flaky::sweep::{Point, PointJob};
 use serde::{Deserialize, Serialize};
 
 pub use flaky::scenario::SIMULATED_CALLS_MAX;
@@ -93,6 +94,8 @@ pub enum ToWorker {
         target: String,
         policy: Box<policy::PolicyConfig>,
     },
+    /// Compute one sweep or profile point (summaries only); answered by `Point`.
+    Point(Box<PointJob>),
 }
 
 /// Where a run is.
@@ -165,6 +168,21 @@ pub enum FromWorker {
         request_id: u64,
         result: Result<ExportedDocument, String>,
     },
+    /// One point of a sweep or of the profiles, or why it could not be computed.
+    Point {
+        batch_id: u64,
+        index: u32,
+        result: Result<Point, String>,
+    },
+}
+
+/// Computes a point ([`PointJob::run`]) once both configs pass [`check`].
+pub fn point(job: &PointJob) -> Result<Point, String> {
+    check(&job.a, SIMULATED_CALLS_MAX)?;
+    if let Some(b) = &job.b {
+        check(b, SIMULATED_CALLS_MAX)?;
+    }
+    Ok(job.run())
 }
 
 /// A policy written for a library: the document and its notes.
@@ -330,6 +348,51 @@ mod tests {
         let text = serde_json::to_string(&run).unwrap_or_default();
         assert!(text.starts_with("{\"run\":{"), "{text}");
         assert_eq!(serde_json::from_str::<ToWorker>(&text).ok(), Some(run));
+    }
+
+    #[test]
+    fn a_point_round_trips_and_equals_the_sweeps_own() {
+        let mut a = RunConfig::default();
+        a.set("endpoint.fault.503", "0.3")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let job = PointJob {
+            batch_id: 4,
+            index: 2,
+            value: "1000".into(),
+            a: a.clone(),
+            b: Some(a.clone()),
+            seeds: vec![1, 2, 3],
+            measures: vec!["latency_ms_p99".into(), "success_rate".into()],
+        };
+        let message = ToWorker::Point(Box::new(job.clone()));
+        let text = serde_json::to_string(&message).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<ToWorker>(&text).ok(), Some(message));
+        let computed = point(&job);
+        assert_eq!(
+            computed,
+            Ok(flaky::sweep::run_point(
+                "1000",
+                &a,
+                Some(&a),
+                &[1, 2, 3],
+                &job.measures
+            ))
+        );
+        let answer = FromWorker::Point {
+            batch_id: 4,
+            index: 2,
+            result: computed,
+        };
+        let text = serde_json::to_string(&answer).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<FromWorker>(&text).ok(), Some(answer));
+        let mut huge = job;
+        huge.a
+            .set("sim.clients", "100000")
+            .unwrap_or_else(|e| panic!("{e}"));
+        huge.a
+            .set("sim.calls", "100")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(point(&huge).is_err_and(|e| e.contains("at most")));
     }
 
     /// `www/run-worker-loader.js` writes this message by hand when the wasm

@@ -123,6 +123,11 @@ pub fn on_message(data: JsValue) {
             request_id,
             result: run_worker::export(&target, &policy),
         }),
+        Ok(ToWorker::Point(job)) => post(&FromWorker::Point {
+            batch_id: job.batch_id,
+            index: job.index,
+            result: run_worker::point(&job),
+        }),
         Err(e) => post(&FromWorker::Failed {
             run_id: 0,
             message: format!("the run worker could not read a message: {e}"),

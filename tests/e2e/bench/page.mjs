@@ -5,8 +5,11 @@
 //   - live mode: how late attempts start after the policy planned them;
 //   - a first visit over a slow link (1.6 Mbit/s down, 150 ms round trip,
 //     files gzipped as a host serves them): navigation → the first simulated result.
+//   - a sweep of 20 values × 5 seeds × 1,000 calls (from the link, and a
+//     range change with the workers loaded), and the longest main-thread task
+//     during a sweep of 1,000,000 calls in all.
 // Run with `node tests/e2e/bench/page.mjs` (PAGE_BENCH_ONLY=first-visit, knob,
-// long-task or live for one group). Not a test (the e2e layer's
+// sweep, long-task or live for one group). Not a test (the e2e layer's
 // `node --test tests/e2e/` only picks up *.test.mjs): it prints figures and
 // asserts no timing; it fails only when the page cannot be measured.
 
@@ -247,6 +250,75 @@ async function firstVisitFigures(browser) {
   }
 }
 
+/**
+ * Resolves when the sweep's progress reads `n of n`: the ms since `change`
+ * (a control set to a value, in the page) or, without one, since navigation.
+ * (`PAGE_BENCH_ONLY=sweep` runs only the sweep's figures.)
+ */
+async function sweepDone(page, n, timeoutMs, { change = null } = {}) {
+  return page.evaluate(
+    ({ n, timeoutMs, change }) =>
+      new Promise((resolve, reject) => {
+        const done = () => (document.querySelector('[data-testid=sweep-progress]')?.textContent ?? '').includes(`${n} of ${n}`);
+        const start = change ? performance.now() : 0;
+        const timer = setTimeout(() => reject(new Error(`the sweep did not end in ${timeoutMs} ms`)), timeoutMs);
+        let left = !change;
+        const check = () => {
+          if (!done()) left = true;
+          else if (left) {
+            observer.disconnect();
+            clearTimeout(timer);
+            resolve(performance.now() - start);
+          }
+        };
+        const observer = new MutationObserver(check);
+        observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+        if (change) {
+          const input = document.querySelector(`[data-testid=${change.testid}]`);
+          input.value = change.value;
+          input.dispatchEvent(new Event('change', { bubbles: true }));
+        }
+        check();
+      }),
+    { n, timeoutMs, change },
+  );
+}
+
+async function sweepFigures(browser, server) {
+  const world = 'preset=no-jitter&sim.clients=100&sim.calls=10';
+  const { page, context, problems } = await open(browser, server, `?${world}&sweep=backoff.base_ms:10..2000:log:20&sweep.seeds=5`);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  // From navigation start: the run workers' wasm loads too.
+  const coldMs = await sweepDone(page, 20, 120_000);
+  const warmMs = await sweepDone(page, 20, 120_000, { change: { testid: 'sweep-to', value: '2001' } });
+  console.log(
+    `page (sweep 20 values × 5 seeds × 1,000 calls, ${cores} cores): ${(warmMs / 1000).toFixed(2)} s with the workers loaded, ` +
+      `${(coldMs / 1000).toFixed(2)} s from opening the link (target ≤ 3 s)`,
+  );
+  reportProblems('sweep', problems);
+  await context.close();
+
+  // 20 × 5 × 10,000 = 1,000,000 calls: the main thread only draws points.
+  const big = await openPage(browser);
+  await big.page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask' });
+  });
+  await big.page.goto(`${server.url}?preset=no-jitter&sim.clients=1000&sim.calls=10&sweep=backoff.base_ms:10..2000:log:20`);
+  const millionMs = await sweepDone(big.page, 20, 600_000);
+  await big.page.waitForTimeout(500);
+  const tasks = await big.page.evaluate(() => window.__longTasks);
+  const longest = tasks.length ? `${Math.max(...tasks).toFixed(0)} ms` : 'none over 50 ms';
+  console.log(
+    `page (sweep of 1,000,000 calls: 20 × 5 × 10,000): ${(millionMs / 1000).toFixed(1)} s, ` +
+      `longest main-thread task ${longest} (${plural(tasks.length, 'long task')}) (target ≤ ${LONG_TASK_TARGET_MS} ms)`,
+  );
+  reportProblems('sweep 1,000,000', big.problems);
+  await big.context.close();
+}
+
 const server = await serveDist();
 let browser;
 try {
@@ -256,6 +328,7 @@ try {
   const wanted = (group) => !only || only === group;
   if (wanted('first-visit')) await firstVisitFigures(browser);
   if (wanted('knob')) for (const size of KNOB_SIZES) await knobFigures(browser, server, size);
+  if (wanted('sweep')) await sweepFigures(browser, server);
   if (wanted('long-task')) await longTaskFigures(browser, server);
   if (wanted('live')) for (const size of LIVE_SIZES) await liveFigures(browser, server, size);
 } catch (err) {

@@ -208,6 +208,11 @@ impl State {
         };
         match event {
             WorkerEvent::Ready => {}
+            WorkerEvent::Point {
+                batch_id,
+                index,
+                result,
+            } => self.point_done(batch_id, index, result),
             WorkerEvent::Progress { run_id, fraction } => {
                 if side == Side::A {
                     self.apply(Action::Progress { run_id, fraction }, fx);

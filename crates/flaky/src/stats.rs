@@ -1,4 +1,5 @@
-//! Means with 95% confidence intervals, for `playground compare`.
+//! Means with 95% confidence intervals over seeds, for `playground compare`,
+//! `sweep`, `profiles` and the page's sweep ([`crate::compare`]).
 //!
 //! | quantity | formula |
 //! |---|---|
@@ -15,8 +16,10 @@
 //! interval(&[1.0, 2.0, 3.0]) = { mean: 2.0, lo: 2.0 − 4.303·1/√3 ≈ −0.484, hi ≈ 4.484 }
 //! ```
 
+use serde::{Deserialize, Serialize};
+
 /// A mean and its 95% confidence interval, `lo ≤ mean ≤ hi`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     pub mean: f64,
     pub lo: f64,
@@ -70,7 +73,8 @@ pub fn t_975(df: u32) -> f64 {
         1..=30 => T_975[df as usize - 1],
         _ => {
             let (z, v) = (Z_975, f64::from(df));
-            let (z3, z5, z7) = (z.powi(3), z.powi(5), z.powi(7));
+            // Products, not `powi`: the same bits on native and wasm.
+            let (z3, z5, z7) = (z * z * z, z * z * z * z * z, z * z * z * z * z * z * z);
             let g1 = (z3 + z) / 4.0;
             let g2 = (5.0 * z5 + 16.0 * z3 + 3.0 * z) / 96.0;
             let g3 = (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / 384.0;
