@@ -100,7 +100,7 @@ fn sweep() -> impl Strategy<Value = Sweep> {
             let knobs = RunKnobs::STANDARD;
             let names: Vec<&str> = knobs
                 .iter()
-                .filter(|k| !matches!(k.spec().kind, KnobKind::List { .. }))
+                .filter(|k| !matches!(k.spec().kind, KnobKind::List { .. } | KnobKind::Text { .. }))
                 .map(|k| k.spec().name)
                 .collect();
             let name = *knob.get(&names);
