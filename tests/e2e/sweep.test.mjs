@@ -93,17 +93,17 @@ test('comparing, both sides get a curve; a click on B sets B\'s knob', TIMEOUT, 
   }
 });
 
-test('the profiles chart shows all 11 profiles, the front marked; a click loads one as B', TIMEOUT, async () => {
+test('the profiles chart shows all 12 library profiles, the front marked; a click loads one as B', TIMEOUT, async () => {
   const { context, page, problems } = await openApp(browser, `${server.url}?preset=no-jitter`);
   try {
     await page.getByTestId('profiles-run').click();
-    const ids = await waitUntil('11 profile points', async () => {
+    const ids = await waitUntil('12 profile points', async () => {
       const ids = await page.evaluate(() => [...document.querySelectorAll('[data-testid="profile-point"]')].map((p) => p.dataset.id));
-      return ids.length === 11 && ids;
+      return ids.length === 12 && ids;
     }, { timeout: 90_000 });
     assert.ok(ids.every((id) => id.startsWith('lib-')), ids.join(', '));
     const front = await page.locator('[data-testid="profile-point"][data-front="1"]').count();
-    assert.ok(front >= 1 && front < 11, `${front} profiles on the front`);
+    assert.ok(front >= 1 && front < 12, `${front} profiles on the front`);
     await page.locator('[data-testid="profile-point"][data-id="lib-grpc"] circle.hit').click();
     await page.getByTestId('side-b-knobs').waitFor({ state: 'visible' });
     await waitUntil('B in the URL', () => page.evaluate(() => location.search.includes('b.')));

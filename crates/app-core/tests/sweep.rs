@@ -180,7 +180,7 @@ fn profiles_run_on_a_world_and_a_click_loads_one_as_b() {
             _ => None,
         })
         .unwrap();
-    assert_eq!(jobs.len(), 11);
+    assert_eq!(jobs.len(), 12); // every lib-* profile in presets.json
     assert!(jobs
         .iter()
         .all(|j| j.a.endpoint == state.settings.config.endpoint && j.b.is_none()));
