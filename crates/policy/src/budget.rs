@@ -31,7 +31,8 @@
 //!   whose status is retryable takes 1 ([`Budget::on_failed_attempt`], checked
 //!   before `attempts.max`: the last attempt's failure counts too), every
 //!   successful call gives back `budget.token_ratio`, and a retry is allowed
-//!   only while the tokens left are above half the capacity. Tokens are
+//!   only while the tokens left are above half the capacity (a hedge too:
+//!   [`Budget::try_retry`] asks without taking). Tokens are
 //!   kept in thousandths, as grpc-java does (`THREE_DECIMAL_PLACES_SCALE_UP`).
 //!
 //! Every bucket starts with `budget.initial` tokens (the capacity unless set).
@@ -145,7 +146,11 @@ impl Budget {
         }
         self.tokens = self.tokens.saturating_sub(MILLI);
         self.note_level(now_ms);
-        // tokens > max / 2, in thousandths: 2·tokens > max·1000.
+        self.above_threshold()
+    }
+
+    /// `grpc_throttling`: tokens > max / 2, in thousandths: 2·tokens > max·1000.
+    fn above_threshold(&self) -> bool {
         self.tokens.saturating_mul(2) > self.config.capacity.saturating_mul(MILLI)
     }
 
@@ -287,8 +292,13 @@ impl Budget {
     }
 
     /// Asks for one retry and pays for it; `after_timeout` picks the timeout
-    /// cost. `false` means refused (nothing is taken).
+    /// cost. `false` means refused (nothing is taken). `grpc_throttling`
+    /// takes nothing here and refuses while tokens ≤ capacity / 2 (what a
+    /// hedge asks: A6 sends one only above the threshold).
     pub fn try_retry(&mut self, now_ms: u64, after_timeout: bool) -> bool {
+        if self.config.kind == BudgetKind::GrpcThrottling {
+            return self.above_threshold();
+        }
         let cause = if after_timeout {
             RetryCause::Timeout
         } else {

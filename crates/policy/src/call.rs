@@ -585,9 +585,10 @@ impl Call {
         let grpc = ra.honor && ra.kind == RetryAfterKind::Grpc;
         let stop = grpc && hints.pushback == Pushback::Stop && verdict != Verdict::Success;
         // gRPC: a failed attempt with a retryable status (or a pushback that
-        // says stop) takes a token, checked before attempts.max.
-        let throttled_out = match (verdict, waiting) {
-            (Verdict::Retryable, false) => !client.budget.on_failed_attempt(now_ms),
+        // says stop) takes a token, checked before attempts.max; a failed
+        // hedge too while another is out (grpc-java `makeHedgingDecision`).
+        let throttled_out = match verdict {
+            Verdict::Retryable => !client.budget.on_failed_attempt(now_ms),
             _ if stop => !client.budget.on_failed_attempt(now_ms),
             _ => false,
         };
