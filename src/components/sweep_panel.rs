@@ -3,9 +3,9 @@
 //! their points come in; then "which defaults win here": every library
 //! profile on this world.
 
-use app_core::settings::{Sweep, SWEEP_MEASURES, SWEEP_SEEDS_MAX};
+use app_core::settings::{sweep_measure, ProfileAxes, Sweep, SWEEP_MEASURES, SWEEP_SEEDS_MAX};
 use flaky::scenario::RunKnobs;
-use flaky::sweep::{Scale, FRONT_P99};
+use flaky::sweep::Scale;
 use policy::knob::KnobKind;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -18,7 +18,7 @@ use crate::state::{Action, Side};
 fn sweepable() -> Vec<&'static str> {
     RunKnobs::STANDARD
         .iter()
-        .filter(|k| !matches!(k.spec().kind, KnobKind::List { .. }))
+        .filter(|k| !matches!(k.spec().kind, KnobKind::List { .. } | KnobKind::Text { .. }))
         .map(|k| k.spec().name)
         .collect()
 }
@@ -40,6 +40,15 @@ fn progress(done: usize, total: usize, testid: &'static str) -> Html {
             }
             { format!(" {done} of {total} computed") }
         </p>
+    }
+}
+
+/// A select of the measures, `current` picked.
+fn measure_select(testid: &'static str, current: &str, onchange: Callback<Event>) -> Html {
+    html! {
+        <select data-testid={testid} {onchange}>
+            { for SWEEP_MEASURES.iter().map(|(m, label)| html! { <option value={*m} selected={*m == current}>{ *label }</option> }) }
+        </select>
     }
 }
 
@@ -92,6 +101,17 @@ pub fn sweep_panel() -> Html {
         let d = state.dispatcher();
         Callback::from(move |id: String| d.dispatch(Action::PickProfile(id)))
     };
+    let axes = state.settings.profile_axes.clone();
+    let set_axis = |f: fn(&mut ProfileAxes, &'static str)| {
+        let (d, axes) = (state.dispatcher(), axes.clone());
+        Callback::from(move |e: Event| {
+            if let Ok(m) = sweep_measure(&select_value(&e)) {
+                let mut next = axes.clone();
+                f(&mut next, m);
+                d.dispatch(Action::SetProfileAxes(next));
+            }
+        })
+    };
     let run_profiles = {
         let d = state.dispatcher();
         Callback::from(move |_: MouseEvent| d.dispatch(Action::RunProfiles))
@@ -129,9 +149,7 @@ pub fn sweep_panel() -> Html {
                         </label>
                     }
                     <label class="field">{ "Measure" }
-                        <select data-testid="sweep-measure" onchange={edit(|s, t| s.measure = t)}>
-                            { for SWEEP_MEASURES.iter().map(|(m, label)| html! { <option value={*m} selected={*m == s.measure}>{ *label }</option> }) }
-                        </select>
+                        { measure_select("sweep-measure", &s.measure, edit(|s, t| s.measure = t)) }
                     </label>
                     <label class="field">{ "Seeds" }
                         <input type="number" data-testid="sweep-seeds" value={s.seeds.to_string()} min="1" max={SWEEP_SEEDS_MAX.to_string()}
@@ -154,14 +172,18 @@ pub fn sweep_panel() -> Html {
                 </ul>
             }
             <h3>{ "Which defaults win here?" }</h3>
-            <p class="hint">{ "Every library profile's client policy on this world (endpoint and scenario), the same seeds. Ringed: on the front of p99 and amplification (nothing else is better at both). Click one to load it as B." }</p>
+            <p class="hint">{ "Every library profile's client policy on this world (endpoint and scenario), the same seeds. Ringed: on the front of the two measures (nothing else is better at both). Click one to load it as B." }</p>
+            <div class="sweep-controls">
+                <label class="field">{ "Across" }{ measure_select("profiles-x", axes.x, set_axis(|a, m| a.x = m)) }</label>
+                <label class="field">{ "Up" }{ measure_select("profiles-y", axes.y, set_axis(|a, m| a.y = m)) }</label>
+            </div>
             <button data-testid="profiles-run" onclick={run_profiles}>{ "Run the library profiles" }</button>
             if let Some(run) = &state.profiles_run {
                 { progress(run.progress().0, run.progress().1, "profiles-progress") }
                 if let Some(problem) = &run.problem {
                     <p class="error" role="alert">{ problem.clone() }</p>
                 }
-                <ProfilesChart run={run.clone()} x={FRONT_P99.1} y={FRONT_P99.0} on_pick={pick_profile} />
+                <ProfilesChart run={run.clone()} x={axes.x} y={axes.y} on_pick={pick_profile} />
             }
         </section>
     }

@@ -93,17 +93,55 @@ test('comparing, both sides get a curve; a click on B sets B\'s knob', TIMEOUT, 
   }
 });
 
-test('the profiles chart shows all 12 library profiles, the front marked; a click loads one as B', TIMEOUT, async () => {
+/** Each profile's dot: its id, where it is drawn and whether it is marked on the front. */
+function profileDots(page) {
+  return page.evaluate(() => [...document.querySelectorAll('[data-testid="profile-point"]')].map((p) => {
+    const dot = p.querySelector('circle.dot');
+    return { id: p.dataset.id, cx: Number(dot.getAttribute('cx')), cy: Number(dot.getAttribute('cy')), front: p.dataset.front === '1' };
+  }));
+}
+
+/** The ids on the Pareto front of the drawn dots, computed here from their
+ * positions: `xLower`/`yLower` say whether the measure is better lower (SVG's
+ * y grows down, so a higher value is a smaller cy). */
+function frontOf(dots, xLower, yLower) {
+  const bx = (d) => (xLower ? -d.cx : d.cx);
+  const by = (d) => (yLower ? d.cy : -d.cy);
+  return dots.filter((d) => !dots.some((q) => bx(q) >= bx(d) && by(q) >= by(d) && (bx(q) > bx(d) || by(q) > by(d))))
+    .map((d) => d.id).sort();
+}
+
+const marked = (dots) => dots.filter((d) => d.front).map((d) => d.id).sort();
+
+// Every library profile: 11 when the sweep came, 12 since lib-aws-adaptive.
+const PROFILES = 12;
+
+test('the profiles chart shows every profile, the front of the picked pair marked; a click loads one as B', TIMEOUT, async () => {
   const { context, page, problems } = await openApp(browser, `${server.url}?preset=no-jitter`);
   try {
     await page.getByTestId('profiles-run').click();
-    const ids = await waitUntil('12 profile points', async () => {
+    const ids = await waitUntil(`${PROFILES} profile points`, async () => {
       const ids = await page.evaluate(() => [...document.querySelectorAll('[data-testid="profile-point"]')].map((p) => p.dataset.id));
-      return ids.length === 12 && ids;
+      return ids.length === PROFILES && ids;
     }, { timeout: 90_000 });
     assert.ok(ids.every((id) => id.startsWith('lib-')), ids.join(', '));
-    const front = await page.locator('[data-testid="profile-point"][data-front="1"]').count();
-    assert.ok(front >= 1 && front < 12, `${front} profiles on the front`);
+    // By default p99 (lower is better) up against amplification (lower) across.
+    const p99 = await profileDots(page);
+    const p99Front = marked(p99);
+    assert.ok(p99Front.length >= 1 && p99Front.length < PROFILES, `${p99Front} on the front`);
+    assert.deepEqual(p99Front, frontOf(p99, true, true), 'the front of (amplification, p99)');
+
+    // Success rate (higher is better) up: the same profiles, the front recomputed.
+    await page.getByTestId('profiles-y').selectOption('success_rate');
+    await waitUntil('the URL to keep the pair', () => page.evaluate(() => location.search.includes('profiles.y=success_rate')));
+    await waitUntil('the chart to show success rate', async () => (await page.getByTestId('profiles-chart').getAttribute('aria-label')).includes('success rate against'));
+    const success = await profileDots(page);
+    assert.equal(success.length, PROFILES);
+    const successFront = marked(success);
+    console.log(`# front of (amplification, p99): ${p99Front.join(', ')}; of (amplification, success rate): ${successFront.join(', ')}`);
+    assert.deepEqual(successFront, frontOf(success, true, false), 'the front of (amplification, success rate)');
+    assert.notDeepEqual(successFront, p99Front, 'this world\'s two fronts differ');
+
     await page.locator('[data-testid="profile-point"][data-id="lib-grpc"] circle.hit').click();
     await page.getByTestId('side-b-knobs').waitFor({ state: 'visible' });
     await waitUntil('B in the URL', () => page.evaluate(() => location.search.includes('b.')));

@@ -15,7 +15,10 @@ mod sweep;
 
 pub use flaky::scenario::{LIVE_CALLS_MAX, SIMULATED_CALLS_MAX};
 pub use kinds::{LaneOrder, Mode, Side, Theme};
-pub use sweep::{Sweep, SweepRange, SWEEP_MEASURES, SWEEP_SEEDS_DEFAULT, SWEEP_SEEDS_MAX};
+pub use sweep::{
+    sweep_measure, ProfileAxes, Sweep, SweepRange, SWEEP_MEASURES, SWEEP_SEEDS_DEFAULT,
+    SWEEP_SEEDS_MAX,
+};
 
 /// Seed used for draws until the user picks another.
 pub const DEFAULT_SEED: u64 = 42;
@@ -43,6 +46,8 @@ pub struct Settings {
     pub server: Option<String>,
     /// The knob swept on both sides (`sweep=` in the URL), if any.
     pub sweep: Option<Sweep>,
+    /// The profiles chart's two measures (`profiles.x=`, `profiles.y=`).
+    pub profile_axes: ProfileAxes,
 }
 
 impl Default for Settings {
@@ -60,6 +65,7 @@ impl Default for Settings {
             lanes: LaneOrder::default(),
             server: None,
             sweep: None,
+            profile_axes: ProfileAxes::default(),
         }
     }
 }

@@ -205,6 +205,8 @@ pub enum Action {
     /// Sweep a knob (or stop sweeping): its points are computed at once, and
     /// again whenever what they depend on changes.
     SetSweep(Option<crate::settings::Sweep>),
+    /// The profiles chart's two measures (no rerun: every measure is in).
+    SetProfileAxes(crate::settings::ProfileAxes),
     /// A click on a sweep point: `side`'s knob takes the value at `index`.
     PickSweepPoint {
         side: Side,
@@ -467,6 +469,7 @@ impl State {
             Action::Import { format, text } => self.import(format, text, fx),
             Action::Export { target, policy } => self.export(target, policy, fx),
             Action::SetSweep(sweep) => self.settings.sweep = sweep,
+            Action::SetProfileAxes(axes) => self.settings.profile_axes = axes,
             Action::PickSweepPoint { side, index } => self.pick_sweep_point(side, index),
             Action::RunProfiles => self.start_profiles(fx),
             Action::PickProfile(id) => self.pick_profile(&id),

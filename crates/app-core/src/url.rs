@@ -16,8 +16,8 @@ use policy::knob::KnobError;
 
 pub use crate::settings::all_presets;
 use crate::settings::{
-    LaneOrder, Mode, Settings, Sweep, Theme, DEFAULT_SEED, SWEEP_MEASURES, SWEEP_SEEDS_DEFAULT,
-    SWEEP_SEEDS_MAX,
+    sweep_measure, LaneOrder, Mode, ProfileAxes, Settings, Sweep, Theme, DEFAULT_SEED,
+    SWEEP_MEASURES, SWEEP_SEEDS_DEFAULT, SWEEP_SEEDS_MAX,
 };
 
 /// How much of a bad name or value an error message quotes.
@@ -87,6 +87,11 @@ pub fn parse_with(query: &str, knobs: &RunKnobs) -> (Settings, Vec<String>) {
                 Err(problem) => errors.push(format!("{}: {problem}", pair())),
             },
             "sweep.seeds" | "sweep.measure" => sweep_extras.push((name, value)),
+            "profiles.x" | "profiles.y" => match sweep_measure(&value) {
+                Ok(m) if name == "profiles.x" => settings.profile_axes.x = m,
+                Ok(m) => settings.profile_axes.y = m,
+                Err(problem) => errors.push(format!("{}: {problem}", pair())),
+            },
             "preset" => match find_preset(&value) {
                 Ok(p) => settings.preset = Some(p.id.clone()),
                 Err(expected) => errors.push(format!("{}: {expected}", pair())),
@@ -179,13 +184,7 @@ fn sweep_extra(sweep: Option<&mut Sweep>, name: &str, value: &str) -> Result<(),
             }
         }
     } else {
-        match SWEEP_MEASURES.iter().find(|(m, _)| *m == value) {
-            Some((m, _)) => sweep.measure = m.to_string(),
-            None => {
-                let names: Vec<&str> = SWEEP_MEASURES.iter().map(|(m, _)| *m).collect();
-                return Err(format!("expected one of {}", names.join(", ")));
-            }
-        }
+        sweep.measure = sweep_measure(value)?.to_string();
     }
     Ok(())
 }
@@ -372,6 +371,14 @@ pub fn to_query_with(settings: &Settings, knobs: &RunKnobs) -> String {
         if sweep.measure != SWEEP_MEASURES[0].0 {
             out.append_pair("sweep.measure", &sweep.measure);
         }
+    }
+    let axes = &settings.profile_axes;
+    let default_axes = ProfileAxes::default();
+    if axes.x != default_axes.x {
+        out.append_pair("profiles.x", axes.x);
+    }
+    if axes.y != default_axes.y {
+        out.append_pair("profiles.y", axes.y);
     }
     let query = out.finish();
     if query.is_empty() {

@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
-use app_core::settings::{Sweep, SweepRange, SWEEP_MEASURES, SWEEP_SEEDS_MAX};
+use app_core::settings::{ProfileAxes, Sweep, SweepRange, SWEEP_MEASURES, SWEEP_SEEDS_MAX};
 use app_core::state::{LaneOrder, Mode, Settings, State, Theme};
 use app_core::url::{self, QUOTED_CHARS_MAX};
 use flaky::presets;
@@ -148,59 +148,72 @@ fn settings() -> impl Strategy<Value = Settings> {
     let b = prop::option::of(prop::collection::vec(assignment(), 0..6));
     let deck = prop::option::of(prop::collection::vec(any::<Index>(), 1..5));
     let sweep = prop::option::of(sweep());
-    (knobs, any::<u64>(), mode(), preset, flags, (b, deck, sweep)).prop_map(
-        |(
-            (assignments, overrides),
-            seed,
-            mode,
-            preset,
-            (talk, slow, theme, slowest),
-            (b, deck, sweep),
-        )| {
-            let all = presets::all().expect("the presets parse");
-            let preset = preset.map(|i| i.get(&all).clone());
-            let mut config = preset
-                .as_ref()
-                .map(|p| p.config.clone())
-                .unwrap_or_default();
-            let specs: Vec<&KnobSpec> = RunConfig::knobs().collect();
-            for (index, draw, fraction) in assignments {
-                let spec = index.get(&specs);
-                apply(&mut config, spec.name, &value_for(spec, draw, fraction));
-            }
-            for (name, value) in overrides {
-                apply(&mut config, &name, &value);
-            }
-            let b = b.map(|assignments| {
-                let mut with_b = config.clone();
-                let specs = policy::PolicyConfig::knobs();
-                for (index, draw, fraction) in assignments {
-                    let spec = index.get(specs);
-                    apply(&mut with_b, spec.name, &value_for(spec, draw, fraction));
-                }
-                with_b.policy
-            });
-            let deck = deck.map(|picks| picks.iter().map(|i| i.get(&all).id.clone()).collect());
-            Settings {
-                config,
+    let axes = (any::<Index>(), any::<Index>());
+    (
+        knobs,
+        any::<u64>(),
+        mode(),
+        preset,
+        flags,
+        (b, deck, sweep, axes),
+    )
+        .prop_map(
+            |(
+                (assignments, overrides),
                 seed,
                 mode,
-                preset: preset.map(|p| p.id),
-                talk,
-                slow,
-                theme,
-                b,
-                deck,
-                server: None,
-                lanes: if slowest {
-                    LaneOrder::Slowest
-                } else {
-                    LaneOrder::Start
-                },
-                sweep,
-            }
-        },
-    )
+                preset,
+                (talk, slow, theme, slowest),
+                (b, deck, sweep, (x, y)),
+            )| {
+                let all = presets::all().expect("the presets parse");
+                let preset = preset.map(|i| i.get(&all).clone());
+                let mut config = preset
+                    .as_ref()
+                    .map(|p| p.config.clone())
+                    .unwrap_or_default();
+                let specs: Vec<&KnobSpec> = RunConfig::knobs().collect();
+                for (index, draw, fraction) in assignments {
+                    let spec = index.get(&specs);
+                    apply(&mut config, spec.name, &value_for(spec, draw, fraction));
+                }
+                for (name, value) in overrides {
+                    apply(&mut config, &name, &value);
+                }
+                let b = b.map(|assignments| {
+                    let mut with_b = config.clone();
+                    let specs = policy::PolicyConfig::knobs();
+                    for (index, draw, fraction) in assignments {
+                        let spec = index.get(specs);
+                        apply(&mut with_b, spec.name, &value_for(spec, draw, fraction));
+                    }
+                    with_b.policy
+                });
+                let deck = deck.map(|picks| picks.iter().map(|i| i.get(&all).id.clone()).collect());
+                Settings {
+                    config,
+                    seed,
+                    mode,
+                    preset: preset.map(|p| p.id),
+                    talk,
+                    slow,
+                    theme,
+                    b,
+                    deck,
+                    server: None,
+                    lanes: if slowest {
+                        LaneOrder::Slowest
+                    } else {
+                        LaneOrder::Start
+                    },
+                    sweep,
+                    profile_axes: ProfileAxes {
+                        x: x.get(&SWEEP_MEASURES).0,
+                        y: y.get(&SWEEP_MEASURES).0,
+                    },
+                }
+            },
+        )
 }
 
 /// A parameter name: a real one, something knob-like, or anything at all.
@@ -219,6 +232,8 @@ fn name() -> impl Strategy<Value = String> {
                 "sweep",
                 "sweep.seeds",
                 "sweep.measure",
+                "profiles.x",
+                "profiles.y",
             ]
             .map(String::from),
         )

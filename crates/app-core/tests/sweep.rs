@@ -6,10 +6,10 @@
 use std::rc::Rc;
 
 use app_core::effect::{Batch, Effect, WorkerEvent};
-use app_core::settings::Sweep;
+use app_core::settings::{ProfileAxes, Sweep, SWEEP_MEASURES};
 use app_core::state::{Action, Side, State};
 use app_core::url;
-use app_core::view::sweep::{profiles_chart, sweep_chart, Linear, FRAME};
+use app_core::view::sweep::{measure_label, profiles_chart, sweep_chart, Linear, FRAME};
 use flaky::compare::Row;
 use flaky::scenario::RunKnobs;
 use flaky::stats::Interval;
@@ -180,7 +180,9 @@ fn profiles_run_on_a_world_and_a_click_loads_one_as_b() {
             _ => None,
         })
         .unwrap();
-    assert_eq!(jobs.len(), 12); // every lib-* profile in presets.json
+    // Every library profile: 11 when the sweep came, 12 since lib-aws-adaptive.
+    assert_eq!(jobs.len(), flaky::sweep::profiles().unwrap().len());
+    assert_eq!(jobs.len(), 12);
     assert!(jobs
         .iter()
         .all(|j| j.a.endpoint == state.settings.config.endpoint && j.b.is_none()));
@@ -322,4 +324,118 @@ fn many_choices_alternate_rows_and_close_profile_labels_do_not_overlap() {
     );
     let (a, b) = (chart.dots[0].label_y, chart.dots[1].label_y);
     assert!((a - b).abs() >= 13.0, "labels at {a} and {b} overlap");
+}
+
+/// A profile's point with every measure the page computes: (p99, success
+/// rate, amplification, duplicates, goodput, recovery time).
+fn profile(m: [f64; 6]) -> Option<Rc<Point>> {
+    let rows = SWEEP_MEASURES
+        .iter()
+        .zip(m)
+        .map(|(&(name, _), mean)| Row {
+            name: name.into(),
+            a: Some(Interval {
+                mean,
+                lo: mean,
+                hi: mean,
+            }),
+            b: None,
+            diff: None,
+        })
+        .collect();
+    Some(Rc::new(Point {
+        value: "x".into(),
+        rows,
+    }))
+}
+
+#[test]
+fn the_front_follows_the_picked_pair_and_each_measures_direction() {
+    let ids: Vec<String> = ["lib-a", "lib-b", "lib-c", "lib-d"]
+        .map(String::from)
+        .to_vec();
+    let points = [
+        profile([100.0, 0.90, 2.0, 0.0, 50.0, 1000.0]),
+        profile([200.0, 0.99, 3.0, 5.0, 80.0, 3000.0]),
+        profile([300.0, 0.95, 1.0, 1.0, 40.0, 2000.0]),
+        profile([400.0, 0.80, 4.0, 9.0, 30.0, 4000.0]),
+    ];
+    let default = ProfileAxes::default();
+    assert_eq!((default.x, default.y), ("amplification", "latency_ms_p99"));
+    for ((x, y), expected) in [
+        // Both lower: a beats b and d; c has the least amplification.
+        (
+            ("amplification", "latency_ms_p99"),
+            [true, false, true, false],
+        ),
+        // Success rate higher: c beats a; b has the highest success rate.
+        (
+            ("amplification", "success_rate"),
+            [false, true, true, false],
+        ),
+        (
+            ("success_rate", "amplification"),
+            [false, true, true, false],
+        ),
+        // Goodput higher: b has the most; c is slower and does less than a.
+        (("latency_ms_p99", "goodput"), [true, true, false, false]),
+        (("duplicates", "recovered_ms"), [true, false, false, false]),
+        (("success_rate", "goodput"), [false, true, false, false]),
+    ] {
+        let chart = profiles_chart(&ids, &points, x, y);
+        let front: Vec<bool> = chart.dots.iter().map(|d| d.on_front).collect();
+        assert_eq!(front, expected, "front of ({x}, {y})");
+        assert_eq!(
+            (chart.x_label.as_str(), chart.y_label.as_str()),
+            (measure_label(x), measure_label(y))
+        );
+        // Higher values sit higher up (smaller y) whatever the measure's goal.
+        let ys: Vec<f64> = chart.dots.iter().map(|d| d.y).collect();
+        let means: Vec<f64> = points
+            .iter()
+            .map(|p| flaky::sweep::mean_of(&p.as_ref().unwrap().rows, y))
+            .collect();
+        for i in 0..4 {
+            for j in 0..4 {
+                if means[i] > means[j] {
+                    assert!(ys[i] < ys[j], "({x}, {y}): {ys:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_profiles_pair_is_in_the_url_and_a_pick_reruns_nothing() {
+    let (state, _) = state_of("?preset=no-jitter");
+    assert_eq!(state.settings.profile_axes, ProfileAxes::default());
+    assert_eq!(url::to_query(&state.settings), "?preset=no-jitter");
+    let (_, effects) = state.update(Action::SetProfileAxes(ProfileAxes {
+        x: "amplification",
+        y: "success_rate",
+    }));
+    let written = effects.iter().find_map(|e| match e {
+        Effect::WriteUrl(q) => Some(q.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        written.as_deref(),
+        Some("?preset=no-jitter&profiles.y=success_rate")
+    );
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Points { .. })),
+        "{effects:?}"
+    );
+    let (back, errors) = url::parse("?preset=no-jitter&profiles.x=goodput&profiles.y=success_rate");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        (back.profile_axes.x, back.profile_axes.y),
+        ("goodput", "success_rate")
+    );
+    let (bad, errors) = url::parse("?profiles.x=speed&profiles.y=goodput");
+    assert_eq!(bad.profile_axes.x, ProfileAxes::default().x);
+    assert_eq!(bad.profile_axes.y, "goodput");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("`profiles.x=speed`"), "{errors:?}");
+    assert!(errors[0].contains("success_rate"), "{errors:?}");
 }

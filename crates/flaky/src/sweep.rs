@@ -353,6 +353,16 @@ pub enum Goal {
     Higher,
 }
 
+/// Which way `measure` is better: success rate and goodput higher, the rest
+/// (latency, amplification, duplicates, recovery time, ...) lower.
+pub fn goal_of(measure: &str) -> Goal {
+    if measure == SUCCESS_RATE || measure == "goodput" {
+        Goal::Higher
+    } else {
+        Goal::Lower
+    }
+}
+
 /// Whether each point is on the Pareto front of `(x, y)` with these goals:
 /// no other point is at least as good on both and better on one.
 pub fn front(points: &[(f64, f64)], goals: (Goal, Goal)) -> Vec<bool> {
@@ -401,18 +411,11 @@ pub fn mean_of(rows: &[Row], measure: &str) -> f64 {
 
 /// Whether each profile (its rows) is on the front of the two measures.
 pub fn front_of(points: &[Vec<Row>], (x, y): (&str, &str)) -> Vec<bool> {
-    let goal = |m: &str| {
-        if m == SUCCESS_RATE {
-            Goal::Higher
-        } else {
-            Goal::Lower
-        }
-    };
     let xy: Vec<(f64, f64)> = points
         .iter()
         .map(|rows| (mean_of(rows, x), mean_of(rows, y)))
         .collect();
-    front(&xy, (goal(x), goal(y)))
+    front(&xy, (goal_of(x), goal_of(y)))
 }
 
 #[cfg(test)]
@@ -525,6 +528,22 @@ mod tests {
             .iter()
             .all(|r| r.diff.map(|d| d.mean) == Some(0.0)));
         assert_eq!(with_b.rows[0].a, p.rows[0].a);
-        assert_eq!(profiles().unwrap().len(), 12); // every lib-* profile in presets.json
+        // 11 library profiles when the sweep came, 12 since lib-aws-adaptive.
+        assert_eq!(profiles().unwrap().len(), 12);
+    }
+
+    #[test]
+    fn success_rate_and_goodput_are_better_higher_the_rest_lower() {
+        for m in [SUCCESS_RATE, "goodput"] {
+            assert_eq!(goal_of(m), Goal::Higher, "{m}");
+        }
+        for m in [
+            "latency_ms_p99",
+            "amplification",
+            "duplicates",
+            "recovered_ms",
+        ] {
+            assert_eq!(goal_of(m), Goal::Lower, "{m}");
+        }
     }
 }

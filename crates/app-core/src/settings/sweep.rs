@@ -22,6 +22,36 @@ pub const SWEEP_MEASURES: [(&str, &str); 6] = [
     ("recovered_ms", "recovery time (ms)"),
 ];
 
+/// The profiles chart's two measures, each one of [`SWEEP_MEASURES`]
+/// (`profiles.x=`, `profiles.y=` in the URL): amplification across and p99
+/// up unless told.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileAxes {
+    pub x: &'static str,
+    pub y: &'static str,
+}
+
+impl Default for ProfileAxes {
+    fn default() -> Self {
+        ProfileAxes {
+            x: SWEEP_MEASURES[2].0,
+            y: SWEEP_MEASURES[0].0,
+        }
+    }
+}
+
+/// `name` as one of [`SWEEP_MEASURES`], or a message listing them.
+pub fn sweep_measure(name: &str) -> Result<&'static str, String> {
+    SWEEP_MEASURES
+        .iter()
+        .find(|(m, _)| *m == name)
+        .map(|(m, _)| *m)
+        .ok_or_else(|| {
+            let names: Vec<&str> = SWEEP_MEASURES.iter().map(|(m, _)| *m).collect();
+            format!("expected one of {}", names.join(", "))
+        })
+}
+
 /// A numeric sweep's range.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SweepRange {

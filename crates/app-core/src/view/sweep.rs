@@ -11,7 +11,7 @@
 
 use std::rc::Rc;
 
-use flaky::sweep::{front, Goal, Point, Scale, SUCCESS_RATE};
+use flaky::sweep::{front, goal_of, Point, Scale};
 
 use crate::settings::{Side, Sweep, SWEEP_MEASURES};
 
@@ -402,8 +402,8 @@ fn place_labels(dots: &mut [ProfileDot]) {
     }
 }
 
-/// The profiles at (`x`, `y`): amplification across, p99 up by default;
-/// the front by both measures' goals (success rate higher, the rest lower).
+/// The profiles at (`x`, `y`) (the user's pick, `ProfileAxes`); the front
+/// by both measures' goals (`flaky::sweep::goal_of`: success rate and goodput higher).
 pub fn profiles_chart(
     ids: &[String],
     points: &[Option<Rc<Point>>],
@@ -427,16 +427,9 @@ pub fn profiles_chart(
         })
         .filter(|(_, a, b)| a.is_finite() && b.is_finite())
         .collect();
-    let goal = |m: &str| {
-        if m == SUCCESS_RATE {
-            Goal::Higher
-        } else {
-            Goal::Lower
-        }
-    };
     let on_front = front(
         &known.iter().map(|&(_, a, b)| (a, b)).collect::<Vec<_>>(),
-        (goal(x), goal(y)),
+        (goal_of(x), goal_of(y)),
     );
     let range = |vals: Vec<f64>| {
         let min = vals.iter().copied().fold(f64::INFINITY, f64::min);
