@@ -87,3 +87,22 @@ fn rebinning_drops_what_lies_beyond_the_end() {
     let binned = rebin(&[sample(0, 10, 10)], 10.0);
     assert!(binned.iter().all(|b| b.until_ms > b.from_ms));
 }
+
+#[test]
+fn a_lesson_about_a_tail_hanging_calls_or_shed_requests_opens_slowest_first() {
+    use app_core::settings::LaneOrder;
+    for headline in ["latency_ms_p99", "unfinished", "shed"] {
+        assert_eq!(
+            LaneOrder::for_lesson(headline),
+            LaneOrder::Slowest,
+            "{headline}"
+        );
+    }
+    for headline in ["duplicates", "amplification", "recovered_ms"] {
+        assert_eq!(
+            LaneOrder::for_lesson(headline),
+            LaneOrder::Start,
+            "{headline}"
+        );
+    }
+}

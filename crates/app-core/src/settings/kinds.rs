@@ -105,10 +105,12 @@ impl LaneOrder {
     }
 
     /// The order a lesson opens with: slowest first when its headline is a
-    /// tail (a latency percentile, or calls left unfinished), so the calls
+    /// tail (a latency percentile, calls left unfinished, or requests shed), so the calls
     /// that make the figure are the lanes on screen; start order otherwise.
     pub fn for_lesson(headline: &str) -> LaneOrder {
-        if headline.starts_with("latency_ms") || headline == "unfinished" {
+        // A tail, calls left hanging, or requests shed in a storm: the first
+        // calls to start are the lucky ones, so the slowest show the lesson.
+        if headline.starts_with("latency_ms") || matches!(headline, "unfinished" | "shed") {
             LaneOrder::Slowest
         } else {
             LaneOrder::Start
