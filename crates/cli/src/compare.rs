@@ -221,33 +221,12 @@ mod tests {
     }
 
     #[test]
-    fn a_measure_missing_on_some_seeds_is_averaged_where_present_and_counted() {
+    fn a_measure_missing_on_every_seed_has_no_value_and_its_missing_row_shows() {
+        // How a measure missing on some seeds is averaged: flaky::compare's tests.
         let summary = |recovered_ms| Summary {
             recovered_ms,
             ..Summary::default()
         };
-        let pairs = [
-            (summary(Some(1000)), summary(Some(3000))),
-            (summary(None), summary(Some(5000))),
-            (summary(Some(2000)), summary(None)),
-            (summary(None), summary(None)),
-        ];
-        let rows = rows(&pairs);
-        let row = |name: &str| {
-            rows.iter()
-                .find(|r| r.name == name)
-                .unwrap_or_else(|| panic!("no row {name} in {rows:?}"))
-        };
-        let mean = |i: Option<Interval>| i.map(|i| i.mean);
-        let r = row("recovered_ms");
-        assert_eq!((mean(r.a), mean(r.b)), (Some(1500.0), Some(4000.0)));
-        // Only the first seed has both.
-        assert_eq!(mean(r.diff), Some(2000.0));
-        let m = row("recovered_ms.missing");
-        assert_eq!(
-            (mean(m.a), mean(m.b), mean(m.diff)),
-            (Some(0.5), Some(0.5), Some(0.0))
-        );
         // Missing on every seed: no value at all, shown as a dash.
         let never = super::rows(&[(summary(None), summary(None))]);
         assert_eq!(
@@ -258,7 +237,5 @@ mod tests {
             None
         );
         assert!(table(&[], &never).contains("recovered_ms.missing"));
-        // A measure present everywhere gets no `.missing` row.
-        assert!(rows.iter().all(|r| r.name != "goodput.missing"));
     }
 }
