@@ -43,10 +43,10 @@ def load(source, name):
 # --- tenacity -------------------------------------------------------------
 
 
-def fake_requests():
-    """A stand-in for `requests`: the exception classes the export catches,
-    and `request()` answering whatever status `fake.status` says."""
-    fake = types.ModuleType("requests")
+def requests_module():
+    """What our exports use of `requests` (its exception classes, `Request`,
+    `Response.raise_for_status`), without `request()`: each stand-in adds its own."""
+    mod = types.ModuleType("requests")
 
     class RequestException(Exception):
         def __init__(self, *args, request=None, response=None):
@@ -69,24 +69,34 @@ def fake_requests():
             self.headers = headers
 
     class Response:
-        def __init__(self, status, request):
+        def __init__(self, status, request, headers=None):
             self.status_code = status
             self.request = request
-            self.headers = {}
+            self.headers = headers if headers is not None else {}
 
         def raise_for_status(self):
             if self.status_code >= 400:
                 raise HTTPError(f"HTTP {self.status_code}", request=self.request, response=self)
 
+    mod.RequestException = RequestException
+    mod.ConnectionError = ConnectionError
+    mod.Timeout = Timeout
+    mod.HTTPError = HTTPError
+    mod.Request = Request
+    mod.Response = Response
+    return mod
+
+
+def fake_requests():
+    """A stand-in for `requests`: the exception classes the export catches,
+    and `request()` answering whatever status `fake.status` says."""
+    fake = requests_module()
+
     def request(method, url, headers=None, timeout=None, **kwargs):
         fake.calls += 1
-        req = Request(method, dict(headers or {}))
-        return Response(fake.status, req)
+        req = fake.Request(method, dict(headers or {}))
+        return fake.Response(fake.status, req)
 
-    fake.RequestException = RequestException
-    fake.ConnectionError = ConnectionError
-    fake.Timeout = Timeout
-    fake.HTTPError = HTTPError
     fake.request = request
     fake.status = 503
     fake.calls = 0

@@ -12,14 +12,13 @@ its place (real HTTP to the server, `requests`' exception classes).
 import http.client
 import socket
 import sys
-import types
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from mock_server import assert_close, counters, mock_server, simulated
-from test_export_python import export, load
+from test_export_python import export, load, requests_module
 
 CLIENTS = 20
 CALLS = 100  # per client: 2,000 calls
@@ -31,58 +30,24 @@ PRESETS = ["no-idempotency", "idempotency-key"]
 
 def http_requests():
     """`requests` over `http.client`: `request()`, the exception classes, `raise_for_status`."""
-    mod = types.ModuleType("requests")
-
-    class RequestException(Exception):
-        def __init__(self, *args, request=None, response=None):
-            super().__init__(*args)
-            self.request = request
-            self.response = response
-
-    class ConnectionError(RequestException):
-        pass
-
-    class Timeout(RequestException):
-        pass
-
-    class HTTPError(RequestException):
-        pass
-
-    class Request:
-        def __init__(self, method, headers):
-            self.method = method
-            self.headers = headers
-
-    class Response:
-        def __init__(self, status, headers, request):
-            self.status_code = status
-            self.headers = headers
-            self.request = request
-
-        def raise_for_status(self):
-            if self.status_code >= 400:
-                raise HTTPError(f"HTTP {self.status_code}", request=self.request, response=self)
+    mod = requests_module()
 
     def request(method, url, headers=None, timeout=None, data=None):
         parts = urllib.parse.urlsplit(url)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-        req = Request(method, dict(headers or {}))
+        req = mod.Request(method, dict(headers or {}))
         try:
             conn.request(method, parts.path, body=data, headers=req.headers)
             resp = conn.getresponse()
             resp.read()
-            return Response(resp.status, resp.headers, req)
+            return mod.Response(resp.status, req, resp.headers)
         except (socket.timeout, TimeoutError) as e:
-            raise Timeout(str(e), request=req) from e
+            raise mod.Timeout(str(e), request=req) from e
         except (OSError, http.client.HTTPException) as e:
-            raise ConnectionError(str(e), request=req) from e
+            raise mod.ConnectionError(str(e), request=req) from e
         finally:
             conn.close()
 
-    mod.RequestException = RequestException
-    mod.ConnectionError = ConnectionError
-    mod.Timeout = Timeout
-    mod.HTTPError = HTTPError
     mod.request = request
     return mod
 
