@@ -2,19 +2,27 @@
 //! handle on its two run workers (side B runs in the second, at the same
 //! time as A) and the transport the page found, the URL, `<html>`'s
 //! attributes, downloads. It decides nothing: a failure goes back to the
-//! reducer as a worker event.
+//! reducer as a worker event. Until a side's run worker is ready, its small
+//! simulated runs are computed in the page (`in_page`). The config worker
+//! (export, import: its own wasm) and the offline cache fill wait for the
+//! first result or a few idle seconds: a first visit downloads one wasm
+//! before its first result.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use ::run_worker::FromWorker;
 use app_core::effect::{
     Effect, ExportAnswer, ExportedDocument, ImportAnswer, ImportedKnobs, WorkerEvent,
 };
+use flaky::sim::RunConfig;
+use policy::PolicyConfig;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::in_page::{self, InPage};
 use crate::live::{Transport, TransportKind};
-use crate::run_worker::{self, RunWorker};
+use crate::run_worker::{self, RunWorker, WorkerKind};
 use crate::state::{Action, Mode, Side, State, Theme};
 use crate::sweep_pool::SweepPool;
 
@@ -24,6 +32,17 @@ pub struct Executor {
     dispatcher: UseReducerDispatcher<State>,
     /// Side A's and side B's run workers.
     workers: RefCell<[Option<Rc<RunWorker>>; 2]>,
+    /// Whether each side's worker has said it is ready.
+    ready: Rc<[Cell<bool>; 2]>,
+    /// Simulated runs computed in the page until their side's worker is ready.
+    in_page: Rc<InPage>,
+    /// The config worker (export, import), started on first use.
+    config_worker: RefCell<Option<Rc<RunWorker>>>,
+    /// Whether the first result is in (or the page has been idle a while):
+    /// until then an export waits in `pending_export` (the panel asks at
+    /// once) and the offline cache is not filled.
+    warm: Cell<bool>,
+    pending_export: RefCell<Option<PendingExport>>,
     /// Where the mock endpoints are (known once the service worker answered).
     transport: RefCell<Option<TransportKind>>,
     /// The native mock server's stream the page watches (`?server=`).
@@ -38,6 +57,11 @@ impl Executor {
             sweep_pool: SweepPool::new(dispatcher.clone()),
             dispatcher,
             workers: RefCell::default(),
+            ready: Rc::default(),
+            in_page: Rc::default(),
+            config_worker: RefCell::default(),
+            warm: Cell::new(false),
+            pending_export: RefCell::default(),
             transport: RefCell::default(),
             server: RefCell::default(),
         }
@@ -50,14 +74,53 @@ impl Executor {
             return Ok(w.clone());
         }
         let dispatcher = self.dispatcher.clone();
-        let spawned = RunWorker::spawn(Callback::from(move |message| {
-            dispatcher.dispatch(Action::Worker {
-                side,
-                event: worker_event(message),
-            })
-        }))?;
+        let ready = self.ready.clone();
+        let spawned = RunWorker::spawn(
+            WorkerKind::Run,
+            Callback::from(move |message| {
+                if matches!(message, FromWorker::Ready) {
+                    ready[slot].set(true);
+                }
+                dispatcher.dispatch(Action::Worker {
+                    side,
+                    event: worker_event(message),
+                })
+            }),
+        )?;
         self.workers.borrow_mut()[slot] = Some(spawned.clone());
         Ok(spawned)
+    }
+
+    /// The config worker, started if it was not; its answers go to side A.
+    fn config_worker(&self) -> Result<Rc<RunWorker>, String> {
+        if let Some(w) = &*self.config_worker.borrow() {
+            return Ok(w.clone());
+        }
+        let dispatcher = self.dispatcher.clone();
+        let spawned = RunWorker::spawn(
+            WorkerKind::Config,
+            Callback::from(move |message| {
+                dispatcher.dispatch(Action::Worker {
+                    side: Side::A,
+                    event: worker_event(message),
+                })
+            }),
+        )?;
+        *self.config_worker.borrow_mut() = Some(spawned.clone());
+        Ok(spawned)
+    }
+
+    /// After the first result (or a few idle seconds): what a first visit
+    /// did not need starts loading (the config worker for a waiting export,
+    /// the offline cache fill).
+    fn warm_up(&self) {
+        if self.warm.replace(true) {
+            return;
+        }
+        if let Some((request_id, target, policy)) = self.pending_export.take() {
+            self.export(request_id, &target, &policy);
+        }
+        fill_offline_cache();
     }
 
     fn report(&self, side: Side, event: WorkerEvent) {
@@ -75,6 +138,12 @@ impl Executor {
                 seed,
                 mode,
             } => {
+                if mode == Mode::Simulated
+                    && !self.ready[side_index(side)].get()
+                    && in_page::fits(&config)
+                {
+                    return self.run_in_page(side, run_id, config, seed);
+                }
                 let transport = self.transport.borrow().clone();
                 let started = self.worker(side).and_then(|w| match (mode, transport) {
                     (Mode::Simulated, _) => w.run(run_id, &config, seed),
@@ -86,6 +155,7 @@ impl Executor {
                 }
             }
             Effect::Cancel { side, run_id } => {
+                self.in_page.cancel(side);
                 if let Some(w) = &self.workers.borrow()[side_index(side)] {
                     w.cancel(run_id);
                 }
@@ -105,7 +175,7 @@ impl Executor {
                 text,
             } => {
                 if let Err(problem) = self
-                    .worker(Side::A)
+                    .config_worker()
                     .and_then(|w| w.import(request_id, &format, &text))
                 {
                     let result = Err(problem);
@@ -120,15 +190,10 @@ impl Executor {
                 target,
                 policy,
             } => {
-                if let Err(problem) = self
-                    .worker(Side::A)
-                    .and_then(|w| w.export(request_id, &target, &policy))
-                {
-                    let result = Err(problem);
-                    self.report(
-                        Side::A,
-                        WorkerEvent::Exported(ExportAnswer { request_id, result }),
-                    );
+                if self.warm.get() {
+                    self.export(request_id, &target, &policy);
+                } else {
+                    *self.pending_export.borrow_mut() = Some((request_id, target, policy));
                 }
             }
             Effect::Points { kind, jobs } => self.sweep_pool.submit(kind, jobs),
@@ -143,9 +208,40 @@ impl Executor {
         }
     }
 
+    /// Asks the config worker to write `policy` for `target`; a failure to ask is the answer.
+    fn export(&self, request_id: u64, target: &str, policy: &PolicyConfig) {
+        if let Err(problem) = self
+            .config_worker()
+            .and_then(|w| w.export(request_id, target, policy))
+        {
+            let result = Err(problem);
+            self.report(
+                Side::A,
+                WorkerEvent::Exported(ExportAnswer { request_id, result }),
+            );
+        }
+    }
+
+    /// Computes a small simulated run in the page (its run worker is not
+    /// ready yet); the first result warms up what waited for it.
+    fn run_in_page(self: &Rc<Self>, side: Side, run_id: u64, config: Box<RunConfig>, seed: u64) {
+        let executor = self.clone();
+        // After the result's first render, not beside it.
+        let then = move || {
+            wasm_bindgen_futures::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(WARM_UP_AFTER_RESULT_MS).await;
+                executor.warm_up();
+            })
+        };
+        self.in_page
+            .run(self.dispatcher.clone(), side, run_id, *config, seed, then);
+    }
+
     /// Connects to the mock service worker (or falls back to the in-page
-    /// model), then starts side A's run worker in the background: Fire is
-    /// enabled before it loads (a message sent meanwhile waits in its loader).
+    /// model), then starts side A's run worker (the page's own wasm: no
+    /// download) and, with no result a few seconds later, warms up. Fire is
+    /// enabled before the worker is ready (a run meanwhile is computed in
+    /// the page, or waits in the worker's loader).
     fn connect(self: &Rc<Self>) {
         let executor = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -157,8 +253,38 @@ impl Executor {
                 detail: status.detail,
             });
             log(executor.worker(Side::A).map(drop));
+            gloo_timers::future::TimeoutFuture::new(WARM_UP_LATEST_MS).await;
+            executor.warm_up();
         });
     }
+}
+
+/// An export's request id, target and policy.
+type PendingExport = (u64, String, Box<PolicyConfig>);
+
+/// How long after connecting the page warms up when no result did it first.
+const WARM_UP_LATEST_MS: u32 = 4_000;
+/// How long after the first result (computed in the page) it warms up.
+const WARM_UP_AFTER_RESULT_MS: u32 = 500;
+
+/// Asks the mock service worker to cache the app's files for offline use
+/// (`www/service-worker.js`, message `fill`), once it is active.
+fn fill_offline_cache() {
+    let Some(container) = web_sys::window().map(|w| w.navigator().service_worker()) else {
+        return;
+    };
+    let Ok(ready) = container.ready() else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(registration) = wasm_bindgen_futures::JsFuture::from(ready).await else {
+            return;
+        };
+        let registration: web_sys::ServiceWorkerRegistration = registration.unchecked_into();
+        if let Some(active) = registration.active() {
+            let _ = active.post_message(&"fill".into());
+        }
+    });
 }
 
 fn side_index(side: Side) -> usize {

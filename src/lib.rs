@@ -9,6 +9,7 @@
 pub mod components;
 pub mod context;
 pub mod effects;
+pub mod in_page;
 pub mod panic;
 pub mod run_worker;
 pub mod server_view;

@@ -1,8 +1,12 @@
-//! The page's handle on the run worker (`crates/run-worker`, loaded by
-//! `www/run-worker-loader.js`): simulated runs compute there, in slices, and
-//! live runs keep their fetches and timers there, so the page stays
+//! The page's handle on its workers (`crates/run-worker`), so the page stays
 //! responsive and its rendering never delays a timer; a newer run replaces
 //! an older one at once.
+//! - A run worker (`www/run-worker-loader.js`, a module worker running the
+//!   page's own wasm, which the page hands it compiled: no download) computes
+//!   simulated runs, in slices, sweep points and trace downloads, and keeps
+//!   live runs' fetches and timers.
+//! - The config worker (`www/config-worker-loader.js`, its own wasm, loaded
+//!   after the first result) writes and reads configs.
 
 use std::rc::Rc;
 
@@ -10,11 +14,27 @@ use flaky::sim::RunConfig;
 use run_worker::{FromWorker, ToWorker};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{MessageEvent, Worker};
+use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 use yew::Callback;
 
-/// The loader script, next to the page.
-pub const LOADER_URL: &str = "./run-worker-loader.js";
+/// Which worker: both speak `ToWorker` and `FromWorker`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerKind {
+    /// Runs, sweep points, trace downloads: the page's own wasm.
+    Run,
+    /// Export and import: the config worker's wasm.
+    Config,
+}
+
+impl WorkerKind {
+    /// The loader script, next to the page.
+    pub fn loader_url(self) -> &'static str {
+        match self {
+            WorkerKind::Run => "./run-worker-loader.js",
+            WorkerKind::Config => "./config-worker-loader.js",
+        }
+    }
+}
 
 /// Lanes a simulated run keeps in detail for the timeline.
 pub const LANES_MAX: u32 = 200;
@@ -33,9 +53,17 @@ impl Drop for RunWorker {
 }
 
 impl RunWorker {
-    /// Starts the worker; every message it sends goes to `on_message`.
-    pub fn spawn(on_message: Callback<FromWorker>) -> Result<Rc<RunWorker>, String> {
-        let worker = Worker::new(LOADER_URL)
+    /// Starts a worker of `kind`; every message it sends goes to `on_message`.
+    pub fn spawn(
+        kind: WorkerKind,
+        on_message: Callback<FromWorker>,
+    ) -> Result<Rc<RunWorker>, String> {
+        let loader = kind.loader_url();
+        let options = WorkerOptions::new();
+        if kind == WorkerKind::Run {
+            options.set_type(WorkerType::Module);
+        }
+        let worker = Worker::new_with_options(loader, &options)
             .map_err(|e| format!("the run worker could not start: {}", js_text(&e)))?;
         // A worker whose script fails to load (or that throws) would leave a
         // run "running" for ever: it fails the run in progress instead.
@@ -46,7 +74,7 @@ impl RunWorker {
                     .ok()
                     .and_then(|m| m.as_string())
                     .filter(|m| !m.is_empty())
-                    .unwrap_or_else(|| format!("{LOADER_URL} could not be loaded"));
+                    .unwrap_or_else(|| format!("{loader} could not be loaded"));
                 on_message.emit(FromWorker::Broken {
                     message: format!("the run worker failed: {detail}"),
                 });
@@ -66,7 +94,15 @@ impl RunWorker {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        hand_over_wasm(&worker);
+        // The loader's first message: the wasm to instantiate (the page's
+        // own module, compiled already), or null to fetch its own.
+        let wasm = match kind {
+            WorkerKind::Run => wasm_bindgen::module(),
+            WorkerKind::Config => JsValue::NULL,
+        };
+        worker
+            .post_message(&wasm)
+            .map_err(|e| format!("the run worker could not start: {}", js_text(&e)))?;
         Ok(Rc::new(RunWorker {
             worker,
             _on_message: on_message,
@@ -157,20 +193,6 @@ impl RunWorker {
             seed,
             live,
         })
-    }
-}
-
-/// The loader's first message: the worker's wasm module, fetched and compiled
-/// beside the page by `www/preload.js` (`handRunWorkerWasm`), or `null` where
-/// there is no preload (the loader then fetches the wasm itself).
-fn hand_over_wasm(worker: &Worker) {
-    let hand_over =
-        js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("handRunWorkerWasm"))
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    let handed = hand_over.is_some_and(|f| f.call1(&JsValue::NULL, worker).is_ok());
-    if !handed {
-        let _ = worker.post_message(&JsValue::NULL);
     }
 }
 

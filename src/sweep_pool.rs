@@ -14,7 +14,7 @@ use app_core::effect::{Batch, WorkerEvent};
 use flaky::sweep::PointJob;
 use yew::prelude::*;
 
-use crate::run_worker::RunWorker;
+use crate::run_worker::{RunWorker, WorkerKind};
 use crate::state::{Action, Side, State};
 
 /// The most workers a sweep uses.
@@ -100,11 +100,14 @@ impl SweepPool {
         }
         let index = free.unwrap_or(slots.len());
         let me = self.me.clone();
-        let worker = RunWorker::spawn(Callback::from(move |message| {
-            if let Some(pool) = me.upgrade() {
-                pool.on_message(index, message);
-            }
-        }))
+        let worker = RunWorker::spawn(
+            WorkerKind::Run,
+            Callback::from(move |message| {
+                if let Some(pool) = me.upgrade() {
+                    pool.on_message(index, message);
+                }
+            }),
+        )
         .ok()?;
         let slot = Some(Slot { worker, busy: None });
         if index == slots.len() {

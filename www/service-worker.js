@@ -1,17 +1,15 @@
-// The service worker (see ARCHITECTURE.md, invariants), scoped to where the app
-// is hosted: <scope>mock/ gets the mock endpoints (crates/mock-sw's glue,
-// exported by the run worker's wasm: one wasm for both workers), never
+// The service worker (a module; see ARCHITECTURE.md, invariants), scoped to
+// where the app is hosted: <scope>mock/ gets the mock endpoints
+// (crates/mock-sw's glue, exported by the page's own wasm as `mock_handle`:
+// one wasm for the page, its run workers and this worker), never
 // cached; the app's own files (app-files.js, written by `cargo xtask app-files`)
 // are served cache-first from a cache named by the build's version; all else,
 // and any cache failure or miss, goes to the network. Listeners register
 // synchronously, as service workers require. Names are flaky::protocol's; a
 // mock-sw test checks this file spells them.
-importScripts('./run-worker.js');
-try {
-  importScripts('./app-files.js');
-} catch (e) {
-  console.warn('service worker: no app-files.js, so nothing is cached for offline use', e);
-}
+import init, { mock_handle } from './resilience-playground.js';
+// Sets self.APP_FILES (null in a debug build: nothing is cached).
+import './app-files.js';
 
 const SCOPE = self.registration.scope;
 const MOCK = new URL('mock/', SCOPE).href;
@@ -30,13 +28,13 @@ function cached(url) {
     .catch(() => undefined);
 }
 
-const mockWasm = './run-worker_bg.wasm';
+const mockWasm = './resilience-playground_bg.wasm';
 let loading = null;
-// The mock's wasm (the run worker's file), loaded at the first mock request,
+// The mock's wasm (the page's file), loaded at the first mock request,
 // from the cache when there (a worker restarted offline still answers).
 function mockReady() {
   if (!loading) {
-    loading = wasm_bindgen({
+    loading = init({
       module_or_path: cached(new URL(mockWasm, self.location.href).href).then((hit) => hit || fetch(mockWasm)),
     });
     // Mock requests then get a 503 (not an unhandled rejection).
@@ -107,8 +105,8 @@ async function dropStaleCaches() {
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => {
   event.waitUntil(Promise.all([self.clients.claim(), dropStaleCaches()]));
-  // The cache fills when the page asks (www/preload.js: once the page and its
-  // run worker's wasm are in and the page is idle), not in the first load.
+  // The cache fills when the page asks (src/effects.rs: after its first
+  // result, or a few seconds after it started), not in the first load.
 });
 self.addEventListener('message', (event) => {
   if (event.data === 'fill') event.waitUntil(fill());
@@ -118,7 +116,7 @@ self.addEventListener('fetch', (event) => {
   if (request.url.startsWith(MOCK)) {
     event.respondWith(
       mockReady().then(
-        () => wasm_bindgen.handle(request),
+        () => mock_handle(request),
         (e) => new Response(JSON.stringify({ error: 'the mock worker failed to load: ' + e }), {
           status: 503,
           headers: { 'Content-Type': 'application/json', 'X-Mock-Error': 'worker-broken', 'X-Mock-Served-By': 'mock-sw' },

@@ -78,17 +78,19 @@ fn minify_app_js(dir: &Path) -> Result<()> {
         ));
     }
     minify(&terser, &file, true)?;
-    // The worker shims and the workers' wasm-bindgen glue (classic scripts,
-    // globals such as `wasm_bindgen` kept): Trunk writes them as they are.
-    for shim in [
-        "service-worker.js",
-        "run-worker-loader.js",
-        "run-worker.js",
-        "preload.js",
+    // The worker shims and the config worker's wasm-bindgen glue, which
+    // Trunk writes as they are: the run worker's loader and the service
+    // worker are modules (they import the page's glue); the config worker's
+    // are classic scripts (globals such as `wasm_bindgen` kept).
+    for (shim, module) in [
+        ("run-worker-loader.js", true),
+        ("service-worker.js", true),
+        ("config-worker-loader.js", false),
+        ("config-worker.js", false),
     ] {
         let path = dir.join(shim);
         if path.is_file() {
-            minify(&terser, &path, false)?;
+            minify(&terser, &path, module)?;
         }
     }
     // index.html preloads the glue with its integrity hash: recompute it.

@@ -1,9 +1,9 @@
 //! The mock service worker's wasm glue (the `glue` feature). It has no wasm
-//! file of its own: the run worker's wasm exports [`handle`]
-//! (`crates/run-worker/src/main.rs`), and `www/service-worker.js` loads that
-//! file and, for every fetch under its scope's `mock/`, answers with
-//! `wasm_bindgen.handle(event.request)`: one wasm for both workers, since
-//! both link the flaky server model.
+//! file of its own: the page's wasm exports [`handle`] as `mock_handle`
+//! (the root package's `src/main.rs`), and `www/service-worker.js` imports
+//! the page's glue and, for every fetch under its scope's `mock/`, answers
+//! with `mock_handle(event.request)`: one wasm for the page, its run workers
+//! and the service worker, which all link the flaky server model.
 //!
 //! Every fault is real: latency is a `setTimeout`, a hang is a promise that
 //! settles only when the page gives up on the request (its

@@ -1,5 +1,6 @@
-//! Runs off the page's main thread: the messages between the page and the run
-//! worker, and the sliced simulation job the worker runs.
+//! Runs off the page's main thread: the messages between the page and its
+//! workers, the sliced simulation job the run worker runs, and (on wasm) the
+//! run worker itself ([`host`], in the page's own wasm).
 //!
 //! The page posts [`ToWorker`] messages (JSON text); the worker answers with
 //! [`FromWorker`] (JSON text).
@@ -26,6 +27,8 @@
 //! };
 //! assert_eq!(trace.summary().calls, 10);
 //! ```
+
+pub mod host;
 
 use flaky::engine::EngineOptions;
 use flaky::sim::{RunConfig, Simulation, Trace};
@@ -395,15 +398,20 @@ mod tests {
         assert!(point(&huge).is_err_and(|e| e.contains("at most")));
     }
 
-    /// `www/run-worker-loader.js` writes this message by hand when the wasm
-    /// cannot load; the page must read it as a failure.
+    /// `www/run-worker-loader.js` and `www/config-worker-loader.js` write
+    /// this message by hand when the wasm cannot load; the page must read it
+    /// as a failure.
     #[test]
     fn the_loaders_failure_message_reads_as_failed() {
-        let loader = include_str!("../../../www/run-worker-loader.js");
-        assert!(
-            loader.contains("JSON.stringify({ failed: { run_id: 0, message: "),
-            "the loader's failure message changed shape"
-        );
+        for loader in [
+            include_str!("../../../www/run-worker-loader.js"),
+            include_str!("../../../www/config-worker-loader.js"),
+        ] {
+            assert!(
+                loader.contains("JSON.stringify({ failed: { run_id: 0, message: "),
+                "a loader's failure message changed shape"
+            );
+        }
         let text = r#"{"failed":{"run_id":0,"message":"the run worker failed to load: x"}}"#;
         assert_eq!(
             serde_json::from_str::<FromWorker>(text).ok(),

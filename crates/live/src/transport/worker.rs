@@ -307,6 +307,8 @@ pub(super) async fn connect() -> Result<(), String> {
     let container = navigator.service_worker();
     let options = RegistrationOptions::new();
     options.set_scope(WORKER_SCOPE);
+    // A module worker: it imports the page's own wasm glue (one wasm).
+    options.set_type("module");
     JsFuture::from(container.register_with_options(WORKER_URL, &options))
         .await
         .map_err(|e| format!("registering {WORKER_URL} failed: {}", js_text(&e)))?;

@@ -1,25 +1,29 @@
-//! The run worker's wasm glue. `www/run-worker-loader.js` loads this
-//! (wasm-bindgen `no-modules` output) and hands every message to
-//! [`on_message`].
+//! The run worker, in the page's own wasm: `www/run-worker-loader.js` (a
+//! module worker) instantiates the module the page hands it, compiled, and
+//! calls [`start`], then [`on_message`] for every message (the page's
+//! `src/main.rs` exports both). One wasm for the page, its run workers and
+//! the mock service worker: a first visit downloads it once, and a run
+//! worker starts without a download or a compile.
 //! - A simulated run computes in slices; between slices it posts its
 //!   progress and yields to the event loop, so a newer message (a newer run,
 //!   a cancel) is read within one slice and the older run stops there.
 //! - A live run is [`live::fire`] with its fetches and timers here, away from
 //!   the page's rendering; its updates go to the page, its full trace stays
 //!   here for a download.
-//! - The mock service worker loads this same wasm (`www/service-worker.js`)
-//!   and calls only [`handle`]: one file for both workers, which both link
-//!   the flaky server model.
+//! - Export and import are not here: the config worker (this crate's bin,
+//!   its own wasm, loaded after the first result) writes and reads configs,
+//!   so the page's wasm carries no writers or parsers.
 
 use std::cell::{Cell, RefCell};
 
+use crate::{FromWorker, Job, Slice, ToWorker};
 use gloo_timers::future::TimeoutFuture;
 use live::{Fire, LiveUpdate, RunHandle, Transport, TransportKind};
-use run_worker::{FromWorker, Job, Slice, ToWorker};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
-fn main() {}
+/// Export and import are the config worker's.
+const NOT_HERE: &str = "the run worker does not write or read configs (the config worker does)";
 
 thread_local! {
     /// The run that may go on; any other stops at its next slice.
@@ -38,7 +42,8 @@ extern "C" {
     fn post_message(message: &JsValue);
 }
 
-fn post(message: &FromWorker) {
+/// Posts `message` to the page (JSON text); the config worker's answers go this way too.
+pub fn post(message: &FromWorker) {
     if let Ok(text) = serde_json::to_string(message) {
         post_message(&JsValue::from_str(&text));
     }
@@ -49,20 +54,11 @@ fn now_ms() -> f64 {
 }
 
 /// Tells the page the worker is ready.
-#[wasm_bindgen]
 pub fn start() {
     post(&FromWorker::Ready);
 }
 
-/// The mock service worker's answer to a request under its scope's `mock/`
-/// (see `mock_sw::glue`).
-#[wasm_bindgen]
-pub async fn handle(request: web_sys::Request) -> web_sys::Response {
-    mock_sw::glue::handle(request).await
-}
-
 /// One message from the page (JSON text). Bad input is answered, never a panic.
-#[wasm_bindgen]
 pub fn on_message(data: JsValue) {
     let Some(text) = data.as_string() else {
         return;
@@ -107,26 +103,18 @@ pub fn on_message(data: JsValue) {
             seed,
             live,
         }) => post(&full_trace(run_id, &config, seed, live)),
-        Ok(ToWorker::Import {
+        Ok(ToWorker::Import { request_id, .. }) => post(&FromWorker::Imported {
             request_id,
-            format,
-            text,
-        }) => post(&FromWorker::Imported {
-            request_id,
-            result: run_worker::import(&format, &text),
+            result: Err(NOT_HERE.into()),
         }),
-        Ok(ToWorker::Export {
+        Ok(ToWorker::Export { request_id, .. }) => post(&FromWorker::Exported {
             request_id,
-            target,
-            policy,
-        }) => post(&FromWorker::Exported {
-            request_id,
-            result: run_worker::export(&target, &policy),
+            result: Err(NOT_HERE.into()),
         }),
         Ok(ToWorker::Point(job)) => post(&FromWorker::Point {
             batch_id: job.batch_id,
             index: job.index,
-            result: run_worker::point(&job),
+            result: crate::point(&job),
         }),
         Err(e) => post(&FromWorker::Failed {
             run_id: 0,
@@ -137,7 +125,7 @@ pub fn on_message(data: JsValue) {
 
 fn full_trace(run_id: u64, config: &flaky::sim::RunConfig, seed: u64, live: bool) -> FromWorker {
     if !live {
-        return match run_worker::full_trace_json(config, seed) {
+        return match crate::full_trace_json(config, seed) {
             Ok(json) => FromWorker::FullTrace { run_id, json },
             Err(message) => FromWorker::Failed { run_id, message },
         };
@@ -190,7 +178,7 @@ fn fire_live(run_id: u64, config: &flaky::sim::RunConfig, seed: u64, kind: Trans
             running,
             problem,
         } = update;
-        let for_page = run_worker::for_the_page(&trace);
+        let for_page = crate::for_the_page(&trace);
         if !running {
             LIVE_TRACE.with(|t| *t.borrow_mut() = Some((run_id, trace)));
         }
