@@ -107,9 +107,11 @@ async fn a_bad_knob_value_shows_the_banner_and_keeps_the_value() {
     root.remove();
 }
 
-/// Runs happen in the run worker, which this test page does not serve (the
-/// end-to-end tests fire real runs against the built app): a fire must then
-/// say why nothing ran, not stay "running".
+/// The page starts its run worker once it is up, and this test page does
+/// not serve the worker's loader (the end-to-end tests fire real runs
+/// against the built app). A run fired before the worker's failure is known
+/// is computed in the page; once it is known, a fire must say why nothing
+/// ran, not stay "running".
 #[wasm_bindgen_test]
 async fn a_run_worker_that_cannot_load_is_reported_not_left_running() {
     let root = mount();
@@ -125,29 +127,46 @@ async fn a_run_worker_that_cannot_load_is_reported_not_left_running() {
     let fire: HtmlElement = find(&root, "[data-testid=fire-many]")
         .dyn_into()
         .expect("button");
-    fire.click();
+    let banner = || {
+        root.query_selector("[data-testid=error-banner]")
+            .ok()
+            .flatten()
+            .and_then(|b| b.text_content())
+    };
+    let mut waited_ms = 0;
+    while !banner().is_some_and(|b| b.contains("run worker")) {
+        assert!(
+            waited_ms < 10_000,
+            "no run worker failure after 10 s: {:?}",
+            banner()
+        );
+        fire.click();
+        gloo_timers::future::TimeoutFuture::new(200).await;
+        waited_ms += 200;
+    }
     let mut waited_ms = 0;
     while find(&root, "[data-testid=run-status]")
         .text_content()
         .as_deref()
-        != Some("done")
+        == Some("running")
     {
         assert!(waited_ms < 10_000, "still running after 10 s");
         gloo_timers::future::TimeoutFuture::new(50).await;
         waited_ms += 50;
     }
-    let banner = find(&root, "[data-testid=error-banner]")
-        .text_content()
-        .unwrap_or_default();
-    assert!(banner.contains("run worker"), "{banner}");
-    // Once broken, a second fire is refused at once with the same reason.
+    // Once broken, a fire is refused at once with the same reason.
     fire.click();
     settle().await;
-    assert_eq!(
+    assert_ne!(
         find(&root, "[data-testid=run-status]")
             .text_content()
             .as_deref(),
-        Some("done")
+        Some("running")
+    );
+    assert!(
+        banner().is_some_and(|b| b.contains("run worker")),
+        "{:?}",
+        banner()
     );
     root.remove();
 }
