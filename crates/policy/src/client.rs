@@ -113,6 +113,10 @@ impl ClientState {
     }
 
     pub(crate) fn collect(&mut self) {
+        // Called at every poll and outcome; most change nothing.
+        if !self.breaker.has_changes() && !self.budget.has_changes() {
+            return;
+        }
         let breaker = self.breaker.take_changes().into_iter();
         let budget = self.budget.take_changes().into_iter();
         let mut new: Vec<ClientEvent> = breaker
