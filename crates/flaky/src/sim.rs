@@ -22,7 +22,7 @@
 use policy::hints::ReplyHints;
 use std::collections::BTreeSet;
 
-use crate::engine::{Engine, EngineOptions, Transmit};
+use crate::engine::{sent_number, Engine, EngineOptions, Transmit};
 use crate::queue::TimeQueue;
 use crate::world::{Direction, Identity, World};
 use crate::{Reply, Request, Server};
@@ -76,8 +76,9 @@ pub struct Simulation {
     server: Server,
     world: World,
     net: TimeQueue<NetKind>,
-    /// Requests on their way to the server (bounded by what is in transit).
-    to_server: BTreeSet<u64>,
+    /// Requests on their way to the server: a bit per request sent, by its
+    /// number ([`sent_number`]), set while it travels.
+    to_server: Vec<u64>,
     /// Of those, the ones the engine abandoned meanwhile.
     abandoned: BTreeSet<u64>,
     net_ms: u64,
@@ -95,7 +96,7 @@ impl Simulation {
                 .without_fault_details(),
             world: World::new(seed),
             net: TimeQueue::default(),
-            to_server: BTreeSet::new(),
+            to_server: Vec::new(),
             abandoned: BTreeSet::new(),
             net_ms: config.scenario.net_ms,
             net_jitter_ms: config.scenario.net_jitter_ms,
@@ -171,7 +172,7 @@ impl Simulation {
         }) = self.engine.poll_transmit()
         {
             let at_ms = now.saturating_add(self.net_delay(&identity, Direction::ToServer));
-            self.to_server.insert(request.id);
+            self.set_to_server(request.id, true);
             self.push(
                 at_ms,
                 NetKind::AtServer {
@@ -182,10 +183,31 @@ impl Simulation {
         }
         while let Some(request_id) = self.engine.poll_abort() {
             self.server.cancel(now, request_id);
-            if self.to_server.contains(&request_id) {
+            if self.is_to_server(request_id) {
                 self.abandoned.insert(request_id);
             }
         }
+    }
+
+    fn set_to_server(&mut self, request_id: u64, travelling: bool) {
+        let n = sent_number(request_id);
+        let (word, bit) = ((n / 64) as usize, 1u64 << (n % 64));
+        if word >= self.to_server.len() {
+            if !travelling {
+                return;
+            }
+            self.to_server.resize(word + 1, 0);
+        }
+        if let Some(w) = self.to_server.get_mut(word) {
+            *w = if travelling { *w | bit } else { *w & !bit };
+        }
+    }
+
+    fn is_to_server(&self, request_id: u64) -> bool {
+        let n = sent_number(request_id);
+        self.to_server
+            .get((n / 64) as usize)
+            .is_some_and(|w| w & (1 << (n % 64)) != 0)
     }
 
     fn push(&mut self, at_ms: u64, kind: NetKind) {
@@ -210,7 +232,7 @@ impl Simulation {
                     // Queued or turned away; abandoned or not, the server cannot
                     // tell, and the engine ignores a reply to an abandoned request.
                     let request_id = request.id;
-                    self.to_server.remove(&request_id);
+                    self.set_to_server(request_id, false);
                     self.abandoned.remove(&request_id);
                     let reply = self.server.arrive(now, *request, Some(identity));
                     self.tell_duplicates(request_id);
@@ -221,8 +243,8 @@ impl Simulation {
                 }
                 let reply = self.server.handle_from(now, &request, Some(&identity));
                 self.tell_duplicates(request.id);
-                self.to_server.remove(&request.id);
-                if self.abandoned.remove(&request.id) {
+                self.set_to_server(request.id, false);
+                if !self.abandoned.is_empty() && self.abandoned.remove(&request.id) {
                     // The client hung up first: the server did the work, no one hears it.
                     self.server.cancel(now, request.id);
                     return;

@@ -241,6 +241,12 @@ fn client_of(request_id: u64) -> u32 {
     (request_id & ((1 << CLIENT_BITS) - 1)) as u32
 }
 
+/// A request's number in the run (1 for the first sent): a driver's index
+/// for what it keeps per request.
+pub(crate) fn sent_number(request_id: u64) -> u64 {
+    request_id >> CLIENT_BITS
+}
+
 /// When each client starts, ms from the run's start. Poisson gaps are the
 /// world's arrival draws, keyed by client: a policy change never moves them.
 /// A gap that begins in a spike (`sim.spike`) is divided by its factor.
