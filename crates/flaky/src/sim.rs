@@ -22,7 +22,8 @@
 use policy::hints::ReplyHints;
 use std::collections::BTreeSet;
 
-use crate::engine::{sent_number, Engine, EngineOptions, Transmit};
+use crate::client;
+use crate::engine::{sent_number, Engine, EngineOptions, Pending};
 use crate::queue::TimeQueue;
 use crate::world::{Direction, Identity, World};
 use crate::{Reply, Request, Server};
@@ -55,11 +56,8 @@ pub fn run_with(config: &RunConfig, seed: u64, options: EngineOptions) -> Trace 
 }
 
 enum NetKind {
-    /// A request reaches the server.
-    AtServer {
-        request: Box<Request>,
-        identity: Identity,
-    },
+    /// A request reaches the server (written out when it does).
+    AtServer(Pending),
     /// A reply (or a reset) reaches the client.
     AtClient {
         request_id: u64,
@@ -85,6 +83,8 @@ pub struct Simulation {
     net_jitter_ms: u64,
     /// The server's duplicate creates the engine has heard of.
     duplicates_seen: u64,
+    /// The request reaching the server now, written over the last one's.
+    request: Request,
 }
 
 impl Simulation {
@@ -101,6 +101,7 @@ impl Simulation {
             net_ms: config.scenario.net_ms,
             net_jitter_ms: config.scenario.net_jitter_ms,
             duplicates_seen: 0,
+            request: client::request(config, (0, 0), None, client::first_stage(config)),
         }
     }
 
@@ -167,19 +168,10 @@ impl Simulation {
     /// Sends what the engine asked to send; tells the server what it abandoned.
     fn carry_out(&mut self) {
         let now = self.engine.now_ms();
-        while let Some(Transmit {
-            request, identity, ..
-        }) = self.engine.poll_transmit()
-        {
-            let at_ms = now.saturating_add(self.net_delay(&identity, Direction::ToServer));
-            self.set_to_server(request.id, true);
-            self.push(
-                at_ms,
-                NetKind::AtServer {
-                    request: Box::new(request),
-                    identity,
-                },
-            );
+        while let Some(pending) = self.engine.poll_pending() {
+            let at_ms = now.saturating_add(self.net_delay(&pending.identity, Direction::ToServer));
+            self.set_to_server(pending.request_id, true);
+            self.push(at_ms, NetKind::AtServer(pending));
         }
         while let Some(request_id) = self.engine.poll_abort() {
             self.server.cancel(now, request_id);
@@ -227,29 +219,38 @@ impl Simulation {
 
     fn deliver(&mut self, now: u64, event: NetKind) {
         match event {
-            NetKind::AtServer { request, identity } => {
+            NetKind::AtServer(Pending {
+                request_id,
+                identity,
+                key,
+            }) => {
+                let request = &mut self.request;
+                let call = (identity.client, identity.ordinal);
+                let config = self.engine.config();
+                client::write_request(request, config, call, key.as_deref(), identity.stage);
+                request.id = request_id;
                 if self.server.config().capacity.is_limited() {
                     // Queued or turned away; abandoned or not, the server cannot
                     // tell, and the engine ignores a reply to an abandoned request.
-                    let request_id = request.id;
+                    let request = request.clone();
                     self.set_to_server(request_id, false);
                     self.abandoned.remove(&request_id);
-                    let reply = self.server.arrive(now, *request, Some(identity));
+                    let reply = self.server.arrive(now, request, Some(identity));
                     self.tell_duplicates(request_id);
                     if let Some(reply) = reply {
                         self.send_back(request_id, identity, reply);
                     }
                     return;
                 }
-                let reply = self.server.handle_from(now, &request, Some(&identity));
-                self.tell_duplicates(request.id);
-                self.set_to_server(request.id, false);
-                if !self.abandoned.is_empty() && self.abandoned.remove(&request.id) {
+                let reply = self.server.handle_from(now, request, Some(&identity));
+                self.tell_duplicates(request_id);
+                self.set_to_server(request_id, false);
+                if !self.abandoned.is_empty() && self.abandoned.remove(&request_id) {
                     // The client hung up first: the server did the work, no one hears it.
-                    self.server.cancel(now, request.id);
+                    self.server.cancel(now, request_id);
                     return;
                 }
-                self.send_back(request.id, identity, reply);
+                self.send_back(request_id, identity, reply);
             }
             NetKind::AtClient {
                 request_id,
