@@ -128,6 +128,20 @@ impl<T> TimeQueue<T> {
         }
     }
 
+    /// The item `k` places after the earliest, if due at the same time (and
+    /// in the wheel): what comes soon, to prefetch for.
+    pub(crate) fn peek_next(&self, k: usize) -> Option<&T> {
+        let at_ms = self.wheel_next_ms?;
+        if self
+            .far
+            .first_key_value()
+            .is_some_and(|(&far, _)| far < at_ms)
+        {
+            return None;
+        }
+        self.wheel.get(slot_of(at_ms))?.get(k)
+    }
+
     /// The earliest item, if it is due by `due_ms`.
     pub(crate) fn pop_due(&mut self, due_ms: u64) -> Option<(u64, T)> {
         let at_ms = self.next_ms()?;
@@ -328,6 +342,13 @@ mod props {
                     }
                 }
                 prop_assert_eq!(q.next_ms(), model.0.keys().next().copied());
+                // What it shows ahead (when it can) is what comes.
+                for k in 0..3 {
+                    if let Some(&item) = q.peek_next(k) {
+                        let first = model.0.values().next().and_then(|d| d.get(k));
+                        prop_assert_eq!(Some(&item), first);
+                    }
+                }
                 prop_assert_eq!(q.len(), model.0.values().map(VecDeque::len).sum::<usize>());
             }
             let rest: Vec<_> = std::iter::from_fn(|| q.pop_due(u64::MAX)).collect();

@@ -34,6 +34,9 @@ pub use crate::trace::{
     SleepTrace, Summary, Trace, WindowKind, WindowTrace, DENSITY_CLASSES,
 };
 
+/// How many network events ahead a reply's client record is prefetched.
+const LOOKAHEAD: usize = 4;
+
 /// The server's generator is seeded with `seed ^ SERVER_SEED_XOR` (the mock
 /// worker uses the same rule: same seed, same decisions).
 pub const SERVER_SEED_XOR: u64 = 0x5EED_F1A4;
@@ -147,6 +150,11 @@ impl Simulation {
         match (due(self.net.next_ms()), due(self.server.poll_timeout())) {
             (Some(net_ms), slot) if slot.is_none_or(|s| net_ms <= s) => {
                 if let Some((at_ms, event)) = self.net.pop_due(net_ms) {
+                    if let Some(NetKind::AtClient { request_id, .. }) =
+                        self.net.peek_next(LOOKAHEAD)
+                    {
+                        self.engine.prefetch_sender(*request_id);
+                    }
                     self.deliver(at_ms, event);
                 }
             }

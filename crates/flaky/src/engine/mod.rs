@@ -194,6 +194,9 @@ struct CallRun {
     stack: SmallVec<[Layer; 1]>,
 }
 
+/// How many events ahead a client's record is prefetched.
+const LOOKAHEAD: usize = 4;
+
 /// A client's record, read at every event of its calls: the calls first
 /// (`repr(C)`; a million-call run meets each client's record cold), then
 /// the shared state the policy reads.
@@ -396,6 +399,33 @@ impl Engine {
         Some(self.timers.next_ms().map_or(horizon, |at| at.min(horizon)))
     }
 
+    /// Prefetches what the timer will read: its client's record (unless it
+    /// is a timeout of a client with nothing in flight, which reads none).
+    fn prefetch_timer(&self, timer: TimerKind) {
+        let client = match timer {
+            TimerKind::Start { client } | TimerKind::Wake { client, .. } => client,
+            TimerKind::AttemptTimeout { client, .. } => {
+                if self.flights_of.get(client as usize) == Some(&0) {
+                    return;
+                }
+                client
+            }
+        };
+        self.prefetch_client(client);
+    }
+
+    /// Prefetches client `client`'s record (a reply to it is coming).
+    pub(crate) fn prefetch_client(&self, client: u32) {
+        if let Some(record) = self.clients.get(client as usize) {
+            crate::prefetch::prefetch(record);
+        }
+    }
+
+    /// Prefetches the record of the client that sent request `request_id`.
+    pub(crate) fn prefetch_sender(&self, request_id: u64) {
+        self.prefetch_client(client_of(request_id));
+    }
+
     /// The next request to send, if any.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         let pending = self.transmits.pop_front()?;
@@ -444,6 +474,9 @@ impl Engine {
         let horizon = self.config.scenario.horizon_ms;
         let due = now_ms.min(horizon);
         while let Some((at_ms, timer)) = self.timers.pop_due(due) {
+            if let Some(&next) = self.timers.peek_next(LOOKAHEAD) {
+                self.prefetch_timer(next);
+            }
             self.fire(now_ms, at_ms, timer);
             if self.is_finished() {
                 return;
