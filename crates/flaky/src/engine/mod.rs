@@ -72,6 +72,10 @@ use crate::{Counters, Request};
 
 mod attempts;
 mod steps;
+mod wire;
+
+pub(crate) use wire::Pending;
+use wire::LOOKAHEAD;
 
 /// What the engine keeps of a run beyond its summary and series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,17 +106,6 @@ pub struct Transmit {
     pub identity: Identity,
     /// The request, its `id` set to `request_id`.
     pub request: Request,
-}
-
-/// A request to send, not yet written out: what [`client::request`] makes
-/// it from. [`Engine::poll_transmit`] writes it; the simulator writes it
-/// only when it reaches the server, over one reused [`Request`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Pending {
-    pub(crate) request_id: u64,
-    pub(crate) identity: Identity,
-    /// The call's idempotency key, if it has one.
-    pub(crate) key: Option<Box<str>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,9 +186,6 @@ struct CallRun {
     /// `[0]` is the top layer's call; the last is the active one.
     stack: SmallVec<[Layer; 1]>,
 }
-
-/// How many events ahead a client's record is prefetched.
-const LOOKAHEAD: usize = 4;
 
 /// A client's record, read at every event of its calls: the calls first
 /// (`repr(C)`; a million-call run meets each client's record cold), then
@@ -397,56 +387,6 @@ impl Engine {
         }
         let horizon = self.config.scenario.horizon_ms;
         Some(self.timers.next_ms().map_or(horizon, |at| at.min(horizon)))
-    }
-
-    /// Prefetches what the timer will read: its client's record (unless it
-    /// is a timeout of a client with nothing in flight, which reads none).
-    fn prefetch_timer(&self, timer: TimerKind) {
-        let client = match timer {
-            TimerKind::Start { client } | TimerKind::Wake { client, .. } => client,
-            TimerKind::AttemptTimeout { client, .. } => {
-                if self.flights_of.get(client as usize) == Some(&0) {
-                    return;
-                }
-                client
-            }
-        };
-        self.prefetch_client(client);
-    }
-
-    /// Prefetches client `client`'s record (a reply to it is coming).
-    pub(crate) fn prefetch_client(&self, client: u32) {
-        if let Some(record) = self.clients.get(client as usize) {
-            crate::prefetch::prefetch(record);
-        }
-    }
-
-    /// Prefetches the record of the client that sent request `request_id`.
-    pub(crate) fn prefetch_sender(&self, request_id: u64) {
-        self.prefetch_client(client_of(request_id));
-    }
-
-    /// The next request to send, if any.
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        let pending = self.transmits.pop_front()?;
-        let Identity {
-            client, ordinal, ..
-        } = pending.identity;
-        let key = pending.key.as_deref();
-        let mut request =
-            client::request(&self.config, (client, ordinal), key, pending.identity.stage);
-        request.id = pending.request_id;
-        Some(Transmit {
-            request_id: pending.request_id,
-            identity: pending.identity,
-            request,
-        })
-    }
-
-    /// The next request to send, unwritten (the simulator writes it with
-    /// [`client::write_request`] when it arrives).
-    pub(crate) fn poll_pending(&mut self) -> Option<Pending> {
-        self.transmits.pop_front()
     }
 
     /// The next request to abandon (its attempt timed out, or the run
