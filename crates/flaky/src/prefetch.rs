@@ -5,14 +5,17 @@
 //! events ahead and no longer waited for. It changes no result: off
 //! x86-64 (wasm) it does nothing.
 
-/// Asks for every cache line of `value`.
+/// Asks for every cache line of `value` (its last byte's too: a value
+/// need not start a line).
 #[inline(always)]
 pub(crate) fn prefetch<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
         let start = (value as *const T).cast::<i8>();
-        for offset in (0..size_of::<T>()).step_by(64) {
+        let size = size_of::<T>();
+        let last = std::iter::once(size.saturating_sub(1));
+        for offset in (0..size).step_by(64).chain(last) {
             // SAFETY: a prefetch reads nothing architecturally and never
             // faults; the address is inside `value` anyway.
             #[allow(unsafe_code)]
