@@ -54,8 +54,32 @@ pub fn request_kind(config: &RunConfig) -> RequestKind {
 pub fn target(scenario: &ScenarioConfig, client: u32, ordinal: u32) -> String {
     match scenario.operation {
         Operation::Read => "/flaky".to_string(),
-        Operation::Create if scenario.shared_names => format!("item-{ordinal}"),
-        Operation::Create => format!("item-{client}-{ordinal}"),
+        Operation::Create => {
+            let mut name = String::new();
+            write_item(&mut name, scenario, client, ordinal);
+            name
+        }
+    }
+}
+
+/// Appends the name of the item call `ordinal` of `client` creates.
+fn write_item(out: &mut String, scenario: &ScenarioConfig, client: u32, ordinal: u32) {
+    let mut digits = itoa::Buffer::new();
+    out.push_str("item-");
+    if !scenario.shared_names {
+        out.push_str(digits.format(client));
+        out.push('-');
+    }
+    out.push_str(digits.format(ordinal));
+}
+
+/// The method of the request of stage `stage`.
+pub fn method(config: &RunConfig, stage: Stage) -> Method {
+    match (config.scenario.operation, config.endpoint.create, stage) {
+        (Operation::Read, _, _) => Method::Get,
+        (Operation::Create, CreateMode::CheckThenCreate, Stage::Check) => Method::Get,
+        (Operation::Create, CreateMode::PutWithId, _) => Method::Put,
+        (Operation::Create, _, _) => Method::Post,
     }
 }
 
@@ -63,34 +87,52 @@ pub fn target(scenario: &ScenarioConfig, client: u32, ordinal: u32) -> String {
 /// idempotency key (if any) on every attempt. `id` is left 0 for the transport.
 pub fn request(
     config: &RunConfig,
-    (client, ordinal): (u32, u32),
+    call: (u32, u32),
     idempotency_key: Option<&str>,
     stage: Stage,
 ) -> Request {
-    // Named here, not kept per call: a read names no item (and allocates none).
-    let target = &match config.scenario.operation {
-        Operation::Read => String::new(),
-        Operation::Create => target(&config.scenario, client, ordinal),
-    };
-    let (method, path, body) = match (config.scenario.operation, config.endpoint.create, stage) {
-        (Operation::Read, _, _) => (Method::Get, "/flaky".to_string(), String::new()),
-        (Operation::Create, CreateMode::CheckThenCreate, Stage::Check) => {
-            (Method::Get, format!("/items/{target}"), String::new())
-        }
-        (Operation::Create, CreateMode::PutWithId, _) => {
-            (Method::Put, format!("/items/{target}"), target.to_string())
-        }
-        (Operation::Create, _, _) => (Method::Post, "/items".to_string(), target.to_string()),
-    };
-    let headers = idempotency_key
-        .map(|k| vec![("Idempotency-Key".to_string(), k.to_string())])
-        .unwrap_or_default();
-    Request {
+    let mut request = Request {
         id: 0,
-        method,
-        path,
-        headers,
-        body,
+        method: Method::Get,
+        path: String::new(),
+        headers: Vec::new(),
+        body: String::new(),
+    };
+    write_request(&mut request, config, call, idempotency_key, stage);
+    request
+}
+
+/// [`request`], written over `request`, whose buffers are reused: a
+/// simulated storm sends millions and allocates for none of them.
+pub fn write_request(
+    request: &mut Request,
+    config: &RunConfig,
+    (client, ordinal): (u32, u32),
+    idempotency_key: Option<&str>,
+    stage: Stage,
+) {
+    let scenario = &config.scenario;
+    let method = method(config, stage);
+    request.id = 0;
+    request.method = method;
+    request.path.clear();
+    request.body.clear();
+    request.headers.clear();
+    match (scenario.operation, method) {
+        (Operation::Read, _) => request.path.push_str("/flaky"),
+        (Operation::Create, Method::Get | Method::Put) => {
+            request.path.push_str("/items/");
+            write_item(&mut request.path, scenario, client, ordinal);
+        }
+        (Operation::Create, Method::Post) => request.path.push_str("/items"),
+    }
+    if matches!(method, Method::Post | Method::Put) {
+        write_item(&mut request.body, scenario, client, ordinal);
+    }
+    if let Some(key) = idempotency_key {
+        request
+            .headers
+            .push(("Idempotency-Key".to_string(), key.to_string()));
     }
 }
 
@@ -111,5 +153,82 @@ pub fn policy_outcome(outcome: AttemptOutcome, retry_after_ms: Option<u64>) -> O
             retry_after_ms: None,
         },
         AttemptOutcome::Cancelled => Outcome::TimedOut,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ScenarioConfig;
+
+    fn config(operation: Operation, create: CreateMode, shared_names: bool) -> RunConfig {
+        let mut config = RunConfig::default().with_scenario(ScenarioConfig::default());
+        config.scenario.operation = operation;
+        config.scenario.shared_names = shared_names;
+        config.endpoint.create = create;
+        config
+    }
+
+    #[test]
+    fn each_operation_sends_its_method_path_and_body() {
+        let cases = [
+            (
+                Operation::Read,
+                CreateMode::NaivePost,
+                Stage::Main,
+                "GET /flaky ",
+            ),
+            (
+                Operation::Create,
+                CreateMode::NaivePost,
+                Stage::Main,
+                "POST /items item-3-17",
+            ),
+            (
+                Operation::Create,
+                CreateMode::CheckThenCreate,
+                Stage::Check,
+                "GET /items/item-3-17 ",
+            ),
+            (
+                Operation::Create,
+                CreateMode::CheckThenCreate,
+                Stage::Main,
+                "POST /items item-3-17",
+            ),
+            (
+                Operation::Create,
+                CreateMode::PutWithId,
+                Stage::Main,
+                "PUT /items/item-3-17 item-3-17",
+            ),
+        ];
+        // One request written over and over, as the simulator does.
+        let mut reused = request(
+            &config(Operation::Create, CreateMode::PutWithId, false),
+            (9, 9),
+            Some("k"),
+            Stage::Main,
+        );
+        for (operation, create, stage, expected) in cases {
+            let config = config(operation, create, false);
+            let r = request(&config, (3, 17), Some("key-1"), stage);
+            assert_eq!(format!("{} {} {}", r.method, r.path, r.body), expected);
+            assert_eq!(r.header("idempotency-key"), Some("key-1"));
+            write_request(&mut reused, &config, (3, 17), None, stage);
+            assert_eq!(
+                reused,
+                Request {
+                    headers: Vec::new(),
+                    ..r
+                }
+            );
+        }
+        let shared = config(Operation::Create, CreateMode::PutWithId, true);
+        assert_eq!(
+            request(&shared, (3, 17), None, Stage::Main).path,
+            "/items/item-17"
+        );
+        assert_eq!(target(&shared.scenario, 3, 17), "item-17");
     }
 }

@@ -38,6 +38,7 @@ pub mod contention;
 pub mod endpoint;
 pub mod engine;
 pub mod layers;
+mod prefetch;
 pub mod presets;
 pub mod protocol;
 mod queue;

@@ -1,80 +1,20 @@
 //! A queue of things due at whole milliseconds: earliest first, and in
 //! insertion order within one millisecond. A run has many things due at each
-//! millisecond (a herd of clients), so a map of per-millisecond FIFOs beats a
-//! binary heap of hundreds of thousands of entries (fewer cache misses, no
-//! sequence numbers to compare).
+//! millisecond (a herd of clients), and nearly all of them within a few
+//! seconds of now (a sleep, a timeout, a network delay): natively the queue
+//! is a timing wheel ([`wheel`]), which a million-call storm needs; the wasm
+//! builds, sized for a page, keep the smaller sorted map ([`sorted`]), which
+//! orders the same (a proptest holds the wheel to it).
 
-use std::collections::{BTreeMap, VecDeque};
+#[cfg(any(test, target_arch = "wasm32"))]
+mod sorted;
+#[cfg(not(target_arch = "wasm32"))]
+mod wheel;
 
-#[derive(Clone, Debug)]
-pub(crate) struct TimeQueue<T> {
-    slots: BTreeMap<u64, VecDeque<T>>,
-    /// Emptied slots, kept for reuse: a run opens a slot for most milliseconds.
-    spare: Vec<VecDeque<T>>,
-    len: usize,
-}
-
-/// Emptied slots kept for reuse.
-const SPARE_MAX: usize = 64;
-
-impl<T> Default for TimeQueue<T> {
-    fn default() -> Self {
-        TimeQueue {
-            slots: BTreeMap::new(),
-            spare: Vec::new(),
-            len: 0,
-        }
-    }
-}
-
-impl<T> TimeQueue<T> {
-    pub(crate) fn push(&mut self, at_ms: u64, item: T) {
-        match self.slots.get_mut(&at_ms) {
-            Some(slot) => slot.push_back(item),
-            None => {
-                let mut slot = self.spare.pop().unwrap_or_default();
-                slot.push_back(item);
-                self.slots.insert(at_ms, slot);
-            }
-        }
-        self.len += 1;
-    }
-
-    /// When the earliest item is due.
-    pub(crate) fn next_ms(&self) -> Option<u64> {
-        self.slots.first_key_value().map(|(at, _)| *at)
-    }
-
-    /// The earliest item, if it is due by `due_ms`.
-    pub(crate) fn pop_due(&mut self, due_ms: u64) -> Option<(u64, T)> {
-        let mut entry = self.slots.first_entry()?;
-        let at_ms = *entry.key();
-        if at_ms > due_ms {
-            return None;
-        }
-        let item = entry.get_mut().pop_front();
-        if entry.get().is_empty() {
-            let slot = entry.remove();
-            if self.spare.len() < SPARE_MAX {
-                self.spare.push(slot);
-            }
-        }
-        if item.is_some() {
-            self.len -= 1;
-        }
-        item.map(|item| (at_ms, item))
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.slots.clear();
-        self.len = 0;
-    }
-
-    #[allow(dead_code)]
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-}
+#[cfg(target_arch = "wasm32")]
+pub(crate) use sorted::SortedQueue as TimeQueue;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use wheel::Wheel as TimeQueue;
 
 #[cfg(test)]
 mod tests {

@@ -46,7 +46,7 @@
 //! (`at_ms`); counters count it at arrival, when it is decided. An
 //! idempotency key is in flight until its first reply's `at_ms`, then replays.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use rand_chacha::ChaCha8Rng;
@@ -58,6 +58,7 @@ use crate::script::{ScriptScope, ScriptedReply};
 use crate::world::{Identity, Stage, World};
 
 mod decide;
+mod in_flight;
 mod queued;
 mod routes;
 
@@ -223,11 +224,8 @@ pub struct Server {
     rng: ChaCha8Rng,
     items: BTreeMap<String, Item>,
     keys: BTreeMap<String, KeyRecord>,
-    /// In-flight requests ordered by when they end: `(until_ms, request id)`;
-    /// a hang ends at `u64::MAX`.
-    in_flight: BTreeSet<(u64, u64)>,
-    /// When each in-flight request ends, by id.
-    in_flight_until: BTreeMap<u64, u64>,
+    /// In-flight requests and when each ends (a hang at `u64::MAX`).
+    in_flight: in_flight::InFlight,
     counters: Counters,
     items_created: u64,
     /// The queue of a server with a capacity limit.
@@ -251,8 +249,7 @@ impl Server {
             rng: rng::seeded(seed),
             items: BTreeMap::new(),
             keys: BTreeMap::new(),
-            in_flight: BTreeSet::new(),
-            in_flight_until: BTreeMap::new(),
+            in_flight: Default::default(),
             counters: Counters::default(),
             items_created: 0,
             queue: queued::Queue::default(),
@@ -300,8 +297,7 @@ impl Server {
 
     /// Requests whose reply has not left by `now_ms` (hangs until cancelled).
     pub fn in_flight(&self, now_ms: u64) -> u32 {
-        let ended = self.in_flight.range(..=(now_ms, u64::MAX)).count();
-        u32::try_from(self.in_flight.len().saturating_sub(ended)).unwrap_or(u32::MAX)
+        u32::try_from(self.in_flight.after(now_ms)).unwrap_or(u32::MAX)
     }
 
     /// A new run: forgets items, keys, in-flight requests and counters, and
@@ -316,19 +312,11 @@ impl Server {
     /// in flight. What the server already decided (a create, a stored key) stays.
     pub fn cancel(&mut self, now_ms: u64, request_id: u64) {
         self.forget_ended(now_ms);
-        if let Some(until) = self.in_flight_until.remove(&request_id) {
-            self.in_flight.remove(&(until, request_id));
-        }
+        self.in_flight.remove(request_id);
     }
 
     fn forget_ended(&mut self, now_ms: u64) {
-        while let Some(&(until, id)) = self.in_flight.first() {
-            if until > now_ms {
-                break;
-            }
-            self.in_flight.pop_first();
-            self.in_flight_until.remove(&id);
-        }
+        self.in_flight.forget_ended(now_ms);
     }
 
     /// Handles one request arriving at `now_ms` and decides its reply, with
@@ -408,8 +396,7 @@ impl Server {
             Reply::Hang => u64::MAX,
         };
         if until > now_ms {
-            self.in_flight.insert((until, request.id));
-            self.in_flight_until.insert(request.id, until);
+            self.in_flight.insert(request.id, until);
         }
         let count = u32::try_from(in_flight).unwrap_or(u32::MAX);
         self.counters.in_flight_max = self.counters.in_flight_max.max(count);

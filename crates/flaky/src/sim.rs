@@ -22,7 +22,8 @@
 use policy::hints::ReplyHints;
 use std::collections::BTreeSet;
 
-use crate::engine::{Engine, EngineOptions, Transmit};
+use crate::client;
+use crate::engine::{sent_number, Engine, EngineOptions, Pending};
 use crate::queue::TimeQueue;
 use crate::world::{Direction, Identity, World};
 use crate::{Reply, Request, Server};
@@ -32,6 +33,9 @@ pub use crate::trace::{
     gave_up_name, AttemptOutcome, AttemptTrace, CallTrace, ClientEventTrace, Density, LoadSample,
     SleepTrace, Summary, Trace, WindowKind, WindowTrace, DENSITY_CLASSES,
 };
+
+/// How many network events ahead a reply's client record is prefetched.
+const LOOKAHEAD: usize = 4;
 
 /// The server's generator is seeded with `seed ^ SERVER_SEED_XOR` (the mock
 /// worker uses the same rule: same seed, same decisions).
@@ -55,11 +59,8 @@ pub fn run_with(config: &RunConfig, seed: u64, options: EngineOptions) -> Trace 
 }
 
 enum NetKind {
-    /// A request reaches the server.
-    AtServer {
-        request: Box<Request>,
-        identity: Identity,
-    },
+    /// A request reaches the server (written out when it does).
+    AtServer(Pending),
     /// A reply (or a reset) reaches the client.
     AtClient {
         request_id: u64,
@@ -76,14 +77,17 @@ pub struct Simulation {
     server: Server,
     world: World,
     net: TimeQueue<NetKind>,
-    /// Requests on their way to the server (bounded by what is in transit).
-    to_server: BTreeSet<u64>,
+    /// Requests on their way to the server: a bit per request sent, by its
+    /// number ([`sent_number`]), set while it travels.
+    to_server: Vec<u64>,
     /// Of those, the ones the engine abandoned meanwhile.
     abandoned: BTreeSet<u64>,
     net_ms: u64,
     net_jitter_ms: u64,
     /// The server's duplicate creates the engine has heard of.
     duplicates_seen: u64,
+    /// The request reaching the server now, written over the last one's.
+    request: Request,
 }
 
 impl Simulation {
@@ -95,11 +99,12 @@ impl Simulation {
                 .without_fault_details(),
             world: World::new(seed),
             net: TimeQueue::default(),
-            to_server: BTreeSet::new(),
+            to_server: Vec::new(),
             abandoned: BTreeSet::new(),
             net_ms: config.scenario.net_ms,
             net_jitter_ms: config.scenario.net_jitter_ms,
             duplicates_seen: 0,
+            request: client::request(config, (0, 0), None, client::first_stage(config)),
         }
     }
 
@@ -145,6 +150,11 @@ impl Simulation {
         match (due(self.net.next_ms()), due(self.server.poll_timeout())) {
             (Some(net_ms), slot) if slot.is_none_or(|s| net_ms <= s) => {
                 if let Some((at_ms, event)) = self.net.pop_due(net_ms) {
+                    if let Some(NetKind::AtClient { request_id, .. }) =
+                        self.net.peek_next(LOOKAHEAD)
+                    {
+                        self.engine.prefetch_sender(*request_id);
+                    }
                     self.deliver(at_ms, event);
                 }
             }
@@ -166,26 +176,38 @@ impl Simulation {
     /// Sends what the engine asked to send; tells the server what it abandoned.
     fn carry_out(&mut self) {
         let now = self.engine.now_ms();
-        while let Some(Transmit {
-            request, identity, ..
-        }) = self.engine.poll_transmit()
-        {
-            let at_ms = now.saturating_add(self.net_delay(&identity, Direction::ToServer));
-            self.to_server.insert(request.id);
-            self.push(
-                at_ms,
-                NetKind::AtServer {
-                    request: Box::new(request),
-                    identity,
-                },
-            );
+        while let Some(pending) = self.engine.poll_pending() {
+            let at_ms = now.saturating_add(self.net_delay(&pending.identity, Direction::ToServer));
+            self.set_to_server(pending.request_id, true);
+            self.push(at_ms, NetKind::AtServer(pending));
         }
         while let Some(request_id) = self.engine.poll_abort() {
             self.server.cancel(now, request_id);
-            if self.to_server.contains(&request_id) {
+            if self.is_to_server(request_id) {
                 self.abandoned.insert(request_id);
             }
         }
+    }
+
+    fn set_to_server(&mut self, request_id: u64, travelling: bool) {
+        let n = sent_number(request_id);
+        let (word, bit) = ((n / 64) as usize, 1u64 << (n % 64));
+        if word >= self.to_server.len() {
+            if !travelling {
+                return;
+            }
+            self.to_server.resize(word + 1, 0);
+        }
+        if let Some(w) = self.to_server.get_mut(word) {
+            *w = if travelling { *w | bit } else { *w & !bit };
+        }
+    }
+
+    fn is_to_server(&self, request_id: u64) -> bool {
+        let n = sent_number(request_id);
+        self.to_server
+            .get((n / 64) as usize)
+            .is_some_and(|w| w & (1 << (n % 64)) != 0)
     }
 
     fn push(&mut self, at_ms: u64, kind: NetKind) {
@@ -205,29 +227,38 @@ impl Simulation {
 
     fn deliver(&mut self, now: u64, event: NetKind) {
         match event {
-            NetKind::AtServer { request, identity } => {
+            NetKind::AtServer(Pending {
+                request_id,
+                identity,
+                key,
+            }) => {
+                let request = &mut self.request;
+                let call = (identity.client, identity.ordinal);
+                let config = self.engine.config();
+                client::write_request(request, config, call, key.as_deref(), identity.stage);
+                request.id = request_id;
                 if self.server.config().capacity.is_limited() {
                     // Queued or turned away; abandoned or not, the server cannot
                     // tell, and the engine ignores a reply to an abandoned request.
-                    let request_id = request.id;
-                    self.to_server.remove(&request_id);
+                    let request = request.clone();
+                    self.set_to_server(request_id, false);
                     self.abandoned.remove(&request_id);
-                    let reply = self.server.arrive(now, *request, Some(identity));
+                    let reply = self.server.arrive(now, request, Some(identity));
                     self.tell_duplicates(request_id);
                     if let Some(reply) = reply {
                         self.send_back(request_id, identity, reply);
                     }
                     return;
                 }
-                let reply = self.server.handle_from(now, &request, Some(&identity));
-                self.tell_duplicates(request.id);
-                self.to_server.remove(&request.id);
-                if self.abandoned.remove(&request.id) {
+                let reply = self.server.handle_from(now, request, Some(&identity));
+                self.tell_duplicates(request_id);
+                self.set_to_server(request_id, false);
+                if !self.abandoned.is_empty() && self.abandoned.remove(&request_id) {
                     // The client hung up first: the server did the work, no one hears it.
-                    self.server.cancel(now, request.id);
+                    self.server.cancel(now, request_id);
                     return;
                 }
-                self.send_back(request.id, identity, reply);
+                self.send_back(request_id, identity, reply);
             }
             NetKind::AtClient {
                 request_id,

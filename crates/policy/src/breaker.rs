@@ -250,6 +250,11 @@ impl Breaker {
         }
     }
 
+    /// Whether a state change was recorded since the last [`Breaker::take_changes`].
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
     /// Takes the state changes recorded since the last call, oldest first.
     pub fn take_changes(&mut self) -> Vec<(u64, BreakerState)> {
         std::mem::take(&mut self.changes)

@@ -345,6 +345,11 @@ impl Budget {
         allowed.then_some(taken)
     }
 
+    /// Whether a level change was recorded since the last [`Budget::take_changes`].
+    pub fn has_changes(&self) -> bool {
+        !self.levels.is_empty()
+    }
+
     /// Takes the level changes recorded since the last call, oldest first.
     pub fn take_changes(&mut self) -> Vec<(u64, f64)> {
         std::mem::take(&mut self.levels)

@@ -39,6 +39,7 @@
 //! the budget (charged now, before the sleep; the price depends on whether the
 //! failure was a timeout, throttling or else, see [`crate::budget::RetryCause`]).
 
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 use crate::breaker::{BreakerState, Permit};
@@ -74,6 +75,15 @@ enum Phase {
     Done(Done),
 }
 
+/// An attempt in flight and its breaker permit, in 16 bytes (a
+/// `(u32, Permit)` pads to 24).
+#[derive(Clone, Copy, Debug)]
+struct Flight {
+    epoch: u64,
+    attempt: u32,
+    probe: bool,
+}
+
 /// One logical call. Create it with [`Call::new`], then drive it with
 /// [`Call::poll`] and [`Call::on_outcome`] (see the module docs).
 #[derive(Clone, Debug)]
@@ -89,8 +99,8 @@ pub struct Call {
     last_retry_cost: Option<u64>,
     phase: Phase,
     /// Attempts in flight and their breaker permits (more than one only
-    /// when hedging).
-    flights: Vec<(u32, Permit)>,
+    /// when hedging): one inline, so a plain call allocates no list.
+    flights: SmallVec<[Flight; 1]>,
     /// Hedges sent (or refused by the budget, which ends hedging).
     hedges: u32,
     /// Retries before the last gRPC pushback: the backoff counts from there.
@@ -126,7 +136,7 @@ impl Call {
             draws,
             last_retry_cost: None,
             phase: Phase::Ready,
-            flights: Vec::new(),
+            flights: SmallVec::new(),
             hedges: 0,
             backoff_from: 0,
         }
@@ -159,7 +169,7 @@ impl Call {
 
     /// The attempts in flight (the driver cancels these once the call is done).
     pub fn in_flight(&self) -> impl Iterator<Item = u32> + '_ {
-        self.flights.iter().map(|(attempt, _)| *attempt)
+        self.flights.iter().map(|f| f.attempt)
     }
 
     /// When to poll again to maybe send a hedge: `hedge.delay_ms` after the
@@ -327,7 +337,11 @@ impl Call {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.flights.push((self.attempts_sent, permit));
+        self.flights.push(Flight {
+            epoch: permit.epoch,
+            attempt: self.attempts_sent,
+            probe: permit.probe,
+        });
         self.phase = Phase::InFlight {
             last_sent_ms: now_ms,
         };
@@ -339,15 +353,16 @@ impl Call {
         }
     }
 
-    /// The backoff draw for `retry` and its sleep reason.
+    /// The backoff draw for `retry` and its sleep reason (the call's
+    /// `config` and `draws`, borrowed apart).
     fn draw_backoff(
-        &mut self,
+        config: &PolicyConfig,
+        draws: &mut jitter::DrawState,
         retry: u32,
         throttled: bool,
         rng: &mut impl Rng,
     ) -> (u64, SleepReason) {
-        let config = &self.config;
-        let planned_ms = jitter::draw(config, retry, throttled, &mut self.draws, rng);
+        let planned_ms = jitter::draw(config, retry, throttled, draws, rng);
         let envelope_ms = jitter::envelope_for(config, retry, throttled);
         (
             planned_ms,
@@ -367,7 +382,7 @@ impl Call {
         client: &mut ClientState,
         rng: &mut impl Rng,
     ) -> Step {
-        let config = Arc::clone(&self.config);
+        let config = &*self.config;
         let ra = &config.retry_after;
         let retry = self.attempts_sent.saturating_sub(self.backoff_from);
         let throttled = cause == RetryCause::Throttling;
@@ -402,7 +417,7 @@ impl Call {
                 (capped_ms, reason)
             }
             (Some(server_ms), RetryAfterKind::Aws) => {
-                let (t, _) = self.draw_backoff(retry, throttled, rng);
+                let (t, _) = Self::draw_backoff(config, &mut self.draws, retry, throttled, rng);
                 let capped_ms = retry_after::sleep_ms(ra, server_ms, t, 0.0).unwrap_or(t);
                 let reason = SleepReason::RetryAfter {
                     server_ms,
@@ -410,7 +425,7 @@ impl Call {
                 };
                 (capped_ms, reason)
             }
-            _ => self.draw_backoff(retry, throttled, rng),
+            _ => Self::draw_backoff(config, &mut self.draws, retry, throttled, rng),
         };
         let until_ms = now_ms.saturating_add(delay_ms);
         if self.deadline_ms.is_some_and(|d| until_ms >= d) {
@@ -453,10 +468,14 @@ impl Call {
         let Phase::InFlight { last_sent_ms } = self.phase else {
             return;
         };
-        let Some(index) = self.flights.iter().position(|(a, _)| *a == attempt) else {
+        let Some(index) = self.flights.iter().position(|f| f.attempt == attempt) else {
             return;
         };
-        let (_, permit) = self.flights.remove(index);
+        let flight = self.flights.remove(index);
+        let permit = Permit {
+            probe: flight.probe,
+            epoch: flight.epoch,
+        };
         client
             .breaker
             .on_outcome(now_ms, permit, is_breaker_failure(&outcome));
@@ -470,7 +489,8 @@ impl Call {
         ) {
             client.throttle.on_accept(now_ms);
         }
-        let config = Arc::clone(&self.config);
+        // Borrowed, not cloned: an atomic increment per outcome waits for every store before it.
+        let config = &*self.config;
         let rules = &config.retry;
         let coded = rules.error_codes && hints.code != CodeClass::None;
         let verdict = match classify(rules, &outcome, self.key.is_some()) {

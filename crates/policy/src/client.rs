@@ -112,7 +112,16 @@ impl ClientState {
         std::mem::take(&mut self.events)
     }
 
+    /// Called at every poll and outcome; most change nothing.
+    #[inline]
     pub(crate) fn collect(&mut self) {
+        if self.breaker.has_changes() || self.budget.has_changes() {
+            self.collect_changes();
+        }
+    }
+
+    #[cold]
+    fn collect_changes(&mut self) {
         let breaker = self.breaker.take_changes().into_iter();
         let budget = self.budget.take_changes().into_iter();
         let mut new: Vec<ClientEvent> = breaker

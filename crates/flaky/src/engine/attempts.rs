@@ -7,7 +7,7 @@ use policy::hints::ReplyHints;
 use policy::{Done, Outcome};
 
 use super::steps::with_throttle;
-use super::{ClientEventTrace, Engine, InFlight, TimerKind, Transmit, CLIENT_BITS};
+use super::{ClientEventTrace, Engine, InFlight, Pending, TimerKind, CLIENT_BITS};
 use crate::client;
 use crate::server::Method;
 use crate::trace::AttemptOutcome;
@@ -49,8 +49,11 @@ impl Engine {
         else {
             return;
         };
-        let key = run.stack.last().and_then(|l| l.call.idempotency_key());
-        let mut request = client::request(config, (client, ordinal), key, stage);
+        let key = run
+            .stack
+            .last()
+            .and_then(|l| l.call.idempotency_key())
+            .map(Box::from);
         let Some(flight) = run.flights.iter_mut().find(|f| f.wire == wire) else {
             return;
         };
@@ -63,7 +66,6 @@ impl Engine {
             attempt: wire,
             stage,
         };
-        request.id = request_id;
         let (id, bar) = (run.id, flight.bar);
         if let Some(bar) = bar.and_then(|b| {
             self.lanes
@@ -74,7 +76,7 @@ impl Engine {
             bar.requests += 1;
         }
         // Only a create can make a duplicate: reads are not remembered.
-        let creates = matches!(request.method, Method::Post | Method::Put);
+        let creates = matches!(client::method(config, stage), Method::Post | Method::Put);
         if let (Some(bar), true) = (bar, creates) {
             self.lane_requests.push(super::LaneRequest {
                 request_id,
@@ -86,10 +88,10 @@ impl Engine {
             });
         }
         self.load.up(now_ms);
-        self.transmits.push_back(Transmit {
+        self.transmits.push_back(Pending {
             request_id,
             identity,
-            request,
+            key,
         });
     }
 
@@ -116,6 +118,9 @@ impl Engine {
             return;
         };
         let flight = run.flights.remove(index);
+        if let Some(n) = self.flights_of.get_mut(client as usize) {
+            *n -= 1;
+        }
         let depth = run.stack.len() - 1;
         let policy_outcome = client::policy_outcome(outcome, retry_after_ms);
         if let (Some(layer), Some(state)) = (run.stack.last_mut(), slot.states.get_mut(depth)) {
@@ -164,6 +169,9 @@ impl Engine {
         };
         let flights = std::mem::take(&mut run.flights);
         let id = run.id;
+        if let Some(n) = self.flights_of.get_mut(client as usize) {
+            *n -= flights.len() as u32;
+        }
         for flight in flights {
             if flight.request_id != 0 {
                 self.abandon(now_ms, flight.request_id);

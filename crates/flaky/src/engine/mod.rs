@@ -72,6 +72,10 @@ use crate::{Counters, Request};
 
 mod attempts;
 mod steps;
+mod wire;
+
+pub(crate) use wire::Pending;
+use wire::LOOKAHEAD;
 
 /// What the engine keeps of a run beyond its summary and series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,12 +215,16 @@ pub struct Engine {
     world: World,
     options: EngineOptions,
     clients: Vec<ClientRun>,
+    /// Each client's requests in flight, all calls together, apart from its
+    /// record: a timeout that fires after its request ended (nearly every
+    /// one) is dropped without a cache miss on the record.
+    flights_of: Vec<u32>,
     timers: TimeQueue<TimerKind>,
     /// Requests sent so far; a request id is `(n << CLIENT_BITS) | client`.
     requests_sent: u64,
     next_call_id: u32,
     clients_running: u32,
-    transmits: VecDeque<Transmit>,
+    transmits: VecDeque<Pending>,
     aborts: VecDeque<u64>,
     lanes: Vec<CallTrace>,
     /// Every create request sent for a lane, in request id order: a
@@ -239,6 +247,12 @@ const CLIENT_BITS: u32 = 20;
 
 fn client_of(request_id: u64) -> u32 {
     (request_id & ((1 << CLIENT_BITS) - 1)) as u32
+}
+
+/// A request's number in the run (1 for the first sent): a driver's index
+/// for what it keeps per request.
+pub(crate) fn sent_number(request_id: u64) -> u64 {
+    request_id >> CLIENT_BITS
 }
 
 /// When each client starts, ms from the run's start. Poisson gaps are the
@@ -298,6 +312,7 @@ impl Engine {
                     next_ordinal: 0,
                 })
                 .collect(),
+            flights_of: vec![0; config.scenario.clients as usize],
             shared_throttles: policies
                 .iter()
                 .map(|p| {
@@ -374,11 +389,6 @@ impl Engine {
         Some(self.timers.next_ms().map_or(horizon, |at| at.min(horizon)))
     }
 
-    /// The next request to send, if any.
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
     /// The next request to abandon (its attempt timed out, or the run
     /// ended): a live driver aborts its fetch, a simulator tells the server.
     pub fn poll_abort(&mut self) -> Option<u64> {
@@ -404,6 +414,9 @@ impl Engine {
         let horizon = self.config.scenario.horizon_ms;
         let due = now_ms.min(horizon);
         while let Some((at_ms, timer)) = self.timers.pop_due(due) {
+            if let Some(&next) = self.timers.peek_next(LOOKAHEAD) {
+                self.prefetch_timer(next);
+            }
             self.fire(now_ms, at_ms, timer);
             if self.is_finished() {
                 return;

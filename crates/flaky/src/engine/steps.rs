@@ -88,6 +88,13 @@ impl Engine {
         key: u32,
     ) {
         let bottom = self.bottom();
+        if layer == bottom && self.flights_of.get(client as usize) == Some(&0) {
+            debug_assert!(self.clients[client as usize]
+                .calls
+                .iter()
+                .all(|c| c.flights.is_empty()));
+            return;
+        }
         let Some(run) = self.call(client, ordinal) else {
             return;
         };
@@ -410,6 +417,9 @@ impl Engine {
                 start_ms: now_ms,
                 bar,
             });
+            if let Some(n) = self.flights_of.get_mut(client as usize) {
+                *n += 1;
+            }
         }
         self.transmit(now_ms, client, ordinal, wire, stage);
         if let Some(t) = timeout_ms {
