@@ -46,6 +46,10 @@ const AXIS: f64 = 26.0;
 const LABEL_LANE_MIN: f64 = 18.0;
 /// On the stage (27 px lane labels).
 const STAGE_LABEL_LANE_MIN: f64 = 32.0;
+/// Lanes made per task when many are new (a first run, or a bigger one):
+/// making 200 lanes at once held the main thread for over 100 ms. Lanes
+/// already drawn are updated all at once (a knob change shows in one go).
+const NEW_LANES_PER_TASK: usize = 50;
 
 mod lane;
 mod tip;
@@ -62,7 +66,19 @@ pub fn timeline(props: &TimelineProps) -> Html {
     };
     // Before any early return: a hook is called on every render.
     let svg_ref = use_node_ref();
+    // How many lanes the last render drew; more are made a task at a time.
+    let drawn = use_mut_ref(|| 0usize);
+    let more = use_mut_ref(|| false);
+    {
+        let (more, redraw) = (more.clone(), use_force_update());
+        use_effect(move || {
+            if *more.borrow() {
+                gloo_timers::callback::Timeout::new(0, move || redraw.force_update()).forget();
+            }
+        });
+    }
     let Some(trace) = &props.trace else {
+        (*drawn.borrow_mut(), *more.borrow_mut()) = (0, false);
         return html! {
             <section class="panel timeline-panel" data-testid={format!("timeline-panel-{side}")}>
                 <h2>{ title }</h2>
@@ -76,6 +92,11 @@ pub fn timeline(props: &TimelineProps) -> Html {
         Some(h) => view::lanes::stage_lanes(trace, props.order, h),
         None => view::detail_lanes(trace, props.order),
     };
+    let drawing = match *drawn.borrow() {
+        before if before >= lanes.len() => lanes.len(),
+        before => lanes.len().min(before + NEW_LANES_PER_TASK),
+    };
+    (*drawn.borrow_mut(), *more.borrow_mut()) = (drawing, drawing < lanes.len());
     let layers = lanes
         .iter()
         .map(|c| view::marks::layer_count(c))
@@ -172,7 +193,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
             <div class={classes!("timeline-scroll", stage.is_some().then_some("fit"))}
                  tabindex={scrolls.then_some("0")} role={scrolls.then_some("region")}
                  aria-label={scrolls.then(|| format!("{title}, scrollable"))}>
-                <svg class="timeline" data-testid="timeline" ref={svg_ref} onmouseover={on_over} onmouseout={on_out} viewBox={format!("0 0 {WIDTH} {height}")} width="100%"
+                <svg class="timeline" data-testid="timeline" ref={svg_ref} aria-busy={(drawing < lanes.len()).then_some("true")} onmouseover={on_over} onmouseout={on_out} viewBox={format!("0 0 {WIDTH} {height}")} width="100%"
                      role="group" aria-label="Attempt timeline: one lane per call, one bar per attempt">
                     <defs>
                         <pattern id={format!("hatch-{side}")} patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">
@@ -210,7 +231,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     // patched by position, so a reordered lane (slowest first) was
                     // rebuilt instead of moved.
                     <g class="lanes">
-                    { for lanes.iter().enumerate().map(|(i, call)| {
+                    { for lanes.iter().take(drawing).enumerate().map(|(i, call)| {
                         let mine: Vec<_> = breaker.iter().filter(|b| b.client == call.client).copied().collect();
                         html! {
                             <Lane key={call.id} call={(*call).clone()} top={axis_h + lane * i as f64} {lane} {layers} {labels} {cut} {span} {run_end}
