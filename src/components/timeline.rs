@@ -46,10 +46,6 @@ const AXIS: f64 = 26.0;
 const LABEL_LANE_MIN: f64 = 18.0;
 /// On the stage (27 px lane labels).
 const STAGE_LABEL_LANE_MIN: f64 = 32.0;
-/// Lanes made per task when many are new (a first run, or a bigger one):
-/// making 200 lanes at once held the main thread for over 100 ms. Lanes
-/// already drawn are updated all at once (a knob change shows in one go).
-const NEW_LANES_PER_TASK: usize = 50;
 
 mod lane;
 mod tip;
@@ -92,10 +88,12 @@ pub fn timeline(props: &TimelineProps) -> Html {
         Some(h) => view::lanes::stage_lanes(trace, props.order, h),
         None => view::detail_lanes(trace, props.order),
     };
-    let drawing = match *drawn.borrow() {
-        before if before >= lanes.len() => lanes.len(),
-        before => lanes.len().min(before + NEW_LANES_PER_TASK),
-    };
+    // Many new lanes are made a task at a time (`aria-busy` meanwhile).
+    let drawing = view::lanes::lanes_to_draw(
+        &lanes,
+        *drawn.borrow(),
+        view::lanes::NEW_ELEMENTS_PER_TASK,
+    );
     (*drawn.borrow_mut(), *more.borrow_mut()) = (drawing, drawing < lanes.len());
     let layers = lanes
         .iter()

@@ -140,6 +140,7 @@ test('keyboard: a digit picks a preset, Space fires, R resets; T toggles talk mo
     await waitUntil('preset 4 picked', async () => (await page.getByTestId('preset').inputValue()) === 'no-idempotency');
     await page.keyboard.press('Space');
     await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done');
+    await timelinesDrawn(page);
     assert.equal(await page.locator('[data-testid="timeline-lane"]').count(), 50);
     await page.keyboard.press('r');
     await waitUntil('reset', async () => (await text(page, 'run-status')) === 'idle');
@@ -354,6 +355,7 @@ test('figures: a timeline of 1,000 calls, and live sleep precision', TIMEOUT, as
     const started = Date.now();
     await page.getByTestId('fire-many').click();
     await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done');
+    await timelinesDrawn(page);
     console.log(`# figure: simulate and render a timeline of 1,000 calls: ${Date.now() - started} ms`);
     // Every attempt in the density view; the first lanes in detail, not one element per attempt.
     const attempts = Number(await page.getByTestId('density').getAttribute('data-attempts'));
