@@ -89,11 +89,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
         None => view::detail_lanes(trace, props.order),
     };
     // Many new lanes are made a task at a time (`aria-busy` meanwhile).
-    let drawing = view::lanes::lanes_to_draw(
-        &lanes,
-        *drawn.borrow(),
-        view::lanes::NEW_ELEMENTS_PER_TASK,
-    );
+    let drawing =
+        view::lanes::lanes_to_draw(&lanes, *drawn.borrow(), view::lanes::NEW_ELEMENTS_PER_TASK);
     (*drawn.borrow_mut(), *more.borrow_mut()) = (drawing, drawing < lanes.len());
     let layers = lanes
         .iter()

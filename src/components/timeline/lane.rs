@@ -110,7 +110,7 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
         let w = (x2 - x1).max(min_w);
         let x0 = if x2 - x1 < min_w { (x1 + x2) / 2.0 - min_w / 2.0 } else { x1 };
         html! {
-            <rect class={classes!("bar", format!("o-{class}"), a.probe.then_some("probe"), fill)} data-testid="attempt-bar"
+            <rect key={a.attempt} class={classes!("bar", format!("o-{class}"), a.probe.then_some("probe"), fill)} data-testid="attempt-bar"
                 data-outcome={class} data-attempt={a.attempt.to_string()} data-start-ms={a.start_ms.to_string()}
                 data-row={(row_count > 1).then(|| row.to_string())}
                 data-end-ms={a.end_ms.map(|e| e.to_string()).unwrap_or_default()}
@@ -119,7 +119,25 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
                 rx={labels.then_some("3")} />
         }
     });
+    // Keyed lists of their own (an attempt by its number, a sleep by its
+    // place): a rerun's lane keeps the elements of the attempts it shares
+    // with the last run, instead of shifting every bar by one.
     let bars: Html = bars.collect();
+    let sleeps: Html = call
+        .sleeps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| visible(s.from_ms))
+        .map(|(i, s)| {
+            let (x1, x2) = (x(s.from_ms as f64), x(clip(s.until_ms as f64)));
+            let retry_after = matches!(s.reason, policy::SleepReason::RetryAfter { .. });
+            html! {
+                <line key={i} class={classes!("sleep", retry_after.then_some("retry-after"))} data-testid="sleep"
+                    data-from-ms={s.from_ms.to_string()} data-until-ms={s.until_ms.to_string()}
+                    x1={num(x1)} x2={num(x2)} y1={num(mid)} y2={num(mid)} />
+            }
+        })
+        .collect();
     html! {
         <g class="lane" data-testid="timeline-lane" data-call={call.id.to_string()} data-client={call.client.to_string()}
            data-start-ms={call.start_ms.to_string()} data-end-ms={call.end_ms.map(|e| e.to_string())}
@@ -134,20 +152,15 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
             if visible(call.start_ms) {
                 <line class="lane-line" x1={num(x(call.start_ms as f64))} x2={num(x(clip(end)))} y1={num(mid)} y2={num(mid)} />
             }
-            { for call.sleeps.iter().filter(|s| visible(s.from_ms)).map(|s| {
-                let (x1, x2) = (x(s.from_ms as f64), x(clip(s.until_ms as f64)));
-                let retry_after = matches!(s.reason, policy::SleepReason::RetryAfter { .. });
-                html! {
-                    <>
-                    <line class={classes!("sleep", retry_after.then_some("retry-after"))} data-testid="sleep"
-                        data-from-ms={s.from_ms.to_string()} data-until-ms={s.until_ms.to_string()}
-                        x1={num(x1)} x2={num(x2)} y1={num(mid)} y2={num(mid)} />
-                    if labels && layers == 1 && x2 - x1 > 70.0 {
+            { sleeps }
+            if labels && layers == 1 {
+                { for call.sleeps.iter().filter(|s| visible(s.from_ms)).filter_map(|s| {
+                    let (x1, x2) = (x(s.from_ms as f64), x(clip(s.until_ms as f64)));
+                    (x2 - x1 > 70.0).then(|| html! {
                         <text class="sleep-label" x={num((x1 + x2) / 2.0)} y={num(bars_top + 9.0)} text-anchor="middle">{ view::sleep_label(&s.reason) }</text>
-                    }
-                    </>
-                }
-            }) }
+                    })
+                }) }
+            }
             if layers > 1 {
                 { layer_rows(call, x, cut, top, bracket_h, layers) }
                 <g class="layer-row" data-testid="layer-row" data-depth={(layers - 1).to_string()}>{ bars }</g>
@@ -199,7 +212,10 @@ fn breaker_bands(props: &LaneProps, x: &dyn Fn(f64) -> f64, cut: Option<f64>) ->
             html! {
                 <rect class={classes!("breaker-band", phase, (i.phase == marks::BreakerPhase::Open).then(|| props.breaker_hatch.clone()))} data-testid="breaker-band" data-phase={phase}
                     x={x1.to_string()} width={(x2 - x1).max(props.mark_min).to_string()}
-                    y="0" height={num(props.lane)}>
+                    y={num(props.top)} height={num(props.lane)}
+                    // In the timeline's space, not the lane's: the hatching of
+                    // adjacent lanes' bands lines up into one area.
+                    transform={format!("translate(0,{})", num(-props.top))}>
                     <title>{ format!("client {}'s breaker {phase}: {} → {}", i.client, ms_label(i.from_ms), ms_label(i.until_ms)) }</title>
                 </rect>
             }

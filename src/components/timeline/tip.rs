@@ -12,8 +12,7 @@ use crate::view::{self, ms_label};
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 /// What gets a tooltip, innermost first.
-const TIPPED: &str =
-    "[data-testid=attempt-bar], [data-testid=sleep], [data-testid=timeline-lane]";
+const TIPPED: &str = "[data-testid=attempt-bar], [data-testid=sleep], [data-testid=timeline-lane]";
 
 /// An attempt's words: its times, outcome, timeout, and the duplicate it made.
 pub fn attempt_words(call: &CallTrace, a: &AttemptTrace, hung: bool) -> String {
