@@ -48,6 +48,7 @@ const LABEL_LANE_MIN: f64 = 18.0;
 const STAGE_LABEL_LANE_MIN: f64 = 32.0;
 
 mod lane;
+mod tip;
 
 use lane::{x_at, Lane, WIDTH};
 
@@ -59,7 +60,21 @@ pub fn timeline(props: &TimelineProps) -> Html {
         Some(Side::B) => "Attempt timeline · B",
         None => "Attempt timeline",
     };
+    // Before any early return: a hook is called on every render.
+    let svg_ref = use_node_ref();
+    // How many lanes the last render drew; more are made a task at a time.
+    let drawn = use_mut_ref(|| 0usize);
+    let more = use_mut_ref(|| false);
+    {
+        let (more, redraw) = (more.clone(), use_force_update());
+        use_effect(move || {
+            if *more.borrow() {
+                gloo_timers::callback::Timeout::new(0, move || redraw.force_update()).forget();
+            }
+        });
+    }
     let Some(trace) = &props.trace else {
+        (*drawn.borrow_mut(), *more.borrow_mut()) = (0, false);
         return html! {
             <section class="panel timeline-panel" data-testid={format!("timeline-panel-{side}")}>
                 <h2>{ title }</h2>
@@ -73,6 +88,10 @@ pub fn timeline(props: &TimelineProps) -> Html {
         Some(h) => view::lanes::stage_lanes(trace, props.order, h),
         None => view::detail_lanes(trace, props.order),
     };
+    // Many new lanes are made a task at a time (`aria-busy` meanwhile).
+    let drawing =
+        view::lanes::lanes_to_draw(&lanes, *drawn.borrow(), view::lanes::NEW_ELEMENTS_PER_TASK);
+    (*drawn.borrow_mut(), *more.borrow_mut()) = (drawing, drawing < lanes.len());
     let layers = lanes
         .iter()
         .map(|c| view::marks::layer_count(c))
@@ -128,6 +147,22 @@ pub fn timeline(props: &TimelineProps) -> Html {
         .windows
         .iter()
         .filter(|w| (w.from_ms as f64) < span && cut.is_none_or(|c| (w.from_ms as f64) <= c));
+    let on_over = {
+        let (svg_ref, trace, finished) = (svg_ref.clone(), trace.clone(), props.finished);
+        Callback::from(move |e: MouseEvent| {
+            if let Some(svg) = svg_ref.cast::<web_sys::Element>() {
+                tip::show(&svg, e.target(), &trace, finished);
+            }
+        })
+    };
+    let on_out = {
+        let svg_ref = svg_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(svg) = svg_ref.cast::<web_sys::Element>() {
+                tip::hide(&svg);
+            }
+        })
+    };
     let shown = if caption.is_empty() {
         String::new()
     } else {
@@ -153,7 +188,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
             <div class={classes!("timeline-scroll", stage.is_some().then_some("fit"))}
                  tabindex={scrolls.then_some("0")} role={scrolls.then_some("region")}
                  aria-label={scrolls.then(|| format!("{title}, scrollable"))}>
-                <svg class="timeline" data-testid="timeline" viewBox={format!("0 0 {WIDTH} {height}")} width="100%"
+                <svg class="timeline" data-testid="timeline" ref={svg_ref} aria-busy={(drawing < lanes.len()).then_some("true")} onmouseover={on_over} onmouseout={on_out} viewBox={format!("0 0 {WIDTH} {height}")} width="100%"
                      role="group" aria-label="Attempt timeline: one lane per call, one bar per attempt">
                     <defs>
                         <pattern id={format!("hatch-{side}")} patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">
@@ -186,13 +221,19 @@ pub fn timeline(props: &TimelineProps) -> Html {
                             }
                         </g>
                     }) }
-                    { for lanes.iter().enumerate().map(|(i, call)| {
+                    // Its own element: Yew's html! flattens a `for` into its
+                    // parent's children, and a list mixed with unkeyed siblings is
+                    // patched by position, so a reordered lane (slowest first) was
+                    // rebuilt instead of moved.
+                    <g class="lanes">
+                    { for lanes.iter().take(drawing).enumerate().map(|(i, call)| {
                         let mine: Vec<_> = breaker.iter().filter(|b| b.client == call.client).copied().collect();
                         html! {
                             <Lane key={call.id} call={(*call).clone()} top={axis_h + lane * i as f64} {lane} {layers} {labels} {cut} {span} {run_end}
                                 hatch={format!("fill-hatch-{side}")} breaker_hatch={format!("fill-breaker-hatch-{side}")} breaker={mine} {mark_min} />
                         }
                     }) }
+                    </g>
                     if let Some(p) = cut {
                         <line class="playhead" x1={x(p).to_string()} x2={x(p).to_string()} y1={(axis_h - 6.0).to_string()} y2={height.to_string()} />
                     }

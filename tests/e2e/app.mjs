@@ -49,6 +49,17 @@ export async function fireAndWait(page, { timeout = 90_000 } = {}) {
     timeout: 5_000,
   }).catch(() => {});
   await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done', { timeout });
+  await timelinesDrawn(page, timeout);
+}
+
+/**
+ * Waits until every timeline has drawn all its lanes: many new lanes are
+ * made a task at a time (the timeline is `aria-busy` meanwhile).
+ */
+export async function timelinesDrawn(page, timeout = 10_000) {
+  await waitUntil('the timelines to be drawn', async () => (await page.locator('svg.timeline[aria-busy="true"]').count()) === 0, {
+    timeout,
+  });
 }
 
 /** `{ version, files }` of a build's app-files.js (what the service worker caches). */

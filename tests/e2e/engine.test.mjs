@@ -11,6 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveDist } from './serve.mjs';
+import { timelinesDrawn } from './app.mjs';
 import {
   launchChromium,
   openPage,
@@ -92,6 +93,7 @@ async function fireAndWait(page, timeout = 120_000) {
   const started = Date.now();
   await page.getByTestId('fire-many').click();
   await waitDone(page, timeout);
+  await timelinesDrawn(page, timeout);
   return Date.now() - started;
 }
 

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { serveDist, repoRoot } from './serve.mjs';
 import { launchChromium, openPage, assertNoProblems, waitUntil, setControl } from './browser.mjs';
+import { timelinesDrawn } from './app.mjs';
 
 const TIMEOUT = { timeout: 180_000 };
 let server;
@@ -55,6 +56,7 @@ async function fireAndWait(page, testId = 'fire-many', timeout = 60_000) {
   await page.getByTestId(testId).click();
   await waitUntil('the run to start', async () => (await text(page, 'run-status')) !== 'idle', { timeout: 5_000 }).catch(() => {});
   await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done', { timeout });
+  await timelinesDrawn(page, timeout);
 }
 
 async function workerCounters(page) {
@@ -90,6 +92,46 @@ test('the page loads, the service worker controls it, Fire is enabled, no consol
   }
 });
 
+test('an attempt, a sleep and a call name themselves on hover (their tooltips are written then)', TIMEOUT, async () => {
+  const { context, page, problems } = await openApp('?preset=full-jitter&mode=simulated&sim.clients=20');
+  try {
+    await fireAndWait(page);
+    const panel = page.locator('[data-testid="timeline-panel-a"]');
+    const lane = panel.locator('[data-testid="timeline-lane"]').filter({ has: page.locator('[data-testid="sleep"]') }).first();
+    const tip = (el) => el.evaluate((e) => e.querySelector(':scope > title')?.textContent ?? null);
+    const bar = lane.locator('[data-testid="attempt-bar"]').first();
+    assert.equal(await tip(bar), null, 'no tooltip is written up front');
+    await bar.hover();
+    const barWords = (await tip(bar)) ?? '';
+    assert.match(barWords, /^attempt 1: .+ → .+: .+ · (timeout|no timeout)/, barWords);
+    assert.equal(await bar.getAttribute('data-attempt'), '1');
+    const sleep = lane.locator('[data-testid="sleep"]').first();
+    // A sleep is a dashed horizontal line (no height: Playwright's hover calls it
+    // invisible): the pointer goes along it to a point on a dash.
+    const onDash = await sleep.evaluate((e) => {
+      const r = e.getBoundingClientRect();
+      for (let i = 1; i < 40; i += 1) {
+        const x = r.x + (r.width * i) / 40;
+        if (document.elementFromPoint(x, r.y) === e) return { x, y: r.y };
+      }
+      return null;
+    });
+    assert.ok(onDash, 'the pointer can land on the sleep');
+    await page.mouse.move(onDash.x, onDash.y);
+    const sleepWords = (await tip(sleep)) ?? '';
+    assert.match(sleepWords, /^sleep .+ → .+: \d+ ms backoff/, sleepWords);
+    assert.equal(await tip(bar), null, 'the attempt\'s tooltip went when the pointer left it');
+    await lane.locator('.lane-label').hover();
+    const callWords = (await tip(lane)) ?? '';
+    assert.match(callWords, new RegExp(`^call ${await lane.getAttribute('data-call')} \\(client \\d+\\) `), callWords);
+    await page.locator('h1').first().hover();
+    assert.equal(await panel.locator('title.tip').count(), 0, 'no tooltip stays behind');
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
 test('keyboard: a digit picks a preset, Space fires, R resets; T toggles talk mode', TIMEOUT, async () => {
   const { context, page, problems } = await openApp();
   try {
@@ -98,6 +140,7 @@ test('keyboard: a digit picks a preset, Space fires, R resets; T toggles talk mo
     await waitUntil('preset 4 picked', async () => (await page.getByTestId('preset').inputValue()) === 'no-idempotency');
     await page.keyboard.press('Space');
     await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done');
+    await timelinesDrawn(page);
     assert.equal(await page.locator('[data-testid="timeline-lane"]').count(), 50);
     await page.keyboard.press('r');
     await waitUntil('reset', async () => (await text(page, 'run-status')) === 'idle');
@@ -312,6 +355,7 @@ test('figures: a timeline of 1,000 calls, and live sleep precision', TIMEOUT, as
     const started = Date.now();
     await page.getByTestId('fire-many').click();
     await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done');
+    await timelinesDrawn(page);
     console.log(`# figure: simulate and render a timeline of 1,000 calls: ${Date.now() - started} ms`);
     // Every attempt in the density view; the first lanes in detail, not one element per attempt.
     const attempts = Number(await page.getByTestId('density').getAttribute('data-attempts'));

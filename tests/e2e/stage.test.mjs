@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { serveDist, repoRoot } from './serve.mjs';
 import { launchChromium, openPage, assertNoProblems, waitUntil, setControl } from './browser.mjs';
+import { timelinesDrawn } from './app.mjs';
 
 const TIMEOUT = { timeout: 180_000 };
 const STAGE = { width: 1280, height: 720 };
@@ -44,6 +45,7 @@ async function number(scope, testId) {
 async function fireAndWait(page, timeout = 60_000) {
   await page.getByTestId('fire-many').click();
   await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done', { timeout });
+  await timelinesDrawn(page, timeout);
 }
 
 test('a comparison from the URL shows both sets of counters and B\'s change, in simulated and live mode', TIMEOUT, async () => {

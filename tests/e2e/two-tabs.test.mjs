@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveDist } from './serve.mjs';
 import { launchChromium, openPage, openTab, assertNoProblems, waitUntil } from './browser.mjs';
+import { timelinesDrawn } from './app.mjs';
 
 const TIMEOUT = { timeout: 180_000 };
 // 10 clients × 5 calls, naive POST with lost replies: retries, duplicates, a run of a second or two.
@@ -61,6 +62,7 @@ test('two tabs firing at the same moment keep separate runs in the one mock work
       await waitUntil(`tab ${name}'s run to finish`, async () => (await text(tab.page, 'run-status')) === 'done', {
         timeout: 90_000,
       });
+      await timelinesDrawn(tab.page);
     }
 
     const health = await a.page.evaluate(async () => (await fetch('/mock/_control/health')).json());

@@ -4,6 +4,7 @@
 //! duplicate item, an X where the call failed fast, hatched bands while its
 //! client's breaker was open or half-open, and, for layered calls, a row of
 //! brackets per upper layer over the requests each of its attempts caused.
+//! Tooltips are written on hover (`tip.rs`).
 
 use flaky::sim::CallTrace;
 use policy::{Done, GaveUp};
@@ -52,7 +53,10 @@ pub fn lane(props: &LaneProps) -> Html {
 }
 
 fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
-    let (call, top, labels, cut) = (&props.call, props.top, props.labels, props.cut);
+    let (call, labels, cut) = (&props.call, props.labels, props.cut);
+    // Drawn in the lane's own coordinates, moved into place by one
+    // `transform`: a lane that moves (slowest first) changes one attribute.
+    let top = 0.0;
     let visible = |t: u64| cut.is_none_or(|c| (t as f64) <= c);
     let clip = |t: f64| cut.map_or(t, |c| t.min(c));
     // Upper layers' brackets take the top rows; the requests the bottom one.
@@ -67,14 +71,8 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
     let rows = view::attempt_rows(&call.attempts);
     let row_count = rows.iter().max().map_or(1, |r| r + 1);
     let row_h = bar_h / row_count as f64;
-    // A call still going when the run ended (a hung attempt, an endless
-    // loop) is drawn to the run's end: the hang is as long as it looks.
     let hung = call.end_ms.is_none() && props.run_end.is_some();
-    let end = call
-        .end_ms
-        .or(props.run_end)
-        .map(|e| e as f64)
-        .unwrap_or_else(|| crate::view::axis::last_event_ms([call]) as f64);
+    let end = lane_end_ms(call, props.run_end);
     let finished = call.end_ms.is_some_and(visible);
     let marker = match (&call.result, finished) {
         (Some(Done::Succeeded { .. }), true) => Some(("✓", "ok")),
@@ -93,13 +91,10 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
         ) => Some(("✗", "failed")),
         _ => None,
     };
-    let title = format!(
-        "call {} (client {}) {}: {}",
-        call.id,
-        call.client,
-        call.target,
-        view::done_words(call.result.as_ref())
-    );
+    let (bar_y, row_h_text) = (mid - bar_h / 2.0, num(row_h));
+    // Tooltips (an attempt's, a sleep's, the call's) are written on hover
+    // (`timeline/tip.rs`), not up front: a title per element was half the
+    // timeline's elements and most of its text.
     let bars = call.attempts.iter().zip(&rows).filter(|(a, _)| visible(a.start_ms)).map(|(a, row)| {
         let shown_end = a.end_ms.map(|e| e as f64).unwrap_or(end).max(a.start_ms as f64);
         let (x1, x2) = (x(a.start_ms as f64), x(clip(shown_end)));
@@ -111,61 +106,61 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
         };
         // The hatch is a class (styles.css), not `style=`: the CSP allows no inline styles.
         let fill = (class == "timed_out").then(|| props.hatch.clone());
-        let tip = format!(
-            "attempt {}{}{}: {} → {}: {}{}{}",
-            a.attempt,
-            if a.probe { " (half-open probe)" } else { "" },
-            if a.hedge { " (hedge)" } else { "" },
-            ms_label(a.start_ms),
-            a.end_ms.map(ms_label).unwrap_or_else(|| if hung { "still waiting at the horizon".into() } else { "…".into() }),
-            view::outcome_words(a.outcome),
-            a.timeout_ms.map(|t| format!(" · timeout {}", ms_label(t))).unwrap_or_else(|| " · no timeout".into()),
-            if a.duplicate { format!(" · created a duplicate of item {}", call.target) } else { String::new() },
-        );
         // A 0 ms attempt still shows: centred on its time, at least `min_w` wide.
         let w = (x2 - x1).max(min_w);
         let x0 = if x2 - x1 < min_w { (x1 + x2) / 2.0 - min_w / 2.0 } else { x1 };
         html! {
-            <rect class={classes!("bar", format!("o-{class}"), a.probe.then_some("probe"), fill)} data-testid="attempt-bar"
-                data-outcome={class} data-attempt={a.attempt.to_string()} data-start-ms={a.start_ms.to_string()} data-row={row.to_string()}
+            <rect key={a.attempt} class={classes!("bar", format!("o-{class}"), a.probe.then_some("probe"), fill)} data-testid="attempt-bar"
+                data-outcome={class} data-attempt={a.attempt.to_string()} data-start-ms={a.start_ms.to_string()}
+                data-row={(row_count > 1).then(|| row.to_string())}
                 data-end-ms={a.end_ms.map(|e| e.to_string()).unwrap_or_default()}
-                x={x0.to_string()} width={w.to_string()}
-                y={(mid - bar_h / 2.0 + *row as f64 * row_h).to_string()} height={row_h.to_string()}
-                rx={if labels { "3" } else { "0" }}>
-                <title>{ tip }</title>
-            </rect>
+                x={num(x0)} width={num(w)}
+                y={num(bar_y + *row as f64 * row_h)} height={row_h_text.clone()}
+                rx={labels.then_some("3")} />
         }
     });
+    // Keyed lists of their own (an attempt by its number, a sleep by its
+    // place): a rerun's lane keeps the elements of the attempts it shares
+    // with the last run, instead of shifting every bar by one.
     let bars: Html = bars.collect();
+    let sleeps: Html = call
+        .sleeps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| visible(s.from_ms))
+        .map(|(i, s)| {
+            let (x1, x2) = (x(s.from_ms as f64), x(clip(s.until_ms as f64)));
+            let retry_after = matches!(s.reason, policy::SleepReason::RetryAfter { .. });
+            html! {
+                <line key={i} class={classes!("sleep", retry_after.then_some("retry-after"))} data-testid="sleep"
+                    data-from-ms={s.from_ms.to_string()} data-until-ms={s.until_ms.to_string()}
+                    x1={num(x1)} x2={num(x2)} y1={num(mid)} y2={num(mid)} />
+            }
+        })
+        .collect();
     html! {
         <g class="lane" data-testid="timeline-lane" data-call={call.id.to_string()} data-client={call.client.to_string()}
            data-start-ms={call.start_ms.to_string()} data-end-ms={call.end_ms.map(|e| e.to_string())}
            data-took-ms={call.end_ms.or(props.run_end).map(|e| e.saturating_sub(call.start_ms).to_string())}
            data-duplicates={call.attempts.iter().filter(|a| a.duplicate).count().to_string()}
-           data-result={call.result.as_ref().map(|d| match d { Done::Succeeded { .. } => "succeeded", Done::GaveUp { .. } => "gave_up" }).unwrap_or("running")}>
-            <title>{ title }</title>
+           data-result={call.result.as_ref().map(|d| match d { Done::Succeeded { .. } => "succeeded", Done::GaveUp { .. } => "gave_up" }).unwrap_or("running")}
+           transform={format!("translate(0,{})", num(props.top))}>
             { breaker_bands(props, x, cut) }
             if labels {
-                <text class="lane-label" x={(LEFT - 8.0).to_string()} y={(mid + 4.0).to_string()} text-anchor="end">{ format!("#{}", call.id) }</text>
+                <text class="lane-label" x={(LEFT - 8.0).to_string()} y={num(mid + 4.0)} text-anchor="end">{ format!("#{}", call.id) }</text>
             }
             if visible(call.start_ms) {
-                <line class="lane-line" x1={x(call.start_ms as f64).to_string()} x2={x(clip(end)).to_string()} y1={mid.to_string()} y2={mid.to_string()} />
+                <line class="lane-line" x1={num(x(call.start_ms as f64))} x2={num(x(clip(end)))} y1={num(mid)} y2={num(mid)} />
             }
-            { for call.sleeps.iter().filter(|s| visible(s.from_ms)).map(|s| {
-                let (x1, x2) = (x(s.from_ms as f64), x(clip(s.until_ms as f64)));
-                let label = view::sleep_label(&s.reason);
-                let retry_after = matches!(s.reason, policy::SleepReason::RetryAfter { .. });
-                html! {
-                    <g class={classes!("sleep", retry_after.then_some("retry-after"))} data-testid="sleep"
-                        data-from-ms={s.from_ms.to_string()} data-until-ms={s.until_ms.to_string()}>
-                        <title>{ format!("sleep {} → {}: {label}", ms_label(s.from_ms), ms_label(s.until_ms)) }</title>
-                        <line x1={x1.to_string()} x2={x2.to_string()} y1={mid.to_string()} y2={mid.to_string()} />
-                        if labels && layers == 1 && x2 - x1 > 70.0 {
-                            <text x={((x1 + x2) / 2.0).to_string()} y={(bars_top + 9.0).to_string()} text-anchor="middle">{ label }</text>
-                        }
-                    </g>
-                }
-            }) }
+            { sleeps }
+            if labels && layers == 1 {
+                { for call.sleeps.iter().filter(|s| visible(s.from_ms)).filter_map(|s| {
+                    let (x1, x2) = (x(s.from_ms as f64), x(clip(s.until_ms as f64)));
+                    (x2 - x1 > 70.0).then(|| html! {
+                        <text class="sleep-label" x={num((x1 + x2) / 2.0)} y={num(bars_top + 9.0)} text-anchor="middle">{ view::sleep_label(&s.reason) }</text>
+                    })
+                }) }
+            }
             if layers > 1 {
                 { layer_rows(call, x, cut, top, bracket_h, layers) }
                 <g class="layer-row" data-testid="layer-row" data-depth={(layers - 1).to_string()}>{ bars }</g>
@@ -175,9 +170,31 @@ fn lane_view(props: &LaneProps, x: &dyn Fn(f64) -> f64) -> Html {
             { duplicate_marks(call, x, &visible, mid, bar_h, min_w) }
             { fail_fast_marks(call, x, &visible, mid, row_lane, min_w) }
             if let (Some((symbol, class)), true) = (marker, labels) {
-                <text class={classes!("marker", class)} x={(x(end) + min_w).to_string()} y={(mid + 5.0).to_string()}>{ symbol }</text>
+                <text class={classes!("marker", class)} x={num(x(end) + min_w)} y={num(mid + 5.0)}>{ symbol }</text>
             }
         </g>
+    }
+}
+
+/// Where a call's lane ends, ms: its end; a call still going when the run
+/// ended (a hung attempt, an endless loop) is drawn to the run's end, so the
+/// hang is as long as it looks.
+pub fn lane_end_ms(call: &CallTrace, run_end: Option<u64>) -> f64 {
+    call.end_ms
+        .or(run_end)
+        .map(|e| e as f64)
+        .unwrap_or_else(|| crate::view::axis::last_event_ms([call]) as f64)
+}
+
+/// A coordinate as SVG text, to a tenth of a unit (a pixel is 1 to 2 units):
+/// shorter than `f64`'s shortest form, and integer formatting is cheaper.
+pub fn num(v: f64) -> String {
+    let tenths = (v * 10.0).round() as i64;
+    let (whole, tenth) = (tenths / 10, (tenths % 10).abs());
+    match (tenth, tenths < 0 && whole == 0) {
+        (0, _) => whole.to_string(),
+        (_, true) => format!("-0.{tenth}"),
+        _ => format!("{whole}.{tenth}"),
     }
 }
 
@@ -195,7 +212,10 @@ fn breaker_bands(props: &LaneProps, x: &dyn Fn(f64) -> f64, cut: Option<f64>) ->
             html! {
                 <rect class={classes!("breaker-band", phase, (i.phase == marks::BreakerPhase::Open).then(|| props.breaker_hatch.clone()))} data-testid="breaker-band" data-phase={phase}
                     x={x1.to_string()} width={(x2 - x1).max(props.mark_min).to_string()}
-                    y={props.top.to_string()} height={props.lane.to_string()}>
+                    y={num(props.top)} height={num(props.lane)}
+                    // In the timeline's space, not the lane's: the hatching of
+                    // adjacent lanes' bands lines up into one area.
+                    transform={format!("translate(0,{})", num(-props.top))}>
                     <title>{ format!("client {}'s breaker {phase}: {} → {}", i.client, ms_label(i.from_ms), ms_label(i.until_ms)) }</title>
                 </rect>
             }

@@ -64,3 +64,60 @@ pub fn stage_lanes(
     lanes.truncate(stage_lane_count(height, lane_rows(layers)));
     lanes
 }
+
+/// Elements a timeline makes per task for lanes it did not draw yet (their
+/// bars, sleeps, line and group): 200 lanes made at once held the main thread
+/// for over 100 ms after a big run. Lanes already drawn are updated at once.
+pub const NEW_ELEMENTS_PER_TASK: usize = 300;
+
+/// How many of `lanes` to draw now when `drawn` were drawn before: all of
+/// them when none is new, otherwise the drawn ones and as many more as
+/// `budget` elements allow (at least one, so drawing always progresses).
+pub fn lanes_to_draw(lanes: &[&flaky::sim::CallTrace], drawn: usize, budget: usize) -> usize {
+    let mut left = budget;
+    let mut n = drawn.min(lanes.len());
+    for call in &lanes[n..] {
+        let cost = call.attempts.len() + call.sleeps.len() + 2;
+        if n > drawn && cost > left {
+            break;
+        }
+        left = left.saturating_sub(cost);
+        n += 1;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flaky::sim::{CallTrace, RunConfig};
+
+    #[test]
+    fn new_lanes_come_a_budget_at_a_time_and_drawn_ones_all_at_once() {
+        let mut config = RunConfig::default();
+        for (k, v) in [("sim.clients", "20"), ("endpoint.fault.503", "0.5")] {
+            config.set(k, v).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let trace = flaky::sim::run(&config, 1);
+        let lanes: Vec<&CallTrace> = trace.calls.iter().collect();
+        assert_eq!(lanes.len(), 20);
+        let cost = |from: usize, to: usize| -> usize {
+            lanes[from..to]
+                .iter()
+                .map(|c| c.attempts.len() + c.sleeps.len() + 2)
+                .sum()
+        };
+        assert!(cost(0, 1) > 2, "a lane costs its bars and sleeps too");
+        // A budget of exactly three lanes draws three; one element less, two.
+        assert_eq!(lanes_to_draw(&lanes, 0, cost(0, 3)), 3);
+        assert_eq!(lanes_to_draw(&lanes, 0, cost(0, 3) - 1), 2);
+        assert_eq!(lanes_to_draw(&lanes, 3, cost(3, 7)), 7);
+        // Everything drawn (or more than now): all at once, whatever the budget.
+        assert_eq!(lanes_to_draw(&lanes, 20, 0), 20);
+        assert_eq!(lanes_to_draw(&lanes, 200, 0), 20);
+        // A lane bigger than the budget still comes, one a task.
+        assert_eq!(lanes_to_draw(&lanes, 0, 1), 1);
+        assert_eq!(lanes_to_draw(&lanes, 19, 1), 20);
+        assert_eq!(lanes_to_draw(&[], 0, 5), 0);
+    }
+}
