@@ -8,50 +8,27 @@
 //! Runs are not here: the run worker is the page's own wasm
 //! (`run_worker::host`), as is the mock service worker.
 
-use run_worker::host::post;
-use run_worker::{FromWorker, ToWorker};
+use run_worker::config::{answer, Answer};
 use wasm_bindgen::prelude::*;
 
 fn main() {}
 
+fn post(message: &Answer) {
+    if let Ok(text) = serde_json::to_string(message) {
+        run_worker::host::post_text(&text);
+    }
+}
+
 /// Tells the page the worker is ready.
 #[wasm_bindgen]
 pub fn start() {
-    post(&FromWorker::Ready);
+    post(&Answer::Ready);
 }
 
 /// One message from the page (JSON text). Bad input is answered, never a panic.
 #[wasm_bindgen]
 pub fn on_message(data: JsValue) {
-    let Some(text) = data.as_string() else {
-        return;
-    };
-    let answer = match serde_json::from_str::<ToWorker>(&text) {
-        Ok(ToWorker::Import {
-            request_id,
-            format,
-            text,
-        }) => FromWorker::Imported {
-            request_id,
-            result: run_worker::import(&format, &text),
-        },
-        Ok(ToWorker::Export {
-            request_id,
-            target,
-            policy,
-        }) => FromWorker::Exported {
-            request_id,
-            result: run_worker::export(&target, &policy),
-        },
-        Ok(_) => FromWorker::Failed {
-            run_id: 0,
-            message: "the config worker only writes and reads configs (runs are the run worker's)"
-                .into(),
-        },
-        Err(e) => FromWorker::Failed {
-            run_id: 0,
-            message: format!("the config worker could not read a message: {e}"),
-        },
-    };
-    post(&answer);
+    if let Some(text) = data.as_string() {
+        post(&answer(&text));
+    }
 }

@@ -42,11 +42,16 @@ extern "C" {
     fn post_message(message: &JsValue);
 }
 
-/// Posts `message` to the page (JSON text); the config worker's answers go this way too.
+/// Posts `message` to the page (JSON text).
 pub fn post(message: &FromWorker) {
     if let Ok(text) = serde_json::to_string(message) {
-        post_message(&JsValue::from_str(&text));
+        post_text(&text);
     }
+}
+
+/// Posts a message already written (the config worker's answers go this way).
+pub fn post_text(text: &str) {
+    post_message(&JsValue::from_str(text));
 }
 
 fn now_ms() -> f64 {

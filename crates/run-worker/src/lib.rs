@@ -28,6 +28,7 @@
 //! assert_eq!(trace.summary().calls, 10);
 //! ```
 
+pub mod config;
 pub mod host;
 
 use flaky::engine::EngineOptions;
