@@ -223,13 +223,16 @@ impl Executor {
     }
 
     /// Computes a small simulated run in the page (its run worker is not
-    /// ready yet); the first result warms up what waited for it.
+    /// ready yet); after the result, `side`'s run worker is started (side
+    /// B's is not started anywhere else) and what waited for the first
+    /// result warms up.
     fn run_in_page(self: &Rc<Self>, side: Side, run_id: u64, config: Box<RunConfig>, seed: u64) {
         let executor = self.clone();
         // After the result's first render, not beside it.
         let then = move || {
             wasm_bindgen_futures::spawn_local(async move {
                 gloo_timers::future::TimeoutFuture::new(WARM_UP_AFTER_RESULT_MS).await;
+                log(executor.worker(side).map(drop));
                 executor.warm_up();
             })
         };
