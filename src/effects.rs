@@ -49,6 +49,10 @@ pub struct Executor {
     server: RefCell<Option<crate::server_view::Watch>>,
     /// The sweep's and the profiles' run workers.
     sweep_pool: Rc<SweepPool>,
+    /// The URL query to write in the next task (`Effect::WriteUrl`): a
+    /// history write takes 5 to 15 ms, which a knob change's run and
+    /// render should not wait for; a burst of changes writes once.
+    url: Rc<RefCell<Option<String>>>,
 }
 
 impl Executor {
@@ -64,6 +68,7 @@ impl Executor {
             pending_export: RefCell::default(),
             transport: RefCell::default(),
             server: RefCell::default(),
+            url: Rc::default(),
         }
     }
 
@@ -197,7 +202,17 @@ impl Executor {
                 }
             }
             Effect::Points { kind, jobs } => self.sweep_pool.submit(kind, jobs),
-            Effect::WriteUrl(query) => write_url(&query),
+            Effect::WriteUrl(query) => {
+                if self.url.borrow_mut().replace(query).is_none() {
+                    let url = self.url.clone();
+                    gloo_timers::callback::Timeout::new(0, move || {
+                        if let Some(query) = url.take() {
+                            write_url(&query);
+                        }
+                    })
+                    .forget();
+                }
+            }
             Effect::WatchServer(origin) => {
                 match crate::server_view::watch(&origin, self.dispatcher.clone()) {
                     Ok(watch) => *self.server.borrow_mut() = Some(watch),

@@ -12,6 +12,7 @@ pub mod effects;
 pub mod in_page;
 pub mod panic;
 pub mod run_worker;
+pub mod same;
 pub mod server_view;
 pub mod state;
 pub mod sweep_pool;

@@ -2,9 +2,11 @@
 //! because Yew's `Reducible` and the core state are both foreign here. The
 //! reducer itself is [`app_core::state::State::update`], tested natively; the
 //! effects it returns wait in an outbox until `crate::effects` carries them
-//! out, after the render (never inside a dispatch).
+//! out: in a microtask queued by the dispatch, before Yew's render of it
+//! (never inside the dispatch itself), so a knob change's run is on its way
+//! to the run worker while the page draws the change.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::Deref;
 use std::rc::Rc;
 
@@ -21,12 +23,56 @@ pub use app_core::state::{
 pub struct State {
     core: app_core::state::State,
     /// Effects not yet carried out, in order; shared by every state of one page.
-    outbox: Rc<RefCell<Vec<Effect>>>,
+    outbox: Rc<Outbox>,
+    /// How many actions made this state: two states are equal when one
+    /// action history made both. (Comparing the cores walked both runs'
+    /// traces, call by call, on every render of the context's consumers.)
+    version: u64,
+}
+
+/// What carries the effects out (`crate::effects::Executor::execute`).
+pub type Carrier = Rc<dyn Fn(Effect)>;
+
+/// The effects waiting, and who carries them out once the page has an executor.
+#[derive(Default)]
+struct Outbox {
+    effects: RefCell<Vec<Effect>>,
+    carrier: RefCell<Option<Carrier>>,
+    /// Whether a microtask to carry them out is queued.
+    queued: Cell<bool>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("effects", &self.effects)
+            .field("queued", &self.queued)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Outbox {
+    /// Carries out the effects waiting, oldest first (those an effect's own
+    /// dispatch adds too); without a carrier yet they wait for the render's.
+    fn flush(&self) {
+        let Some(carrier) = self.carrier.borrow().clone() else {
+            return;
+        };
+        loop {
+            let effects = std::mem::take(&mut *self.effects.borrow_mut());
+            if effects.is_empty() {
+                return;
+            }
+            for effect in effects {
+                carrier(effect);
+            }
+        }
+    }
 }
 
 impl PartialEq for State {
     fn eq(&self, other: &Self) -> bool {
-        self.core == other.core
+        self.version == other.version
     }
 }
 
@@ -36,12 +82,21 @@ impl State {
         State {
             core: app_core::state::State::from_url(settings, url_errors),
             outbox: Rc::default(),
+            version: 0,
         }
     }
 
-    /// The effects waiting, oldest first; they leave the outbox.
-    pub fn take_effects(&self) -> Vec<Effect> {
-        std::mem::take(&mut *self.outbox.borrow_mut())
+    /// From now on, `carrier` carries out each effect, in a microtask after
+    /// the dispatch that asked for it; the effects already waiting go now.
+    pub fn set_carrier(&self, carrier: Carrier) {
+        *self.outbox.carrier.borrow_mut() = Some(carrier);
+        self.outbox.flush();
+    }
+
+    /// Carries out the effects waiting (after a render: those dispatched
+    /// before the page had a carrier).
+    pub fn flush_effects(&self) {
+        self.outbox.flush();
     }
 }
 
@@ -58,10 +113,23 @@ impl Reducible for State {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let (core, effects) = self.core.update(action);
-        self.outbox.borrow_mut().extend(effects);
+        if !effects.is_empty() {
+            self.outbox.effects.borrow_mut().extend(effects);
+            // Queued before the dispatch asks Yew to render: this microtask
+            // runs first. Yew's `dispatch` holds the state borrowed here, so
+            // the effects (which may dispatch) cannot be carried out inline.
+            if !self.outbox.queued.replace(true) {
+                let outbox = self.outbox.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    outbox.queued.set(false);
+                    outbox.flush();
+                });
+            }
+        }
         Rc::new(State {
             core,
             outbox: self.outbox.clone(),
+            version: self.version + 1,
         })
     }
 }

@@ -215,3 +215,21 @@ fn a_panic_shows_an_overlay_with_a_way_back() {
     );
     overlay.remove();
 }
+
+/// Props holding a trace compare it by identity (`resilience_playground::same`).
+#[wasm_bindgen_test]
+fn a_prop_trace_is_equal_to_itself_not_to_an_equal_copy() {
+    use std::rc::Rc;
+
+    use flaky::sim::Trace;
+    use resilience_playground::same::Same;
+    use yew::html::IntoPropValue;
+
+    let same = |t: Option<Rc<Trace>>| -> Same<Option<Rc<Trace>>> { t.into_prop_value() };
+    let trace = Rc::new(Trace::default());
+    let copy = Rc::new((*trace).clone());
+    assert!(same(Some(trace.clone())) == same(Some(trace.clone())));
+    assert!(same(Some(trace.clone())) != same(Some(copy)));
+    assert!(same(None) == same(None));
+    assert!(same(Some(trace.clone())) != same(None));
+}

@@ -46,23 +46,25 @@ pub fn app() -> Html {
             Vec::new()
         }
     });
-    let executor = {
-        let dispatcher = state.dispatcher();
-        use_memo((), |_| Executor::new(dispatcher))
-    };
+    // The executor carries out each effect as soon as the dispatch that asked
+    // for it returns (`State::set_carrier`), before the render.
+    {
+        let (state, dispatcher) = (state.clone(), state.dispatcher());
+        use_memo((), move |_| {
+            let executor = Rc::new(Executor::new(dispatcher));
+            state.set_carrier(Rc::new(move |effect| executor.execute(effect)));
+        });
+    }
     // The page is up: the reducer asks for the URL, <html>'s attributes, the transport.
     {
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| dispatcher.dispatch(Action::Start));
     }
-    // After every render: carry out what the reducer asked for, in order.
+    // After every render: whatever is still waiting (nothing, once the
+    // carrier is set above; kept so that no effect can be stranded).
     {
-        let (state, executor) = (state.clone(), executor.clone());
-        use_effect(move || {
-            for effect in state.take_effects() {
-                executor.execute(effect);
-            }
-        });
+        let state = state.clone();
+        use_effect(move || state.flush_effects());
     }
     super::keyboard::use_shortcuts(state.dispatcher());
     // The replay moves while it plays.

@@ -9,13 +9,15 @@ use flaky::sim::Trace;
 use policy::{PlannedRetry, SleepReason};
 use yew::prelude::*;
 
+use crate::same::Same;
+
 use crate::view::ms_label;
 
 #[derive(Properties, PartialEq)]
 pub struct BackoffChartProps {
     pub plan: Vec<PlannedRetry>,
     #[prop_or_default]
-    pub trace: Option<Rc<Trace>>,
+    pub trace: Same<Option<Rc<Trace>>>,
 }
 
 const WIDTH: f64 = 560.0;
@@ -78,12 +80,15 @@ pub fn backoff_chart(props: &BackoffChartProps) -> Html {
             <text class="tick key" x="8" y="14">
                 { format!("▭ envelope · ● this seed's plan · • {} sleeps this run", slept.len()) }
             </text>
+            // A few paths of dots, not an element per sleep (up to 5,000 of
+            // them, all moved on every knob change): dots in different
+            // layers overlap darker, so many draws still read as a distribution.
             <g class="slept-draws" data-testid="backoff-draws" data-count={slept.len().to_string()}>
-            { for slept.iter().enumerate().map(|(i, (retry, ms))| {
+            { for slept_layers(&slept, |i, retry, ms| {
                 // Spread marks sideways a little so many draws read as a distribution.
                 let dx = ((i as f64 * 0.618_034) % 1.0 - 0.5) * band * 0.5;
-                html! { <circle class="slept" cx={(x_mid(*retry) + dx).to_string()} cy={y(*ms).to_string()} r="2.2" /> }
-            }) }
+                (x_mid(retry) + dx, y(ms))
+            }).into_iter().map(|d| html! { <path class="slept" d={d} /> }) }
             </g>
             { for plan.iter().map(|p| html! {
                 <circle class="drawn" cx={x_mid(p.retry).to_string()} cy={y(p.drawn_ms).to_string()} r="5">
@@ -93,3 +98,20 @@ pub fn backoff_chart(props: &BackoffChartProps) -> Html {
         </svg>
     }
 }
+
+/// Layers of slept marks: a dot of each sleep, dealt round-robin into
+/// [`SLEPT_LAYERS`] path data (`M x y h0`: a zero-length line drawn with
+/// round caps), `at(index, retry, ms)` placing each.
+fn slept_layers(slept: &[(u32, u64)], at: impl Fn(usize, u32, u64) -> (f64, f64)) -> Vec<String> {
+    use std::fmt::Write;
+    let mut layers = vec![String::new(); SLEPT_LAYERS.min(slept.len())];
+    for (i, &(retry, ms)) in slept.iter().enumerate() {
+        let (x, y) = at(i, retry, ms);
+        let _ = write!(layers[i % SLEPT_LAYERS], "M{x:.1} {y:.1}h0");
+    }
+    layers
+}
+
+/// How many paths the slept marks are dealt into: overlapping dots of
+/// different paths darken, as separate marks did.
+const SLEPT_LAYERS: usize = 6;

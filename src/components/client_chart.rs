@@ -7,11 +7,13 @@ use flaky::sim::Trace;
 use policy::{BreakerState, ClientEventKind};
 use yew::prelude::*;
 
+use crate::same::Same;
+
 use crate::view::{self, ms_label};
 
 #[derive(Properties, PartialEq)]
 pub struct ClientChartProps {
-    pub trace: Option<Rc<Trace>>,
+    pub trace: Same<Option<Rc<Trace>>>,
 }
 
 const WIDTH: f64 = 560.0;
@@ -31,7 +33,7 @@ fn state_name(state: &BreakerState) -> &'static str {
 
 #[component(ClientChart)]
 pub fn client_chart(props: &ClientChartProps) -> Html {
-    let Some(trace) = &props.trace else {
+    let Some(trace) = &*props.trace else {
         return html! { <p class="empty"><span data-testid="breaker-state">{ "closed" }</span>{ " — no run yet." }</p> };
     };
     let span = view::span_ms(trace) as f64;

@@ -9,6 +9,8 @@ use std::rc::Rc;
 use flaky::sim::{Summary, Trace};
 use yew::prelude::*;
 
+use crate::same::Same;
+
 use crate::context::AppContext;
 use crate::state::Side;
 use crate::view;
@@ -36,9 +38,9 @@ pub fn counters() -> Html {
 #[derive(Properties, PartialEq)]
 struct SideProps {
     side: Side,
-    trace: Option<Rc<Trace>>,
+    trace: Same<Option<Rc<Trace>>>,
     /// A's trace, for B's change.
-    other: Option<Rc<Trace>>,
+    other: Same<Option<Rc<Trace>>>,
     clients: u32,
     cursor: Option<f64>,
     comparing: bool,
@@ -51,7 +53,7 @@ fn side_counters(props: &SideProps) -> Html {
     let summary = props.trace.as_ref().map(|t| t.summary());
     let a = props.other.as_ref().map(|t| t.summary());
     // During a replay: what had happened by the cursor (every call's series).
-    let at = match (props.cursor, &props.trace) {
+    let at = match (props.cursor, &*props.trace) {
         (Some(t), Some(trace)) => Some(view::at_cursor(trace, t)),
         _ => None,
     };

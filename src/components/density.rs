@@ -7,11 +7,13 @@ use std::rc::Rc;
 use flaky::sim::Trace;
 use yew::prelude::*;
 
+use crate::same::Same;
+
 use crate::view::{self, ms_label};
 
 #[derive(Properties, PartialEq)]
 pub struct DensityProps {
-    pub trace: Rc<Trace>,
+    pub trace: Same<Rc<Trace>>,
     /// The time axis' end, ms (shared with the lanes below).
     pub span_ms: u64,
 }

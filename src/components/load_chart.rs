@@ -11,14 +11,16 @@ use std::rc::Rc;
 use flaky::sim::{LoadSample, Trace, WindowKind};
 use yew::prelude::*;
 
+use crate::same::Same;
+
 use crate::view::{self, ms_label};
 
 #[derive(Properties, PartialEq)]
 pub struct LoadChartProps {
-    pub trace: Option<Rc<Trace>>,
+    pub trace: Same<Option<Rc<Trace>>>,
     /// Side B's trace, when comparing.
     #[prop_or_default]
-    pub trace_b: Option<Rc<Trace>>,
+    pub trace_b: Same<Option<Rc<Trace>>>,
     #[prop_or_default]
     pub cursor: Option<f64>,
     /// Drawing size in user units; text is [`LoadChartProps::text`] units high.

@@ -13,13 +13,15 @@ use flaky::sim::{Trace, WindowKind};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::same::Same;
+
 use crate::context::AppContext;
 use crate::state::{Action, LaneOrder, Side};
 use crate::view::{self, ms_label};
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties, PartialEq, Clone)]
 pub struct TimelineProps {
-    pub trace: Option<Rc<Trace>>,
+    pub trace: Same<Option<Rc<Trace>>>,
     /// The replay's cursor, ms of run time: nothing after it is drawn.
     #[prop_or_default]
     pub cursor: Option<f64>,
@@ -52,8 +54,34 @@ mod tip;
 
 use lane::{x_at, Lane, WIDTH};
 
+/// The timeline, drawn a task after its props change: the counters and the
+/// smaller charts of a new run show first, and the lanes (the page's largest
+/// drawing, about 20 ms at 200 lanes) follow in the next task, as React's
+/// `useDeferredValue` would have it. Meanwhile the timeline keeps its last
+/// drawing and is `aria-busy`.
 #[component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
+    let shown = use_mut_ref(|| props.clone());
+    let adopt = use_force_update();
+    let pending = *shown.borrow() != *props;
+    if pending {
+        let (shown, next) = (shown.clone(), props.clone());
+        gloo_timers::callback::Timeout::new(0, move || {
+            *shown.borrow_mut() = next;
+            adopt.force_update();
+        })
+        .forget();
+    }
+    let body = shown.borrow().clone();
+    html! {
+        <div class="timeline-defer" aria-busy={pending.then_some("true")}>
+            <TimelineBody ..body />
+        </div>
+    }
+}
+
+#[component(TimelineBody)]
+fn timeline_body(props: &TimelineProps) -> Html {
     let side = props.side.map(|s| s.name()).unwrap_or("a");
     let title = match props.side {
         Some(Side::A) => "Attempt timeline · A",
@@ -73,7 +101,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
             }
         });
     }
-    let Some(trace) = &props.trace else {
+    let Some(trace) = &*props.trace else {
         (*drawn.borrow_mut(), *more.borrow_mut()) = (0, false);
         return html! {
             <section class="panel timeline-panel" data-testid={format!("timeline-panel-{side}")}>

@@ -54,10 +54,11 @@ export async function fireAndWait(page, { timeout = 90_000 } = {}) {
 
 /**
  * Waits until every timeline has drawn all its lanes: many new lanes are
- * made a task at a time (the timeline is `aria-busy` meanwhile).
+ * made a task at a time, and a new run's lanes a task after its counters
+ * (the timeline is `aria-busy` meanwhile).
  */
 export async function timelinesDrawn(page, timeout = 10_000) {
-  await waitUntil('the timelines to be drawn', async () => (await page.locator('svg.timeline[aria-busy="true"]').count()) === 0, {
+  await waitUntil('the timelines to be drawn', async () => (await page.locator('svg.timeline[aria-busy="true"], .timeline-defer[aria-busy="true"]').count()) === 0, {
     timeout,
   });
 }

@@ -134,6 +134,7 @@ async function knobFigures(browser, server, { calls, target }) {
     else times.push(ms);
   }
   if (times.length === 0) throw new Error(`knob change at ${calls} calls: the counters never changed`);
+  if (process.env.PAGE_BENCH_VERBOSE) console.log(`  ${calls} calls, each change in order (ms): ${times.map((t) => t.toFixed(0)).join(', ')}`);
   times.sort((a, b) => a - b);
   console.log(
     `page (simulated, ${fmt(calls)} calls): knob change → updated counters, median ${rank(times, 0.5).toFixed(0)} ms, ` +
