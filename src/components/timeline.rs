@@ -10,6 +10,7 @@
 use std::rc::Rc;
 
 use flaky::sim::{Trace, WindowKind};
+use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -44,6 +45,8 @@ pub struct TimelineProps {
 }
 
 const AXIS: f64 = 26.0;
+/// A new run's lanes are drawn at the next frame, or after this many ms.
+const DRAW_LATEST_MS: u32 = 100;
 /// Lanes taller than this get text labels.
 const LABEL_LANE_MIN: f64 = 18.0;
 /// On the stage (27 px lane labels).
@@ -56,7 +59,7 @@ use lane::{x_at, Lane, WIDTH};
 
 /// The timeline, drawn a task after its props change: the counters and the
 /// smaller charts of a new run show first, and the lanes (the page's largest
-/// drawing, about 20 ms at 200 lanes) follow in the next task, as React's
+/// drawing, about 20 ms at 200 lanes) follow at the next frame, as React's
 /// `useDeferredValue` would have it. Meanwhile the timeline keeps its last
 /// drawing and is `aria-busy`.
 #[component(Timeline)]
@@ -65,12 +68,25 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let adopt = use_force_update();
     let pending = *shown.borrow() != *props;
     if pending {
-        let (shown, next) = (shown.clone(), props.clone());
-        gloo_timers::callback::Timeout::new(0, move || {
-            *shown.borrow_mut() = next;
-            adopt.force_update();
-        })
-        .forget();
+        // At the next frame, after the counters were painted (a knob moved
+        // meanwhile posts its run first, and the lanes are drawn while the
+        // worker computes it), or within 100 ms where no frame comes (a
+        // hidden tab). Whichever is first draws; the other finds it done.
+        let adopt_next = {
+            let (shown, next) = (shown.clone(), props.clone());
+            move || {
+                if *shown.borrow() != next {
+                    *shown.borrow_mut() = next;
+                    adopt.force_update();
+                }
+            }
+        };
+        let on_frame = adopt_next.clone();
+        gloo_timers::callback::Timeout::new(DRAW_LATEST_MS, adopt_next).forget();
+        if let Some(window) = web_sys::window() {
+            let frame = wasm_bindgen::closure::Closure::once_into_js(on_frame);
+            let _ = window.request_animation_frame(frame.unchecked_ref());
+        }
     }
     let body = shown.borrow().clone();
     html! {
