@@ -74,7 +74,7 @@ impl Executor {
 
     /// `side`'s run worker, started if it was not; its messages become actions.
     fn worker(&self, side: Side) -> Result<Rc<RunWorker>, String> {
-        let slot = side_index(side);
+        let slot = side.index();
         if let Some(w) = &self.workers.borrow()[slot] {
             return Ok(w.clone());
         }
@@ -144,7 +144,7 @@ impl Executor {
                 mode,
             } => {
                 if mode == Mode::Simulated
-                    && !self.ready[side_index(side)].get()
+                    && !self.ready[side.index()].get()
                     && in_page::fits(&config)
                 {
                     return self.run_in_page(side, run_id, config, seed);
@@ -161,7 +161,7 @@ impl Executor {
             }
             Effect::Cancel { side, run_id } => {
                 self.in_page.cancel(side);
-                if let Some(w) = &self.workers.borrow()[side_index(side)] {
+                if let Some(w) = &self.workers.borrow()[side.index()] {
                     w.cancel(run_id);
                 }
             }
@@ -303,13 +303,6 @@ fn fill_offline_cache() {
             let _ = active.post_message(&"fill".into());
         }
     });
-}
-
-fn side_index(side: Side) -> usize {
-    match side {
-        Side::A => 0,
-        Side::B => 1,
-    }
 }
 
 fn log(result: Result<(), String>) {

@@ -44,12 +44,12 @@ impl InPage {
         seed: u64,
         then: impl FnOnce() + 'static,
     ) {
-        let slot = &self.current[side as usize];
+        let slot = &self.current[side.index()];
         slot.set(run_id);
         let runs = self.clone();
         let report = move |event| dispatcher.dispatch(Action::Worker { side, event });
         wasm_bindgen_futures::spawn_local(async move {
-            let is_current = || runs.current[side as usize].get() == run_id;
+            let is_current = || runs.current[side.index()].get() == run_id;
             // Let the render of the click and an input queued behind it go first.
             TimeoutFuture::new(0).await;
             if !is_current() {
@@ -87,7 +87,7 @@ impl InPage {
 
     /// Stops `side`'s run in the page, if one is computing.
     pub fn cancel(&self, side: Side) {
-        self.current[side as usize].set(0);
+        self.current[side.index()].set(0);
     }
 }
 

@@ -42,14 +42,19 @@ export async function openApp(browser, url, { viewport, colorScheme } = {}) {
   return opened;
 }
 
-/** Clicks Fire (the scenario's button) and waits until the run is done. */
+/**
+ * Clicks Fire (the scenario's button), waits until the run is done and its
+ * timelines are drawn, and resolves to the ms that took.
+ */
 export async function fireAndWait(page, { timeout = 90_000 } = {}) {
+  const started = Date.now();
   await (await fireButton(page)).click();
   await waitUntil('the run to start', async () => (await text(page, 'run-status')) !== 'idle', {
     timeout: 5_000,
   }).catch(() => {});
   await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done', { timeout });
   await timelinesDrawn(page, timeout);
+  return Date.now() - started;
 }
 
 /**

@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveDist } from './serve.mjs';
-import { timelinesDrawn } from './app.mjs';
+import { fireAndWait } from './app.mjs';
 import {
   launchChromium,
   openPage,
@@ -88,21 +88,12 @@ async function waitDone(page, timeout = 120_000) {
   await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done', { timeout, interval: 50 });
 }
 
-/** Clicks Fire N calls and waits for the run to end; resolves to its duration, ms. */
-async function fireAndWait(page, timeout = 120_000) {
-  const started = Date.now();
-  await page.getByTestId('fire-many').click();
-  await waitDone(page, timeout);
-  await timelinesDrawn(page, timeout);
-  return Date.now() - started;
-}
-
 /** The full 1M-call run's duration in the page (measured in a page of its own if no test did yet). */
 async function millionRun() {
   if (millionRunMs === undefined) {
     const { context, page, problems } = await openApp(MILLION);
     try {
-      millionRunMs = await fireAndWait(page, 240_000);
+      millionRunMs = await fireAndWait(page, { timeout: 240_000 });
       console.log(`# figure: a 1,000,000-call ${PRESET} run in the page: ${millionRunMs} ms`);
       assertNoProblems(problems);
     } finally {
@@ -253,7 +244,7 @@ test('moving knobs during a long run replaces it: the page ends on the new confi
   // The same config fired fresh gives the same figures (one seed, one run).
   const fresh = await openApp(`?preset=${PRESET}&mode=simulated&sim.clients=30&sim.calls=10&attempts.max=5&seed=42`);
   try {
-    await fireAndWait(fresh.page);
+    await fireAndWait(fresh.page, { timeout: 120_000 });
     assert.deepEqual(await counters(fresh.page), replaced);
     assertNoProblems(fresh.problems);
   } finally {
@@ -295,7 +286,7 @@ test('the trace download holds every call of a simulated run bigger than its lan
   const sim = await openApp(`?preset=${PRESET}&mode=simulated&sim.clients=30&sim.calls=10&seed=42`);
   try {
     const { page } = sim;
-    await fireAndWait(page);
+    await fireAndWait(page, { timeout: 120_000 });
     const lanes = await page.locator('[data-testid="timeline-lane"]').count();
     assert.ok(lanes > 0 && lanes < 300, `the page keeps fewer lanes (${lanes}) than the 300 calls`);
     const shown = await counters(page);
@@ -314,7 +305,7 @@ test('the trace download holds every call of a simulated run bigger than its lan
   try {
     const { page } = live;
     await waitUntil('Fire to be enabled', () => page.getByTestId('fire-many').isEnabled());
-    await fireAndWait(page, 60_000);
+    await fireAndWait(page, { timeout: 60_000 });
     const shown = await counters(page);
     assert.equal(callsShown(shown), 6);
     const { text: json } = await downloadText(page, () => page.getByTestId('download-trace').click());
@@ -328,7 +319,7 @@ test('the trace download holds every call of a simulated run bigger than its lan
 test('a 30,000-call run shows every attempt in the density view and keeps the DOM bounded', TIMEOUT, async () => {
   const { context, page, problems } = await openApp(`?preset=${PRESET}&mode=simulated&sim.clients=3000&sim.calls=10&seed=42`);
   try {
-    const ms = await fireAndWait(page);
+    const ms = await fireAndWait(page, { timeout: 120_000 });
     console.log(`# figure: a 30,000-call run in the page: ${ms} ms`);
     const shown = await counters(page);
     assert.equal(callsShown(shown), 30_000);

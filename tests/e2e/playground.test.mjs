@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { serveDist, repoRoot } from './serve.mjs';
 import { launchChromium, openPage, assertNoProblems, waitUntil, setControl } from './browser.mjs';
-import { timelinesDrawn } from './app.mjs';
+import { fireAndWait, timelinesDrawn } from './app.mjs';
 
 const TIMEOUT = { timeout: 180_000 };
 let server;
@@ -49,14 +49,6 @@ async function number(page, testId) {
   const n = Number(t.replace(/[^0-9.]/g, ''));
   assert.ok(t !== '–' && Number.isFinite(n), `${testId} shows a number, not "${t}"`);
   return n;
-}
-
-/** Clicks a fire button and waits for the run to end. */
-async function fireAndWait(page, testId = 'fire-many', timeout = 60_000) {
-  await page.getByTestId(testId).click();
-  await waitUntil('the run to start', async () => (await text(page, 'run-status')) !== 'idle', { timeout: 5_000 }).catch(() => {});
-  await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done', { timeout });
-  await timelinesDrawn(page, timeout);
 }
 
 async function workerCounters(page) {

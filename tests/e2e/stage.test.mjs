@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { serveDist, repoRoot } from './serve.mjs';
 import { launchChromium, openPage, assertNoProblems, waitUntil, setControl } from './browser.mjs';
-import { timelinesDrawn } from './app.mjs';
+import { fireAndWait } from './app.mjs';
 
 const TIMEOUT = { timeout: 180_000 };
 const STAGE = { width: 1280, height: 720 };
@@ -40,12 +40,6 @@ async function number(scope, testId) {
   const n = Number(t.replace(/[^0-9.]/g, ''));
   assert.ok(t !== '–' && Number.isFinite(n), `${testId} shows a number, not "${t}"`);
   return n;
-}
-
-async function fireAndWait(page, timeout = 60_000) {
-  await page.getByTestId('fire-many').click();
-  await waitUntil('the run to finish', async () => (await text(page, 'run-status')) === 'done', { timeout });
-  await timelinesDrawn(page, timeout);
 }
 
 test('a comparison from the URL shows both sets of counters and B\'s change, in simulated and live mode', TIMEOUT, async () => {

@@ -579,3 +579,9 @@ fn a_watched_server_is_opened_at_start_and_its_trace_shown_live() {
     assert_eq!(shown.trace, Some(trace));
     assert_eq!(shown.trace_mode, Some(Mode::Live));
 }
+
+#[test]
+fn each_side_has_its_own_slot() {
+    use app_core::state::Side;
+    assert_eq!((Side::A.index(), Side::B.index()), (0, 1));
+}

@@ -31,6 +31,14 @@ pub enum Side {
 }
 
 impl Side {
+    /// A's 0, B's 1: where a side's slot is in a pair (its run worker, its run).
+    pub fn index(self) -> usize {
+        match self {
+            Side::A => 0,
+            Side::B => 1,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Side::A => "a",
