@@ -72,7 +72,8 @@ pub struct Preset {
     pub config_b: Option<policy::PolicyConfig>,
 }
 
-const PRESETS_JSON: &str = include_str!("../presets.json");
+/// `presets.json` without its whitespace (`build.rs`).
+const PRESETS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/presets.min.json"));
 
 /// Every preset, in the chapter's order. An error names the preset and the
 /// knob that is wrong (a bug in `presets.json`, caught by the tests).
@@ -145,4 +146,18 @@ pub fn find(id: &str) -> Result<Preset, String> {
         .into_iter()
         .find(|p| p.id == id)
         .ok_or_else(|| format!("unknown preset `{id}`; valid presets: {}", ids.join(", ")))
+}
+
+#[cfg(test)]
+mod embedded {
+    /// The copy without whitespace reads as the same JSON as `presets.json`.
+    #[test]
+    fn the_squeezed_presets_are_the_file() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("../presets.json")).expect("presets.json parses");
+        let embedded: serde_json::Value =
+            serde_json::from_str(super::PRESETS_JSON).expect("the embedded copy parses");
+        assert_eq!(file, embedded);
+        assert!(super::PRESETS_JSON.len() < include_str!("../presets.json").len());
+    }
 }
