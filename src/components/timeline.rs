@@ -57,9 +57,9 @@ mod tip;
 
 use lane::{x_at, Lane, WIDTH};
 
-/// The timeline, drawn a task after its props change: the counters and the
-/// smaller charts of a new run show first, and the lanes (the page's largest
-/// drawing, about 20 ms at 200 lanes) follow at the next frame, as React's
+/// The timeline, drawn at the frame after its props change: the counters
+/// and the smaller charts of a new run show first, and the lanes (the page's
+/// largest drawing, about 20 ms at 200 lanes) follow, as React's
 /// `useDeferredValue` would have it. Meanwhile the timeline keeps its last
 /// drawing and is `aria-busy`.
 #[component(Timeline)]
