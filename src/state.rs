@@ -53,7 +53,7 @@ impl std::fmt::Debug for Outbox {
 
 impl Outbox {
     /// Carries out the effects waiting, oldest first (those an effect's own
-    /// dispatch adds too); without a carrier yet they wait for the render's.
+    /// dispatch adds too); without a carrier yet they wait for `set_carrier`.
     fn flush(&self) {
         let Some(carrier) = self.carrier.borrow().clone() else {
             return;
@@ -90,12 +90,6 @@ impl State {
     /// the dispatch that asked for it; the effects already waiting go now.
     pub fn set_carrier(&self, carrier: Carrier) {
         *self.outbox.carrier.borrow_mut() = Some(carrier);
-        self.outbox.flush();
-    }
-
-    /// Carries out the effects waiting (after a render: those dispatched
-    /// before the page had a carrier).
-    pub fn flush_effects(&self) {
         self.outbox.flush();
     }
 }

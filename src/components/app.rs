@@ -60,12 +60,6 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| dispatcher.dispatch(Action::Start));
     }
-    // After every render: whatever is still waiting (nothing, once the
-    // carrier is set above; kept so that no effect can be stranded).
-    {
-        let state = state.clone();
-        use_effect(move || state.flush_effects());
-    }
     super::keyboard::use_shortcuts(state.dispatcher());
     // The replay moves while it plays.
     {

@@ -1,6 +1,8 @@
 // The page's figures for `cargo xtask bench`, measured in headless Chromium
 // against the release build in dist/ (`trunk build --release`):
-//   - simulated mode: a knob change → updated counters, at 1,000 and 30,000 calls;
+//   - simulated mode: a knob change → updated counters (and → every timeline
+//     drawn), at 1,000 and 30,000 calls, right after the first run and on a
+//     settled page (PAGE_BENCH_VERBOSE=1: each change's times in order);
 //   - the longest main-thread task during a 1,000,000-call simulated run;
 //   - live mode: how late attempts start after the policy planned them;
 //   - a first visit over a slow link (1.6 Mbit/s down, 150 ms round trip,

@@ -7,18 +7,16 @@
 // Names of wasm functions show when dist/'s wasm keeps its name section
 // (e.g. Trunk's dist/.stage copy before wasm-opt).
 //   node tests/e2e/bench/profile.mjs [calls=1000]
-import { launchChromium, openPage, waitUntil } from '../browser.mjs';
+import { launchChromium } from '../browser.mjs';
 import { serveDist } from '../serve.mjs';
+import { openApp, fireAndWait } from '../app.mjs';
 
 const calls = Number(process.argv[2] ?? 1000);
 const server = await serveDist();
 const browser = await launchChromium();
 try {
-  const { page, context } = await openPage(browser);
-  await page.goto(`${server.url}?preset=full-jitter&mode=simulated&sim.clients=${calls}`);
-  await waitUntil('fire-many enabled', async () => !(await page.isDisabled('[data-testid=fire-many]')), { timeout: 60_000 });
-  await page.click('[data-testid=fire-many]');
-  await waitUntil('the run to be done', async () => (await page.textContent('[data-testid=run-status]')) === 'done', { timeout: 120_000 });
+  const { page, context } = await openApp(browser, `${server.url}?preset=full-jitter&mode=simulated&sim.clients=${calls}`);
+  await fireAndWait(page, { timeout: 120_000 });
   const cdp = await context.newCDPSession(page);
   const events = [];
   cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
@@ -46,7 +44,9 @@ try {
                 const k = r.type === 'attributes' ? `@${r.attributeName}` : `${r.type} in ${where}`;
                 (window.__kinds ??= {})[k] = (window.__kinds[k] ?? 0) + 1;
               }
-              if (text('server-requests') !== before && text('run-status') === 'done') {
+              // The new run's counters, and every timeline drawn (its lanes come a frame later).
+              const busy = document.querySelector('svg.timeline[aria-busy="true"], .timeline-defer[aria-busy="true"]');
+              if (text('server-requests') !== before && text('run-status') === 'done' && !busy) {
                 observer.disconnect();
                 resolve({ ms: performance.now() - start, mutations });
               }
