@@ -65,24 +65,30 @@ use lane::{x_at, Lane, WIDTH};
 #[component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let shown = use_mut_ref(|| props.clone());
+    // What the parent passed last: a callback adopts this, never the props
+    // of the render that scheduled it (a late one would draw an old run).
+    let latest = use_mut_ref(|| props.clone());
     let adopt = use_force_update();
     let pending = *shown.borrow() != *props;
+    if *latest.borrow() != *props {
+        *latest.borrow_mut() = props.clone();
+    }
     if pending {
         // At the next frame, after the counters were painted (a knob moved
         // meanwhile posts its run first, and the lanes are drawn while the
         // worker computes it), or within 100 ms where no frame comes (a
         // hidden tab). Whichever is first draws; the other finds it done.
-        let adopt_next = {
-            let (shown, next) = (shown.clone(), props.clone());
+        let adopt_latest = {
+            let (shown, latest) = (shown.clone(), latest.clone());
             move || {
-                if *shown.borrow() != next {
-                    *shown.borrow_mut() = next;
+                if *shown.borrow() != *latest.borrow() {
+                    *shown.borrow_mut() = latest.borrow().clone();
                     adopt.force_update();
                 }
             }
         };
-        let on_frame = adopt_next.clone();
-        gloo_timers::callback::Timeout::new(DRAW_LATEST_MS, adopt_next).forget();
+        let on_frame = adopt_latest.clone();
+        gloo_timers::callback::Timeout::new(DRAW_LATEST_MS, adopt_latest).forget();
         if let Some(window) = web_sys::window() {
             let frame = wasm_bindgen::closure::Closure::once_into_js(on_frame);
             let _ = window.request_animation_frame(frame.unchecked_ref());
