@@ -10,6 +10,7 @@ use resilience_playground::components::app::App;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement, HtmlInputElement};
+use yew::prelude::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -232,4 +233,83 @@ fn a_prop_trace_is_equal_to_itself_not_to_an_equal_copy() {
     assert!(same(Some(trace.clone())) != same(Some(copy)));
     assert!(same(None) == same(None));
     assert!(same(Some(trace.clone())) != same(None));
+}
+
+thread_local! {
+    /// Sets the trace `TwoRuns` passes to its timeline.
+    static SHOW: std::cell::RefCell<Option<Callback<std::rc::Rc<flaky::sim::Trace>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A timeline whose trace the test sets (`SHOW`), as a run's updates set the page's.
+#[component(TwoRuns)]
+fn two_runs() -> Html {
+    let trace = use_state(|| None::<std::rc::Rc<flaky::sim::Trace>>);
+    {
+        let trace = trace.clone();
+        SHOW.with(|s| *s.borrow_mut() = Some(Callback::from(move |t| trace.set(Some(t)))));
+    }
+    html! {
+        <resilience_playground::components::timeline::Timeline trace={(*trace).clone()} finished=true />
+    }
+}
+
+/// A run replaced within 100 ms of the one before it: the timeline goes to
+/// the new run and stays there (a late callback of the old run once drew the
+/// old lanes over it, a finished live run's timeline showing pending attempts).
+#[wasm_bindgen_test]
+async fn a_timeline_never_goes_back_to_a_run_it_was_replaced_by() {
+    use std::rc::Rc;
+
+    let run = |clients: &str| {
+        let mut config = flaky::sim::RunConfig::default();
+        config.set("sim.clients", clients).expect("set");
+        config.set("sim.calls", "1").expect("set");
+        Rc::new(flaky::sim::run(&config, 7))
+    };
+    let (old, new) = (run("3"), run("5"));
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<TwoRuns>::with_root(root.clone()).render();
+    let show = |trace: &Rc<flaky::sim::Trace>| {
+        let set = SHOW.with(|s| s.borrow().clone()).expect("mounted");
+        set.emit(trace.clone());
+    };
+    // Every drawing the timeline shows, as lane counts: a flash of the old
+    // run lasts until the next frame, too short to poll for.
+    let drawn = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let on_change = {
+        let (drawn, root) = (drawn.clone(), root.clone());
+        wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            let lanes = count(&root, "[data-testid=timeline-lane]");
+            let mut drawn = drawn.borrow_mut();
+            if drawn.last() != Some(&lanes) {
+                drawn.push(lanes);
+            }
+        })
+    };
+    let observer = web_sys::MutationObserver::new(on_change.as_ref().unchecked_ref()).unwrap();
+    let options = web_sys::MutationObserverInit::new();
+    options.set_child_list(true);
+    options.set_subtree(true);
+    observer.observe_with_options(&root, &options).unwrap();
+    settle().await;
+    // Old run, new run 20 ms later, then past the old run's 100 ms timeout.
+    show(&old);
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    show(&new);
+    gloo_timers::future::TimeoutFuture::new(300).await;
+    observer.disconnect();
+    let drawn = drawn.borrow().clone();
+    let first_new = drawn.iter().position(|&n| n == 5);
+    assert!(
+        first_new.is_some(),
+        "the new run's 5 lanes were never drawn: {drawn:?}"
+    );
+    assert!(
+        drawn[first_new.unwrap_or(0)..].iter().all(|&n| n == 5),
+        "once the new run was drawn, the old one came back: lane counts {drawn:?}"
+    );
+    root.remove();
 }
