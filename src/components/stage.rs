@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::banners::Banners;
@@ -33,6 +34,34 @@ pub fn stage(props: &StageProps) -> Html {
         return html! {};
     };
     let drawer = use_state(|| false);
+    // The timelines' room in their user units, measured after each render
+    // (the stage's size is the screen's: a projector is not 1280×720); a
+    // resize renders the stage again, and so measures again.
+    let charts = use_node_ref();
+    let room = use_state(|| None::<f64>);
+    let listening = use_mut_ref(|| false);
+    let resized = use_force_update();
+    {
+        let (charts, room) = (charts.clone(), room.clone());
+        use_effect(move || {
+            let measured = charts
+                .cast::<web_sys::Element>()
+                .and_then(|el| crate::components::timeline::fit_room(&el));
+            if let Some(units) = measured {
+                if room.is_none_or(|r| (r - units).abs() > 2.0) {
+                    room.set(Some(units));
+                }
+            }
+            if let (false, Some(window)) = (listening.replace(true), web_sys::window()) {
+                // This stage's (a later one replaces it); kept for the page's life.
+                let on_resize = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+                    resized.force_update()
+                });
+                window.set_onresize(Some(on_resize.as_ref().unchecked_ref()));
+                on_resize.forget();
+            }
+        });
+    }
     let state = &ctx.state;
     let s = &state.settings;
     let preset = s
@@ -112,7 +141,7 @@ pub fn stage(props: &StageProps) -> Html {
         }
         None => String::new(),
     };
-    let lane_height = if comparing { 230.0 } else { 520.0 };
+    let lane_height = room.unwrap_or(if comparing { 230.0 } else { 520.0 });
     // Both sides share one axis: it ends just past the later last event of
     // the lanes each draws.
     let axis = [&state.trace, &state.trace_b]
@@ -176,7 +205,7 @@ pub fn stage(props: &StageProps) -> Html {
                 }
             </section>
             <div class="stage-replay"><ReplayBar /></div>
-            <div class={classes!("stage-charts", comparing.then_some("comparing"))}>
+            <div class={classes!("stage-charts", comparing.then_some("comparing"))} ref={charts}>
                 if let (Some(sweep), Some(run)) = (&state.settings.sweep, &state.sweep_run) {
                     // A sweep on the stage: its curves in place of the timelines.
                     <section class="panel stage-sweep" aria-label="Sweep">

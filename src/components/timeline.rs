@@ -102,6 +102,16 @@ pub fn timeline(props: &TimelineProps) -> Html {
     }
 }
 
+/// The height, in a timeline's user units, of the room the stage's first
+/// timeline under `root` has (it fills its panel below its title; A's, whose
+/// title also holds the lane picker, has no more than B's); none before one
+/// is drawn.
+pub fn fit_room(root: &web_sys::Element) -> Option<f64> {
+    let room = root.query_selector(".timeline-scroll.fit").ok()??;
+    let width = f64::from(room.client_width());
+    (width > 0.0).then(|| f64::from(room.client_height()) * WIDTH / width)
+}
+
 #[component(TimelineBody)]
 fn timeline_body(props: &TimelineProps) -> Html {
     let side = props.side.map(|s| s.name()).unwrap_or("a");

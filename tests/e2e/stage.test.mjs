@@ -129,6 +129,12 @@ test('the talk stage fits 1280×720: title, headline numbers for A and B, timeli
       }
       assert.match(await text(page, 'headline-change'), /lower than A, better/, 'full jitter lowers p99');
       for (const svg of await page.locator('[data-testid="stage"] svg.timeline').all()) await inside(page, svg, 'a timeline');
+      // Each timeline fills its panel (the stage measures the room): its lanes end near the panel's bottom.
+      for (const panel of await page.locator('[data-testid="stage"] .timeline-panel').all()) {
+        const [svg, box] = [await panel.locator('svg.timeline').boundingBox(), await panel.boundingBox()];
+        const gap = box.y + box.height - (svg.y + svg.height);
+        assert.ok(gap >= 0 && gap <= 40, `a timeline ends ${gap.toFixed(0)} px above its panel's bottom (0 to 40)`);
+      }
       await inside(page, page.getByTestId('load-chart'), 'the load chart');
       for (const t of await page.locator('[data-testid="stage"] svg text').all()) {
         const px = await screenFontPx(t);
