@@ -57,13 +57,16 @@ export async function fireAndWait(page, { timeout = 90_000 } = {}) {
   return Date.now() - started;
 }
 
+/** A timeline still drawing: its lanes (a task at a time) or a new run's (at the next frame). */
+export const TIMELINES_BUSY = 'svg.timeline[aria-busy="true"], .timeline-defer[aria-busy="true"]';
+
 /**
  * Waits until every timeline has drawn all its lanes: many new lanes are
  * made a task at a time, and a new run's lanes a task after its counters
  * (the timeline is `aria-busy` meanwhile).
  */
 export async function timelinesDrawn(page, timeout = 10_000) {
-  await waitUntil('the timelines to be drawn', async () => (await page.locator('svg.timeline[aria-busy="true"], .timeline-defer[aria-busy="true"]').count()) === 0, {
+  await waitUntil('the timelines to be drawn', async () => (await page.locator(TIMELINES_BUSY).count()) === 0, {
     timeout,
   });
 }

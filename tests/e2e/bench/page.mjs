@@ -19,6 +19,7 @@
 import fs from 'node:fs';
 import { launchChromium, openPage, waitUntil } from '../browser.mjs';
 import { serveDist } from '../serve.mjs';
+import { TIMELINES_BUSY } from '../app.mjs';
 
 /** How many times the knob is changed per size (the values attempts.max takes). */
 const KNOB_VALUES = [7, 6, 5, 4, 3];
@@ -88,11 +89,6 @@ function reportProblems(what, problems) {
 }
 
 /**
- * Change `attempts.max` the way its number input does (value + `change`) and
- * time, in the page, until the server-requests counter shows a new figure and
- * the run reads `done`. `null` when that did not happen within `timeoutMs`.
- */
-/**
  * Sets attempts.max to `value` and resolves with `{ counters, drawn }`: the
  * ms until the counters showed the new run, and until every timeline had
  * drawn it too (no `aria-busy` left); `null` for one that did not come
@@ -100,10 +96,10 @@ function reportProblems(what, problems) {
  */
 async function knobChange(page, value, timeoutMs) {
   return page.evaluate(
-    ({ value, timeoutMs }) =>
+    ({ value, timeoutMs, busySelector }) =>
       new Promise((resolve) => {
         const text = (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent;
-        const busy = () => document.querySelector('svg.timeline[aria-busy="true"], .timeline-defer[aria-busy="true"]') !== null;
+        const busy = () => document.querySelector(busySelector) !== null;
         const input = document.querySelector('input[data-testid="attempts.max"][type=number]');
         if (!input) throw new Error('no number input for attempts.max');
         const before = text('server-requests');
@@ -129,7 +125,7 @@ async function knobChange(page, value, timeoutMs) {
         input.value = String(value);
         input.dispatchEvent(new Event('change', { bubbles: true }));
       }),
-    { value, timeoutMs },
+    { value, timeoutMs, busySelector: TIMELINES_BUSY },
   );
 }
 

@@ -9,7 +9,7 @@
 //   node tests/e2e/bench/profile.mjs [calls=1000]
 import { launchChromium } from '../browser.mjs';
 import { serveDist } from '../serve.mjs';
-import { openApp, fireAndWait } from '../app.mjs';
+import { openApp, fireAndWait, TIMELINES_BUSY } from '../app.mjs';
 
 const calls = Number(process.argv[2] ?? 1000);
 const server = await serveDist();
@@ -30,7 +30,7 @@ try {
   for (const value of [7, 6, 5, 4, 3]) {
     times.push(
       await page.evaluate(
-        (value) =>
+        ({ value, busySelector }) =>
           new Promise((resolve) => {
             const text = (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent;
             const input = document.querySelector('input[data-testid="attempts.max"][type=number]');
@@ -45,7 +45,7 @@ try {
                 (window.__kinds ??= {})[k] = (window.__kinds[k] ?? 0) + 1;
               }
               // The new run's counters, and every timeline drawn (its lanes come a frame later).
-              const busy = document.querySelector('svg.timeline[aria-busy="true"], .timeline-defer[aria-busy="true"]');
+              const busy = document.querySelector(busySelector);
               if (text('server-requests') !== before && text('run-status') === 'done' && !busy) {
                 observer.disconnect();
                 resolve({ ms: performance.now() - start, mutations });
@@ -55,7 +55,7 @@ try {
             input.value = String(value);
             input.dispatchEvent(new Event('change', { bubbles: true }));
           }),
-        value,
+        { value, busySelector: TIMELINES_BUSY },
       ),
     );
     await page.waitForTimeout(300);
