@@ -313,3 +313,32 @@ async fn a_timeline_never_goes_back_to_a_run_it_was_replaced_by() {
     );
     root.remove();
 }
+
+/// The run worker's yield between slices (`run_worker::next_task`: a
+/// `MessageChannel` message, no 4 ms clamp however deep the nesting) wakes
+/// its waiters one task each, first come first, and a long chain of yields
+/// (a long run's slices) never stalls.
+#[wasm_bindgen_test]
+async fn next_task_wakes_waiters_in_order() {
+    use run_worker::next_task::next_task;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let order = Rc::new(RefCell::new(Vec::new()));
+    for i in 0..3 {
+        let order = Rc::clone(&order);
+        wasm_bindgen_futures::spawn_local(async move {
+            next_task().await;
+            order.borrow_mut().push(i);
+            next_task().await;
+            order.borrow_mut().push(10 + i);
+        });
+    }
+    for _ in 0..200 {
+        next_task().await;
+        if order.borrow().len() == 6 {
+            break;
+        }
+    }
+    assert_eq!(*order.borrow(), vec![0, 1, 2, 10, 11, 12]);
+}

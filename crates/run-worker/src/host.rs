@@ -228,7 +228,7 @@ async fn simulate(run_id: u64, config: flaky::sim::RunConfig, seed: u64, lanes_m
             }
             Slice::More(progress) => {
                 post(&FromWorker::Progress { run_id, progress });
-                TimeoutFuture::new(0).await;
+                crate::next_task::next_task().await;
                 if !is_current(run_id) {
                     return;
                 }

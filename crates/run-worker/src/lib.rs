@@ -30,6 +30,7 @@
 
 pub mod config;
 pub mod host;
+pub mod next_task;
 
 use flaky::engine::EngineOptions;
 use flaky::sim::{RunConfig, Simulation, Trace};
