@@ -4,8 +4,9 @@
 //! `src/main.rs` exports both). One wasm for the page, its run workers and
 //! the mock service worker: a first visit downloads it once, and a run
 //! worker starts without a download or a compile.
-//! - A simulated run computes in slices; between slices it posts its
-//!   progress and yields to the event loop, so a newer message (a newer run,
+//! - A simulated run computes in slices; between slices it yields to the
+//!   event loop (and posts its progress, at most every
+//!   [`crate::PROGRESS_EVERY_MS`]), so a newer message (a newer run,
 //!   a cancel) is read within one slice and the older run stops there.
 //! - A live run is [`live::fire`] with its fetches and timers here, away from
 //!   the page's rendering; its updates go to the page, its full trace stays
@@ -216,6 +217,7 @@ async fn simulate(run_id: u64, config: flaky::sim::RunConfig, seed: u64, lanes_m
         }
     };
     let started = now_ms();
+    let mut progress_gate = crate::ProgressGate::default();
     loop {
         match job.slice(now_ms) {
             Slice::Done(trace) => {
@@ -227,7 +229,9 @@ async fn simulate(run_id: u64, config: flaky::sim::RunConfig, seed: u64, lanes_m
                 return;
             }
             Slice::More(progress) => {
-                post(&FromWorker::Progress { run_id, progress });
+                if progress_gate.due(now_ms()) {
+                    post(&FromWorker::Progress { run_id, progress });
+                }
                 crate::next_task::next_task().await;
                 if !is_current(run_id) {
                     return;

@@ -5,7 +5,8 @@
 //! The page posts [`ToWorker`] messages (JSON text); the worker answers with
 //! [`FromWorker`] (JSON text).
 //! - A simulated run computes in slices of about [`SLICE_MS`] of work; between
-//!   slices the worker reports progress and reads its messages, so a newer run
+//!   slices the worker reads its messages (and reports progress, at most every
+//!   [`PROGRESS_EVERY_MS`]), so a newer run
 //!   (a knob moved) or a cancel drops the old one at once instead of queueing
 //!   behind it.
 //! - A live run ([`live::fire`]) keeps its timers and fetches in the worker,
@@ -48,6 +49,32 @@ pub const UPDATE_LANES_MAX: usize = 200;
 
 /// Work per slice, ms: the longest a newer run waits for the worker.
 pub const SLICE_MS: f64 = 25.0;
+
+/// The least time between two progress reports of a run, ms: every fourth
+/// slice or so. Each report re-renders the page; one per slice kept its main
+/// thread busy 40 times a second through a long run, on the cores the
+/// worker computes on.
+pub const PROGRESS_EVERY_MS: f64 = 100.0;
+
+/// When a run's progress is reported: at its first slice, then at most
+/// every [`PROGRESS_EVERY_MS`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProgressGate {
+    last_ms: Option<f64>,
+}
+
+impl ProgressGate {
+    /// Whether to report progress at `now_ms` (and if so, it counts as reported).
+    pub fn due(&mut self, now_ms: f64) -> bool {
+        let due = self
+            .last_ms
+            .is_none_or(|last| now_ms - last >= PROGRESS_EVERY_MS);
+        if due {
+            self.last_ms = Some(now_ms);
+        }
+        due
+    }
+}
 
 /// Events handled between two looks at the clock.
 const EVENTS_PER_CHECK: u32 = 256;
@@ -341,6 +368,18 @@ pub fn full_trace_json(config: &RunConfig, seed: u64) -> Result<String, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_is_reported_at_the_first_slice_then_at_most_every_100_ms() {
+        let mut gate = ProgressGate::default();
+        let reported: Vec<f64> = [
+            1_000.0, 1_025.0, 1_050.0, 1_099.0, 1_100.0, 1_125.0, 1_230.0, 1_240.0,
+        ]
+        .into_iter()
+        .filter(|&now| gate.due(now))
+        .collect();
+        assert_eq!(reported, [1_000.0, 1_100.0, 1_230.0]);
+    }
 
     #[test]
     fn messages_round_trip_as_json() {
