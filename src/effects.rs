@@ -49,9 +49,8 @@ pub struct Executor {
     server: RefCell<Option<crate::server_view::Watch>>,
     /// The sweep's and the profiles' run workers.
     sweep_pool: Rc<SweepPool>,
-    /// The URL query to write in the next task (`Effect::WriteUrl`): a
-    /// history write takes 5 to 15 ms, which a knob change's run and
-    /// render should not wait for; a burst of changes writes once.
+    /// The URL query to write [`URL_WRITE_AFTER_MS`] after the first
+    /// change of a burst (`Effect::WriteUrl`): the burst's last query.
     url: Rc<RefCell<Option<String>>>,
 }
 
@@ -205,7 +204,7 @@ impl Executor {
             Effect::WriteUrl(query) => {
                 if self.url.borrow_mut().replace(query).is_none() {
                     let url = self.url.clone();
-                    gloo_timers::callback::Timeout::new(0, move || {
+                    gloo_timers::callback::Timeout::new(URL_WRITE_AFTER_MS, move || {
                         if let Some(query) = url.take() {
                             write_url(&query);
                         }
@@ -279,6 +278,14 @@ impl Executor {
 
 /// An export's request id, target and policy.
 type PendingExport = (u64, String, Box<PolicyConfig>);
+
+/// How long after a change the URL says it, ms. A history write takes 2 to
+/// 15 ms of the main thread; written in the next task, it came between a
+/// knob change and its run's result (a 1,000-call run's result comes about
+/// 10 ms after the change), so the counters waited for it. Later, it comes
+/// after them, and a slider's drag writes about 7 times a second, under
+/// the browsers' limits on history writes.
+const URL_WRITE_AFTER_MS: u32 = 150;
 
 /// How long after connecting the page warms up when no result did it first.
 const WARM_UP_LATEST_MS: u32 = 4_000;

@@ -182,7 +182,7 @@ test('shortcuts work whatever has focus except text entry; ←/→ walk the URL\
     assert.equal(await page.getByTestId('preset').inputValue(), 'circuit-breaker', 'the deck ends there');
     await page.keyboard.press('ArrowLeft');
     await waitUntil('back', async () => (await page.getByTestId('preset').inputValue()) === 'full-jitter');
-    assert.ok(page.url().includes('deck=no-jitter%2Cfull-jitter%2Ccircuit-breaker'), page.url());
+    await waitUntil('the URL to keep the deck', async () => page.url().includes('deck=no-jitter%2Cfull-jitter%2Ccircuit-breaker'));
     // A lesson opens in the mode that shows it.
     assert.equal(await page.getByTestId('mode').inputValue(), 'simulated');
     assertNoProblems(problems);

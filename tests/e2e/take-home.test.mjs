@@ -104,7 +104,7 @@ test('pasting a gRPC config changes the knobs; a bad one names its field', TIMEO
     await waitUntil('attempts.max = 5', async () => (await page.getByTestId('attempts.max').inputValue()) === '5');
     assert.equal(await page.getByTestId('backoff.base_ms').inputValue(), '250');
     assert.equal(await page.getByTestId('jitter.kind').inputValue(), 'ratio_after_cap');
-    assert.match(page.url(), /attempts\.max=5/, 'the imported knobs are in the URL');
+    await waitUntil('the imported knobs in the URL', async () => /attempts\.max=5/.test(page.url()));
 
     await page.getByTestId('import-text').fill(GRPC.replace('"0.25s"', '"soon"'));
     await page.getByTestId('import-apply').click();
