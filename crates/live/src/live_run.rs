@@ -226,8 +226,10 @@ impl LiveRun {
             // Cannot happen: the driver feeds inputs in order. A bug shows
             // (the page's panic overlay reports it) rather than a run that
             // quietly stays "running".
-            (phase, input) => {
-                unreachable!("the live driver fed a {phase:?} run {input:?}: a driver bug")
+            (phase, _) => {
+                unreachable!(
+                    "the live driver fed a {phase:?} run an input out of its order: a driver bug"
+                )
             }
         }
         if self.phase == Phase::Running && self.cadence.poll_update(now_ms) {
