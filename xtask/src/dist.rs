@@ -29,8 +29,11 @@ const NOT_FOLLOWED: [&str; 1] = [crate::app_files::FILE_NAME];
 /// page's wasm, which is also its run workers' and the mock service
 /// worker's: a first visit's first result needs no second download (it was
 /// 400,000 when the first run waited for a run worker's own wasm beside it;
-/// 520,000 until the stage fitted its lanes to the screen, 1.7 KB).
-pub const FIRST_LOAD_GZ_MAX: u64 = 522_000;
+/// 520,000 until the stage fitted its lanes to the screen, 1.7 KB; 522,000
+/// until the live driver's "cannot happen" stopped formatting its input,
+/// 1.9 KB, which paid for the run worker's clamp-free yield and progress
+/// gate, 0.9 KB).
+pub const FIRST_LOAD_GZ_MAX: u64 = 521_000;
 pub const DIST_GZ_MAX: u64 = 700_000;
 
 struct Entry {
