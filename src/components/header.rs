@@ -53,11 +53,20 @@ pub fn header() -> Html {
     };
     let on_share = {
         let copied = copied.clone();
+        let state = state.clone();
         Callback::from(move |_| {
             let Some(window) = web_sys::window() else {
                 return;
             };
-            let href = window.location().href().unwrap_or_default();
+            // From the settings, not the address bar, which says a change a
+            // moment later (`Effect::WriteUrl`).
+            let location = window.location();
+            let href = format!(
+                "{}{}{}",
+                location.origin().unwrap_or_default(),
+                location.pathname().unwrap_or_default(),
+                app_core::url::to_query(&state.settings)
+            );
             let copied = copied.clone();
             let clipboard = window.navigator().clipboard();
             wasm_bindgen_futures::spawn_local(async move {

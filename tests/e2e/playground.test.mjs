@@ -262,6 +262,34 @@ test('assignment-2-get-with-retry: a 404 is not retried, a 503 is, at most 3 att
   }
 });
 
+test('Share link copies the settings of the moment, even before the address bar says them', TIMEOUT, async () => {
+  const { context, page, problems } = await openApp('?preset=circuit-breaker');
+  try {
+    await page.evaluate(() => {
+      window.__copied = [];
+      navigator.clipboard.writeText = async (text) => {
+        window.__copied.push(text);
+      };
+    });
+    // The change and the click in one task: the address bar says the change a moment later.
+    await page.evaluate(() => {
+      const input = document.querySelector('input[data-testid="attempts.max"][type=number]');
+      input.value = '4';
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      document.querySelector('[data-testid=share]').click();
+    });
+    await waitUntil('the link to be copied', () => page.evaluate(() => window.__copied.length === 1));
+    const copied = new URL(await page.evaluate(() => window.__copied[0]));
+    assert.equal(copied.origin, new URL(server.url).origin);
+    assert.equal(copied.searchParams.get('attempts.max'), '4', copied.href);
+    assert.equal(copied.searchParams.get('preset'), 'circuit-breaker', copied.href);
+    await waitUntil('the address bar to say the same', async () => page.url() === copied.href);
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a shared URL restores every control; a malformed URL shows the banner and the app still works', TIMEOUT, async () => {
   const { context, page, problems } = await openApp('?preset=circuit-breaker');
   let shared;
@@ -273,7 +301,10 @@ test('a shared URL restores every control; a malformed URL shows the banner and 
     await setControl(page, 'seed', 7);
     await page.getByTestId('mode').selectOption('live');
     await page.getByTestId('slow').check();
-    await waitUntil('the URL to hold the settings', async () => page.url().includes('jitter.kind=equal'));
+    // The URL says a burst of changes a moment after it begins: wait for the last of them.
+    await waitUntil('the URL to hold the settings', async () =>
+      ['jitter.kind=equal', 'seed=7', 'mode=live', 'slow=1'].every((part) => page.url().includes(part)),
+    );
     shared = page.url();
   } finally {
     await context.close();
