@@ -49,9 +49,21 @@ pub struct Executor {
     server: RefCell<Option<crate::server_view::Watch>>,
     /// The sweep's and the profiles' run workers.
     sweep_pool: Rc<SweepPool>,
+}
+
+thread_local! {
     /// The URL query to write [`URL_WRITE_AFTER_MS`] after the first
     /// change of a burst (`Effect::WriteUrl`): the burst's last query.
-    url: Rc<RefCell<Option<String>>>,
+    static PENDING_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Writes the URL query still waiting, if any: the panic overlay's "Reload
+/// with the same settings" reloads the address bar, which must say them.
+pub fn write_pending_url() {
+    let pending = PENDING_URL.with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.take()));
+    if let Some(query) = pending {
+        write_url(&query);
+    }
 }
 
 impl Executor {
@@ -67,7 +79,6 @@ impl Executor {
             pending_export: RefCell::default(),
             transport: RefCell::default(),
             server: RefCell::default(),
-            url: Rc::default(),
         }
     }
 
@@ -202,14 +213,12 @@ impl Executor {
             }
             Effect::Points { kind, jobs } => self.sweep_pool.submit(kind, jobs),
             Effect::WriteUrl(query) => {
-                if self.url.borrow_mut().replace(query).is_none() {
-                    let url = self.url.clone();
-                    gloo_timers::callback::Timeout::new(URL_WRITE_AFTER_MS, move || {
-                        if let Some(query) = url.take() {
-                            write_url(&query);
-                        }
-                    })
-                    .forget();
+                if PENDING_URL
+                    .with(|p| p.borrow_mut().replace(query))
+                    .is_none()
+                {
+                    gloo_timers::callback::Timeout::new(URL_WRITE_AFTER_MS, write_pending_url)
+                        .forget();
                 }
             }
             Effect::WatchServer(origin) => {

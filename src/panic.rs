@@ -11,6 +11,7 @@ pub fn install_hook() {
         web_sys::console::error_1(&JsValue::from_str(&format!(
             "Resilience Playground panicked: {message}"
         )));
+        crate::effects::write_pending_url();
         show_overlay(&message);
     }));
 }

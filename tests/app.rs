@@ -342,3 +342,32 @@ async fn next_task_wakes_waiters_in_order() {
     }
     assert_eq!(*order.borrow(), vec![0, 1, 2, 10, 11, 12]);
 }
+
+/// The address bar says a change 150 ms later (`Effect::WriteUrl`); a
+/// panic meanwhile writes it first (`effects::write_pending_url`, from the
+/// panic hook), so the overlay's "Reload with the same settings" keeps it.
+#[wasm_bindgen_test]
+async fn a_pending_url_is_written_at_once_when_asked() {
+    let root = mount();
+    wait_for(&root, "[data-testid='attempts.max']").await;
+    let search = || {
+        web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default()
+    };
+    set_input(&root, "attempts.max", "5");
+    // The change's effects run in a microtask the dispatch queued: after
+    // it, not after the 150 ms timer.
+    let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(
+        &wasm_bindgen::JsValue::NULL,
+    ))
+    .await;
+    assert!(
+        !search().contains("attempts.max=5"),
+        "not yet: {}",
+        search()
+    );
+    resilience_playground::effects::write_pending_url();
+    assert!(search().contains("attempts.max=5"), "{}", search());
+    root.remove();
+}
