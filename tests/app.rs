@@ -316,8 +316,8 @@ async fn a_timeline_never_goes_back_to_a_run_it_was_replaced_by() {
 
 /// The run worker's yield between slices (`run_worker::next_task`: a
 /// `MessageChannel` message, no 4 ms clamp however deep the nesting) wakes
-/// its waiters one task each, first come first, and a long chain of yields
-/// (a long run's slices) never stalls.
+/// its waiters one task each, first come first: an older run waiting beside
+/// a newer one resumes (and stops) in its turn.
 #[wasm_bindgen_test]
 async fn next_task_wakes_waiters_in_order() {
     use run_worker::next_task::next_task;
