@@ -39,7 +39,6 @@ pub fn stage(props: &StageProps) -> Html {
     // resize renders the stage again, and so measures again.
     let charts = use_node_ref();
     let room = use_state(|| None::<f64>);
-    let listening = use_mut_ref(|| false);
     let resized = use_force_update();
     {
         let (charts, room) = (charts.clone(), room.clone());
@@ -52,16 +51,23 @@ pub fn stage(props: &StageProps) -> Html {
                     room.set(Some(units));
                 }
             }
-            if let (false, Some(window)) = (listening.replace(true), web_sys::window()) {
-                // This stage's (a later one replaces it); kept for the page's life.
-                let on_resize = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
-                    resized.force_update()
-                });
-                window.set_onresize(Some(on_resize.as_ref().unchecked_ref()));
-                on_resize.forget();
-            }
         });
     }
+    // While the stage is shown; it leaves with it.
+    use_effect_with((), move |_| {
+        let window = web_sys::window();
+        let on_resize =
+            wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || resized.force_update());
+        if let Some(window) = &window {
+            window.set_onresize(Some(on_resize.as_ref().unchecked_ref()));
+        }
+        move || {
+            if let Some(window) = window {
+                window.set_onresize(None);
+            }
+            drop(on_resize);
+        }
+    });
     let state = &ctx.state;
     let s = &state.settings;
     let preset = s

@@ -136,23 +136,20 @@ fn timeline_body(props: &TimelineProps) -> Html {
     let Some(trace) = &*props.trace else {
         (*drawn.borrow_mut(), *more.borrow_mut()) = (0, false);
         let empty = html! { <p class="empty" data-testid="timeline">{ "Fire to see each call as a lane and each attempt as a bar." }</p> };
-        if props.height_max.is_none() {
-            return html! {
-                <section class="panel timeline-panel" data-testid={format!("timeline-panel-{side}")}>
-                    <h2>{ title }</h2>
-                    { empty }
-                </section>
-            };
-        }
-        // On the stage, the head and the room of a drawn timeline: the stage
-        // measures the room before the first run, and the lanes fit it.
         return html! {
             <section class="panel timeline-panel" data-testid={format!("timeline-panel-{side}")}>
-                <div class="timeline-head">
+                if props.height_max.is_some() {
+                    // On the stage, the head and the room of a drawn timeline: the
+                    // stage measures the room before the first run, and the lanes fit it.
+                    <div class="timeline-head">
+                        <h2>{ title }</h2>
+                        if props.side != Some(Side::B) { <LaneOrderPicker order={props.order} /> }
+                    </div>
+                    <div class="timeline-scroll fit">{ empty }</div>
+                } else {
                     <h2>{ title }</h2>
-                    if props.side != Some(Side::B) { <LaneOrderPicker order={props.order} /> }
-                </div>
-                <div class="timeline-scroll fit">{ empty }</div>
+                    { empty }
+                }
             </section>
         };
     };
